@@ -1,0 +1,85 @@
+// Typed errors inside the engine. Each AWS error name is a class, so callers can
+// `instanceof` them and the surfaces (CLI, HTTP, bridge) turn any of them into
+// { name, message } and a status code from the one table in shared/api/errors.ts.
+
+import { errorHttpStatus, type ErrorShape, type KmsErrorName } from '../../shared/api/errors.ts';
+
+export class KmsError extends Error {
+  declare readonly name: KmsErrorName;
+  constructor(name: KmsErrorName, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    Object.defineProperty(this, 'name', { value: name, enumerable: false });
+  }
+  get httpStatus(): number {
+    return errorHttpStatus[this.name];
+  }
+  toShape(): ErrorShape {
+    return { name: this.name, message: this.message };
+  }
+}
+
+function errorClass<N extends KmsErrorName>(name: N): new (message: string, options?: { cause?: unknown }) => KmsError & { readonly name: N } {
+  const cls = class extends KmsError {
+    constructor(message: string, options?: { cause?: unknown }) {
+      super(name, message, options);
+    }
+  };
+  Object.defineProperty(cls, 'name', { value: name });
+  return cls as unknown as new (message: string, options?: { cause?: unknown }) => KmsError & { readonly name: N };
+}
+
+export const AlreadyExistsException = errorClass('AlreadyExistsException');
+export const ConflictException = errorClass('ConflictException');
+export const DisabledException = errorClass('DisabledException');
+export const KMSInvalidStateException = errorClass('KMSInvalidStateException');
+export const NotFoundException = errorClass('NotFoundException');
+export const DryRunOperationException = errorClass('DryRunOperationException');
+export const IncorrectKeyException = errorClass('IncorrectKeyException');
+export const InvalidAliasNameException = errorClass('InvalidAliasNameException');
+export const InvalidArnException = errorClass('InvalidArnException');
+export const InvalidCiphertextException = errorClass('InvalidCiphertextException');
+export const InvalidGrantTokenException = errorClass('InvalidGrantTokenException');
+export const InvalidKeyUsageException = errorClass('InvalidKeyUsageException');
+export const InvalidMarkerException = errorClass('InvalidMarkerException');
+export const LimitExceededException = errorClass('LimitExceededException');
+export const MalformedPolicyDocumentException = errorClass('MalformedPolicyDocumentException');
+export const TagException = errorClass('TagException');
+export const UnsupportedOperationException = errorClass('UnsupportedOperationException');
+export const ValidationException = errorClass('ValidationException');
+export const SerializationException = errorClass('SerializationException');
+export const AccessDeniedException = errorClass('AccessDeniedException');
+export const NotAuthorizedException = errorClass('NotAuthorizedException');
+export const KMSInternalException = errorClass('KMSInternalException');
+
+/** Anything thrown inside an operation becomes a KmsError; unknown faults become KMSInternalException. */
+export function toKmsError(err: unknown): KmsError {
+  if (err instanceof KmsError) {
+    return err;
+  }
+  return new KMSInternalException('An internal error occurred. The operation was not completed.', {
+    cause: err,
+  });
+}
+
+/**
+ * Errors about the installation itself (root key, data directory) rather than one request.
+ * They stop the engine from opening; the CLI prints them and exits 1.
+ */
+export type InstallationProblem =
+  | 'NotInitialized'
+  | 'AlreadyInitialized'
+  | 'RootKeyMissing'
+  | 'RootKeyMismatch'
+  | 'RootKeyUnavailable'
+  | 'WrongPassphrase'
+  | 'ProviderNotAllowed'
+  | 'UnsupportedSchema';
+
+export class InstallationError extends Error {
+  readonly problem: InstallationProblem;
+  constructor(problem: InstallationProblem, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InstallationError';
+    this.problem = problem;
+  }
+}

@@ -1,0 +1,33 @@
+// Numbered, append-only migrations, each run in one transaction at open. PRAGMA user_version
+// records the last one applied. A database newer than this build is refused, not downgraded.
+
+import type Database from 'better-sqlite3';
+import { InstallationError } from '../errors.ts';
+import { updateToSchemaVersion1 } from './migrations/0001-initial.ts';
+
+type Migration = (db: Database.Database) => void;
+
+/** Index i holds the migration to schema version i + 1. Append only. */
+const MIGRATIONS: ReadonlyArray<Migration> = [updateToSchemaVersion1];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new InstallationError(
+      'UnsupportedSchema',
+      `This data directory was written by a newer Strongroom (schema ${current}; this build knows ${SCHEMA_VERSION}). Upgrade Strongroom to open it.`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    const step = MIGRATIONS[version];
+    if (step === undefined) {
+      break;
+    }
+    db.transaction(() => {
+      step(db);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,55 @@
+// Error names and HTTP statuses exactly as AWS KMS uses them (reference §1.4). Shared by the
+// engine (typed error classes), the HTTP endpoint (status codes), the CLI (exit codes) and the
+// bridge ({ name, message }), so the table exists once.
+
+export const errorHttpStatus = {
+  // Modeled client errors.
+  AlreadyExistsException: 409,
+  ConflictException: 409,
+  DisabledException: 409,
+  KMSInvalidStateException: 409,
+  NotFoundException: 404,
+  DryRunOperationException: 412,
+  ExpiredImportTokenException: 400,
+  IncorrectKeyException: 400,
+  IncorrectKeyMaterialException: 400,
+  InvalidAliasNameException: 400,
+  InvalidArnException: 400,
+  InvalidCiphertextException: 400,
+  InvalidGrantIdException: 400,
+  InvalidGrantTokenException: 400,
+  InvalidImportTokenException: 400,
+  InvalidKeyUsageException: 400,
+  InvalidMarkerException: 400,
+  KMSInvalidMacException: 400,
+  KMSInvalidSignatureException: 400,
+  LimitExceededException: 400,
+  MalformedPolicyDocumentException: 400,
+  TagException: 400,
+  UnsupportedOperationException: 400,
+  // Unmodeled errors every AWS JSON service may return.
+  ValidationException: 400,
+  SerializationException: 400,
+  AccessDeniedException: 400,
+  NotAuthorizedException: 400,
+  UnknownOperationException: 400,
+  ThrottlingException: 400,
+  // Server faults (retryable).
+  KMSInternalException: 500,
+  KeyUnavailableException: 500,
+  DependencyTimeoutException: 503,
+} as const;
+
+export type KmsErrorName = keyof typeof errorHttpStatus;
+
+export const kmsErrorNames = Object.keys(errorHttpStatus) as ReadonlyArray<KmsErrorName>;
+
+export function isKmsErrorName(name: string): name is KmsErrorName {
+  return Object.hasOwn(errorHttpStatus, name);
+}
+
+/** What crosses a process or network boundary when an operation fails. */
+export type ErrorShape = {
+  readonly name: KmsErrorName;
+  readonly message: string;
+};

@@ -1,0 +1,397 @@
+// The operation list: every operation Strongroom serves, with its request and response shape
+// in the terms of the AWS KMS service model (reference §2–§3). The engine's dispatch table, the
+// CLI's commands and flags, the HTTP endpoint's X-Amz-Target routing and the IPC bridge are all
+// generated from this one table, so a new operation is added here and nowhere else.
+
+import {
+  blob,
+  bool,
+  int,
+  list,
+  map,
+  str,
+  struct,
+  time,
+  type Infer,
+  type StructureSpec,
+} from './schema.ts';
+
+// --- Enumerations (exact values from the model) ---------------------------------------------
+
+export const KEY_SPECS = [
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+  'ECC_NIST_EDWARDS25519',
+  'SYMMETRIC_DEFAULT',
+  'HMAC_224',
+  'HMAC_256',
+  'HMAC_384',
+  'HMAC_512',
+  'SM2',
+  'ML_DSA_44',
+  'ML_DSA_65',
+  'ML_DSA_87',
+] as const;
+export type KeySpec = (typeof KEY_SPECS)[number];
+
+export const KEY_USAGES = [
+  'SIGN_VERIFY',
+  'ENCRYPT_DECRYPT',
+  'GENERATE_VERIFY_MAC',
+  'KEY_AGREEMENT',
+] as const;
+export type KeyUsage = (typeof KEY_USAGES)[number];
+
+export const ORIGINS = ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'] as const;
+export type Origin = (typeof ORIGINS)[number];
+
+export const KEY_STATES = [
+  'Creating',
+  'Enabled',
+  'Disabled',
+  'PendingDeletion',
+  'PendingImport',
+  'PendingReplicaDeletion',
+  'Unavailable',
+  'Updating',
+] as const;
+export type KeyState = (typeof KEY_STATES)[number];
+
+export const ENCRYPTION_ALGORITHMS = [
+  'SYMMETRIC_DEFAULT',
+  'RSAES_OAEP_SHA_1',
+  'RSAES_OAEP_SHA_256',
+  'SM2PKE',
+] as const;
+export type EncryptionAlgorithm = (typeof ENCRYPTION_ALGORITHMS)[number];
+
+export const DATA_KEY_SPECS = ['AES_256', 'AES_128'] as const;
+export type DataKeySpec = (typeof DATA_KEY_SPECS)[number];
+
+// --- Shared member shapes ---------------------------------------------------------------------
+
+const keyIdType = str({ required: true, min: 1, max: 2048 });
+const optionalKeyId = str({ min: 1, max: 2048 });
+const aliasNameType = str({ required: true, min: 1, max: 256, pattern: /^[a-zA-Z0-9:/_-]+$/ });
+const description = str({ min: 0, max: 8192 });
+// The model's own policy character set: tab, LF, CR and U+0020–U+00FF.
+// eslint-disable-next-line no-control-regex
+const policy = str({ min: 1, max: 131072, pattern: /^[\u0009\u000A\u000D\u0020-\u00FF]+$/ });
+const encryptionContext = map({ key: str(), value: str() });
+const grantTokens = list({ member: str({ min: 1, max: 8192 }), min: 0, max: 10 });
+const limit = int({ min: 1, max: 1000 });
+const marker = str({ min: 1, max: 1024, pattern: /^[\u0020-\u00FF]*$/ });
+const plaintext = blob({ required: true, min: 1, max: 4096, sensitive: true });
+const ciphertextBlob = blob({ required: true, min: 1, max: 6144 });
+const encryptionAlgorithm = str({ enum: ENCRYPTION_ALGORITHMS });
+const dryRun = bool();
+const numberOfBytes = int({ min: 1, max: 1024 });
+const recipient = struct({
+  KeyEncryptionAlgorithm: str({ enum: ['RSAES_OAEP_SHA_256'] }),
+  AttestationDocument: blob({ min: 1, max: 262144 }),
+});
+const tag = struct(
+  {
+    TagKey: str({ required: true, min: 1, max: 128 }),
+    TagValue: str({ required: true, min: 0, max: 256 }),
+  },
+  { required: true },
+);
+const tagList = list({ member: tag });
+const algorithmList = list({ member: str() });
+
+const keyMetadata = struct(
+  {
+    AWSAccountId: str(),
+    KeyId: str({ required: true }),
+    Arn: str({ required: true }),
+    CreationDate: time({ required: true }),
+    Enabled: bool({ required: true }),
+    Description: str({ required: true }),
+    KeyUsage: str({ required: true, enum: KEY_USAGES }),
+    KeyState: str({ required: true, enum: KEY_STATES }),
+    DeletionDate: time(),
+    ValidTo: time(),
+    Origin: str({ required: true, enum: ORIGINS }),
+    KeyManager: str({ required: true, enum: ['AWS', 'CUSTOMER'] }),
+    CustomerMasterKeySpec: str({ required: true, enum: KEY_SPECS }),
+    KeySpec: str({ required: true, enum: KEY_SPECS }),
+    EncryptionAlgorithms: algorithmList,
+    SigningAlgorithms: algorithmList,
+    MacAlgorithms: algorithmList,
+    KeyAgreementAlgorithms: algorithmList,
+    MultiRegion: bool({ required: true }),
+    PendingDeletionWindowInDays: int(),
+    CurrentKeyMaterialId: str(),
+  },
+  { required: true },
+);
+
+const pagedOutput = { NextMarker: str(), Truncated: bool({ required: true }) } as const;
+const empty = struct({});
+
+// --- The operations ---------------------------------------------------------------------------
+
+type OperationSpec = {
+  /** CloudTrail readOnly: reads and cryptographic operations are true, mutations false. */
+  readonly readOnly: boolean;
+  /** One sentence for `strongroom <op> --help`. */
+  readonly summary: string;
+  readonly input: StructureSpec;
+  readonly output: StructureSpec;
+};
+
+export const operations = {
+  CreateKey: {
+    readOnly: false,
+    summary: 'Creates a KMS key: a symmetric AES-256-GCM key unless another KeySpec is given.',
+    input: struct({
+      Policy: policy,
+      Description: description,
+      KeyUsage: str({ enum: KEY_USAGES }),
+      CustomerMasterKeySpec: str({ enum: KEY_SPECS }),
+      KeySpec: str({ enum: KEY_SPECS }),
+      Origin: str({ enum: ORIGINS }),
+      CustomKeyStoreId: str({ min: 1, max: 64 }),
+      BypassPolicyLockoutSafetyCheck: bool(),
+      Tags: tagList,
+      MultiRegion: bool(),
+      XksKeyId: str({ min: 1, max: 128 }),
+    }),
+    output: struct({ KeyMetadata: keyMetadata }),
+  },
+  DescribeKey: {
+    readOnly: true,
+    summary: 'Shows a key’s metadata; KeyId may be a key id, key ARN, alias name or alias ARN.',
+    input: struct({ KeyId: keyIdType, GrantTokens: grantTokens }),
+    output: struct({ KeyMetadata: keyMetadata }),
+  },
+  ListKeys: {
+    readOnly: true,
+    summary: 'Lists the key ids and ARNs of every key, in pages.',
+    input: struct({ Limit: limit, Marker: marker }),
+    output: struct({
+      Keys: list({
+        required: true,
+        member: struct({ KeyId: str({ required: true }), KeyArn: str({ required: true }) }),
+      }),
+      ...pagedOutput,
+    }),
+  },
+  UpdateKeyDescription: {
+    readOnly: false,
+    summary: 'Replaces a key’s description.',
+    input: struct({ KeyId: keyIdType, Description: { ...description, required: true } }),
+    output: empty,
+  },
+  EnableKey: {
+    readOnly: false,
+    summary: 'Enables a disabled key.',
+    input: struct({ KeyId: keyIdType }),
+    output: empty,
+  },
+  DisableKey: {
+    readOnly: false,
+    summary: 'Disables a key: cryptographic operations with it fail until it is enabled.',
+    input: struct({ KeyId: keyIdType }),
+    output: empty,
+  },
+  ScheduleKeyDeletion: {
+    readOnly: false,
+    summary: 'Schedules a key for deletion after a waiting period of 7–30 days (default 30).',
+    input: struct({
+      KeyId: keyIdType,
+      PendingWindowInDays: int({ min: 7, max: 30 }),
+    }),
+    output: struct({
+      KeyId: str({ required: true }),
+      DeletionDate: time({ required: true }),
+      KeyState: str({ required: true, enum: KEY_STATES }),
+      PendingWindowInDays: int({ required: true }),
+    }),
+  },
+  CancelKeyDeletion: {
+    readOnly: false,
+    summary: 'Cancels a scheduled deletion; the key returns in the Disabled state.',
+    input: struct({ KeyId: keyIdType }),
+    output: struct({ KeyId: str({ required: true }) }),
+  },
+  CreateAlias: {
+    readOnly: false,
+    summary: 'Creates an alias (alias/<name>) for a key.',
+    input: struct({ AliasName: aliasNameType, TargetKeyId: keyIdType }),
+    output: empty,
+  },
+  UpdateAlias: {
+    readOnly: false,
+    summary: 'Points an existing alias at another key of the same type and usage.',
+    input: struct({ AliasName: aliasNameType, TargetKeyId: keyIdType }),
+    output: empty,
+  },
+  DeleteAlias: {
+    readOnly: false,
+    summary: 'Deletes an alias; the key it pointed to is not affected.',
+    input: struct({ AliasName: aliasNameType }),
+    output: empty,
+  },
+  ListAliases: {
+    readOnly: true,
+    summary: 'Lists aliases, optionally only those of one key.',
+    input: struct({ KeyId: optionalKeyId, Limit: limit, Marker: marker }),
+    output: struct({
+      Aliases: list({
+        required: true,
+        member: struct({
+          AliasName: str({ required: true }),
+          AliasArn: str({ required: true }),
+          TargetKeyId: str(),
+          CreationDate: time(),
+          LastUpdatedDate: time(),
+        }),
+      }),
+      ...pagedOutput,
+    }),
+  },
+  TagResource: {
+    readOnly: false,
+    summary: 'Adds or overwrites tags on a key.',
+    input: struct({ KeyId: keyIdType, Tags: { ...tagList, required: true } }),
+    output: empty,
+  },
+  UntagResource: {
+    readOnly: false,
+    summary: 'Removes tags from a key.',
+    input: struct({
+      KeyId: keyIdType,
+      TagKeys: list({ required: true, member: str({ min: 1, max: 128 }) }),
+    }),
+    output: empty,
+  },
+  ListResourceTags: {
+    readOnly: true,
+    summary: 'Lists a key’s tags, in pages.',
+    input: struct({ KeyId: keyIdType, Limit: limit, Marker: marker }),
+    output: struct({ Tags: { ...tagList, required: true }, ...pagedOutput }),
+  },
+  Encrypt: {
+    readOnly: true,
+    summary: 'Encrypts up to 4096 bytes under a key, bound to an optional encryption context.',
+    input: struct({
+      KeyId: keyIdType,
+      Plaintext: plaintext,
+      EncryptionContext: encryptionContext,
+      GrantTokens: grantTokens,
+      EncryptionAlgorithm: encryptionAlgorithm,
+      DryRun: dryRun,
+    }),
+    output: struct({
+      CiphertextBlob: blob({ required: true }),
+      KeyId: str({ required: true }),
+      EncryptionAlgorithm: str({ required: true, enum: ENCRYPTION_ALGORITHMS }),
+    }),
+  },
+  Decrypt: {
+    readOnly: true,
+    summary: 'Decrypts a ciphertext blob; the key is read from the blob (KeyId only checks it).',
+    input: struct({
+      CiphertextBlob: ciphertextBlob,
+      EncryptionContext: encryptionContext,
+      GrantTokens: grantTokens,
+      KeyId: optionalKeyId,
+      EncryptionAlgorithm: encryptionAlgorithm,
+      Recipient: recipient,
+      DryRun: dryRun,
+    }),
+    output: struct({
+      KeyId: str({ required: true }),
+      Plaintext: blob({ required: true, sensitive: true }),
+      EncryptionAlgorithm: str({ required: true, enum: ENCRYPTION_ALGORITHMS }),
+      KeyMaterialId: str(),
+    }),
+  },
+  ReEncrypt: {
+    readOnly: true,
+    summary: 'Decrypts under one key and encrypts under another without exposing the plaintext.',
+    input: struct({
+      CiphertextBlob: ciphertextBlob,
+      SourceEncryptionContext: encryptionContext,
+      SourceKeyId: optionalKeyId,
+      DestinationKeyId: keyIdType,
+      DestinationEncryptionContext: encryptionContext,
+      SourceEncryptionAlgorithm: encryptionAlgorithm,
+      DestinationEncryptionAlgorithm: encryptionAlgorithm,
+      GrantTokens: grantTokens,
+      DryRun: dryRun,
+    }),
+    output: struct({
+      CiphertextBlob: blob({ required: true }),
+      SourceKeyId: str({ required: true }),
+      KeyId: str({ required: true }),
+      SourceEncryptionAlgorithm: str({ required: true, enum: ENCRYPTION_ALGORITHMS }),
+      DestinationEncryptionAlgorithm: str({ required: true, enum: ENCRYPTION_ALGORITHMS }),
+      SourceKeyMaterialId: str(),
+      DestinationKeyMaterialId: str(),
+    }),
+  },
+  GenerateDataKey: {
+    readOnly: true,
+    summary: 'Returns a fresh data key in plaintext and encrypted under a key.',
+    input: struct({
+      KeyId: keyIdType,
+      EncryptionContext: encryptionContext,
+      NumberOfBytes: numberOfBytes,
+      KeySpec: str({ enum: DATA_KEY_SPECS }),
+      GrantTokens: grantTokens,
+      Recipient: recipient,
+      DryRun: dryRun,
+    }),
+    output: struct({
+      CiphertextBlob: blob({ required: true }),
+      Plaintext: blob({ required: true, sensitive: true }),
+      KeyId: str({ required: true }),
+      KeyMaterialId: str(),
+    }),
+  },
+  GenerateDataKeyWithoutPlaintext: {
+    readOnly: true,
+    summary: 'Returns a fresh data key encrypted under a key, without its plaintext.',
+    input: struct({
+      KeyId: keyIdType,
+      EncryptionContext: encryptionContext,
+      KeySpec: str({ enum: DATA_KEY_SPECS }),
+      NumberOfBytes: numberOfBytes,
+      GrantTokens: grantTokens,
+      DryRun: dryRun,
+    }),
+    output: struct({
+      CiphertextBlob: blob({ required: true }),
+      KeyId: str({ required: true }),
+      KeyMaterialId: str(),
+    }),
+  },
+  GenerateRandom: {
+    readOnly: true,
+    summary: 'Returns cryptographically secure random bytes (1–1024).',
+    input: struct({
+      NumberOfBytes: numberOfBytes,
+      CustomKeyStoreId: str({ min: 1, max: 64 }),
+      Recipient: recipient,
+    }),
+    output: struct({ Plaintext: blob({ required: true, sensitive: true }) }),
+  },
+} as const satisfies Record<string, OperationSpec>;
+
+export type OperationName = keyof typeof operations;
+export type OperationInput<N extends OperationName> = Infer<(typeof operations)[N]['input']>;
+export type OperationOutput<N extends OperationName> = Infer<(typeof operations)[N]['output']>;
+
+export const operationNames = Object.keys(operations) as ReadonlyArray<OperationName>;
+
+export function isOperationName(name: string): name is OperationName {
+  return Object.hasOwn(operations, name);
+}
