@@ -1,0 +1,20 @@
+// Who is calling. Every surface builds one of these (the CLI and the app act as the installation
+// owner unless told otherwise; the HTTP endpoint maps an access key to a principal) and the
+// engine passes it to authorization and to the audit record's userIdentity.
+
+export type CallerType = 'Root' | 'IAMUser' | 'AssumedRole';
+
+export type Caller = {
+  readonly type: CallerType;
+  /** Principal ARN, e.g. arn:aws:iam::<account>:root or arn:aws:iam::<account>:user/alice. */
+  readonly arn: string;
+  readonly accessKeyId?: string;
+  /** CloudTrail sourceIPAddress: the peer address for the endpoint, 'localhost' for the CLI/app. */
+  readonly sourceIp: string;
+  /** CloudTrail userAgent, e.g. 'strongroom-cli/0.1.0'. */
+  readonly userAgent: string;
+};
+
+export function ownerCaller(accountId: string, userAgent: string): Caller {
+  return { type: 'Root', arn: `arn:aws:iam::${accountId}:root`, sourceIp: 'localhost', userAgent };
+}

@@ -1,0 +1,333 @@
+// The Kms facade: one entry point, invoke(operation, input), that every surface (CLI, HTTP
+// endpoint, IPC bridge, tests, benchmarks) calls. The pipeline is the same for every
+// operation:
+//
+//   validate (shared schema) → handler: resolve key → state check → authorize → act
+//                            → audit record appended in the same transaction → result
+//
+// A failure at any step (including validation) is also audited, in its own transaction, before
+// the error is returned. If the audit record cannot be written the operation fails: nothing
+// runs unaudited (DESIGN.md invariant 3).
+
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  operations,
+  type OperationName,
+  type OperationOutput,
+} from '../../shared/api/operations.ts';
+import { SchemaError, validateInput, type BlobEncoding } from '../../shared/api/schema.ts';
+import { buildRecord, requestParametersFor, responseElementsFor } from './audit/record.ts';
+import { AuditLog } from './audit/log.ts';
+import { ownerCaller, type Caller } from './caller.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { HandlerTable, OperationContext } from './context.ts';
+import { wipe } from './crypto/wipe.ts';
+import {
+  KMSInternalException,
+  KmsError,
+  SerializationException,
+  ValidationException,
+  toKmsError,
+} from './errors.ts';
+import { keyArn, type Scope } from './identifiers.ts';
+import { initInstallation, openInstallation, type InstallationInfo } from './installation.ts';
+import { createAlias, deleteAlias, listAliases, updateAlias } from './operations/aliases.ts';
+import { generateDataKeyHandler, generateDataKeyWithoutPlaintext, generateRandom } from './operations/data-keys.ts';
+import { cancelKeyDeletion, scheduleKeyDeletion } from './operations/deletion.ts';
+import { decrypt, encrypt, reEncrypt } from './operations/encryption.ts';
+import {
+  createKey,
+  describeKey,
+  disableKey,
+  enableKey,
+  listKeys,
+  updateKeyDescription,
+} from './operations/keys.ts';
+import { listResourceTags, tagResource, untagResource } from './operations/tags.ts';
+import type { RootKeyProvider, RootKeyProviderKind } from './rootkey/provider.ts';
+import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
+import { KeyRepository, type KeyRow } from './store/repository.ts';
+
+/**
+ * Every operation in shared/api/operations.ts must have a handler here: the mapped type makes a
+ * missing one a compile error, so the CLI, endpoint and bridge never list an operation the
+ * engine cannot serve.
+ */
+const HANDLERS: HandlerTable = {
+  CreateKey: createKey,
+  DescribeKey: describeKey,
+  ListKeys: listKeys,
+  UpdateKeyDescription: updateKeyDescription,
+  EnableKey: enableKey,
+  DisableKey: disableKey,
+  ScheduleKeyDeletion: scheduleKeyDeletion,
+  CancelKeyDeletion: cancelKeyDeletion,
+  CreateAlias: createAlias,
+  UpdateAlias: updateAlias,
+  DeleteAlias: deleteAlias,
+  ListAliases: listAliases,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  ListResourceTags: listResourceTags,
+  Encrypt: encrypt,
+  Decrypt: decrypt,
+  ReEncrypt: reEncrypt,
+  GenerateDataKey: generateDataKeyHandler,
+  GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
+  GenerateRandom: generateRandom,
+};
+
+export type InvokeOptions = {
+  /** How blob members arrive: base64 text (JSON wire, CLI) or bytes (IPC, in-process). Default bytes. */
+  readonly blobs?: BlobEncoding;
+  /** Who is calling; the installation owner when omitted. */
+  readonly caller?: Caller;
+  /** A request id chosen by the surface (the endpoint's x-amzn-RequestId); random when omitted. */
+  readonly requestId?: string;
+};
+
+type CommonOptions = {
+  readonly dataDir: string;
+  readonly clock?: Clock;
+  /** CloudTrail userAgent for calls made without an explicit caller. */
+  readonly userAgent?: string;
+};
+
+export type InitOptions = CommonOptions & {
+  readonly provider: RootKeyProvider;
+  readonly region?: string;
+  readonly accountId?: string;
+};
+
+export type OpenOptions = CommonOptions & {
+  readonly providerForKind: (kind: RootKeyProviderKind) => RootKeyProvider;
+};
+
+/** How often a long-running process (app, endpoint) looks for keys whose deletion is due. */
+export const DELETION_SWEEP_MS = 60_000;
+
+export class Kms {
+  readonly installation: InstallationInfo;
+  readonly audit: AuditLog;
+  readonly dataDir: string;
+  readonly #db: Db;
+  readonly #repo: KeyRepository;
+  readonly #clock: Clock;
+  readonly #scope: Scope;
+  readonly #defaultCaller: Caller;
+  #rootKey: Uint8Array;
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  private constructor(dataDir: string, db: Db, info: InstallationInfo, rootKey: Uint8Array, options: CommonOptions) {
+    this.dataDir = dataDir;
+    this.#db = db;
+    this.installation = info;
+    this.#rootKey = rootKey;
+    this.#clock = options.clock ?? systemClock;
+    this.#repo = new KeyRepository(db);
+    this.audit = new AuditLog(db);
+    this.#scope = { accountId: info.accountId, region: info.region };
+    this.#defaultCaller = ownerCaller(info.accountId, options.userAgent ?? 'strongroom');
+  }
+
+  /** Creates a new installation in `dataDir`. Refuses if one exists there already. */
+  static async init(options: InitOptions): Promise<Kms> {
+    const db = openDatabase(join(options.dataDir, DATABASE_FILE));
+    try {
+      const { info, rootKey } = await initInstallation(db, options.provider, {
+        clock: options.clock ?? systemClock,
+        ...(options.region !== undefined ? { region: options.region } : {}),
+        ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
+      });
+      return Kms.#ready(options.dataDir, db, info, rootKey, options);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Opens an existing installation: loads the root key through the provider the installation
+   * was created with and checks it against the stored key check value. Then deletes keys whose
+   * deletion window has passed.
+   */
+  static async open(options: OpenOptions): Promise<Kms> {
+    const db = openDatabase(join(options.dataDir, DATABASE_FILE));
+    try {
+      const { info, rootKey } = await openInstallation(db, options.providerForKind);
+      return Kms.#ready(options.dataDir, db, info, rootKey, options);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  static #ready(dataDir: string, db: Db, info: InstallationInfo, rootKey: Uint8Array, options: CommonOptions): Kms {
+    const kms = new Kms(dataDir, db, info, rootKey, options);
+    kms.purgeDueDeletions();
+    return kms;
+  }
+
+  /** The clock this engine reads; surfaces use it for their own timestamps. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /**
+   * Runs one operation. `input` is unvalidated: it is checked against the operation's schema
+   * first. Resolves with the operation's output; rejects with a KmsError carrying the AWS error
+   * name. Exactly one audit record is written either way.
+   */
+  async invoke<N extends OperationName>(name: N, input: unknown, options: InvokeOptions = {}): Promise<OperationOutput<N>> {
+    return this.invokeSync(name, input, options);
+  }
+
+  /** The synchronous core of invoke(), for benchmarks and callers already on the engine's thread. */
+  invokeSync<N extends OperationName>(name: N, input: unknown, options: InvokeOptions = {}): OperationOutput<N> {
+    this.#assertOpen();
+    const spec = operations[name];
+    const caller = options.caller ?? this.#defaultCaller;
+    const requestId = options.requestId ?? randomUUID();
+    const startedAt = this.#clock.now();
+    const touched = new Map<string, KeyRow>();
+    const ctx: OperationContext = {
+      operation: name,
+      repo: this.#repo,
+      clock: this.#clock,
+      scope: this.#scope,
+      rootKey: this.#rootKey,
+      caller,
+      requestId,
+      touch: (key) => {
+        touched.set(key.keyId, key);
+      },
+      authorize: () => {},
+    };
+    let validated: Record<string, unknown> | null = null;
+    const record = (output: unknown, error: KmsError | null) =>
+      buildRecord({
+        eventName: name,
+        eventTimeMs: startedAt,
+        requestId,
+        caller,
+        accountId: this.#scope.accountId,
+        region: this.#scope.region,
+        readOnly: spec.readOnly,
+        requestParameters: validated === null ? null : requestParametersFor(spec.input, validated),
+        responseElements: error === null ? responseElementsFor(name, spec.readOnly, output) : null,
+        ...(error === null ? {} : { error: error.toShape() }),
+        resourceArns: [...touched.keys()].map((id) => keyArn(this.#scope, id)),
+      });
+    try {
+      validated = this.#validate(spec.input, input, options.blobs ?? 'bytes');
+      const handler = HANDLERS[name] as (c: OperationContext, i: unknown) => OperationOutput<N>;
+      const checked = validated;
+      return this.#db
+        .transaction(() => {
+          const output = handler(ctx, checked);
+          this.audit.append(record(output, null));
+          return output;
+        })
+        .immediate();
+    } catch (thrown) {
+      const error = toKmsError(thrown);
+      try {
+        this.#db.transaction(() => this.audit.append(record(null, error))).immediate();
+      } catch (auditFailure) {
+        throw new KMSInternalException(
+          `${name} failed (${error.name}) and its audit record could not be written; check the data directory is writable.`,
+          { cause: auditFailure },
+        );
+      }
+      throw error;
+    }
+  }
+
+  #validate(spec: (typeof operations)[OperationName]['input'], input: unknown, blobs: BlobEncoding): Record<string, unknown> {
+    try {
+      return validateInput(spec, input, blobs) as Record<string, unknown>;
+    } catch (err) {
+      if (err instanceof SchemaError) {
+        throw err.errorName === 'ValidationException'
+          ? new ValidationException(err.message)
+          : new SerializationException(err.message);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Deletes every key whose deletion window has passed: its material (zeroed on disk by
+   * secure_delete), aliases and tags, with one DeleteKey service-event record each.
+   * Returns the number of keys deleted.
+   */
+  purgeDueDeletions(): number {
+    this.#assertOpen();
+    const due = this.#repo.dueDeletions(this.#clock.now());
+    for (const key of due) {
+      const arn = keyArn(this.#scope, key.keyId);
+      this.#db
+        .transaction(() => {
+          // Re-read inside the write lock: another process may have cancelled or deleted it.
+          const current = this.#repo.getKey(key.keyId);
+          if (current === null || current.keyState !== 'PendingDeletion' || (current.deletionDate ?? Infinity) > this.#clock.now()) {
+            return;
+          }
+          this.#repo.deleteKey(key.keyId);
+          this.audit.append(
+            buildRecord({
+              eventName: 'DeleteKey',
+              eventTimeMs: this.#clock.now(),
+              requestId: randomUUID(),
+              caller: null,
+              accountId: this.#scope.accountId,
+              region: this.#scope.region,
+              readOnly: false,
+              requestParameters: null,
+              responseElements: null,
+              resourceArns: [arn],
+              eventType: 'AwsServiceEvent',
+              serviceEventDetails: { keyId: key.keyId },
+            }),
+          );
+        })
+        .immediate();
+    }
+    if (due.length > 0) {
+      // Checkpoint so the deleted pages leave the WAL file too, not only the main database.
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    }
+    return due.length;
+  }
+
+  /** Starts the periodic deletion sweep for long-running processes (app, endpoint). */
+  startTimers(): void {
+    this.#assertOpen();
+    if (this.#timer === null) {
+      this.#timer = setInterval(() => this.purgeDueDeletions(), DELETION_SWEEP_MS);
+      this.#timer.unref();
+    }
+  }
+
+  close(): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    if (this.#timer !== null) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+    wipe(this.#rootKey);
+    this.#rootKey = new Uint8Array(0);
+    this.#db.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new KMSInternalException('This Strongroom engine has been closed.');
+    }
+  }
+}

@@ -1,0 +1,112 @@
+// The key-state table (reference §6.1): which operations a key in each state allows, and the
+// error AWS returns when it does not. Written as data so the table-driven test reads the same
+// table the engine enforces, and new operations join a row instead of adding branches.
+
+import type { KeyState } from '../../shared/api/operations.ts';
+import { DisabledException, KMSInvalidStateException, type KmsError } from './errors.ts';
+
+/** Operation classes that share a row of the table. */
+export type StateRow =
+  | 'cryptographic'
+  | 'createAlias'
+  | 'updateAliasTarget'
+  | 'anyState'
+  | 'enableDisable'
+  | 'scheduleDeletion'
+  | 'cancelDeletion'
+  | 'tagOrDescribe';
+
+/** What a state does to an operation: allowed, or which of AWS's footnoted errors it gets. */
+export type StateEffect =
+  | 'ok'
+  | 'disabled'
+  | 'pendingDeletion'
+  | 'notPendingDeletion'
+  | 'pendingImport'
+  | 'unavailable'
+  | 'creating'
+  | 'updating';
+
+const ALL_OK: Readonly<Record<KeyState, StateEffect>> = {
+  Enabled: 'ok',
+  Disabled: 'ok',
+  PendingDeletion: 'ok',
+  PendingReplicaDeletion: 'ok',
+  PendingImport: 'ok',
+  Unavailable: 'ok',
+  Creating: 'ok',
+  Updating: 'ok',
+};
+
+export const KEY_STATE_TABLE: Readonly<Record<StateRow, Readonly<Record<KeyState, StateEffect>>>> = {
+  cryptographic: {
+    Enabled: 'ok',
+    Disabled: 'disabled',
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    PendingImport: 'pendingImport',
+    Unavailable: 'unavailable',
+    Creating: 'creating',
+    Updating: 'ok',
+  },
+  createAlias: { ...ALL_OK, PendingDeletion: 'pendingDeletion', PendingReplicaDeletion: 'pendingDeletion' },
+  updateAliasTarget: { ...ALL_OK, PendingDeletion: 'pendingDeletion', PendingReplicaDeletion: 'pendingDeletion' },
+  anyState: ALL_OK,
+  enableDisable: {
+    Enabled: 'ok',
+    Disabled: 'ok',
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    PendingImport: 'pendingImport',
+    Unavailable: 'ok',
+    Creating: 'creating',
+    Updating: 'updating',
+  },
+  scheduleDeletion: {
+    ...ALL_OK,
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    Updating: 'updating',
+  },
+  cancelDeletion: {
+    Enabled: 'notPendingDeletion',
+    Disabled: 'notPendingDeletion',
+    PendingDeletion: 'ok',
+    PendingReplicaDeletion: 'ok',
+    PendingImport: 'notPendingDeletion',
+    Unavailable: 'notPendingDeletion',
+    Creating: 'notPendingDeletion',
+    Updating: 'notPendingDeletion',
+  },
+  tagOrDescribe: { ...ALL_OK, PendingDeletion: 'pendingDeletion', PendingReplicaDeletion: 'pendingDeletion' },
+};
+
+/** The error AWS returns for an effect other than 'ok', worded as AWS words it. */
+export function stateError(effect: Exclude<StateEffect, 'ok'>, keyArn: string, state: KeyState): KmsError {
+  switch (effect) {
+    case 'disabled':
+      return new DisabledException(`${keyArn} is disabled.`);
+    case 'pendingDeletion':
+      return new KMSInvalidStateException(
+        state === 'PendingReplicaDeletion' ? `${keyArn} is pending replica deletion.` : `${keyArn} is pending deletion.`,
+      );
+    case 'notPendingDeletion':
+      return new KMSInvalidStateException(`${keyArn} is not pending deletion.`);
+    case 'pendingImport':
+      return new KMSInvalidStateException(`${keyArn} is pending import.`);
+    case 'unavailable':
+      return new KMSInvalidStateException(`${keyArn} is unavailable.`);
+    case 'creating':
+      return new KMSInvalidStateException(`${keyArn} is creating.`);
+    case 'updating':
+      return new KMSInvalidStateException(`${keyArn} is updating.`);
+  }
+}
+
+/** Throws the matching AWS error unless `row` allows a key in `state`. */
+export function requireState(row: StateRow, state: KeyState, keyArn: string): void {
+  const effect = KEY_STATE_TABLE[row][state];
+  if (effect !== 'ok') {
+    throw stateError(effect, keyArn, state);
+  }
+}

@@ -1,0 +1,183 @@
+// Encrypt, Decrypt, ReEncrypt with symmetric keys (reference §3.2). The ciphertext blob names
+// its key and material version (crypto/ciphertext-blob.ts), so Decrypt needs no KeyId and every
+// older material version keeps decrypting after rotation.
+
+import type { EncryptionAlgorithm } from '../../../shared/api/operations.ts';
+import type { OperationContext } from '../context.ts';
+import { openBlob, parseBlobHeader, sealBlob } from '../crypto/ciphertext-blob.ts';
+import { keySpecInfo } from '../crypto/key-specs.ts';
+import type { Handler } from '../context.ts';
+import {
+  AccessDeniedException,
+  DryRunOperationException,
+  IncorrectKeyException,
+  InvalidCiphertextException,
+  InvalidKeyUsageException,
+  UnsupportedOperationException,
+} from '../errors.ts';
+import { keyArn } from '../identifiers.ts';
+import { requireState } from '../key-state.ts';
+import { resolveKey } from '../resolve.ts';
+import type { KeyRow } from '../store/repository.ts';
+import { withMaterial } from './material.ts';
+
+/** The usage and algorithm checks every symmetric encryption operation makes. */
+export function requireSymmetricEncryptionKey(
+  ctx: OperationContext,
+  key: KeyRow,
+  algorithm: EncryptionAlgorithm | undefined,
+  action: string,
+): void {
+  const arn = keyArn(ctx.scope, key.keyId);
+  requireState('cryptographic', key.keyState, arn);
+  if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
+    throw new InvalidKeyUsageException(`${arn} has KeyUsage ${key.keyUsage}; ${ctx.operation} needs an ENCRYPT_DECRYPT key.`);
+  }
+  const spec = keySpecInfo(key.keySpec);
+  if (key.keySpec !== 'SYMMETRIC_DEFAULT' || spec === null) {
+    throw new InvalidKeyUsageException(`${arn} is a ${key.keySpec} key; ${ctx.operation} needs a symmetric encryption key.`);
+  }
+  if (algorithm !== undefined && !spec.encryptionAlgorithms.includes(algorithm)) {
+    throw new InvalidKeyUsageException(
+      `${arn} does not support EncryptionAlgorithm ${algorithm}; it supports ${spec.encryptionAlgorithms.join(', ')}.`,
+    );
+  }
+  ctx.authorize(action, key);
+}
+
+export function refuseRecipient(recipient: unknown): void {
+  if (recipient !== undefined) {
+    throw new UnsupportedOperationException(
+      'Recipient (a Nitro Enclaves attestation document) is not supported: Strongroom does not run in an enclave. Omit Recipient.',
+    );
+  }
+}
+
+export function dryRunSucceeded(): never {
+  throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
+}
+
+/** Encrypts under the key's current material. */
+export function sealUnderKey(
+  ctx: OperationContext,
+  key: KeyRow,
+  plaintext: Uint8Array,
+  context: Readonly<Record<string, string>> | undefined,
+): { blob: Uint8Array; materialId: string } {
+  return withMaterial(ctx, key, key.currentVersion, (material, row) => ({
+    blob: sealBlob({ keyId: key.keyId, keyVersion: key.currentVersion }, material, plaintext, context),
+    materialId: row.materialId,
+  }));
+}
+
+type Opened = { key: KeyRow; plaintext: Uint8Array; materialId: string };
+
+/**
+ * The decrypting half of Decrypt and ReEncrypt: parse the blob, find its key, check a given
+ * KeyId matches, check state and usage, and decrypt with the material version the blob names.
+ */
+function openCiphertext(
+  ctx: OperationContext,
+  blob: Uint8Array,
+  givenKeyId: string | undefined,
+  context: Readonly<Record<string, string>> | undefined,
+  algorithm: EncryptionAlgorithm | undefined,
+  action: string,
+  dryRun: boolean,
+): Opened {
+  const header = parseBlobHeader(blob);
+  if (header === null) {
+    throw new InvalidCiphertextException(
+      'The ciphertext is not a Strongroom ciphertext blob (wrong length or format version). Pass the CiphertextBlob exactly as Encrypt or GenerateDataKey returned it.',
+    );
+  }
+  const requested = givenKeyId === undefined ? null : resolveKey(ctx, givenKeyId, 'keyOrAlias');
+  const key = ctx.repo.getKey(header.keyId);
+  if (key === null) {
+    // AWS does not reveal whether the key exists to a caller who cannot use it.
+    throw new AccessDeniedException(
+      'The ciphertext refers to a KMS key that does not exist in this installation, or you are not allowed to access it.',
+    );
+  }
+  ctx.touch(key);
+  if (requested !== null && requested.keyId !== key.keyId) {
+    throw new IncorrectKeyException(
+      `The KMS key in the request (${keyArn(ctx.scope, requested.keyId)}) is not the one that encrypted the ciphertext. Omit KeyId or pass the key that encrypted it.`,
+    );
+  }
+  if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT') {
+    throw new InvalidCiphertextException(
+      `The ciphertext was encrypted with SYMMETRIC_DEFAULT, not ${algorithm}. Omit EncryptionAlgorithm or pass SYMMETRIC_DEFAULT.`,
+    );
+  }
+  requireSymmetricEncryptionKey(ctx, key, algorithm, action);
+  if (dryRun) {
+    return dryRunSucceeded();
+  }
+  return withMaterial(ctx, key, header.keyVersion, (material, row) => {
+    const plaintext = openBlob(blob, material, context);
+    if (plaintext === null) {
+      throw new InvalidCiphertextException(
+        'The ciphertext failed to authenticate: it was modified, or the encryption context is not exactly the one used to encrypt it (keys and values are case-sensitive).',
+      );
+    }
+    return { key, plaintext, materialId: row.materialId };
+  });
+}
+
+export const encrypt: Handler<'Encrypt'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
+  requireSymmetricEncryptionKey(ctx, key, input.EncryptionAlgorithm, 'kms:Encrypt');
+  if (input.DryRun === true) {
+    return dryRunSucceeded();
+  }
+  const { blob } = sealUnderKey(ctx, key, input.Plaintext, input.EncryptionContext);
+  return { CiphertextBlob: blob, KeyId: keyArn(ctx.scope, key.keyId), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+};
+
+export const decrypt: Handler<'Decrypt'> = (ctx, input) => {
+  refuseRecipient(input.Recipient);
+  const opened = openCiphertext(
+    ctx,
+    input.CiphertextBlob,
+    input.KeyId,
+    input.EncryptionContext,
+    input.EncryptionAlgorithm,
+    'kms:Decrypt',
+    input.DryRun === true,
+  );
+  return {
+    KeyId: keyArn(ctx.scope, opened.key.keyId),
+    Plaintext: opened.plaintext,
+    EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+    KeyMaterialId: opened.materialId,
+  };
+};
+
+export const reEncrypt: Handler<'ReEncrypt'> = (ctx, input) => {
+  const destination = resolveKey(ctx, input.DestinationKeyId, 'keyOrAlias');
+  requireSymmetricEncryptionKey(ctx, destination, input.DestinationEncryptionAlgorithm, 'kms:ReEncryptTo');
+  const source = openCiphertext(
+    ctx,
+    input.CiphertextBlob,
+    input.SourceKeyId,
+    input.SourceEncryptionContext,
+    input.SourceEncryptionAlgorithm,
+    'kms:ReEncryptFrom',
+    input.DryRun === true,
+  );
+  try {
+    const sealed = sealUnderKey(ctx, destination, source.plaintext, input.DestinationEncryptionContext);
+    return {
+      CiphertextBlob: sealed.blob,
+      SourceKeyId: keyArn(ctx.scope, source.key.keyId),
+      KeyId: keyArn(ctx.scope, destination.keyId),
+      SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      SourceKeyMaterialId: source.materialId,
+      DestinationKeyMaterialId: sealed.materialId,
+    };
+  } finally {
+    source.plaintext.fill(0);
+  }
+};

@@ -1,0 +1,174 @@
+// Key lifecycle: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey, DisableKey.
+
+import { randomUUID } from 'node:crypto';
+import type { Handler } from '../context.ts';
+import { keySpecInfo, SUPPORTED_KEY_SPECS } from '../crypto/key-specs.ts';
+import {
+  LimitExceededException,
+  MalformedPolicyDocumentException,
+  UnsupportedOperationException,
+  ValidationException,
+} from '../errors.ts';
+import { keyArn } from '../identifiers.ts';
+import { requireState } from '../key-state.ts';
+import { resolveKey } from '../resolve.ts';
+import type { KeyRow } from '../store/repository.ts';
+import { addMaterial } from './material.ts';
+import { keyMetadata } from './metadata.ts';
+import { decodeMarker, encodeMarker, page } from './paging.ts';
+import { checkTags } from './tags.ts';
+
+/** AWS's quota of customer managed keys per account and Region. */
+export const MAX_KEYS = 100_000;
+/** The key policy service quota: 32 KB. */
+export const MAX_POLICY_BYTES = 32_768;
+
+export function defaultKeyPolicy(accountId: string): string {
+  return JSON.stringify(
+    {
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+/**
+ * Checks what can be checked of a policy before policy evaluation exists: size and that it is a
+ * JSON object with a Statement. Full validation arrives with key policies (their own issue).
+ */
+function checkPolicyDocument(policy: string): void {
+  if (new TextEncoder().encode(policy).length > MAX_POLICY_BYTES) {
+    throw new LimitExceededException(`The key policy is larger than the 32 KB (${MAX_POLICY_BYTES} bytes) quota.`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(policy);
+  } catch (err) {
+    throw new MalformedPolicyDocumentException(`The key policy is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('Statement' in doc)) {
+    throw new MalformedPolicyDocumentException('The key policy must be a JSON object with a "Statement" element.');
+  }
+}
+
+export const createKey: Handler<'CreateKey'> = (ctx, input) => {
+  ctx.authorize('kms:CreateKey', null);
+  if (input.KeySpec !== undefined && input.CustomerMasterKeySpec !== undefined) {
+    throw new ValidationException(
+      'You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated: use KeySpec.',
+    );
+  }
+  const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
+  const spec = keySpecInfo(keySpec);
+  if (spec === null || !spec.supported) {
+    throw new UnsupportedOperationException(
+      `KeySpec ${keySpec} is not supported by this version of Strongroom. Supported: ${SUPPORTED_KEY_SPECS.join(', ')}.`,
+    );
+  }
+  const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
+  if (!spec.usages.includes(keyUsage)) {
+    throw new ValidationException(
+      `KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}; it allows ${spec.usages.join(', ')}.`,
+    );
+  }
+  const origin = input.Origin ?? 'AWS_KMS';
+  if (origin !== 'AWS_KMS') {
+    throw new UnsupportedOperationException(
+      `Origin ${origin} is not supported by this version of Strongroom; omit Origin or use AWS_KMS.`,
+    );
+  }
+  if (input.CustomKeyStoreId !== undefined || input.XksKeyId !== undefined) {
+    throw new UnsupportedOperationException('Custom key stores are not supported: omit CustomKeyStoreId and XksKeyId.');
+  }
+  if (input.MultiRegion === true) {
+    throw new UnsupportedOperationException('Multi-Region keys are not supported on a desktop installation: omit MultiRegion.');
+  }
+  const policy = input.Policy ?? defaultKeyPolicy(ctx.scope.accountId);
+  checkPolicyDocument(policy);
+  const tags = input.Tags ?? [];
+  checkTags(tags, 0);
+  if (ctx.repo.countKeys() >= MAX_KEYS) {
+    throw new LimitExceededException(`This installation already holds the maximum of ${MAX_KEYS} keys.`);
+  }
+
+  const row: KeyRow = {
+    keyId: randomUUID(),
+    createdAt: ctx.clock.now(),
+    description: input.Description ?? '',
+    keySpec,
+    keyUsage,
+    origin,
+    keyManager: 'CUSTOMER',
+    keyState: 'Enabled',
+    deletionDate: null,
+    pendingWindowDays: null,
+    multiRegion: false,
+    policy,
+    currentVersion: 1,
+  };
+  ctx.repo.insertKey(row);
+  ctx.touch(row);
+  addMaterial(ctx, row, 1, spec.materialBytes);
+  for (const t of tags) {
+    ctx.repo.upsertTag(row.keyId, t.TagKey, t.TagValue);
+  }
+  return { KeyMetadata: keyMetadata(ctx, row) };
+};
+
+export const describeKey: Handler<'DescribeKey'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
+  ctx.authorize('kms:DescribeKey', key);
+  return { KeyMetadata: keyMetadata(ctx, key) };
+};
+
+export const listKeys: Handler<'ListKeys'> = (ctx, input) => {
+  ctx.authorize('kms:ListKeys', null);
+  const limit = input.Limit ?? 100;
+  const after = decodeMarker('ListKeys', input.Marker);
+  const rows = ctx.repo.listKeys(
+    after === null ? null : { createdAt: Number(after[0]), keyId: String(after[1]) },
+    limit + 1,
+  );
+  const { items, truncated } = page(rows, limit);
+  const last = items.at(-1);
+  return {
+    Keys: items.map((k) => ({ KeyId: k.keyId, KeyArn: keyArn(ctx.scope, k.keyId) })),
+    Truncated: truncated,
+    ...(truncated && last !== undefined ? { NextMarker: encodeMarker('ListKeys', [last.createdAt, last.keyId]) } : {}),
+  };
+};
+
+export const updateKeyDescription: Handler<'UpdateKeyDescription'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
+  ctx.authorize('kms:UpdateKeyDescription', key);
+  ctx.repo.setDescription(key.keyId, input.Description);
+  return {};
+};
+
+export const enableKey: Handler<'EnableKey'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  requireState('enableDisable', key.keyState, keyArn(ctx.scope, key.keyId));
+  ctx.authorize('kms:EnableKey', key);
+  ctx.repo.setState(key.keyId, 'Enabled', null, null);
+  return {};
+};
+
+export const disableKey: Handler<'DisableKey'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  requireState('enableDisable', key.keyState, keyArn(ctx.scope, key.keyId));
+  ctx.authorize('kms:DisableKey', key);
+  ctx.repo.setState(key.keyId, 'Disabled', null, null);
+  return {};
+};

@@ -1,0 +1,78 @@
+// Creating and using key material. Material is generated here, wrapped under the root key
+// before it is stored, and unwrapped only inside withMaterial(), which wipes the clear copy as
+// soon as the operation's callback returns (DESIGN.md invariant 1).
+
+import { createHash, randomBytes } from 'node:crypto';
+import type { OperationContext } from '../context.ts';
+import { encodeStringList } from '../crypto/encoding.ts';
+import { materialPurpose } from '../crypto/key-specs.ts';
+import { unwrapMaterial, wrapMaterial } from '../crypto/material-wrap.ts';
+import { wipe } from '../crypto/wipe.ts';
+import { InvalidCiphertextException, KMSInternalException } from '../errors.ts';
+import { keyArn } from '../identifiers.ts';
+import type { KeyRow, MaterialRow } from '../store/repository.ts';
+
+type KeyIdentity = Pick<KeyRow, 'keyId' | 'keySpec' | 'keyUsage'>;
+
+/** KeyMaterialId: 64 hex chars identifying one material of one key, as AWS reports it. */
+export function keyMaterialId(keyId: string, material: Uint8Array): string {
+  return createHash('sha256')
+    .update(encodeStringList(['strongroom/key-material-id/v1', keyId]))
+    .update(material)
+    .digest('hex');
+}
+
+/** Generates, wraps and stores a new material version; returns the stored row. */
+export function addMaterial(ctx: OperationContext, key: KeyIdentity, version: number, bytes: number): MaterialRow {
+  const material = randomBytes(bytes);
+  try {
+    const row: MaterialRow = {
+      keyId: key.keyId,
+      version,
+      materialId: keyMaterialId(key.keyId, material),
+      wrapped: wrapMaterial(
+        ctx.rootKey,
+        { keyId: key.keyId, version, purpose: materialPurpose(key.keySpec, key.keyUsage) },
+        material,
+      ),
+      createdAt: ctx.clock.now(),
+    };
+    ctx.repo.insertMaterial(row);
+    return row;
+  } finally {
+    wipe(material);
+  }
+}
+
+/**
+ * Runs `use` with the clear material of one version and wipes it afterwards. A version the key
+ * does not have means the ciphertext does not belong to it.
+ */
+export function withMaterial<T>(
+  ctx: OperationContext,
+  key: KeyIdentity,
+  version: number,
+  use: (material: Uint8Array, row: MaterialRow) => T,
+): T {
+  const row = ctx.repo.getMaterial(key.keyId, version);
+  if (row === null) {
+    throw new InvalidCiphertextException(
+      `The ciphertext names version ${version} of ${keyArn(ctx.scope, key.keyId)}, which that key does not have.`,
+    );
+  }
+  const material = unwrapMaterial(
+    ctx.rootKey,
+    { keyId: key.keyId, version, purpose: materialPurpose(key.keySpec, key.keyUsage) },
+    row.wrapped,
+  );
+  if (material === null) {
+    throw new KMSInternalException(
+      `The stored material of ${keyArn(ctx.scope, key.keyId)} (version ${version}) failed to unwrap: the database row was modified.`,
+    );
+  }
+  try {
+    return use(material, row);
+  } finally {
+    wipe(material);
+  }
+}

@@ -1,0 +1,72 @@
+// Tags: TagResource, UntagResource, ListResourceTags (reference §3.8).
+
+import type { Handler } from '../context.ts';
+import { LimitExceededException, TagException } from '../errors.ts';
+import { keyArn } from '../identifiers.ts';
+import { requireState } from '../key-state.ts';
+import { resolveKey } from '../resolve.ts';
+import { decodeMarker, encodeMarker, page } from './paging.ts';
+
+export const MAX_TAGS_PER_KEY = 50;
+
+/** Rejects reserved or repeated tag keys and a total over the per-key quota. */
+export function checkTags(tags: ReadonlyArray<{ TagKey: string; TagValue: string }>, existingOthers: number): void {
+  const seen = new Set<string>();
+  for (const t of tags) {
+    if (t.TagKey.startsWith('aws:')) {
+      throw new TagException(`Tag key '${t.TagKey}' is reserved: tag keys beginning with "aws:" belong to AWS.`);
+    }
+    if (seen.has(t.TagKey)) {
+      throw new TagException(`Tag key '${t.TagKey}' appears more than once in the request: give each tag key once.`);
+    }
+    seen.add(t.TagKey);
+  }
+  if (existingOthers + seen.size > MAX_TAGS_PER_KEY) {
+    throw new LimitExceededException(
+      `A key can have at most ${MAX_TAGS_PER_KEY} tags; this request would give it ${existingOthers + seen.size}.`,
+    );
+  }
+}
+
+export const tagResource: Handler<'TagResource'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
+  ctx.authorize('kms:TagResource', key);
+  const incoming = new Set(input.Tags.map((t) => t.TagKey));
+  const others = ctx.repo.tagKeys(key.keyId).filter((k) => !incoming.has(k)).length;
+  checkTags(input.Tags, others);
+  for (const t of input.Tags) {
+    ctx.repo.upsertTag(key.keyId, t.TagKey, t.TagValue);
+  }
+  return {};
+};
+
+export const untagResource: Handler<'UntagResource'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
+  ctx.authorize('kms:UntagResource', key);
+  for (const tagKey of input.TagKeys) {
+    if (tagKey.startsWith('aws:')) {
+      throw new TagException(`Tag key '${tagKey}' is reserved: tag keys beginning with "aws:" cannot be removed.`);
+    }
+  }
+  for (const tagKey of input.TagKeys) {
+    ctx.repo.deleteTag(key.keyId, tagKey);
+  }
+  return {};
+};
+
+export const listResourceTags: Handler<'ListResourceTags'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  ctx.authorize('kms:ListResourceTags', key);
+  // AWS documents 50 as this operation's maximum page, whatever larger Limit is asked for.
+  const limit = Math.min(input.Limit ?? 50, 50);
+  const after = decodeMarker('ListResourceTags', input.Marker);
+  const { items, truncated } = page(ctx.repo.listTags(key.keyId, after === null ? '' : String(after[0]), limit + 1), limit);
+  const last = items.at(-1);
+  return {
+    Tags: items.map((t) => ({ TagKey: t.tagKey, TagValue: t.tagValue })),
+    Truncated: truncated,
+    ...(truncated && last !== undefined ? { NextMarker: encodeMarker('ListResourceTags', [last.tagKey]) } : {}),
+  };
+};

@@ -1,0 +1,253 @@
+// Typed access to the key tables. Statements are prepared once per open database. Every method
+// is synchronous (better-sqlite3), so the engine can run an operation's writes and its audit
+// record inside one transaction.
+
+import type { KeySpec, KeyState, KeyUsage, Origin } from '../../../shared/api/operations.ts';
+import type { Db } from './database.ts';
+
+export type KeyRow = {
+  readonly keyId: string;
+  readonly createdAt: number;
+  readonly description: string;
+  readonly keySpec: KeySpec;
+  readonly keyUsage: KeyUsage;
+  readonly origin: Origin;
+  readonly keyManager: 'AWS' | 'CUSTOMER';
+  readonly keyState: KeyState;
+  readonly deletionDate: number | null;
+  readonly pendingWindowDays: number | null;
+  readonly multiRegion: boolean;
+  readonly policy: string;
+  readonly currentVersion: number;
+};
+
+export type MaterialRow = {
+  readonly keyId: string;
+  readonly version: number;
+  readonly materialId: string;
+  readonly wrapped: Uint8Array;
+  readonly createdAt: number;
+};
+
+export type AliasRow = {
+  readonly aliasName: string;
+  readonly keyId: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+};
+
+export type TagRow = { readonly tagKey: string; readonly tagValue: string };
+
+type RawKey = {
+  key_id: string;
+  created_at: number;
+  description: string;
+  key_spec: string;
+  key_usage: string;
+  origin: string;
+  key_manager: string;
+  key_state: string;
+  deletion_date: number | null;
+  pending_window_days: number | null;
+  multi_region: number;
+  policy: string;
+  current_version: number;
+};
+
+function toKeyRow(r: RawKey): KeyRow {
+  return {
+    keyId: r.key_id,
+    createdAt: r.created_at,
+    description: r.description,
+    keySpec: r.key_spec as KeySpec,
+    keyUsage: r.key_usage as KeyUsage,
+    origin: r.origin as Origin,
+    keyManager: r.key_manager === 'AWS' ? 'AWS' : 'CUSTOMER',
+    keyState: r.key_state as KeyState,
+    deletionDate: r.deletion_date,
+    pendingWindowDays: r.pending_window_days,
+    multiRegion: r.multi_region !== 0,
+    policy: r.policy,
+    currentVersion: r.current_version,
+  };
+}
+
+type RawMaterial = { key_id: string; version: number; material_id: string; wrapped: Buffer; created_at: number };
+
+function toMaterialRow(r: RawMaterial): MaterialRow {
+  return { keyId: r.key_id, version: r.version, materialId: r.material_id, wrapped: r.wrapped, createdAt: r.created_at };
+}
+
+type RawAlias = { alias_name: string; key_id: string; created_at: number; updated_at: number };
+
+function toAliasRow(r: RawAlias): AliasRow {
+  return { aliasName: r.alias_name, keyId: r.key_id, createdAt: r.created_at, updatedAt: r.updated_at };
+}
+
+export class KeyRepository {
+  readonly #db: Db;
+  readonly #stmts;
+
+  constructor(db: Db) {
+    this.#db = db;
+    this.#stmts = {
+      getKey: db.prepare<[string], RawKey>('SELECT * FROM keys WHERE key_id = ?'),
+      countKeys: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM keys'),
+      insertKey: db.prepare(
+        `INSERT INTO keys (key_id, created_at, description, key_spec, key_usage, origin, key_manager,
+           key_state, deletion_date, pending_window_days, multi_region, policy, current_version)
+         VALUES (@keyId, @createdAt, @description, @keySpec, @keyUsage, @origin, @keyManager,
+           @keyState, @deletionDate, @pendingWindowDays, @multiRegion, @policy, @currentVersion)`,
+      ),
+      listKeys: db.prepare<[number, string, string, number], RawKey>(
+        `SELECT * FROM keys WHERE (created_at, key_id) > (?, ?) OR ? = '' ORDER BY created_at, key_id LIMIT ?`,
+      ),
+      setState: db.prepare(
+        `UPDATE keys SET key_state = @keyState, deletion_date = @deletionDate,
+           pending_window_days = @pendingWindowDays WHERE key_id = @keyId`,
+      ),
+      setDescription: db.prepare('UPDATE keys SET description = ? WHERE key_id = ?'),
+      setCurrentVersion: db.prepare('UPDATE keys SET current_version = ? WHERE key_id = ?'),
+      dueDeletions: db.prepare<[number], RawKey>(
+        `SELECT * FROM keys WHERE key_state = 'PendingDeletion' AND deletion_date IS NOT NULL
+           AND deletion_date <= ? ORDER BY deletion_date`,
+      ),
+      deleteKey: db.prepare('DELETE FROM keys WHERE key_id = ?'),
+      getMaterial: db.prepare<[string, number], RawMaterial>(
+        'SELECT * FROM key_material WHERE key_id = ? AND version = ?',
+      ),
+      insertMaterial: db.prepare(
+        `INSERT INTO key_material (key_id, version, material_id, wrapped, created_at)
+         VALUES (@keyId, @version, @materialId, @wrapped, @createdAt)`,
+      ),
+      getAlias: db.prepare<[string], RawAlias>('SELECT * FROM aliases WHERE alias_name = ?'),
+      insertAlias: db.prepare(
+        'INSERT INTO aliases (alias_name, key_id, created_at, updated_at) VALUES (?, ?, ?, ?)',
+      ),
+      retargetAlias: db.prepare('UPDATE aliases SET key_id = ?, updated_at = ? WHERE alias_name = ?'),
+      deleteAlias: db.prepare('DELETE FROM aliases WHERE alias_name = ?'),
+      countAliasesForKey: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM aliases WHERE key_id = ?'),
+      listAliases: db.prepare<[string, number], RawAlias>(
+        'SELECT * FROM aliases WHERE alias_name > ? ORDER BY alias_name LIMIT ?',
+      ),
+      listAliasesForKey: db.prepare<[string, string, number], RawAlias>(
+        'SELECT * FROM aliases WHERE key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?',
+      ),
+      aliasesForKey: db.prepare<[string], { alias_name: string }>(
+        'SELECT alias_name FROM aliases WHERE key_id = ? ORDER BY alias_name',
+      ),
+      listTags: db.prepare<[string, string, number], { tag_key: string; tag_value: string }>(
+        'SELECT tag_key, tag_value FROM tags WHERE key_id = ? AND tag_key > ? ORDER BY tag_key LIMIT ?',
+      ),
+      tagKeys: db.prepare<[string], { tag_key: string }>('SELECT tag_key FROM tags WHERE key_id = ?'),
+      upsertTag: db.prepare(
+        `INSERT INTO tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)
+         ON CONFLICT (key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value`,
+      ),
+      deleteTag: db.prepare('DELETE FROM tags WHERE key_id = ? AND tag_key = ?'),
+    };
+  }
+
+  get db(): Db {
+    return this.#db;
+  }
+
+  getKey(keyId: string): KeyRow | null {
+    const r = this.#stmts.getKey.get(keyId);
+    return r === undefined ? null : toKeyRow(r);
+  }
+
+  countKeys(): number {
+    return this.#stmts.countKeys.get()?.n ?? 0;
+  }
+
+  insertKey(row: KeyRow): void {
+    this.#stmts.insertKey.run({ ...row, multiRegion: row.multiRegion ? 1 : 0 });
+  }
+
+  /** Keys ordered by creation; `after` is the last (createdAt, keyId) of the previous page. */
+  listKeys(after: { createdAt: number; keyId: string } | null, limit: number): Array<KeyRow> {
+    const rows = after === null
+      ? this.#stmts.listKeys.all(0, '', '', limit)
+      : this.#stmts.listKeys.all(after.createdAt, after.keyId, 'x', limit);
+    return rows.map(toKeyRow);
+  }
+
+  setState(keyId: string, keyState: KeyState, deletionDate: number | null, pendingWindowDays: number | null): void {
+    this.#stmts.setState.run({ keyId, keyState, deletionDate, pendingWindowDays });
+  }
+
+  setDescription(keyId: string, description: string): void {
+    this.#stmts.setDescription.run(description, keyId);
+  }
+
+  setCurrentVersion(keyId: string, version: number): void {
+    this.#stmts.setCurrentVersion.run(version, keyId);
+  }
+
+  dueDeletions(now: number): Array<KeyRow> {
+    return this.#stmts.dueDeletions.all(now).map(toKeyRow);
+  }
+
+  /** Removes the key; material, aliases and tags go with it (ON DELETE CASCADE). */
+  deleteKey(keyId: string): void {
+    this.#stmts.deleteKey.run(keyId);
+  }
+
+  getMaterial(keyId: string, version: number): MaterialRow | null {
+    const r = this.#stmts.getMaterial.get(keyId, version);
+    return r === undefined ? null : toMaterialRow(r);
+  }
+
+  insertMaterial(row: MaterialRow): void {
+    this.#stmts.insertMaterial.run({ ...row, wrapped: Buffer.from(row.wrapped) });
+  }
+
+  getAlias(aliasName: string): AliasRow | null {
+    const r = this.#stmts.getAlias.get(aliasName);
+    return r === undefined ? null : toAliasRow(r);
+  }
+
+  insertAlias(aliasName: string, keyId: string, now: number): void {
+    this.#stmts.insertAlias.run(aliasName, keyId, now, now);
+  }
+
+  retargetAlias(aliasName: string, keyId: string, now: number): void {
+    this.#stmts.retargetAlias.run(keyId, now, aliasName);
+  }
+
+  deleteAlias(aliasName: string): void {
+    this.#stmts.deleteAlias.run(aliasName);
+  }
+
+  countAliasesForKey(keyId: string): number {
+    return this.#stmts.countAliasesForKey.get(keyId)?.n ?? 0;
+  }
+
+  listAliases(keyId: string | null, afterName: string, limit: number): Array<AliasRow> {
+    const rows = keyId === null
+      ? this.#stmts.listAliases.all(afterName, limit)
+      : this.#stmts.listAliasesForKey.all(keyId, afterName, limit);
+    return rows.map(toAliasRow);
+  }
+
+  aliasNamesForKey(keyId: string): Array<string> {
+    return this.#stmts.aliasesForKey.all(keyId).map((r) => r.alias_name);
+  }
+
+  listTags(keyId: string, afterKey: string, limit: number): Array<TagRow> {
+    return this.#stmts.listTags.all(keyId, afterKey, limit).map((r) => ({ tagKey: r.tag_key, tagValue: r.tag_value }));
+  }
+
+  tagKeys(keyId: string): Array<string> {
+    return this.#stmts.tagKeys.all(keyId).map((r) => r.tag_key);
+  }
+
+  upsertTag(keyId: string, tagKey: string, tagValue: string): void {
+    this.#stmts.upsertTag.run(keyId, tagKey, tagValue);
+  }
+
+  deleteTag(keyId: string, tagKey: string): void {
+    this.#stmts.deleteTag.run(keyId, tagKey);
+  }
+}
