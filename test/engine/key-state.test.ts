@@ -1,0 +1,91 @@
+// The key-state table (reference §6.1) as a table-driven test through the real engine: every
+// operation that takes a key, against a key in every state, must succeed or fail exactly as
+// KEY_STATE_TABLE says. States the API cannot reach yet (PendingImport, Unavailable, Creating,
+// Updating, PendingReplicaDeletion) are set directly in the database.
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_STATES, type KeyState } from '../../shared/api/operations.ts';
+import { KEY_STATE_TABLE, type StateEffect, type StateRow } from '../../electron/kms/key-state.ts';
+import { DATABASE_FILE } from '../../electron/kms/store/database.ts';
+import { KmsError } from '../../electron/kms/errors.ts';
+import { bytes, newEngine, type TestEngine } from '../support/engine.ts';
+
+const EXPECTED_ERROR: Readonly<Record<Exclude<StateEffect, 'ok'>, string>> = {
+  disabled: 'DisabledException',
+  pendingDeletion: 'KMSInvalidStateException',
+  notPendingDeletion: 'KMSInvalidStateException',
+  pendingImport: 'KMSInvalidStateException',
+  unavailable: 'KMSInvalidStateException',
+  creating: 'KMSInvalidStateException',
+  updating: 'KMSInvalidStateException',
+};
+
+type Ctx = { keyId: string; blob: Uint8Array; other: string };
+type Case = { readonly op: string; readonly row: StateRow; readonly call: (t: TestEngine, c: Ctx) => Promise<unknown> };
+
+const CASES: ReadonlyArray<Case> = [
+  { op: 'Encrypt', row: 'cryptographic', call: (t, c) => t.kms.invoke('Encrypt', { KeyId: c.keyId, Plaintext: bytes('x') }) },
+  { op: 'Decrypt', row: 'cryptographic', call: (t, c) => t.kms.invoke('Decrypt', { CiphertextBlob: c.blob }) },
+  { op: 'ReEncrypt (source)', row: 'cryptographic', call: (t, c) => t.kms.invoke('ReEncrypt', { CiphertextBlob: c.blob, DestinationKeyId: c.other }) },
+  { op: 'GenerateDataKey', row: 'cryptographic', call: (t, c) => t.kms.invoke('GenerateDataKey', { KeyId: c.keyId, KeySpec: 'AES_256' }) },
+  { op: 'GenerateDataKeyWithoutPlaintext', row: 'cryptographic', call: (t, c) => t.kms.invoke('GenerateDataKeyWithoutPlaintext', { KeyId: c.keyId, NumberOfBytes: 8 }) },
+  { op: 'DescribeKey', row: 'anyState', call: (t, c) => t.kms.invoke('DescribeKey', { KeyId: c.keyId }) },
+  { op: 'ListResourceTags', row: 'anyState', call: (t, c) => t.kms.invoke('ListResourceTags', { KeyId: c.keyId }) },
+  { op: 'ListAliases', row: 'anyState', call: (t, c) => t.kms.invoke('ListAliases', { KeyId: c.keyId }) },
+  { op: 'CreateAlias', row: 'createAlias', call: (t, c) => t.kms.invoke('CreateAlias', { AliasName: `alias/s-${Math.random().toString(36).slice(2)}`, TargetKeyId: c.keyId }) },
+  { op: 'EnableKey', row: 'enableDisable', call: (t, c) => t.kms.invoke('EnableKey', { KeyId: c.keyId }) },
+  { op: 'DisableKey', row: 'enableDisable', call: (t, c) => t.kms.invoke('DisableKey', { KeyId: c.keyId }) },
+  { op: 'ScheduleKeyDeletion', row: 'scheduleDeletion', call: (t, c) => t.kms.invoke('ScheduleKeyDeletion', { KeyId: c.keyId }) },
+  { op: 'CancelKeyDeletion', row: 'cancelDeletion', call: (t, c) => t.kms.invoke('CancelKeyDeletion', { KeyId: c.keyId }) },
+  { op: 'TagResource', row: 'tagOrDescribe', call: (t, c) => t.kms.invoke('TagResource', { KeyId: c.keyId, Tags: [{ TagKey: 'a', TagValue: 'b' }] }) },
+  { op: 'UntagResource', row: 'tagOrDescribe', call: (t, c) => t.kms.invoke('UntagResource', { KeyId: c.keyId, TagKeys: ['a'] }) },
+  { op: 'UpdateKeyDescription', row: 'tagOrDescribe', call: (t, c) => t.kms.invoke('UpdateKeyDescription', { KeyId: c.keyId, Description: 'd' }) },
+];
+
+let t: TestEngine;
+let db: Database.Database;
+let ctx: Ctx;
+
+beforeAll(async () => {
+  t = await newEngine();
+  db = new Database(join(t.dir, DATABASE_FILE));
+  const other = (await t.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
+  ctx = { keyId: '', blob: new Uint8Array(), other };
+});
+afterAll(() => {
+  db.close();
+  t.cleanup();
+});
+
+async function keyInState(state: KeyState): Promise<Ctx> {
+  const keyId = (await t.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
+  const blob = (await t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: bytes('state test') })).CiphertextBlob;
+  db.prepare('UPDATE keys SET key_state = ?, deletion_date = ? WHERE key_id = ?').run(
+    state,
+    state === 'PendingDeletion' || state === 'PendingReplicaDeletion' ? t.clock.now() + 30 * 86_400_000 : null,
+    keyId,
+  );
+  return { ...ctx, keyId, blob };
+}
+
+describe('key-state table', () => {
+  for (const c of CASES) {
+    for (const state of KEY_STATES) {
+      const effect = KEY_STATE_TABLE[c.row][state];
+      it(`${c.op} on a ${state} key → ${effect === 'ok' ? 'succeeds' : EXPECTED_ERROR[effect]}`, async () => {
+        const k = await keyInState(state);
+        let outcome = 'succeeds';
+        try {
+          await c.call(t, k);
+        } catch (err) {
+          if (!(err instanceof KmsError)) {
+            throw err;
+          }
+          outcome = err.name;
+        }
+        expect(outcome).toBe(effect === 'ok' ? 'succeeds' : EXPECTED_ERROR[effect]);
+      });
+    }
+  }
+});
