@@ -215,7 +215,9 @@ export class Kms {
         accountId: this.#scope.accountId,
         region: this.#scope.region,
         readOnly: spec.readOnly,
-        requestParameters: validated === null ? null : requestParametersFor(spec.input, validated),
+        // Raw input when validation failed, as CloudTrail logs failed calls' parameters; blob and
+        // sensitive members are dropped structurally either way.
+        requestParameters: requestParametersFor(spec.input, validated ?? input),
         responseElements: error === null ? responseElementsFor(name, spec.readOnly, output) : null,
         ...(error === null ? {} : { error: error.toShape() }),
         resourceArns: [...touched.keys()].map((id) => keyArn(this.#scope, id)),
