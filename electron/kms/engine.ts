@@ -25,7 +25,7 @@ import type { HandlerTable, OperationContext } from './context.ts';
 import { wipe } from './crypto/wipe.ts';
 import {
   KMSInternalException,
-  KmsError,
+  type KmsError,
   SerializationException,
   ValidationException,
   toKmsError,

@@ -15,7 +15,7 @@ export function decodeMarker(op: string, marker: string | undefined): ReadonlyAr
     return null;
   }
   const bytes = decodeBase64(marker);
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = bytes === null ? null : JSON.parse(new TextDecoder().decode(bytes));
   } catch {
