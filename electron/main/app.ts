@@ -1,0 +1,120 @@
+// The main process's wiring, with every Electron object injected (index.ts passes the real ones,
+// tests pass fakes). Order matters: the scheme is registered, the sandbox forced and the data
+// directory set before `ready`; the session, protocol, IPC and window after it.
+
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, Protocol, Session, WebContents } from 'electron';
+import { join } from 'node:path';
+import { ValidationException } from '../kms/errors.ts';
+import { resolveDataDir } from '../kms/datadir.ts';
+import { createEngineHost, type EngineHost } from './engine-host.ts';
+import { registerIpc, type BridgeHandlers } from './ipc.ts';
+import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
+import { devServerUrl, hardenSession, hardenWebContents, originCheck, trustedOrigins } from './security.ts';
+import { createMainWindow } from './window.ts';
+
+export type AppDeps = {
+  readonly app: Pick<
+    App,
+    'enableSandbox' | 'requestSingleInstanceLock' | 'on' | 'whenReady' | 'quit' | 'getAppPath' | 'setPath' | 'isPackaged'
+  >;
+  readonly protocol: Pick<Protocol, 'registerSchemesAsPrivileged' | 'handle'>;
+  readonly session: { readonly defaultSession: Session };
+  readonly ipcMain: Pick<IpcMain, 'handle'>;
+  readonly BrowserWindow: (new (options: BrowserWindowConstructorOptions) => BrowserWindow) & {
+    getAllWindows(): BrowserWindow[];
+  };
+  readonly env: NodeJS.ProcessEnv;
+  readonly platform: NodeJS.Platform;
+  /** Builds the engine host; createEngineHost unless a test injects one. */
+  readonly engineHost?: (dataDir: string) => EngineHost;
+  readonly log?: (message: string, detail?: unknown) => void;
+};
+
+export type StartedApp = {
+  readonly dataDir: string;
+  /** Resolves once the window has been created (or at once when another instance is running). */
+  readonly ready: Promise<void>;
+  readonly engine: EngineHost | null;
+};
+
+export function bridgeHandlers(host: EngineHost): BridgeHandlers {
+  return {
+    status: async (args) => {
+      if (args.length !== 0) {
+        throw new ValidationException('status takes no arguments.');
+      }
+      return host.status();
+    },
+  };
+}
+
+export function startApp(deps: AppDeps): StartedApp {
+  const { app } = deps;
+  const log = deps.log ?? console.warn;
+
+  // The data directory is Electron's userData folder (DESIGN.md: Storage). resolveDataDir gives
+  // the same folder by construction, and honours STRONGROOM_DATA_DIR as the CLI does; setPath
+  // makes Electron agree when that override is set.
+  const dataDir = resolveDataDir(undefined, deps.env);
+  app.setPath('userData', dataDir);
+
+  deps.protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
+  app.enableSandbox();
+
+  // One process owns the window and the engine; a second launch focuses the first.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return { dataDir, ready: Promise.resolve(), engine: null };
+  }
+
+  const isPackaged = app.isPackaged;
+  const origins = trustedOrigins({ isPackaged, devServerUrl: deps.env.ELECTRON_RENDERER_URL });
+  const isTrusted = originCheck(origins);
+  const devUrl = devServerUrl({ isPackaged, devServerUrl: deps.env.ELECTRON_RENDERER_URL });
+  const appPath = app.getAppPath();
+  const host = (deps.engineHost ?? ((dir: string) => createEngineHost({ dataDir: dir, log })))(dataDir);
+
+  app.on('web-contents-created', (_event: unknown, contents: WebContents) => {
+    hardenWebContents(contents, isTrusted, log);
+  });
+
+  const openWindow = (): BrowserWindow =>
+    createMainWindow({
+      BrowserWindow: deps.BrowserWindow,
+      preloadPath: join(appPath, 'out', 'preload', 'index.cjs'),
+      url: devUrl ?? APP_ENTRY_URL,
+      devTools: !isPackaged,
+      log,
+    });
+
+  app.on('second-instance', () => {
+    const [window] = deps.BrowserWindow.getAllWindows();
+    if (window !== undefined) {
+      if (window.isMinimized()) {
+        window.restore();
+      }
+      window.focus();
+    }
+  });
+  app.on('window-all-closed', () => {
+    if (deps.platform !== 'darwin') {
+      app.quit();
+    }
+  });
+  app.on('will-quit', () => {
+    host.close();
+  });
+
+  const ready = app.whenReady().then(() => {
+    hardenSession(deps.session.defaultSession);
+    deps.protocol.handle(APP_SCHEME, createAppProtocolHandler({ root: join(appPath, 'out', 'renderer') }));
+    registerIpc(deps.ipcMain, bridgeHandlers(host), isTrusted, log);
+    openWindow();
+    app.on('activate', () => {
+      if (deps.BrowserWindow.getAllWindows().length === 0) {
+        openWindow();
+      }
+    });
+  });
+  return { dataDir, ready, engine: host };
+}

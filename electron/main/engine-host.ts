@@ -1,0 +1,190 @@
+// The main process's one engine. It is opened on the first status request (so the window
+// appears at once, and a keychain prompt comes after it), kept open for the life of the app, and
+// closed at quit. An uninitialized data directory is reported as such, without creating any file
+// in it; a locked or broken installation is reported with what is known about it and what to do.
+//
+// The engine modules are imported on first use, not at startup: they load the native SQLite and
+// keychain modules, and if one of those fails to load (a missing or wrong build), the window
+// should still open and say so, rather than the main process dying before it has a window.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InstallationStatus } from '../../shared/api/bridge.ts';
+import type { Kms } from '../kms/engine.ts';
+import { InstallationError } from '../kms/errors.ts';
+import type { describeInstallation, InstallationInfo, ProviderForKind } from '../kms/installation.ts';
+import type { providerForKind } from '../kms/rootkey/select.ts';
+import type { openDatabase } from '../kms/store/database.ts';
+
+export type EngineModules = {
+  readonly Kms: typeof Kms;
+  readonly describeInstallation: typeof describeInstallation;
+  readonly selectProvider: typeof providerForKind;
+  readonly openDatabase: typeof openDatabase;
+  readonly DATABASE_FILE: string;
+};
+
+async function loadEngineModules(): Promise<EngineModules> {
+  const [engine, installation, select, database] = await Promise.all([
+    import('../kms/engine.ts'),
+    import('../kms/installation.ts'),
+    import('../kms/rootkey/select.ts'),
+    import('../kms/store/database.ts'),
+  ]);
+  return {
+    Kms: engine.Kms,
+    describeInstallation: installation.describeInstallation,
+    selectProvider: select.providerForKind,
+    openDatabase: database.openDatabase,
+    DATABASE_FILE: database.DATABASE_FILE,
+  };
+}
+
+export const NOT_INITIALIZED_MESSAGE =
+  'Strongroom has not been set up on this computer yet. Run `strongroom init` in a terminal to create an installation, then press Refresh.';
+
+export type EngineHostOptions = {
+  readonly dataDir: string;
+  /** The app's providers; the real keychain and passphrase providers unless a test injects others. */
+  readonly providerForKind?: ProviderForKind;
+  readonly log?: (message: string, detail?: unknown) => void;
+  /** Loads the engine's modules; a test can inject a failing loader. */
+  readonly loadModules?: () => Promise<EngineModules>;
+};
+
+export type EngineHost = {
+  /** Opens the engine if it is not open yet, then describes the installation. Never throws. */
+  status(): Promise<InstallationStatus>;
+  /** The open engine, or null. For the bridge operations a later issue adds. */
+  engine(): Kms | null;
+  close(): void;
+};
+
+type OpenOutcome = { readonly kms: Kms } | { readonly status: InstallationStatus };
+
+function unlockedStatus(info: InstallationInfo): InstallationStatus {
+  return {
+    initialized: true,
+    installationId: info.installationId,
+    accountId: info.accountId,
+    region: info.region,
+    rootKeyProvider: info.rootKeyProvider,
+    rootKeyLocation: info.rootKeyLocation,
+    unlocked: true,
+  };
+}
+
+export function createEngineHost(options: EngineHostOptions): EngineHost {
+  const dataDir = options.dataDir;
+  const log = options.log ?? console.warn;
+  const load = options.loadModules ?? loadEngineModules;
+  let kms: Kms | null = null;
+  let opening: Promise<OpenOutcome> | null = null;
+  let closed = false;
+
+  // The renderer never receives a path it did not get from the user (DESIGN.md invariant 2).
+  const redact = (message: string): string => message.split(dataDir).join('the data directory');
+
+  const notInitialized: OpenOutcome = {
+    status: { initialized: false, unlocked: false, problem: { code: 'NotInitialized', message: NOT_INITIALIZED_MESSAGE } },
+  };
+
+  const describeLocked = (m: EngineModules, providers: ProviderForKind, problem: InstallationStatus['problem']): InstallationStatus => {
+    // The installation row says where the key should be, even when it cannot be loaded.
+    try {
+      const db = m.openDatabase(join(dataDir, m.DATABASE_FILE));
+      try {
+        const info = m.describeInstallation(db, providers);
+        return {
+          initialized: true,
+          installationId: info.installationId,
+          accountId: info.accountId,
+          region: info.region,
+          rootKeyProvider: info.rootKeyProvider,
+          rootKeyLocation: info.rootKeyLocation,
+          unlocked: false,
+          ...(problem === undefined ? {} : { problem }),
+        };
+      } finally {
+        db.close();
+      }
+    } catch {
+      return { initialized: true, unlocked: false, ...(problem === undefined ? {} : { problem }) };
+    }
+  };
+
+  const open = async (): Promise<OpenOutcome> => {
+    let m: EngineModules;
+    try {
+      m = await load();
+    } catch (err) {
+      log('Strongroom: the engine modules could not be loaded', err);
+      const detail = err instanceof Error ? redact(err.message) : 'unknown error';
+      return {
+        status: {
+          initialized: false,
+          unlocked: false,
+          problem: { code: 'EngineUnavailable', message: `Strongroom's storage engine could not be loaded, so this installation cannot be read: ${detail}` },
+        },
+      };
+    }
+    if (!existsSync(join(dataDir, m.DATABASE_FILE))) {
+      return notInitialized;
+    }
+    const providers: ProviderForKind = options.providerForKind ?? ((kind) => m.selectProvider(kind));
+    try {
+      const engine = await m.Kms.open({ dataDir, providerForKind: providers, userAgent: 'strongroom-app' });
+      engine.startTimers();
+      return { kms: engine };
+    } catch (err) {
+      if (err instanceof InstallationError) {
+        if (err.problem === 'NotInitialized') {
+          return notInitialized;
+        }
+        return { status: describeLocked(m, providers, { code: err.problem, message: redact(err.message) }) };
+      }
+      log('Strongroom: the engine could not be opened', err);
+      const detail = err instanceof Error ? redact(err.message) : 'unknown error';
+      return {
+        status: describeLocked(m, providers, { code: 'OpenFailed', message: `The installation could not be opened: ${detail}` }),
+      };
+    }
+  };
+
+  return {
+    async status() {
+      if (kms !== null) {
+        return unlockedStatus(kms.installation);
+      }
+      if (closed) {
+        return { initialized: false, unlocked: false, problem: { code: 'Closed', message: 'Strongroom is shutting down.' } };
+      }
+      // One open at a time; a failed open is tried again on the next request (after `strongroom
+      // init`, or once the keychain is unlocked).
+      opening ??= open().finally(() => {
+        opening = null;
+      });
+      const outcome = await opening;
+      if ('kms' in outcome) {
+        if (closed) {
+          outcome.kms.close();
+          return { initialized: false, unlocked: false, problem: { code: 'Closed', message: 'Strongroom is shutting down.' } };
+        }
+        kms ??= outcome.kms;
+        if (kms !== outcome.kms) {
+          outcome.kms.close();
+        }
+        return unlockedStatus(kms.installation);
+      }
+      return outcome.status;
+    },
+    engine() {
+      return kms;
+    },
+    close() {
+      closed = true;
+      kms?.close();
+      kms = null;
+    },
+  };
+}

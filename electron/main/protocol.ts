@@ -1,0 +1,124 @@
+// The renderer is served from a custom, privileged scheme (app://strongroom/…), never file://
+// (electron.md checklist items 7 and 18). The handler maps URL paths to files under the renderer
+// build directory and refuses anything that would resolve outside it. Every response carries the
+// CSP header. Nothing in this file imports electron: index.ts passes the handler to
+// protocol.handle, and tests call it with plain Requests.
+
+import { readFile as fsReadFile } from 'node:fs/promises';
+import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { CSP_HEADER } from './csp.ts';
+
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'strongroom';
+/** The renderer's origin, as Chromium reports it for a standard scheme. */
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
+
+/**
+ * Privileges for protocol.registerSchemesAsPrivileged: a standard, secure origin (so relative
+ * URLs, module scripts and same-origin checks work as on https). Never bypassCSP; no service
+ * workers, no CORS from other origins, no streaming.
+ */
+export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: true } as const;
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.webp': 'image/webp',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function contentTypeFor(path: string): string {
+  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export type ProtocolHandlerOptions = {
+  /** The renderer build directory (out/renderer). */
+  readonly root: string;
+  /** Reads a file; fs/promises readFile unless a test injects one. */
+  readonly readFile?: (path: string) => Promise<Uint8Array>;
+};
+
+function securityHeaders(contentType: string): Headers {
+  return new Headers({
+    'Content-Type': contentType,
+    'Content-Security-Policy': CSP_HEADER,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  });
+}
+
+function refuse(status: number, text: string): Response {
+  return new Response(text, { status, headers: securityHeaders('text/plain; charset=utf-8') });
+}
+
+/**
+ * The file under `root` that `url` names, or null when the URL is not ours or its path would
+ * leave `root` (`..` segments, encoded or not, backslashes, NUL bytes, absolute paths).
+ */
+export function resolveAppPath(root: string, url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== APP_HOST || parsed.username !== '' || parsed.password !== '') {
+    return null;
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(parsed.pathname);
+  } catch {
+    return null;
+  }
+  if (path.includes('\0') || path.includes('\\')) {
+    return null;
+  }
+  const segments = path.split('/').filter((s) => s !== '');
+  if (segments.some((s) => s === '..' || s === '.')) {
+    return null;
+  }
+  const relativePath = segments.length === 0 ? 'index.html' : segments.join('/');
+  const base = resolve(root);
+  const target = resolve(base, relativePath);
+  const fromBase = relative(base, target);
+  if (fromBase === '' || fromBase === '..' || fromBase.startsWith(`..${sep}`) || isAbsolute(fromBase)) {
+    return null;
+  }
+  return target;
+}
+
+/** The function to pass to protocol.handle(APP_SCHEME, …). */
+export function createAppProtocolHandler(options: ProtocolHandlerOptions): (request: Request) => Promise<Response> {
+  const read = options.readFile ?? ((path: string) => fsReadFile(path));
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return refuse(405, 'Method not allowed');
+    }
+    const path = resolveAppPath(options.root, request.url);
+    if (path === null) {
+      return refuse(403, 'Forbidden');
+    }
+    let body: Uint8Array;
+    try {
+      body = await read(path);
+    } catch {
+      return refuse(404, 'Not found');
+    }
+    const headers = securityHeaders(contentTypeFor(path));
+    return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers });
+  };
+}

@@ -1,0 +1,64 @@
+// The minimal window's status card, rendered to HTML in Node (no DOM needed).
+
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { StatusCard } from '../../renderer/src/App.tsx';
+import type { BridgeResult, InstallationStatus } from '../../shared/api/bridge.ts';
+
+const render = (result: BridgeResult<InstallationStatus> | null): string =>
+  renderToStaticMarkup(
+    createElement(StatusCard, { loaded: result === null ? { state: 'loading' } : { state: 'done', result }, onRefresh: () => {} }),
+  );
+
+describe('status card', () => {
+  it('says to run strongroom init when there is no installation', () => {
+    const html = render({ ok: true, value: { initialized: false, unlocked: false, problem: { code: 'NotInitialized', message: 'x' } } });
+    expect(html).toContain('Not set up');
+    expect(html).toContain('<code>strongroom init</code>');
+  });
+
+  it('shows why the installation cannot be read when the engine itself is unavailable', () => {
+    const html = render({
+      ok: true,
+      value: { initialized: false, unlocked: false, problem: { code: 'EngineUnavailable', message: 'The storage engine could not be loaded.' } },
+    });
+    expect(html).toContain('The storage engine could not be loaded.');
+    expect(html).not.toContain('strongroom init');
+  });
+
+  it('shows where the root key lives, whether it unlocks, account and region', () => {
+    const html = render({
+      ok: true,
+      value: {
+        initialized: true,
+        installationId: '5f0c6d1e-0000-4000-8000-000000000000',
+        accountId: '111122223333',
+        region: 'local-1',
+        rootKeyProvider: 'keychain',
+        rootKeyLocation: 'the macOS Keychain, service "Strongroom"',
+        unlocked: true,
+      },
+    });
+    expect(html).toContain('Unlocked');
+    expect(html).toContain('OS keychain');
+    expect(html).toContain('the macOS Keychain, service &quot;Strongroom&quot;');
+    expect(html).toContain('111122223333');
+    expect(html).toContain('local-1');
+  });
+
+  it('shows a locked installation with its problem', () => {
+    const html = render({
+      ok: true,
+      value: { initialized: true, rootKeyProvider: 'passphrase', unlocked: false, problem: { code: 'RootKeyUnavailable', message: 'No passphrase was supplied.' } },
+    });
+    expect(html).toContain('Locked');
+    expect(html).toContain('Passphrase');
+    expect(html).toContain('No passphrase was supplied.');
+  });
+
+  it('shows a bridge error by name and message, and a loading state', () => {
+    expect(render({ ok: false, error: { name: 'AccessDeniedException', message: 'refused' } })).toContain('AccessDeniedException: refused');
+    expect(render(null)).toContain('Checking this installation');
+  });
+});
