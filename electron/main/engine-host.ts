@@ -62,7 +62,7 @@ export type EngineHost = {
 
 type OpenOutcome = { readonly kms: Kms } | { readonly status: InstallationStatus };
 
-function unlockedStatus(info: InstallationInfo): InstallationStatus {
+function installationStatus(info: InstallationInfo): InstallationStatus {
   return {
     initialized: true,
     installationId: info.installationId,
@@ -95,16 +95,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
       const db = m.openDatabase(join(dataDir, m.DATABASE_FILE));
       try {
         const info = m.describeInstallation(db, providers);
-        return {
-          initialized: true,
-          installationId: info.installationId,
-          accountId: info.accountId,
-          region: info.region,
-          rootKeyProvider: info.rootKeyProvider,
-          rootKeyLocation: info.rootKeyLocation,
-          unlocked: false,
-          ...(problem === undefined ? {} : { problem }),
-        };
+        return { ...installationStatus(info), unlocked: false, ...(problem === undefined ? {} : { problem }) };
       } finally {
         db.close();
       }
@@ -154,7 +145,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
   return {
     async status() {
       if (kms !== null) {
-        return unlockedStatus(kms.installation);
+        return installationStatus(kms.installation);
       }
       if (closed) {
         return { initialized: false, unlocked: false, problem: { code: 'Closed', message: 'Strongroom is shutting down.' } };
@@ -174,7 +165,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
         if (kms !== outcome.kms) {
           outcome.kms.close();
         }
-        return unlockedStatus(kms.installation);
+        return installationStatus(kms.installation);
       }
       return outcome.status;
     },

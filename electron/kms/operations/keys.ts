@@ -157,18 +157,16 @@ export const updateKeyDescription: Handler<'UpdateKeyDescription'> = (ctx, input
   return {};
 };
 
-export const enableKey: Handler<'EnableKey'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  requireState('enableDisable', key.keyState, keyArn(ctx.scope, key.keyId));
-  ctx.authorize('kms:EnableKey', key);
-  ctx.repo.setState(key.keyId, 'Enabled', null, null);
-  return {};
-};
+/** EnableKey and DisableKey differ only in the state they set. */
+function setEnabled(state: 'Enabled' | 'Disabled', action: string): Handler<'EnableKey' | 'DisableKey'> {
+  return (ctx, input) => {
+    const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+    requireState('enableDisable', key.keyState, keyArn(ctx.scope, key.keyId));
+    ctx.authorize(action, key);
+    ctx.repo.setState(key.keyId, state, null, null);
+    return {};
+  };
+}
 
-export const disableKey: Handler<'DisableKey'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  requireState('enableDisable', key.keyState, keyArn(ctx.scope, key.keyId));
-  ctx.authorize('kms:DisableKey', key);
-  ctx.repo.setState(key.keyId, 'Disabled', null, null);
-  return {};
-};
+export const enableKey: Handler<'EnableKey'> = setEnabled('Enabled', 'kms:EnableKey');
+export const disableKey: Handler<'DisableKey'> = setEnabled('Disabled', 'kms:DisableKey');
