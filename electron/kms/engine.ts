@@ -10,6 +10,7 @@
 // runs unaudited (DESIGN.md invariant 3).
 
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   operations,
@@ -24,6 +25,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { HandlerTable, OperationContext } from './context.ts';
 import { wipe } from './crypto/wipe.ts';
 import {
+  InstallationError,
   KMSInternalException,
   type KmsError,
   SerializationException,
@@ -154,7 +156,15 @@ export class Kms {
    * deletion window has passed.
    */
   static async open(options: OpenOptions): Promise<Kms> {
-    const db = openDatabase(join(options.dataDir, DATABASE_FILE));
+    const path = join(options.dataDir, DATABASE_FILE);
+    // Opening must not create anything: a mistyped --data-dir is reported, not initialized.
+    if (!existsSync(path)) {
+      throw new InstallationError(
+        'NotInitialized',
+        `There is no Strongroom installation in ${options.dataDir}. Create one with \`strongroom init\`, or point --data-dir (or STRONGROOM_DATA_DIR) at an existing one.`,
+      );
+    }
+    const db = openDatabase(path);
     try {
       const { info, rootKey } = await openInstallation(db, options.providerForKind);
       return Kms.#ready(options.dataDir, db, info, rootKey, options);

@@ -1,0 +1,67 @@
+// Splitting a command line into words and --flags. A flag takes the words after it up to the
+// next --flag; which flags may take several words, none, or exactly one is decided later, by
+// the operation's schema (params.ts) or the command's own flag list.
+
+import { UsageError } from './usage-error.ts';
+
+export type ParsedArgs = {
+  /** Words before any flag: the command and, for `audit`, its subcommand. */
+  readonly words: ReadonlyArray<string>;
+  /** Each flag (without the leading --) with the words that followed it, in order. */
+  readonly flags: ReadonlyMap<string, ReadonlyArray<string>>;
+};
+
+export function parseArgs(argv: ReadonlyArray<string>): ParsedArgs {
+  const words: Array<string> = [];
+  const flags = new Map<string, Array<string>>();
+  let current: Array<string> | null = null;
+  for (const arg of argv) {
+    // A lone '-' or a negative number is a value, not a flag.
+    if (arg.startsWith('--') && arg.length > 2) {
+      const eq = arg.indexOf('=');
+      const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      if (flags.has(name)) {
+        throw new UsageError(`--${name} was given more than once; give it once (with several values if it takes a list).`);
+      }
+      current = [];
+      flags.set(name, current);
+      if (eq !== -1) {
+        current.push(arg.slice(eq + 1));
+      }
+    } else if (current === null) {
+      words.push(arg);
+    } else {
+      current.push(arg);
+    }
+  }
+  return { words, flags };
+}
+
+/** Removes and returns a flag that takes exactly one value. */
+export function takeOne(flags: Map<string, ReadonlyArray<string>>, name: string, command: string | null): string | undefined {
+  const values = flags.get(name);
+  if (values === undefined) {
+    return undefined;
+  }
+  flags.delete(name);
+  if (values.length !== 1) {
+    throw new UsageError(
+      values.length === 0 ? `argument --${name}: expected one argument` : `argument --${name}: expected one argument, got ${values.length}: ${values.join(' ')}`,
+      command,
+    );
+  }
+  return values[0];
+}
+
+/** Removes and returns a flag that takes no value. */
+export function takeSwitch(flags: Map<string, ReadonlyArray<string>>, name: string, command: string | null): boolean {
+  const values = flags.get(name);
+  if (values === undefined) {
+    return false;
+  }
+  flags.delete(name);
+  if (values.length !== 0) {
+    throw new UsageError(`argument --${name}: takes no value, got: ${values.join(' ')}`, command);
+  }
+  return true;
+}

@@ -1,0 +1,108 @@
+// `strongroom --help` and `strongroom <command> --help`, generated from the operation table so
+// a new operation documents itself.
+
+import { operationNames, operations, type OperationName } from '../../shared/api/operations.ts';
+import type { Spec } from '../../shared/api/schema.ts';
+import { kebab } from './names.ts';
+import { operationFlags } from './params.ts';
+
+const GROUPS: ReadonlyArray<{ title: string; match: RegExp }> = [
+  { title: 'Aliases', match: /Alias/ },
+  { title: 'Tags', match: /Tag/ },
+  { title: 'Cryptography', match: /^(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|GenerateRandom|Sign|Verify|GenerateMac|VerifyMac|DeriveSharedSecret|GetPublicKey)/ },
+  { title: 'Keys', match: /Key/ },
+];
+
+export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> = [
+  { usage: 'init [--root-key keychain|passphrase] [--region r] [--account-id 123456789012]', summary: 'Creates an installation: a new root key, an account id and a region.' },
+  { usage: 'status', summary: 'Where the root key lives, whether it unlocks, and what the installation holds.' },
+  { usage: 'audit list [--limit N] [--event-name E] [--errors-only]', summary: 'Recent audit records, newest first.' },
+  { usage: 'audit verify', summary: 'Checks the audit hash chain and reports the first edited, missing or reordered record.' },
+];
+
+const GLOBAL_FLAGS = `Global flags:
+  --data-dir <dir>         the installation (default: $STRONGROOM_DATA_DIR, else the app's data folder)
+  --output json|text       output format (default json)
+  --query <expr>           pick fields: Field, A.B, List[], List[].Field, List[0], [A, B]
+  --passphrase-file <f>    passphrase of a passphrase installation (else $STRONGROOM_PASSPHRASE, else a prompt)
+  --help, --version`;
+
+function describeSpec(spec: Spec): string {
+  const parts: Array<string> = [];
+  switch (spec.type) {
+    case 'string':
+      parts.push(spec.enum !== undefined ? spec.enum.join(' | ') : 'string');
+      if (spec.min !== undefined || spec.max !== undefined) {
+        parts.push(`length ${spec.min ?? 0}–${spec.max ?? '∞'}`);
+      }
+      break;
+    case 'blob':
+      parts.push('blob: fileb://path, file://path (base64 text) or base64');
+      if (spec.max !== undefined) {
+        parts.push(`${spec.min ?? 0}–${spec.max} bytes`);
+      }
+      break;
+    case 'integer':
+      parts.push('integer');
+      if (spec.min !== undefined || spec.max !== undefined) {
+        parts.push(`${spec.min ?? ''}–${spec.max ?? ''}`);
+      }
+      break;
+    case 'boolean':
+      parts.push('switch');
+      break;
+    case 'map':
+      parts.push('k=v,k2=v2 or JSON');
+      break;
+    case 'list':
+      parts.push(spec.member.type === 'structure' ? 'list: K=v,K2=v2 … or JSON' : 'list: several values or JSON');
+      if (spec.max !== undefined) {
+        parts.push(`at most ${spec.max}`);
+      }
+      break;
+    case 'structure':
+      parts.push('K=v,K2=v2 or JSON');
+      break;
+    case 'timestamp':
+      parts.push('timestamp');
+      break;
+  }
+  return parts.join(', ');
+}
+
+export function operationHelp(name: OperationName): string {
+  const lines = [`strongroom ${kebab(name)} [flags]`, '', operations[name].summary, '', 'Flags:'];
+  for (const { flag, spec } of operationFlags(name)) {
+    const shown = spec.type === 'boolean' ? `--${flag} | --no-${flag}` : `--${flag}`;
+    lines.push(`  ${shown.padEnd(42)} ${spec.required === true ? '(required) ' : ''}${describeSpec(spec)}`);
+  }
+  lines.push('', GLOBAL_FLAGS, '');
+  return lines.join('\n');
+}
+
+export function mainHelp(version: string): string {
+  const lines = [`strongroom ${version} — a key management service on your desktop, with the aws kms command set.`, '', 'Usage: strongroom <command> [flags]', '', 'Installation and audit:'];
+  for (const c of LOCAL_COMMANDS) {
+    lines.push(`  ${c.usage}`, `      ${c.summary}`);
+  }
+  const placed = new Set<OperationName>();
+  for (const group of GROUPS) {
+    const members = operationNames.filter((n) => !placed.has(n) && group.match.test(n));
+    if (members.length > 0) {
+      lines.push('', `${group.title}:`);
+      for (const n of members) {
+        placed.add(n);
+        lines.push(`  ${kebab(n).padEnd(38)} ${operations[n].summary}`);
+      }
+    }
+  }
+  const rest = operationNames.filter((n) => !placed.has(n));
+  if (rest.length > 0) {
+    lines.push('', 'Other:');
+    for (const n of rest) {
+      lines.push(`  ${kebab(n).padEnd(38)} ${operations[n].summary}`);
+    }
+  }
+  lines.push('', GLOBAL_FLAGS, '', 'Exit codes: 0 success, 1 the operation failed, 2 the command line could not be parsed.', "Run 'strongroom <command> --help' for a command's flags.", '');
+  return lines.join('\n');
+}

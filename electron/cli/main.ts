@@ -1,0 +1,347 @@
+// The `strongroom` command: `aws kms`-style operations generated from the operation table, plus
+// the installation (init, status) and audit (list, verify) commands. Every operation goes
+// through Kms.invoke with a JSON-shaped request, so the CLI validates nothing the shared schema
+// already validates.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { operations, type OperationName } from '../../shared/api/operations.ts';
+import { AuditLog } from '../kms/audit/log.ts';
+import { hashHex } from '../kms/audit/chain.ts';
+import type { AuditRecord } from '../kms/audit/record.ts';
+import { resolveDataDir } from '../kms/datadir.ts';
+import { Kms } from '../kms/engine.ts';
+import { InstallationError, KmsError } from '../kms/errors.ts';
+import { describeInstallation, type InstallationInfo } from '../kms/installation.ts';
+import { providerForKind } from '../kms/rootkey/select.ts';
+import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
+import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
+import { parseArgs, takeOne, takeSwitch } from './args.ts';
+import { LOCAL_COMMANDS, mainHelp, operationHelp } from './help.ts';
+import { operationForCommand } from './names.ts';
+import { formatOutput, parseOutputFormat, type OutputFormat } from './output.ts';
+import { buildRequest } from './params.ts';
+import { passphraseSource } from './passphrase.ts';
+import { evaluateQuery, parseQuery, type Query } from './query.ts';
+import { UsageError } from './usage-error.ts';
+
+export type CliIo = {
+  readonly argv: ReadonlyArray<string>;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdin: NodeJS.ReadStream;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+};
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+type Globals = {
+  readonly dataDir: string;
+  readonly output: OutputFormat;
+  readonly query: Query | null;
+  readonly passphraseFile: string | undefined;
+};
+
+type Flags = Map<string, ReadonlyArray<string>>;
+
+class Cli {
+  readonly #io: CliIo;
+  readonly #g: Globals;
+  readonly #userAgent: string;
+
+  constructor(io: CliIo, globals: Globals, version: string) {
+    this.#io = io;
+    this.#g = globals;
+    this.#userAgent = `strongroom-cli/${version}`;
+  }
+
+  print(value: unknown): void {
+    const shown = this.#g.query === null ? value : evaluateQuery(this.#g.query, value);
+    this.#io.stdout.write(formatOutput(shown, this.#g.output));
+  }
+
+  providers(confirmPassphrase: boolean): (kind: RootKeyProviderKind) => ReturnType<typeof providerForKind> {
+    const passphrase = passphraseSource(
+      { file: this.#g.passphraseFile, env: this.#io.env, stdin: this.#io.stdin, stderr: this.#io.stderr },
+      confirmPassphrase,
+    );
+    return (kind) => providerForKind(kind, { passphrase });
+  }
+
+  async open(): Promise<Kms> {
+    return Kms.open({ dataDir: this.#g.dataDir, providerForKind: this.providers(false), userAgent: this.#userAgent });
+  }
+
+  /**
+   * Where a caller other than the installation owner would be chosen (`--as <principal>`, with
+   * the access-control issue). Until then every CLI call is the owner's.
+   */
+  callerFor(_flags: Flags): undefined {
+    return undefined;
+  }
+
+  async operation(name: OperationName, command: string, flags: Flags): Promise<number> {
+    const request = buildRequest(name, flags, command);
+    const kms = await this.open();
+    try {
+      const caller = this.callerFor(flags);
+      const invoke = (input: Record<string, unknown>) =>
+        kms.invoke(name, input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }) }) as Promise<Record<string, unknown>>;
+      let output = await invoke(request);
+      // Like the AWS CLI, list commands return every page unless a page was asked for.
+      const paged = 'Marker' in operations[name].input.members && request.Limit === undefined && request.Marker === undefined;
+      while (paged && output.Truncated === true && typeof output.NextMarker === 'string') {
+        const next = await invoke({ ...request, Marker: output.NextMarker });
+        const merged: Record<string, unknown> = { ...next };
+        for (const [member, spec] of Object.entries(operations[name].output.members)) {
+          if (spec.type === 'list' && Array.isArray(output[member]) && Array.isArray(next[member])) {
+            merged[member] = [...(output[member] as Array<unknown>), ...(next[member] as Array<unknown>)];
+          }
+        }
+        output = merged;
+      }
+      if (paged) {
+        // The AWS CLI drops the pagination fields once it has fetched every page.
+        delete output.NextMarker;
+        delete output.Truncated;
+      }
+      this.print(output);
+      return EXIT_OK;
+    } finally {
+      kms.close();
+    }
+  }
+
+  async init(flags: Flags): Promise<number> {
+    const kind = takeOne(flags, 'root-key', 'init') ?? 'keychain';
+    if (kind !== 'keychain' && kind !== 'passphrase') {
+      throw new UsageError(`argument --root-key: invalid choice: '${kind}' (choose from 'keychain', 'passphrase')`, 'init');
+    }
+    const region = takeOne(flags, 'region', 'init');
+    const accountId = takeOne(flags, 'account-id', 'init');
+    rejectLeftovers(flags, 'init');
+    const kms = await Kms.init({
+      dataDir: this.#g.dataDir,
+      provider: this.providers(true)(kind),
+      userAgent: this.#userAgent,
+      ...(region === undefined ? {} : { region }),
+      ...(accountId === undefined ? {} : { accountId }),
+    });
+    try {
+      this.print({ DataDir: this.#g.dataDir, ...installationFields(kms.installation) });
+      return EXIT_OK;
+    } finally {
+      kms.close();
+    }
+  }
+
+  async status(flags: Flags): Promise<number> {
+    rejectLeftovers(flags, 'status');
+    const dbPath = join(this.#g.dataDir, DATABASE_FILE);
+    if (!existsSync(dbPath)) {
+      this.print({
+        DataDir: this.#g.dataDir,
+        Initialized: false,
+        Unlocked: false,
+        Problem: { Code: 'NotInitialized', Message: 'There is no installation here: run `strongroom init`.' },
+      });
+      return EXIT_FAILED;
+    }
+    const db = openDatabase(dbPath);
+    let info: InstallationInfo;
+    let keys: number;
+    let records: number;
+    try {
+      info = describeInstallation(db, this.providers(false));
+      keys = (db.prepare('SELECT count(*) AS n FROM keys').get() as { n: number }).n;
+      records = new AuditLog(db).count();
+    } finally {
+      db.close();
+    }
+    let problem: { Code: string; Message: string } | null = null;
+    try {
+      (await this.open()).close();
+    } catch (err) {
+      if (!(err instanceof InstallationError)) {
+        throw err;
+      }
+      problem = { Code: err.problem, Message: err.message };
+    }
+    this.print({
+      DataDir: this.#g.dataDir,
+      Initialized: true,
+      ...installationFields(info),
+      Unlocked: problem === null,
+      ...(problem === null ? {} : { Problem: problem }),
+      KeyCount: keys,
+      AuditRecordCount: records,
+    });
+    return problem === null ? EXIT_OK : EXIT_FAILED;
+  }
+
+  /** The audit commands read the log without the root key: a security team may not hold it. */
+  withAuditLog<T>(use: (log: AuditLog) => T): T {
+    const dbPath = join(this.#g.dataDir, DATABASE_FILE);
+    if (!existsSync(dbPath)) {
+      throw new InstallationError('NotInitialized', `There is no Strongroom installation in ${this.#g.dataDir}: nothing to audit.`);
+    }
+    const db = openDatabase(dbPath);
+    try {
+      return use(new AuditLog(db));
+    } finally {
+      db.close();
+    }
+  }
+
+  audit(sub: string | undefined, flags: Flags): number {
+    if (sub === 'verify') {
+      rejectLeftovers(flags, 'audit verify');
+      const report = this.withAuditLog((log) => log.verify());
+      if (report.ok) {
+        this.print({ Intact: true, Records: report.records, ...(report.headHash === null ? {} : { HeadHash: hashHex(report.headHash) }) });
+        return EXIT_OK;
+      }
+      this.print({ Intact: false, RecordsChecked: report.records, Problem: { Kind: report.problem.kind, Seq: report.problem.seq, Detail: report.problem.detail } });
+      this.#io.stderr.write(`strongroom: the audit log is not intact: ${report.problem.detail}\n`);
+      return EXIT_FAILED;
+    }
+    if (sub === 'list') {
+      const limitText = takeOne(flags, 'limit', 'audit list');
+      if (limitText !== undefined && !/^\d+$/.test(limitText)) {
+        throw new UsageError(`argument --limit: invalid integer value: '${limitText}'`, 'audit list');
+      }
+      const eventName = takeOne(flags, 'event-name', 'audit list');
+      const errorsOnly = takeSwitch(flags, 'errors-only', 'audit list');
+      rejectLeftovers(flags, 'audit list');
+      const rows = this.withAuditLog((log) =>
+        log.list({ limit: limitText === undefined ? 20 : Number(limitText), ...(eventName === undefined ? {} : { eventName }), errorsOnly }),
+      );
+      if (this.#g.output === 'text' && this.#g.query === null) {
+        this.#io.stdout.write(auditTable(rows));
+      } else {
+        this.print({ Records: rows.map((r) => ({ Seq: r.seq, Record: r.record })) });
+      }
+      return EXIT_OK;
+    }
+    throw new UsageError(`audit: expected 'list' or 'verify'${sub === undefined ? '' : `, got '${sub}'`}`, 'audit');
+  }
+}
+
+function installationFields(info: InstallationInfo): Record<string, unknown> {
+  return {
+    InstallationId: info.installationId,
+    AccountId: info.accountId,
+    Region: info.region,
+    RootKeyProvider: info.rootKeyProvider,
+    RootKeyLocation: info.rootKeyLocation,
+    CreationDate: new Date(info.createdAt),
+  };
+}
+
+function rejectLeftovers(flags: Flags, command: string): void {
+  const unknown = [...flags.keys()];
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
+  }
+}
+
+function auditTable(rows: ReadonlyArray<{ seq: number; record: AuditRecord }>): string {
+  const lines = rows.map(({ seq, record }) => {
+    const key = record.resources[0]?.ARN.split('/').pop() ?? '-';
+    const result = record.errorCode ?? 'OK';
+    return [String(seq), record.eventTime, record.eventName, record.userIdentity.arn ?? record.userIdentity.type, key, result].join('\t');
+  });
+  return lines.length === 0 ? '' : `${['SEQ', 'TIME', 'EVENT', 'PRINCIPAL', 'KEY', 'RESULT'].join('\t')}\n${lines.join('\n')}\n`;
+}
+
+/** Runs one command line; resolves with the exit code. Never throws. */
+export async function main(io: CliIo): Promise<number> {
+  let command: string | null = null;
+  let operation: OperationName | null = null;
+  try {
+    const { words, flags: parsed } = parseArgs(io.argv);
+    const flags: Flags = new Map(parsed);
+    const help = takeSwitch(flags, 'help', null);
+    const version = takeSwitch(flags, 'version', null);
+    const output = parseOutputFormat(takeOne(flags, 'output', null));
+    const queryText = takeOne(flags, 'query', null);
+    const dataDirFlag = takeOne(flags, 'data-dir', null);
+    const passphraseFile = takeOne(flags, 'passphrase-file', null);
+    const v = cliVersion();
+    if (version) {
+      io.stdout.write(`strongroom ${v}\n`);
+      return EXIT_OK;
+    }
+    command = words[0] ?? null;
+    operation = command === null ? null : operationForCommand(command);
+    if (command === null) {
+      io.stdout.write(mainHelp(v));
+      return help ? EXIT_OK : EXIT_USAGE;
+    }
+    if (help) {
+      if (operation !== null) {
+        io.stdout.write(operationHelp(operation));
+      } else {
+        const local = LOCAL_COMMANDS.filter((c) => c.usage.startsWith(command ?? ''));
+        if (local.length === 0) {
+          throw new UsageError(`unknown command '${command}'`);
+        }
+        io.stdout.write(`${local.map((c) => `strongroom ${c.usage}\n    ${c.summary}`).join('\n')}\n`);
+      }
+      return EXIT_OK;
+    }
+    const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
+    const extra = words.slice(command === 'audit' ? 2 : 1);
+    if (extra.length > 0) {
+      throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
+    }
+    if (operation !== null) {
+      return await cli.operation(operation, command, flags);
+    }
+    switch (command) {
+      case 'init':
+        return await cli.init(flags);
+      case 'status':
+        return await cli.status(flags);
+      case 'audit':
+        return cli.audit(words[1], flags);
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    return reportError(io, err, command, operation);
+  }
+}
+
+function reportError(io: CliIo, err: unknown, command: string | null, operation: OperationName | null): number {
+  if (err instanceof UsageError) {
+    const hint = err.command ?? command;
+    io.stderr.write(
+      `strongroom: error: ${err.message}\n${hint !== null && (operationForCommand(hint) !== null || LOCAL_COMMANDS.some((c) => c.usage.startsWith(hint))) ? `Run 'strongroom ${hint} --help' for its flags.` : "Run 'strongroom --help' for the commands."}\n`,
+    );
+    return EXIT_USAGE;
+  }
+  if (err instanceof KmsError) {
+    const what = operation !== null ? `the ${operation} operation` : `the ${command ?? 'strongroom'} command`;
+    io.stderr.write(`An error occurred (${err.name}) when calling ${what}: ${err.message}\n`);
+    return EXIT_FAILED;
+  }
+  if (err instanceof InstallationError) {
+    io.stderr.write(`strongroom: cannot use the installation (${err.problem}): ${err.message}\n`);
+    return EXIT_FAILED;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`strongroom: unexpected error: ${message}\n`);
+  if (io.env.STRONGROOM_DEBUG === '1' && err instanceof Error && err.stack !== undefined) {
+    io.stderr.write(`${err.stack}\n`);
+  }
+  return EXIT_FAILED;
+}
+

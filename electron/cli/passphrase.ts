@@ -1,0 +1,69 @@
+// Where the CLI gets a passphrase: --passphrase-file, then $STRONGROOM_PASSPHRASE, then a prompt
+// with echo off when stdin is a terminal. Never from a command-line argument, which other users
+// of the machine can read in the process list.
+
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { InstallationError } from '../kms/errors.ts';
+import { UsageError } from './usage-error.ts';
+
+export type PassphraseOptions = {
+  readonly file: string | undefined;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdin: NodeJS.ReadStream;
+  readonly stderr: NodeJS.WritableStream;
+};
+
+function prompt(question: string, o: PassphraseOptions): Promise<string> {
+  let muted = false;
+  const output = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      if (!muted) {
+        o.stderr.write(chunk);
+      }
+      done();
+    },
+  });
+  const rl = createInterface({ input: o.stdin, output, terminal: true });
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      o.stderr.write('\n');
+      resolve(answer);
+    });
+    muted = true;
+  });
+}
+
+/** A passphrase source for the root key provider; `confirm` asks twice (for init). */
+export function passphraseSource(o: PassphraseOptions, confirm: boolean): () => Promise<string> {
+  return async () => {
+    if (o.file !== undefined) {
+      try {
+        // A file written with `echo` ends with a newline that is not part of the passphrase.
+        return readFileSync(o.file, 'utf8').replace(/\r?\n$/, '');
+      } catch (err) {
+        throw new UsageError(`argument --passphrase-file: cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+    }
+    const fromEnv = o.env.STRONGROOM_PASSPHRASE;
+    if (fromEnv !== undefined && fromEnv !== '') {
+      return fromEnv;
+    }
+    if (!o.stdin.isTTY) {
+      throw new InstallationError(
+        'RootKeyUnavailable',
+        'This installation uses a passphrase root key and no passphrase was given: pass --passphrase-file <file>, set STRONGROOM_PASSPHRASE, or run in a terminal to be prompted.',
+      );
+    }
+    const first = await prompt('Strongroom passphrase: ', o);
+    if (confirm) {
+      const second = await prompt('Repeat the passphrase: ', o);
+      if (first !== second) {
+        throw new UsageError('the two passphrases differ; nothing was created');
+      }
+    }
+    return first;
+  };
+}
