@@ -103,31 +103,48 @@ async function inProcess(seconds: number): Promise<void> {
   }
 }
 
-function cli(runs: number): void {
+/** Times `strongroom encrypt` on one installation; returns false when it cannot be set up. */
+function cliEncrypt(label: string, initArgs: ReadonlyArray<string>, extraEnv: NodeJS.ProcessEnv, runs: number, bare: number): boolean {
   const dir = mkdtempSync(join(tmpdir(), 'strongroom-bench-cli-'));
   try {
-    const env = { ...process.env, STRONGROOM_DATA_DIR: dir, STRONGROOM_PASSPHRASE: 'benchmark passphrase' };
+    const env = { ...process.env, STRONGROOM_DATA_DIR: dir, ...extraEnv };
     const bin = join(root, 'electron/cli/bin.mjs');
-    const init = spawnSync(process.execPath, [bin, 'init', '--root-key', 'passphrase'], { env, encoding: 'utf8' });
+    const init = spawnSync(process.execPath, [bin, 'init', ...initArgs], { env, encoding: 'utf8' });
     if (init.status !== 0) {
-      console.log(`\nCLI: skipped (init failed: ${init.stderr.trim()})`);
-      return;
+      console.log(`  ${label.padEnd(58)} skipped: ${init.stderr.trim().split('\n')[0]}`);
+      return false;
     }
     const keyId = String(JSON.parse(spawnSync(process.execPath, [bin, 'create-key'], { env, encoding: 'utf8' }).stdout).KeyMetadata.KeyId);
     const file = join(dir, 'plain.bin');
     writeFileSync(file, randomBytes(1024));
-    console.log(`\nCLI wall time, median of ${runs} runs (a fresh process per call)`);
-    const bare = timeCommand(process.execPath, ['-e', ''], env, runs);
-    console.log(`  ${'node -e "" (baseline: process start)'.padEnd(58)} ${bare.toFixed(0).padStart(10)} ms`);
     const args = [bin, 'encrypt', '--key-id', keyId, '--plaintext', `fileb://${file}`, '--query', 'CiphertextBlob', '--output', 'text'];
-    const enc = timeCommand(process.execPath, args, env, runs);
-    console.log(`  ${'strongroom encrypt 1 KiB (passphrase root key, scrypt N=2^17)'.padEnd(58)} ${enc.toFixed(0).padStart(10)} ms  (${(enc / bare).toFixed(1)} × node start)`);
-    const status = timeCommand(process.execPath, [bin, '--version'], env, runs);
-    console.log(`  ${'strongroom --version (CLI start, no installation opened)'.padEnd(58)} ${status.toFixed(0).padStart(10)} ms  (${(status / bare).toFixed(1)} × node start)`);
-    console.log('  The passphrase provider spends most of a CLI call in scrypt, by design; the keychain provider does not.');
+    const ms = timeCommand(process.execPath, args, env, runs);
+    console.log(`  ${label.padEnd(58)} ${ms.toFixed(0).padStart(10)} ms  (${(ms / bare).toFixed(1)} × node start)`);
+    if (initArgs.length === 0) {
+      const installationId = String(JSON.parse(init.stdout).InstallationId);
+      spawnSync('secret-tool', ['clear', 'service', 'Strongroom', 'account', `root-key:${installationId}`]);
+    }
+    return true;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function cli(runs: number): void {
+  console.log(`\nCLI wall time, median of ${runs} runs (a fresh process per call)`);
+  const bare = timeCommand(process.execPath, ['-e', ''], process.env, runs);
+  console.log(`  ${'node -e "" (baseline: process start)'.padEnd(58)} ${bare.toFixed(0).padStart(10)} ms`);
+  const version = timeCommand(process.execPath, [join(root, 'electron/cli/bin.mjs'), '--version'], process.env, runs);
+  console.log(`  ${'strongroom --version (CLI start, no installation opened)'.padEnd(58)} ${version.toFixed(0).padStart(10)} ms  (${(version / bare).toFixed(1)} × node start)`);
+  // A peer for scale: the AWS CLI's own start, where it is installed.
+  const aws = spawnSync('aws', ['--version'], { encoding: 'utf8' });
+  if (aws.status === 0) {
+    const awsMs = timeCommand('aws', ['--version'], process.env, runs);
+    console.log(`  ${`aws --version (peer: ${(aws.stdout || aws.stderr).trim().split(' ')[0]})`.padEnd(58)} ${awsMs.toFixed(0).padStart(10)} ms  (${(awsMs / bare).toFixed(1)} × node start)`);
+  }
+  cliEncrypt('strongroom encrypt 1 KiB, root key in the OS keychain', [], {}, runs, bare);
+  cliEncrypt('strongroom encrypt 1 KiB, passphrase root key (scrypt 2^17)', ['--root-key', 'passphrase'], { STRONGROOM_PASSPHRASE: 'benchmark passphrase' }, runs, bare);
+  console.log('  The passphrase provider spends most of each call in scrypt, by design.');
 }
 
 console.log(`Strongroom benchmarks — Node ${process.version}, ${quick ? 'quick' : 'full'} run`);
