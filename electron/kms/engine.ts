@@ -143,11 +143,39 @@ export class Kms {
         ...(options.region !== undefined ? { region: options.region } : {}),
         ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
       });
-      return Kms.#ready(options.dataDir, db, info, rootKey, options);
+      const kms = Kms.#ready(options.dataDir, db, info, rootKey, options);
+      kms.#recordCreation();
+      return kms;
     } catch (err) {
       db.close();
       throw err;
     }
+  }
+
+  /**
+   * Record 1 of every log: the installation's creation, with where its root key lives. It
+   * anchors the chain's beginning (losing early records then always shows as missing records)
+   * and tells an auditor when and how the installation was made.
+   */
+  #recordCreation(): void {
+    this.audit.append(
+      buildRecord({
+        eventName: 'CreateInstallation',
+        eventTimeMs: this.installation.createdAt,
+        requestId: randomUUID(),
+        caller: this.#defaultCaller,
+        accountId: this.#scope.accountId,
+        region: this.#scope.region,
+        readOnly: false,
+        requestParameters: {
+          accountId: this.#scope.accountId,
+          region: this.#scope.region,
+          rootKeyProvider: this.installation.rootKeyProvider,
+        },
+        responseElements: { installationId: this.installation.installationId },
+        resourceArns: [],
+      }),
+    );
   }
 
   /**

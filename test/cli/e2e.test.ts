@@ -166,12 +166,12 @@ withKeychain('strongroom CLI end to end, root key in the OS keychain', () => {
   it('audit verify finds an edited record and says where', async () => {
     const Database = (await import('better-sqlite3')).default;
     const db = new Database(join(dir, 'strongroom.db'));
-    db.prepare('UPDATE audit_log SET record = replace(record, ?, ?) WHERE seq = 2').run('"CreateAlias"', '"DeleteAlias"');
+    db.prepare('UPDATE audit_log SET record = replace(record, ?, ?) WHERE seq = 3').run('"CreateAlias"', '"DeleteAlias"');
     db.close();
     const r = cli(dir, ['audit', 'verify']);
     expect(r.code).toBe(1);
-    expect(r.json()).toMatchObject({ Intact: false, Problem: { Seq: 2, Kind: 'edited' } });
-    expect(r.stderr).toMatch(/record 2/);
+    expect(r.json()).toMatchObject({ Intact: false, Problem: { Seq: 3, Kind: 'edited' } });
+    expect(r.stderr).toMatch(/record 3/);
   });
 });
 

@@ -15,14 +15,17 @@ afterEach(() => t.cleanup());
 
 describe('audit pipeline', () => {
   it('writes exactly one record per call, including failures, with the request id and error', async () => {
-    const keyId = (await t.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
+    // Record 1 is the installation's creation.
+    expect(t.kms.audit.list({ limit: 1 })[0]?.record).toMatchObject({ eventName: 'CreateInstallation', requestParameters: { rootKeyProvider: 'memory' } });
     expect(t.kms.audit.count()).toBe(1);
-    await t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: bytes('x') }, { requestId: 'req-ok' });
+    const keyId = (await t.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
     expect(t.kms.audit.count()).toBe(2);
-    await kmsError(t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: new Uint8Array(5000) }, { requestId: 'req-invalid' }));
+    await t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: bytes('x') }, { requestId: 'req-ok' });
     expect(t.kms.audit.count()).toBe(3);
-    await kmsError(t.kms.invoke('DescribeKey', { KeyId: 'alias/missing' }, { requestId: 'req-missing' }));
+    await kmsError(t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: new Uint8Array(5000) }, { requestId: 'req-invalid' }));
     expect(t.kms.audit.count()).toBe(4);
+    await kmsError(t.kms.invoke('DescribeKey', { KeyId: 'alias/missing' }, { requestId: 'req-missing' }));
+    expect(t.kms.audit.count()).toBe(5);
     const [missing, invalid, ok] = t.kms.audit.list({ limit: 3 }).map((r) => r.record);
     expect(ok).toMatchObject({ eventName: 'Encrypt', requestID: 'req-ok', readOnly: true, responseElements: null, eventSource: 'kms.amazonaws.com', awsRegion: 'local-1' });
     expect(ok?.errorCode).toBeUndefined();
