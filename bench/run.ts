@@ -8,7 +8,10 @@
 //     installation, loads the root key, encrypts, audits and prints), against a bare `node -e ''`
 //     start in the same run.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { aesGcmOpen, aesGcmSeal } from '../electron/kms/crypto/aes-gcm.ts';
 import { Kms } from '../electron/kms/engine.ts';
 import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
+import { runLoad, type PreparedRequest } from './http-load.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -147,6 +151,68 @@ function cli(runs: number): void {
   console.log('  The passphrase provider spends most of each call in scrypt, by design.');
 }
 
+type ServerInfo = { endpoint: string; keyId?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
+
+async function startServer(kind: 'strongroom' | 'noop'): Promise<{ info: ServerInfo; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(root, 'bench/http-server.ts'), kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const nl = buffered.indexOf('\n');
+      if (nl !== -1) {
+        resolve(buffered.slice(0, nl));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${kind} server exited ${code}`)));
+  });
+  return {
+    info: JSON.parse(line) as ServerInfo,
+    stop: () =>
+      new Promise((resolve) => {
+        child.removeAllListeners('exit');
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function prepared(info: ServerInfo, plaintext: Buffer): Promise<PreparedRequest> {
+  const url = new URL(info.endpoint);
+  const body = JSON.stringify({ KeyId: info.keyId ?? 'noop', Plaintext: plaintext.toString('base64') });
+  const headers: Record<string, string> = { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.Encrypt' };
+  if (info.accessKeyId !== undefined && info.secretAccessKey !== undefined) {
+    const signer = new SignatureV4({ credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey }, region: info.region ?? 'local-1', service: 'kms', sha256: Hash.bind(null, 'sha256') });
+    const signed = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body }));
+    return { url, headers: signed.headers as Record<string, string>, body: Buffer.from(body) };
+  }
+  return { url, headers, body: Buffer.from(body) };
+}
+
+async function http(seconds: number): Promise<void> {
+  console.log('\nHTTP endpoint: Encrypt of 4 KB, keep-alive connections, server in its own process');
+  console.log('  (Strongroom: SigV4 check, validation, AES-256-GCM, one audit record per call, group commit)');
+  const plaintext = randomBytes(4096);
+  const noop = await startServer('noop');
+  const sr = await startServer('strongroom');
+  try {
+    const noopReq = await prepared(noop.info, plaintext);
+    const srReq = await prepared(sr.info, plaintext);
+    console.log(`  ${'clients'.padEnd(8)} ${'no-op ops/s'.padStart(12)} ${'Strongroom ops/s'.padStart(17)} ${'ratio'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`);
+    for (const concurrency of [1, 8, 32]) {
+      const base = await runLoad(noopReq, concurrency, seconds);
+      const real = await runLoad(srReq, concurrency, seconds);
+      console.log(
+        `  ${String(concurrency).padEnd(8)} ${base.opsPerSecond.toFixed(0).padStart(12)} ${real.opsPerSecond.toFixed(0).padStart(17)} ${(real.opsPerSecond / base.opsPerSecond).toFixed(2).padStart(6)} ${real.p50Ms.toFixed(2).padStart(8)} ${real.p99Ms.toFixed(2).padStart(8)} ${String(real.errors + base.errors).padStart(7)}`,
+      );
+    }
+  } finally {
+    await noop.stop();
+    await sr.stop();
+  }
+}
+
 console.log(`Strongroom benchmarks — Node ${process.version}, ${quick ? 'quick' : 'full'} run`);
 await inProcess(quick ? 0.3 : 2);
+await http(quick ? 1 : 4);
 cli(quick ? 3 : 9);

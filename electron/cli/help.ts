@@ -16,6 +16,10 @@ const GROUPS: ReadonlyArray<{ title: string; match: RegExp }> = [
 export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> = [
   { usage: 'init [--root-key keychain|passphrase] [--region r] [--account-id 123456789012]', summary: 'Creates an installation: a new root key, an account id and a region.' },
   { usage: 'status', summary: 'Where the root key lives, whether it unlocks, and what the installation holds.' },
+  { usage: 'serve [--port 8567] [--host 127.0.0.1] [--allow-remote]', summary: 'Runs the AWS-compatible endpoint (AWS JSON 1.1, SigV4) for the AWS CLI and SDKs.' },
+  { usage: 'create-access-key --principal root|<user>|role/<name>', summary: 'Creates an access key for the endpoint; prints the secret once.' },
+  { usage: 'list-access-keys', summary: 'Lists access keys and their principals (never secrets).' },
+  { usage: 'delete-access-key --access-key-id AKIA…', summary: 'Deletes an access key: requests signed with it are refused.' },
   { usage: 'audit list [--limit N] [--event-name E] [--errors-only]', summary: 'Recent audit records, newest first.' },
   { usage: 'audit verify', summary: 'Checks the audit hash chain and reports the first edited, missing or reordered record.' },
 ];
@@ -81,7 +85,7 @@ export function operationHelp(name: OperationName): string {
 }
 
 export function mainHelp(version: string): string {
-  const lines = [`strongroom ${version} — a key management service on your desktop, with the aws kms command set.`, '', 'Usage: strongroom <command> [flags]', '', 'Installation and audit:'];
+  const lines = [`strongroom ${version} — a key management service on your desktop, with the aws kms command set.`, '', 'Usage: strongroom <command> [flags]', '', 'Installation, endpoint and audit:'];
   for (const c of LOCAL_COMMANDS) {
     lines.push(`  ${c.usage}`, `      ${c.summary}`);
   }

@@ -24,6 +24,7 @@ import { buildRequest } from './params.ts';
 import { passphraseSource } from './passphrase.ts';
 import { evaluateQuery, parseQuery, type Query } from './query.ts';
 import { UsageError } from './usage-error.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, isLoopbackAddress, startEndpoint } from '../server/endpoint.ts';
 
 export type CliIo = {
   readonly argv: ReadonlyArray<string>;
@@ -186,6 +187,74 @@ class Cli {
     return problem === null ? EXIT_OK : EXIT_FAILED;
   }
 
+  async serve(flags: Flags): Promise<number> {
+    const host = takeOne(flags, 'host', 'serve') ?? DEFAULT_HOST;
+    const portText = takeOne(flags, 'port', 'serve') ?? String(DEFAULT_PORT);
+    const allowRemote = takeSwitch(flags, 'allow-remote', 'serve');
+    rejectLeftovers(flags, 'serve');
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+      throw new UsageError(`argument --port: invalid port: '${portText}' (0–65535; 0 picks a free port)`, 'serve');
+    }
+    if (!isLoopbackAddress(host) && !allowRemote) {
+      throw new UsageError(`--host ${host} is not a loopback address: add --allow-remote to accept connections from other machines`, 'serve');
+    }
+    const kms = await this.open();
+    kms.startTimers();
+    const log = (line: string): void => {
+      this.#io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    };
+    let endpoint;
+    try {
+      endpoint = await startEndpoint({ kms, lookup: kms.lookupAccessKey, host, port: Number(portText), allowRemote, log });
+    } catch (err) {
+      kms.close();
+      throw err;
+    }
+    this.print({ Endpoint: endpoint.url, Region: kms.installation.region, AccountId: kms.installation.accountId });
+    log(`Strongroom endpoint listening on ${endpoint.url} (region ${kms.installation.region}). Use: aws kms list-keys --endpoint-url ${endpoint.url} --region ${kms.installation.region}, with credentials from \`strongroom create-access-key\`. Ctrl-C stops it.`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        log(`${signal}: finishing requests in flight, then stopping`);
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+        void endpoint.close().then(resolve);
+      };
+      const onInt = (): void => stop('SIGINT');
+      const onTerm = (): void => stop('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+    });
+    kms.close();
+    return EXIT_OK;
+  }
+
+  async accessKeys(command: 'create-access-key' | 'list-access-keys' | 'delete-access-key', flags: Flags): Promise<number> {
+    const principal = command === 'create-access-key' ? takeOne(flags, 'principal', command) : undefined;
+    const accessKeyId = command === 'delete-access-key' ? takeOne(flags, 'access-key-id', command) : undefined;
+    rejectLeftovers(flags, command);
+    if (command === 'create-access-key' && principal === undefined) {
+      throw new UsageError('the following arguments are required: --principal', command);
+    }
+    if (command === 'delete-access-key' && accessKeyId === undefined) {
+      throw new UsageError('the following arguments are required: --access-key-id', command);
+    }
+    const kms = await this.open();
+    try {
+      if (command === 'create-access-key') {
+        const key = kms.createAccessKey(principal ?? '');
+        this.print({ AccessKey: { AccessKeyId: key.AccessKeyId, SecretAccessKey: key.SecretAccessKey, PrincipalArn: key.PrincipalArn, Status: 'Active' } });
+        this.#io.stderr.write('The secret access key is shown only now; Strongroom keeps it encrypted and cannot show it again.\n');
+      } else if (command === 'list-access-keys') {
+        this.print({ AccessKeyMetadata: kms.listAccessKeys() });
+      } else {
+        kms.deleteAccessKey(accessKeyId ?? '');
+      }
+      return EXIT_OK;
+    } finally {
+      kms.close();
+    }
+  }
+
   /** The audit commands read the log without the root key: a security team may not hold it. */
   withAuditLog<T>(use: (log: AuditLog) => T): T {
     const dbPath = join(this.#g.dataDir, DATABASE_FILE);
@@ -312,6 +381,12 @@ export async function main(io: CliIo): Promise<number> {
         return await cli.status(flags);
       case 'audit':
         return cli.audit(words[1], flags);
+      case 'serve':
+        return await cli.serve(flags);
+      case 'create-access-key':
+      case 'list-access-keys':
+      case 'delete-access-key':
+        return await cli.accessKeys(command, flags);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

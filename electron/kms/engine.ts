@@ -20,6 +20,9 @@ import {
 import { SchemaError, validateInput, type BlobEncoding } from '../../shared/api/schema.ts';
 import { buildRecord, requestParametersFor, responseElementsFor } from './audit/record.ts';
 import { AuditLog } from './audit/log.ts';
+import type { JsonObject } from './audit/canonical.ts';
+import { AccessKeyStore, type AccessKeyLookup } from './access-keys.ts';
+import type { AuditRecord } from './audit/record.ts';
 import { ownerCaller, type Caller } from './caller.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { HandlerTable, OperationContext } from './context.ts';
@@ -27,6 +30,7 @@ import { wipe } from './crypto/wipe.ts';
 import {
   InstallationError,
   KMSInternalException,
+  NotFoundException,
   type KmsError,
   SerializationException,
   ValidationException,
@@ -80,6 +84,15 @@ const HANDLERS: HandlerTable = {
   GenerateRandom: generateRandom,
 };
 
+/** One call on its way through the pipeline: the handlers' context and its audit record builder. */
+type PendingCall = {
+  readonly ctx: OperationContext;
+  readonly record: (input: unknown, output: unknown, error: KmsError | null) => AuditRecord;
+};
+
+export type BatchCall = { readonly name: OperationName; readonly input: unknown; readonly options?: InvokeOptions };
+export type BatchResult = { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly error: KmsError };
+
 export type InvokeOptions = {
   /** How blob members arrive: base64 text (JSON wire, CLI) or bytes (IPC, in-process). Default bytes. */
   readonly blobs?: BlobEncoding;
@@ -115,6 +128,7 @@ export class Kms {
   readonly dataDir: string;
   readonly #db: Db;
   readonly #repo: KeyRepository;
+  readonly #accessKeys: AccessKeyStore;
   readonly #clock: Clock;
   readonly #scope: Scope;
   readonly #defaultCaller: Caller;
@@ -129,6 +143,7 @@ export class Kms {
     this.#rootKey = rootKey;
     this.#clock = options.clock ?? systemClock;
     this.#repo = new KeyRepository(db);
+    this.#accessKeys = new AccessKeyStore(db, { accountId: info.accountId, region: info.region }, this.#clock);
     this.audit = new AuditLog(db);
     this.#scope = { accountId: info.accountId, region: info.region };
     this.#defaultCaller = ownerCaller(info.accountId, options.userAgent ?? 'strongroom');
@@ -226,6 +241,66 @@ export class Kms {
   invokeSync<N extends OperationName>(name: N, input: unknown, options: InvokeOptions = {}): OperationOutput<N> {
     this.#assertOpen();
     const spec = operations[name];
+    const call = this.#call(name, options);
+    let validated: Record<string, unknown> | null = null;
+    try {
+      validated = this.#validate(spec.input, input, options.blobs ?? 'bytes');
+      const handler = HANDLERS[name] as (c: OperationContext, i: unknown) => OperationOutput<N>;
+      const checked = validated;
+      return this.#db
+        .transaction(() => {
+          const output = handler(call.ctx, checked);
+          this.audit.append(call.record(checked, output, null));
+          return output;
+        })
+        .immediate();
+    } catch (thrown) {
+      throw this.#auditFailure(call, validated ?? input, toKmsError(thrown));
+    }
+  }
+
+  /**
+   * Runs several calls in one SQLite transaction — group commit: one fsync for the batch
+   * instead of one per call. Each call runs in its own savepoint, so a failing call rolls back
+   * alone and still gets its failure record; results are known durable only when this returns,
+   * so surfaces answer no caller before then. Used by the HTTP endpoint, where concurrent
+   * requests arrive together.
+   */
+  invokeBatch(calls: ReadonlyArray<BatchCall>): Array<BatchResult> {
+    this.#assertOpen();
+    if (calls.length === 1) {
+      const only = calls[0] as BatchCall;
+      try {
+        return [{ ok: true, output: this.invokeSync(only.name, only.input, only.options) }];
+      } catch (err) {
+        return [{ ok: false, error: toKmsError(err) }];
+      }
+    }
+    return this.#db
+      .transaction(() =>
+        calls.map((c): BatchResult => {
+          try {
+            return { ok: true, output: this.invokeSync(c.name, c.input, c.options) };
+          } catch (err) {
+            return { ok: false, error: toKmsError(err) };
+          }
+        }),
+      )
+      .immediate();
+  }
+
+  /**
+   * Records a call a surface refused before the engine could validate it (a body that is not
+   * JSON, for instance) and returns the error to answer with: such calls are audited too.
+   */
+  reject(name: OperationName, error: KmsError, options: InvokeOptions = {}): KmsError {
+    this.#assertOpen();
+    return this.#auditFailure(this.#call(name, options), null, error);
+  }
+
+  /** The per-call state of the pipeline: its context for handlers and its audit record builder. */
+  #call(name: OperationName, options: InvokeOptions): PendingCall {
+    const spec = operations[name];
     const caller = options.caller ?? this.#defaultCaller;
     const requestId = options.requestId ?? randomUUID();
     const startedAt = this.#clock.now();
@@ -243,8 +318,7 @@ export class Kms {
       },
       authorize: () => {},
     };
-    let validated: Record<string, unknown> | null = null;
-    const record = (output: unknown, error: KmsError | null) =>
+    const record = (input: unknown, output: unknown, error: KmsError | null) =>
       buildRecord({
         eventName: name,
         eventTimeMs: startedAt,
@@ -255,34 +329,25 @@ export class Kms {
         readOnly: spec.readOnly,
         // Raw input when validation failed, as CloudTrail logs failed calls' parameters; blob and
         // sensitive members are dropped structurally either way.
-        requestParameters: requestParametersFor(spec.input, validated ?? input),
+        requestParameters: input === null ? null : requestParametersFor(spec.input, input),
         responseElements: error === null ? responseElementsFor(name, spec.readOnly, output) : null,
         ...(error === null ? {} : { error: error.toShape() }),
         resourceArns: [...touched.keys()].map((id) => keyArn(this.#scope, id)),
       });
+    return { ctx, record };
+  }
+
+  /** Appends a failure's record in its own transaction (a savepoint inside a batch). */
+  #auditFailure(call: PendingCall, input: unknown, error: KmsError): KmsError {
     try {
-      validated = this.#validate(spec.input, input, options.blobs ?? 'bytes');
-      const handler = HANDLERS[name] as (c: OperationContext, i: unknown) => OperationOutput<N>;
-      const checked = validated;
-      return this.#db
-        .transaction(() => {
-          const output = handler(ctx, checked);
-          this.audit.append(record(output, null));
-          return output;
-        })
-        .immediate();
-    } catch (thrown) {
-      const error = toKmsError(thrown);
-      try {
-        this.#db.transaction(() => this.audit.append(record(null, error))).immediate();
-      } catch (auditFailure) {
-        throw new KMSInternalException(
-          `${name} failed (${error.name}) and its audit record could not be written; check the data directory is writable.`,
-          { cause: auditFailure },
-        );
-      }
-      throw error;
+      this.#db.transaction(() => this.audit.append(call.record(input, null, error))).immediate();
+    } catch (auditFailure) {
+      return new KMSInternalException(
+        `${call.ctx.operation} failed (${error.name}) and its audit record could not be written; check the data directory is writable.`,
+        { cause: auditFailure },
+      );
     }
+    return error;
   }
 
   #validate(spec: (typeof operations)[OperationName]['input'], input: unknown, blobs: BlobEncoding): Record<string, unknown> {
@@ -295,6 +360,67 @@ export class Kms {
           : new SerializationException(err.message);
       }
       throw err;
+    }
+  }
+
+  /**
+   * Creates an access key for the endpoint. The secret is returned once and stored only
+   * wrapped under the root key; the audit record names the key id and principal, never the secret.
+   */
+  createAccessKey(principal: string): { AccessKeyId: string; SecretAccessKey: string; PrincipalArn: string } {
+    this.#assertOpen();
+    return this.#auditedLocal('CreateAccessKey', { principal }, (created: { AccessKeyId: string; PrincipalArn: string }) => ({
+      accessKey: { accessKeyId: created.AccessKeyId, principalArn: created.PrincipalArn },
+    }), () => this.#accessKeys.create(principal, this.#rootKey));
+  }
+
+  listAccessKeys(): ReturnType<AccessKeyStore['list']> {
+    this.#assertOpen();
+    return this.#accessKeys.list();
+  }
+
+  /** Deletes an access key: requests signed with it are refused from then on. */
+  deleteAccessKey(accessKeyId: string): void {
+    this.#assertOpen();
+    this.#auditedLocal('DeleteAccessKey', { accessKeyId }, () => null, () => {
+      if (!this.#accessKeys.delete(accessKeyId)) {
+        throw new NotFoundException(`Access key '${accessKeyId}' does not exist. \`strongroom list-access-keys\` lists them.`);
+      }
+      return null;
+    });
+  }
+
+  /** For the endpoint's SigV4 check: the principal and clear secret of an access key, or null. */
+  readonly lookupAccessKey: AccessKeyLookup = (accessKeyId) => {
+    this.#assertOpen();
+    return this.#accessKeys.lookup(accessKeyId, this.#rootKey);
+  };
+
+  /** Runs a Strongroom (non-KMS) management action with its audit record, in one transaction. */
+  #auditedLocal<T>(eventName: string, requestParameters: JsonObject, response: (result: T) => JsonObject | null, act: () => T): T {
+    const base = {
+      eventName,
+      eventTimeMs: this.#clock.now(),
+      requestId: randomUUID(),
+      caller: this.#defaultCaller,
+      accountId: this.#scope.accountId,
+      region: this.#scope.region,
+      readOnly: false,
+      requestParameters,
+      resourceArns: [],
+    };
+    try {
+      return this.#db
+        .transaction(() => {
+          const result = act();
+          this.audit.append(buildRecord({ ...base, responseElements: response(result) }));
+          return result;
+        })
+        .immediate();
+    } catch (thrown) {
+      const error = toKmsError(thrown);
+      this.#db.transaction(() => this.audit.append(buildRecord({ ...base, responseElements: null, error: error.toShape() }))).immediate();
+      throw error;
     }
   }
 

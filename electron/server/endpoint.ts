@@ -1,0 +1,302 @@
+// The AWS-compatible endpoint: AWS JSON 1.1 over HTTP on loopback, so the AWS CLI, boto3 and
+// the AWS SDKs talk to Strongroom unmodified. Every operation in shared/api/operations.ts is
+// served through one generic path — parse, authenticate (SigV4, recomputed), dispatch by
+// X-Amz-Target, encode — so operations added to the table appear here without wiring.
+//
+// Requests that arrive together are committed together (Kms.invokeBatch): one SQLite fsync per
+// batch instead of one per call, and no caller hears "done" before its call is durable.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isOperationName, type OperationName } from '../../shared/api/operations.ts';
+import type { Caller } from '../kms/caller.ts';
+import type { BatchCall, BatchResult, Kms } from '../kms/engine.ts';
+import { SerializationException, toKmsError } from '../kms/errors.ts';
+import { AuthError, type AccessKeyLookup } from './contracts.ts';
+import { verifySigV4 } from './sigv4.ts';
+import { encodeOutput, errorBody, JSON_1_1, statusFor, type WireErrorName } from './wire.ts';
+
+export const DEFAULT_PORT = 8567;
+export const DEFAULT_HOST = '127.0.0.1';
+/** The largest legitimate request (a 128 KiB policy, a 256 KiB attestation document in base64) fits with room to spare. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Calls committed in one transaction at most; more wait for the next. */
+const MAX_BATCH = 256;
+const TARGET_PREFIX = 'TrentService.';
+
+export type EndpointOptions = {
+  readonly kms: Kms;
+  /** Resolves access key ids to principals and secrets (Kms.lookupAccessKey). */
+  readonly lookup: AccessKeyLookup;
+  readonly host?: string;
+  readonly port?: number;
+  /** Required to bind to anything but a loopback address. */
+  readonly allowRemote?: boolean;
+  readonly maxBodyBytes?: number;
+  /** Wall clock for signature freshness (not the engine's clock, which a developer may move). */
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+};
+
+export type Endpoint = {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish, then resolves. */
+  close(): Promise<void>;
+};
+
+const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+export function isLoopbackAddress(host: string): boolean {
+  return LOOPBACK_HOSTS.test(host);
+}
+
+/** The Host header's name part, for the DNS-rebinding check. */
+function hostName(header: string | undefined): string {
+  if (header === undefined) {
+    return '';
+  }
+  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(header.trim());
+  return m?.[1] ?? '';
+}
+
+class HttpProblem extends Error {
+  readonly errorName: WireErrorName;
+  readonly status: number;
+  constructor(errorName: WireErrorName, message: string, status: number = statusFor(errorName)) {
+    super(message);
+    this.errorName = errorName;
+    this.status = status;
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(new HttpProblem('RequestEntityTooLargeException', `The request body is ${declared} bytes; the limit is ${limit} bytes.`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new HttpProblem('RequestEntityTooLargeException', `The request body is larger than the limit of ${limit} bytes.`));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+function headerMap(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) {
+      out[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+  }
+  return out;
+}
+
+function targetOperation(header: string | undefined): OperationName {
+  if (header === undefined || header === '') {
+    throw new HttpProblem('UnknownOperationException', 'Missing X-Amz-Target header: use TrentService.<Operation>, e.g. TrentService.Encrypt.');
+  }
+  const name = header.startsWith(TARGET_PREFIX) ? header.slice(TARGET_PREFIX.length) : '';
+  if (!isOperationName(name)) {
+    throw new HttpProblem('UnknownOperationException', `Unknown operation '${header}'. Strongroom serves TrentService.<Operation> for the operations listed in its README.`);
+  }
+  return name;
+}
+
+function parseBody(body: Buffer): unknown {
+  const text = body.toString('utf8').trim();
+  if (text === '') {
+    return {};
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new SerializationException(`The request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: string, errorName?: string): void {
+  if (res.headersSent || res.destroyed) {
+    return;
+  }
+  const headers: Record<string, string | number> = { 'content-type': JSON_1_1, 'content-length': Buffer.byteLength(body) };
+  if (errorName !== undefined) {
+    headers['x-amzn-errortype'] = errorName;
+  }
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+export async function startEndpoint(options: EndpointOptions): Promise<Endpoint> {
+  const { kms, lookup } = options;
+  const host = options.host ?? DEFAULT_HOST;
+  const loopbackOnly = isLoopbackAddress(host);
+  if (!loopbackOnly && options.allowRemote !== true) {
+    throw new Error(`Refusing to listen on ${host}: the endpoint binds to loopback unless remote access is explicitly allowed.`);
+  }
+  const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => {});
+
+  // Group commit: calls queued during one turn of the event loop run in one transaction.
+  const queue: Array<{ call: BatchCall; done: (r: BatchResult) => void }> = [];
+  let flushScheduled = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    const batch = queue.splice(0, MAX_BATCH);
+    if (queue.length > 0) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+    let results: Array<BatchResult>;
+    try {
+      results = kms.invokeBatch(batch.map((b) => b.call));
+    } catch (err) {
+      const error = toKmsError(err);
+      results = batch.map(() => ({ ok: false, error }));
+    }
+    batch.forEach((b, i) => b.done(results[i] ?? { ok: false, error: toKmsError(new Error('missing batch result')) }));
+  };
+  const enqueue = (call: BatchCall): Promise<BatchResult> =>
+    new Promise((resolve) => {
+      queue.push({ call, done: resolve });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
+
+  let closing = false;
+  let inFlight = 0;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId = randomUUID();
+    res.setHeader('x-amzn-RequestId', requestId);
+    if (closing) {
+      res.setHeader('connection', 'close');
+    }
+    try {
+      if (loopbackOnly && !isLoopbackAddress(hostName(req.headers.host))) {
+        throw new HttpProblem(
+          'AccessDeniedException',
+          `Host '${req.headers.host ?? ''}' is not a loopback name. This endpoint answers only requests addressed to 127.0.0.1, localhost or [::1].`,
+        );
+      }
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST');
+        throw new HttpProblem('UnknownOperationException', `${req.method ?? ''} is not supported: send POST / with X-Amz-Target: TrentService.<Operation>.`, 405);
+      }
+      if (path !== '/') {
+        throw new HttpProblem('UnknownOperationException', `No resource at '${path}': send POST / with X-Amz-Target: TrentService.<Operation>.`, 404);
+      }
+      const contentType = req.headers['content-type'] ?? '';
+      if (!contentType.toLowerCase().includes('json')) {
+        throw new HttpProblem('SerializationException', `Content-Type '${contentType}' is not supported: send ${JSON_1_1}.`);
+      }
+      const body = await readBody(req, limit);
+      const verified = await verifySigV4(
+        { method: req.method, path, query: q === -1 ? '' : url.slice(q + 1), headers: headerMap(req), body },
+        lookup,
+        now(),
+      );
+      const caller: Caller = {
+        ...verified,
+        sourceIp: req.socket.remoteAddress ?? 'unknown',
+        userAgent: String(req.headers['user-agent'] ?? ''),
+      };
+      const target = req.headers['x-amz-target'];
+      const operation: OperationName = targetOperation(Array.isArray(target) ? target.join(',') : target);
+      let input: unknown;
+      try {
+        input = parseBody(body);
+      } catch (err) {
+        throw kms.reject(operation, toKmsError(err), { caller, requestId });
+      }
+      const result = await enqueue({ name: operation, input, options: { blobs: 'base64', caller, requestId } });
+      if (result.ok) {
+        send(res, 200, encodeOutput(result.output));
+      } else {
+        send(res, result.error.httpStatus, errorBody(result.error.name, result.error.message), result.error.name);
+      }
+    } catch (err) {
+      if (err instanceof AuthError) {
+        log(`auth failure from ${req.socket.remoteAddress ?? '?'}: ${err.errorName}${err.claimedAccessKeyId === null ? '' : ` (access key ${err.claimedAccessKeyId})`}: ${err.message}`);
+        send(res, statusFor(err.errorName), errorBody(err.errorName, err.message), err.errorName);
+      } else if (err instanceof HttpProblem) {
+        if (err.errorName === 'RequestEntityTooLargeException') {
+          res.setHeader('connection', 'close');
+        }
+        send(res, err.status, errorBody(err.errorName, err.message), err.errorName);
+      } else {
+        const error = toKmsError(err);
+        if (error.name === 'KMSInternalException') {
+          log(`internal error ${requestId}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        }
+        send(res, error.httpStatus, errorBody(error.name, error.message), error.name);
+      }
+    }
+  };
+
+  const server: Server = createServer({ keepAlive: true, requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 }, (req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      if (closing) {
+        server.closeIdleConnections();
+      }
+    });
+    void handle(req, res);
+  });
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+  // No CORS headers are ever sent: browsers may not call this endpoint from web pages.
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  if (!loopbackOnly) {
+    log(`WARNING: listening on ${shownHost}:${address.port}, reachable from other machines. Anyone with an access key can use your keys from the network.`);
+  }
+
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        const forced = setTimeout(() => server.closeAllConnections(), 10_000);
+        forced.unref();
+        server.close(() => {
+          clearTimeout(forced);
+          resolve();
+        });
+        server.closeIdleConnections();
+        if (inFlight === 0) {
+          server.closeIdleConnections();
+        }
+      }),
+  };
+}
