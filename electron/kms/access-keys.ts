@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Caller, CallerType } from './caller.ts';
 import type { Clock } from './clock.ts';
+import type { AesKey } from './crypto/aes-gcm.ts';
 import { unwrapMaterial, wrapMaterial } from './crypto/material-wrap.ts';
 import { ValidationException } from './errors.ts';
 import type { Scope } from './identifiers.ts';
@@ -75,7 +76,7 @@ export class AccessKeyStore {
     };
   }
 
-  create(principal: string, rootKey: Uint8Array): { AccessKeyId: string; SecretAccessKey: string; PrincipalArn: string } {
+  create(principal: string, rootKey: AesKey): { AccessKeyId: string; SecretAccessKey: string; PrincipalArn: string } {
     const p = parsePrincipal(this.#scope.accountId, principal);
     const accessKeyId = newAccessKeyId();
     // 30 random bytes are exactly 40 base64 characters, the length of an AWS secret access key.
@@ -85,7 +86,7 @@ export class AccessKeyStore {
     return { AccessKeyId: accessKeyId, SecretAccessKey: secret, PrincipalArn: p.arn };
   }
 
-  lookup(accessKeyId: string, rootKey: Uint8Array): ReturnType<AccessKeyLookup> {
+  lookup(accessKeyId: string, rootKey: AesKey): ReturnType<AccessKeyLookup> {
     const row = this.#stmts.get.get(accessKeyId);
     if (row === undefined || row.status !== 'Active') {
       return null;

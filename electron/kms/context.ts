@@ -5,17 +5,25 @@
 import type { OperationInput, OperationName, OperationOutput } from '../../shared/api/operations.ts';
 import type { Caller } from './caller.ts';
 import type { Clock } from './clock.ts';
+import type { AesKey } from './crypto/aes-gcm.ts';
 import type { Scope } from './identifiers.ts';
-import type { KeyRepository, KeyRow } from './store/repository.ts';
+import type { KeyRepository, KeyRow, MaterialRow } from './store/repository.ts';
+import type { KeyObject } from 'node:crypto';
 
 export type OperationContext = {
   readonly operation: OperationName;
   readonly repo: KeyRepository;
   readonly clock: Clock;
   readonly scope: Scope;
-  readonly rootKey: Uint8Array;
+  /** The root wrapping key, imported once into OpenSSL for the engine's lifetime. */
+  readonly rootKey: AesKey;
   readonly caller: Caller;
   readonly requestId: string;
+  /**
+   * Imported key material shared by the calls of one batch, keyed '<keyId>:<version>'; null
+   * outside a batch. Emptied when the batch ends.
+   */
+  readonly materialCache: Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null;
   /** Adds a key to the audit record's resources. Resolution calls it for every key it finds. */
   touch(key: KeyRow): void;
   /**

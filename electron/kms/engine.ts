@@ -9,7 +9,7 @@
 // the error is returned. If the audit record cannot be written the operation fails: nothing
 // runs unaudited (DESIGN.md invariant 3).
 
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -53,7 +53,7 @@ import {
 import { listResourceTags, tagResource, untagResource } from './operations/tags.ts';
 import type { RootKeyProvider, RootKeyProviderKind } from './rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
-import { KeyRepository, type KeyRow } from './store/repository.ts';
+import { KeyRepository, type KeyRow, type MaterialRow } from './store/repository.ts';
 
 /**
  * Every operation in shared/api/operations.ts must have a handler here: the mapped type makes a
@@ -122,6 +122,9 @@ export type OpenOptions = CommonOptions & {
 /** How often a long-running process (app, endpoint) looks for keys whose deletion is due. */
 export const DELETION_SWEEP_MS = 60_000;
 
+/** How long an access key lookup is reused (see lookupAccessKey). */
+export const ACCESS_KEY_CACHE_MS = 5_000;
+
 export class Kms {
   readonly installation: InstallationInfo;
   readonly audit: AuditLog;
@@ -132,15 +135,20 @@ export class Kms {
   readonly #clock: Clock;
   readonly #scope: Scope;
   readonly #defaultCaller: Caller;
-  #rootKey: Uint8Array;
+  /** Imported once; the raw bytes are wiped at construction, so this is the only copy. */
+  #rootKey: KeyObject | null;
   #timer: NodeJS.Timeout | null = null;
+  readonly #accessKeyCache = new Map<string, { readonly value: ReturnType<AccessKeyLookup>; readonly until: number }>();
+  /** Imported key material shared within the running batch (see withMaterial); null otherwise. */
+  #batchMaterials: Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null = null;
   #closed = false;
 
   private constructor(dataDir: string, db: Db, info: InstallationInfo, rootKey: Uint8Array, options: CommonOptions) {
     this.dataDir = dataDir;
     this.#db = db;
     this.installation = info;
-    this.#rootKey = rootKey;
+    this.#rootKey = createSecretKey(rootKey);
+    wipe(rootKey);
     this.#clock = options.clock ?? systemClock;
     this.#repo = new KeyRepository(db);
     this.#accessKeys = new AccessKeyStore(db, { accountId: info.accountId, region: info.region }, this.#clock);
@@ -276,7 +284,9 @@ export class Kms {
         return [{ ok: false, error: toKmsError(err) }];
       }
     }
-    return this.#db
+    this.#batchMaterials = new Map();
+    try {
+      return this.#db
       .transaction(() =>
         calls.map((c): BatchResult => {
           try {
@@ -287,6 +297,9 @@ export class Kms {
         }),
       )
       .immediate();
+    } finally {
+      this.#batchMaterials = null;
+    }
   }
 
   /**
@@ -310,9 +323,10 @@ export class Kms {
       repo: this.#repo,
       clock: this.#clock,
       scope: this.#scope,
-      rootKey: this.#rootKey,
+      rootKey: this.#liveRootKey(),
       caller,
       requestId,
+      materialCache: this.#batchMaterials,
       touch: (key) => {
         touched.set(key.keyId, key);
       },
@@ -371,7 +385,7 @@ export class Kms {
     this.#assertOpen();
     return this.#auditedLocal('CreateAccessKey', { principal }, (created: { AccessKeyId: string; PrincipalArn: string }) => ({
       accessKey: { accessKeyId: created.AccessKeyId, principalArn: created.PrincipalArn },
-    }), () => this.#accessKeys.create(principal, this.#rootKey));
+    }), () => this.#accessKeys.create(principal, this.#liveRootKey()));
   }
 
   listAccessKeys(): ReturnType<AccessKeyStore['list']> {
@@ -383,6 +397,7 @@ export class Kms {
   deleteAccessKey(accessKeyId: string): void {
     this.#assertOpen();
     this.#auditedLocal('DeleteAccessKey', { accessKeyId }, () => null, () => {
+      this.#accessKeyCache.delete(accessKeyId);
       if (!this.#accessKeys.delete(accessKeyId)) {
         throw new NotFoundException(`Access key '${accessKeyId}' does not exist. \`strongroom list-access-keys\` lists them.`);
       }
@@ -390,10 +405,25 @@ export class Kms {
     });
   }
 
-  /** For the endpoint's SigV4 check: the principal and clear secret of an access key, or null. */
+  /**
+   * For the endpoint's SigV4 check: the principal and clear secret of an access key, or null.
+   * Answers are kept for ACCESS_KEY_CACHE_MS, so a busy endpoint does not read and unwrap the
+   * secret on every request; a key deleted through this engine stops working at once, one
+   * deleted by another process (the CLI beside a running endpoint) within that time.
+   */
   readonly lookupAccessKey: AccessKeyLookup = (accessKeyId) => {
     this.#assertOpen();
-    return this.#accessKeys.lookup(accessKeyId, this.#rootKey);
+    const now = Date.now();
+    const hit = this.#accessKeyCache.get(accessKeyId);
+    if (hit !== undefined && hit.until > now) {
+      return hit.value;
+    }
+    const value = this.#accessKeys.lookup(accessKeyId, this.#liveRootKey());
+    if (this.#accessKeyCache.size >= 1000) {
+      this.#accessKeyCache.clear();
+    }
+    this.#accessKeyCache.set(accessKeyId, { value, until: now + ACCESS_KEY_CACHE_MS });
+    return value;
   };
 
   /** Runs a Strongroom (non-KMS) management action with its audit record, in one transaction. */
@@ -486,9 +516,18 @@ export class Kms {
       clearInterval(this.#timer);
       this.#timer = null;
     }
-    wipe(this.#rootKey);
-    this.#rootKey = new Uint8Array(0);
+    // A KeyObject cannot be overwritten from JavaScript; dropping the last reference lets
+    // OpenSSL free (and clear) it.
+    this.#rootKey = null;
+    this.#accessKeyCache.clear();
     this.#db.close();
+  }
+
+  #liveRootKey(): KeyObject {
+    if (this.#rootKey === null) {
+      throw new KMSInternalException('This Strongroom engine has been closed.');
+    }
+    return this.#rootKey;
   }
 
   #assertOpen(): void {

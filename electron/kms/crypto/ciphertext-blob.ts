@@ -13,7 +13,7 @@
 // a 4096-byte plaintext yields 4145 bytes, well under KMS's 6144-byte CiphertextBlob limit.
 
 import { randomBytes } from 'node:crypto';
-import { GCM_NONCE_BYTES, GCM_TAG_BYTES, aesGcmOpen, aesGcmSeal } from './aes-gcm.ts';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, aesGcmOpen, aesGcmSeal, type AesKey } from './aes-gcm.ts';
 import { concatBytes, encodeEncryptionContext } from './encoding.ts';
 
 export const BLOB_FORMAT_V1 = 0x01;
@@ -58,7 +58,7 @@ export function parseBlobHeader(blob: Uint8Array): BlobHeader | null {
 
 export function sealBlob(
   header: BlobHeader,
-  material: Uint8Array,
+  material: AesKey,
   plaintext: Uint8Array,
   context: Readonly<Record<string, string>> | undefined,
 ): Uint8Array {
@@ -71,7 +71,7 @@ export function sealBlob(
 /** Decrypts a blob whose header was already parsed; null if authentication fails. */
 export function openBlob(
   blob: Uint8Array,
-  material: Uint8Array,
+  material: AesKey,
   context: Readonly<Record<string, string>> | undefined,
 ): Uint8Array | null {
   const head = blob.subarray(0, HEADER_BYTES);

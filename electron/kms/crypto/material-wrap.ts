@@ -4,7 +4,7 @@
 // silently used. Stored layout: nonce (12) || ciphertext || tag (16).
 
 import { randomBytes } from 'node:crypto';
-import { GCM_NONCE_BYTES, GCM_TAG_BYTES, aesGcmOpen, aesGcmSeal } from './aes-gcm.ts';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, aesGcmOpen, aesGcmSeal, type AesKey } from './aes-gcm.ts';
 import { concatBytes, encodeStringList } from './encoding.ts';
 
 const WRAP_LABEL = 'strongroom/key-material/v1';
@@ -20,14 +20,14 @@ function aad(b: MaterialBinding): Uint8Array {
   return encodeStringList([WRAP_LABEL, b.keyId, String(b.version), b.purpose]);
 }
 
-export function wrapMaterial(rootKey: Uint8Array, binding: MaterialBinding, material: Uint8Array): Uint8Array {
+export function wrapMaterial(rootKey: AesKey, binding: MaterialBinding, material: Uint8Array): Uint8Array {
   const nonce = randomBytes(GCM_NONCE_BYTES);
   const { ciphertext, tag } = aesGcmSeal(rootKey, nonce, material, aad(binding));
   return concatBytes(nonce, ciphertext, tag);
 }
 
 /** Returns the material, or null when the wrapped bytes do not authenticate for this binding. */
-export function unwrapMaterial(rootKey: Uint8Array, binding: MaterialBinding, wrapped: Uint8Array): Uint8Array | null {
+export function unwrapMaterial(rootKey: AesKey, binding: MaterialBinding, wrapped: Uint8Array): Uint8Array | null {
   if (wrapped.length < GCM_NONCE_BYTES + GCM_TAG_BYTES) {
     return null;
   }

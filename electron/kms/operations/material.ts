@@ -2,7 +2,7 @@
 // before it is stored, and unwrapped only inside withMaterial(), which wipes the clear copy as
 // soon as the operation's callback returns (DESIGN.md invariant 1).
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { OperationContext } from '../context.ts';
 import { encodeStringList } from '../crypto/encoding.ts';
 import { materialPurpose } from '../crypto/key-specs.ts';
@@ -45,15 +45,23 @@ export function addMaterial(ctx: OperationContext, key: KeyIdentity, version: nu
 }
 
 /**
- * Runs `use` with the clear material of one version and wipes it afterwards. A version the key
- * does not have means the ciphertext does not belong to it.
+ * Runs `use` with one version's material, imported into OpenSSL as a KeyObject; the unwrapped
+ * bytes are wiped as soon as they are imported. Within a batch (Kms.invokeBatch) the imported
+ * key is reused by the batch's other calls and dropped when the batch ends, so material is in
+ * the clear only while operations run. A version the key does not have means the ciphertext
+ * does not belong to it.
  */
 export function withMaterial<T>(
   ctx: OperationContext,
   key: KeyIdentity,
   version: number,
-  use: (material: Uint8Array, row: MaterialRow) => T,
+  use: (material: KeyObject, row: MaterialRow) => T,
 ): T {
+  const cacheKey = `${key.keyId}:${version}`;
+  const cached = ctx.materialCache?.get(cacheKey);
+  if (cached !== undefined) {
+    return use(cached.key, cached.row);
+  }
   const row = ctx.repo.getMaterial(key.keyId, version);
   if (row === null) {
     throw new InvalidCiphertextException(
@@ -70,9 +78,12 @@ export function withMaterial<T>(
       `The stored material of ${keyArn(ctx.scope, key.keyId)} (version ${version}) failed to unwrap: the database row was modified.`,
     );
   }
+  let imported: KeyObject;
   try {
-    return use(material, row);
+    imported = createSecretKey(material);
   } finally {
     wipe(material);
   }
+  ctx.materialCache?.set(cacheKey, { key: imported, row });
+  return use(imported, row);
 }
