@@ -1,0 +1,105 @@
+// The AWS CLI v2 (Debian's awscli, /usr/bin/aws), unmodified apart from --endpoint-url and
+// credentials, running the command lines of the AWS KMS documentation against the endpoint.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEndpoint, type TestEndpoint } from '../support/endpoint.ts';
+import { AWS_CLI_V2, peerAvailable, run } from './peers.ts';
+
+let ep: TestEndpoint;
+let work: string;
+let env: NodeJS.ProcessEnv;
+
+async function aws(args: ReadonlyArray<string>): Promise<{ code: number | null; stdout: string; stderr: string; json: () => Record<string, unknown> }> {
+  const r = await run(AWS_CLI_V2, ['kms', ...args, '--endpoint-url', ep.endpoint], { env, cwd: work });
+  return { ...r, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
+}
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/;
+
+describe.runIf(peerAvailable(AWS_CLI_V2))('AWS CLI v2 against the endpoint', () => {
+  beforeAll(async () => {
+    ep = await startTestEndpoint();
+    work = mkdtempSync(join(tmpdir(), 'strongroom-awscli-'));
+    const empty = join(work, 'empty');
+    writeFileSync(empty, '');
+    // Nothing from the machine's own AWS set-up: only what this test gives.
+    env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+    Object.assign(env, {
+      AWS_ACCESS_KEY_ID: ep.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: ep.credentials.secretAccessKey,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: empty,
+      AWS_SHARED_CREDENTIALS_FILE: empty,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_PAGER: '',
+      HOME: work,
+    });
+  });
+  afterAll(async () => {
+    await ep?.close();
+  });
+
+  let keyId = '';
+  let keyArn = '';
+
+  it('is the AWS CLI v2', async () => {
+    const r = await run(AWS_CLI_V2, ['--version']);
+    expect(r.stdout).toMatch(/^aws-cli\/2\./);
+  });
+
+  it('create-key with a description and tags', async () => {
+    const r = (await aws(['create-key', '--description', 'Example key', '--tags', 'TagKey=Purpose,TagValue=Test']));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const md = r.json().KeyMetadata as Record<string, unknown>;
+    expect(md).toMatchObject({ Description: 'Example key', KeyState: 'Enabled', KeyUsage: 'ENCRYPT_DECRYPT', KeySpec: 'SYMMETRIC_DEFAULT', Enabled: true });
+    expect(md.CreationDate).toMatch(ISO);
+    keyId = String(md.KeyId);
+    keyArn = String(md.Arn);
+  });
+
+  it('create-alias, list-keys, describe-key by alias', async () => {
+    expect((await aws(['create-alias', '--alias-name', 'alias/ExampleAlias', '--target-key-id', keyId])).code).toBe(0);
+    const keys = (await aws(['list-keys'])).json().Keys as Array<Record<string, string>>;
+    expect(keys).toContainEqual({ KeyId: keyId, KeyArn: keyArn });
+    expect(((await aws(['describe-key', '--key-id', 'alias/ExampleAlias'])).json().KeyMetadata as Record<string, unknown>).KeyId).toBe(keyId);
+  });
+
+  it('encrypt fileb://, decrypt with --query Plaintext | base64 --decode, re-encrypt', async () => {
+    writeFileSync(join(work, 'ExamplePlaintextFile'), 'the documentation example');
+    const enc = (await aws(['encrypt', '--key-id', 'alias/ExampleAlias', '--plaintext', 'fileb://ExamplePlaintextFile', '--encryption-context', 'purpose=test', '--output', 'text', '--query', 'CiphertextBlob']));
+    expect(enc.code).toBe(0);
+    writeFileSync(join(work, 'ExampleEncryptedFile'), Buffer.from(enc.stdout.trim(), 'base64'));
+    const dec = (await aws(['decrypt', '--ciphertext-blob', 'fileb://ExampleEncryptedFile', '--encryption-context', 'purpose=test', '--output', 'text', '--query', 'Plaintext']));
+    expect(dec.code).toBe(0);
+    expect(Buffer.from(dec.stdout.trim(), 'base64').toString()).toBe('the documentation example');
+    const other = String(((await aws(['create-key'])).json().KeyMetadata as Record<string, unknown>).KeyId);
+    const re = (await aws(['re-encrypt', '--ciphertext-blob', 'fileb://ExampleEncryptedFile', '--source-encryption-context', 'purpose=test', '--destination-key-id', other]));
+    expect(re.code).toBe(0);
+    expect(re.json()).toMatchObject({ SourceKeyId: keyArn, SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT' });
+  });
+
+  it('generate-data-key --key-spec AES_256', async () => {
+    const r = (await aws(['generate-data-key', '--key-id', keyId, '--key-spec', 'AES_256']));
+    expect(r.code).toBe(0);
+    expect(Buffer.from(String(r.json().Plaintext), 'base64')).toHaveLength(32);
+    expect(r.json().KeyId).toBe(keyArn);
+  });
+
+  it.skip('enable-key-rotation / get-key-rotation-status: rotation lands with the key lifecycle issue', () => {});
+
+  it('schedule-key-deletion --pending-window-in-days 7', async () => {
+    const r = (await aws(['schedule-key-deletion', '--key-id', keyId, '--pending-window-in-days', '7']));
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ KeyId: keyArn, KeyState: 'PendingDeletion', PendingWindowInDays: 7 });
+    expect(r.json().DeletionDate).toMatch(ISO);
+  });
+
+  it('reports service errors as the CLI does: exit 254 and the AWS error name', async () => {
+    const r = (await aws(['describe-key', '--key-id', 'alias/missing']));
+    expect(r.code).toBe(254);
+    expect(r.stderr).toContain('An error occurred (NotFoundException) when calling the DescribeKey operation');
+  });
+});

@@ -1,0 +1,198 @@
+// @aws-sdk/client-kms (the AWS SDK for JavaScript v3), unmodified apart from endpoint and
+// credentials, against the real endpoint: every implemented operation at least once, paging with
+// Limit and Marker, errors as the SDK's exception classes with AWS's statuses, and request ids
+// that match the audit log.
+import {
+  CancelKeyDeletionCommand,
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DeleteAliasCommand,
+  DescribeKeyCommand,
+  DisableKeyCommand,
+  EnableKeyCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  GenerateDataKeyWithoutPlaintextCommand,
+  GenerateRandomCommand,
+  KMSClient,
+  ListAliasesCommand,
+  ListKeysCommand,
+  ListResourceTagsCommand,
+  ReEncryptCommand,
+  ScheduleKeyDeletionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateAliasCommand,
+  UpdateKeyDescriptionCommand,
+  KMSServiceException,
+  NotFoundException,
+  DisabledException,
+  InvalidCiphertextException,
+} from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operationNames, type OperationName } from '../../shared/api/operations.ts';
+import { startTestEndpoint, type TestEndpoint } from '../support/endpoint.ts';
+
+let ep: TestEndpoint;
+let kms: KMSClient;
+beforeAll(async () => {
+  ep = await startTestEndpoint();
+  kms = new KMSClient({ endpoint: ep.endpoint, region: 'us-east-1', credentials: ep.credentials, maxAttempts: 1 });
+});
+afterAll(async () => {
+  kms.destroy();
+  await ep.close();
+});
+
+const covered = new Set<OperationName>();
+const te = new TextEncoder();
+
+async function rejected(p: Promise<unknown>): Promise<KMSServiceException> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof KMSServiceException) {
+      return err;
+    }
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('@aws-sdk/client-kms against the endpoint', () => {
+  it('runs the key lifecycle, aliases and tags', async () => {
+    const created = await kms.send(new CreateKeyCommand({ Description: 'sdk', Tags: [{ TagKey: 'team', TagValue: 'blue' }] }));
+    covered.add('CreateKey');
+    const md = created.KeyMetadata;
+    expect(md?.KeyState).toBe('Enabled');
+    expect(md?.CreationDate).toBeInstanceOf(Date);
+    expect(Math.abs((md?.CreationDate?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
+    const keyId = md?.KeyId ?? '';
+    const second = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId ?? '';
+
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: md?.Arn }))).KeyMetadata?.Description).toBe('sdk');
+    covered.add('DescribeKey');
+    await kms.send(new UpdateKeyDescriptionCommand({ KeyId: keyId, Description: 'renamed' }));
+    covered.add('UpdateKeyDescription');
+    await kms.send(new DisableKeyCommand({ KeyId: keyId }));
+    covered.add('DisableKey');
+    const disabled = await rejected(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: te.encode('x') })));
+    expect(disabled).toBeInstanceOf(DisabledException);
+    expect(disabled.$metadata.httpStatusCode).toBe(409);
+    await kms.send(new EnableKeyCommand({ KeyId: keyId }));
+    covered.add('EnableKey');
+
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/sdk', TargetKeyId: keyId }));
+    covered.add('CreateAlias');
+    await kms.send(new UpdateAliasCommand({ AliasName: 'alias/sdk', TargetKeyId: second }));
+    covered.add('UpdateAlias');
+    expect((await kms.send(new ListAliasesCommand({ KeyId: second }))).Aliases?.map((a) => a.AliasName)).toEqual(['alias/sdk']);
+    covered.add('ListAliases');
+    await kms.send(new DeleteAliasCommand({ AliasName: 'alias/sdk' }));
+    covered.add('DeleteAlias');
+
+    await kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'env', TagValue: 'test' }] }));
+    covered.add('TagResource');
+    await kms.send(new UntagResourceCommand({ KeyId: keyId, TagKeys: ['team'] }));
+    covered.add('UntagResource');
+    expect((await kms.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags).toEqual([{ TagKey: 'env', TagValue: 'test' }]);
+    covered.add('ListResourceTags');
+
+    const scheduled = await kms.send(new ScheduleKeyDeletionCommand({ KeyId: second, PendingWindowInDays: 7 }));
+    covered.add('ScheduleKeyDeletion');
+    expect(scheduled.KeyState).toBe('PendingDeletion');
+    expect(scheduled.DeletionDate).toBeInstanceOf(Date);
+    await kms.send(new CancelKeyDeletionCommand({ KeyId: second }));
+    covered.add('CancelKeyDeletion');
+  });
+
+  it('encrypts, decrypts, re-encrypts and makes data keys and random bytes', async () => {
+    const a = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId ?? '';
+    const b = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId ?? '';
+    const enc = await kms.send(new EncryptCommand({ KeyId: a, Plaintext: te.encode('sdk secret'), EncryptionContext: { app: 'sdk' } }));
+    covered.add('Encrypt');
+    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { app: 'sdk' } }));
+    covered.add('Decrypt');
+    expect(new TextDecoder().decode(dec.Plaintext)).toBe('sdk secret');
+    const bad = await rejected(kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { app: 'other' } })));
+    expect(bad).toBeInstanceOf(InvalidCiphertextException);
+    const re = await kms.send(new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, SourceEncryptionContext: { app: 'sdk' }, DestinationKeyId: b }));
+    covered.add('ReEncrypt');
+    expect(re.KeyId).toContain(b);
+    const dk = await kms.send(new GenerateDataKeyCommand({ KeyId: a, KeySpec: 'AES_256' }));
+    covered.add('GenerateDataKey');
+    expect(dk.Plaintext).toHaveLength(32);
+    const dkw = await kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: a, NumberOfBytes: 64 }));
+    covered.add('GenerateDataKeyWithoutPlaintext');
+    expect((await kms.send(new DecryptCommand({ CiphertextBlob: dkw.CiphertextBlob }))).Plaintext).toHaveLength(64);
+    expect((await kms.send(new GenerateRandomCommand({ NumberOfBytes: 16 }))).Plaintext).toHaveLength(16);
+    covered.add('GenerateRandom');
+  });
+
+  it('pages ListKeys, ListAliases and ListResourceTags with Limit and Marker', async () => {
+    const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId ?? '';
+    for (let i = 0; i < 5; i++) {
+      await kms.send(new CreateAliasCommand({ AliasName: `alias/page-${i}`, TargetKeyId: keyId }));
+    }
+    await kms.send(new TagResourceCommand({ KeyId: keyId, Tags: Array.from({ length: 5 }, (_, i) => ({ TagKey: `t${i}`, TagValue: String(i) })) }));
+    const all = async (fetch: (marker: string | undefined) => Promise<{ items: Array<string>; next?: string; truncated?: boolean }>) => {
+      const seen: Array<string> = [];
+      let marker: string | undefined;
+      let pages = 0;
+      do {
+        const page = await fetch(marker);
+        pages++;
+        seen.push(...page.items);
+        marker = page.truncated === true ? page.next : undefined;
+      } while (marker !== undefined);
+      return { seen, pages };
+    };
+    const keys = await all(async (Marker) => {
+      const r = await kms.send(new ListKeysCommand({ Limit: 2, Marker }));
+      return { items: (r.Keys ?? []).map((k) => k.KeyId ?? ''), next: r.NextMarker, truncated: r.Truncated };
+    });
+    covered.add('ListKeys');
+    expect(keys.pages).toBeGreaterThanOrEqual(3);
+    expect(new Set(keys.seen).size).toBe(keys.seen.length);
+    const aliases = await all(async (Marker) => {
+      const r = await kms.send(new ListAliasesCommand({ KeyId: keyId, Limit: 2, Marker }));
+      return { items: (r.Aliases ?? []).map((a) => a.AliasName ?? ''), next: r.NextMarker, truncated: r.Truncated };
+    });
+    expect(aliases).toEqual({ seen: ['alias/page-0', 'alias/page-1', 'alias/page-2', 'alias/page-3', 'alias/page-4'], pages: 3 });
+    const tags = await all(async (Marker) => {
+      const r = await kms.send(new ListResourceTagsCommand({ KeyId: keyId, Limit: 2, Marker }));
+      return { items: (r.Tags ?? []).map((t) => t.TagKey ?? ''), next: r.NextMarker, truncated: r.Truncated };
+    });
+    expect(tags).toEqual({ seen: ['t0', 't1', 't2', 't3', 't4'], pages: 3 });
+  });
+
+  it('maps errors to the SDK exception classes, with statuses and request ids matching the audit', async () => {
+    const nf = await rejected(kms.send(new DescribeKeyCommand({ KeyId: 'alias/does-not-exist' })));
+    expect(nf).toBeInstanceOf(NotFoundException);
+    expect(nf.$metadata.httpStatusCode).toBe(404);
+    expect(ep.kms.audit.list({ limit: 1 })[0]?.record.requestID).toBe(nf.$metadata.requestId);
+    const validation = await rejected(kms.send(new GenerateRandomCommand({ NumberOfBytes: 2000 })));
+    expect(validation.name).toBe('ValidationException');
+    expect(validation.message).toBe("1 validation error detected: Value '2000' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024");
+    expect(validation.$metadata.httpStatusCode).toBe(400);
+    const ok = await kms.send(new ListKeysCommand({}));
+    expect(ep.kms.audit.list({ limit: 1 })[0]?.record).toMatchObject({ requestID: ok.$metadata.requestId, userIdentity: { accessKeyId: ep.credentials.accessKeyId } });
+  });
+
+  it('refuses a client with a wrong secret, running nothing', async () => {
+    const count = ep.kms.audit.count();
+    const wrong = new KMSClient({ endpoint: ep.endpoint, region: 'us-east-1', credentials: { accessKeyId: ep.credentials.accessKeyId, secretAccessKey: 'x'.repeat(40) }, maxAttempts: 1 });
+    const err = await rejected(wrong.send(new CreateKeyCommand({})));
+    expect(err.name).toBe('InvalidSignatureException');
+    const unknown = new KMSClient({ endpoint: ep.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) }, maxAttempts: 1 });
+    expect((await rejected(unknown.send(new CreateKeyCommand({})))).name).toBe('UnrecognizedClientException');
+    wrong.destroy();
+    unknown.destroy();
+    expect(ep.kms.audit.count()).toBe(count);
+  });
+
+  it('covered every operation the engine implements', () => {
+    expect(operationNames.filter((n) => !covered.has(n))).toEqual([]);
+  });
+});
