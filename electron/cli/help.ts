@@ -14,7 +14,7 @@ const GROUPS: ReadonlyArray<{ title: string; match: RegExp }> = [
 ];
 
 export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> = [
-  { usage: 'init [--root-key keychain|passphrase] [--region r] [--account-id 123456789012]', summary: 'Creates an installation: a new root key, an account id and a region.' },
+  { usage: 'init [--root-key keychain|passphrase] [--region r] [--account-id 123456789012] [--developer]', summary: 'Creates an installation: a new root key, an account id and a region. --developer allows time travel.' },
   { usage: 'status', summary: 'Where the root key lives, whether it unlocks, and what the installation holds.' },
   { usage: 'serve [--port 8567] [--host 127.0.0.1] [--allow-remote]', summary: 'Runs the AWS-compatible endpoint (AWS JSON 1.1, SigV4) for the AWS CLI and SDKs.' },
   { usage: 'create-access-key --principal root|<user>|role/<name>', summary: 'Creates an access key for the endpoint; prints the secret once.' },
@@ -22,6 +22,8 @@ export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> =
   { usage: 'delete-access-key --access-key-id AKIA…', summary: 'Deletes an access key: requests signed with it are refused.' },
   { usage: 'audit list [--limit N] [--event-name E] [--errors-only]', summary: 'Recent audit records, newest first.' },
   { usage: 'audit verify', summary: 'Checks the audit hash chain and reports the first edited, missing or reordered record.' },
+  { usage: 'dev clock show', summary: 'A developer installation’s clock: the time the engine sees and its offset from real time.' },
+  { usage: 'dev clock advance <duration>', summary: 'Moves a developer installation’s clock forward (366d, 12h, 1d12h), audited, then runs the rotations, deletions and expiries now due.' },
 ];
 
 const GLOBAL_FLAGS = `Global flags:

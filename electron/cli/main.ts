@@ -17,6 +17,7 @@ import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
 import { parseArgs, takeOne, takeSwitch } from './args.ts';
+import { parseDuration } from './duration.ts';
 import { LOCAL_COMMANDS, mainHelp, operationHelp } from './help.ts';
 import { operationForCommand } from './names.ts';
 import { formatOutput, parseOutputFormat, type OutputFormat } from './output.ts';
@@ -127,6 +128,7 @@ class Cli {
     }
     const region = takeOne(flags, 'region', 'init');
     const accountId = takeOne(flags, 'account-id', 'init');
+    const developer = takeSwitch(flags, 'developer', 'init');
     rejectLeftovers(flags, 'init');
     const kms = await Kms.init({
       dataDir: this.#g.dataDir,
@@ -134,9 +136,13 @@ class Cli {
       userAgent: this.#userAgent,
       ...(region === undefined ? {} : { region }),
       ...(accountId === undefined ? {} : { accountId }),
+      developer,
     });
     try {
       this.print({ DataDir: this.#g.dataDir, ...installationFields(kms.installation) });
+      if (developer) {
+        this.#io.stderr.write('This is a developer installation: `strongroom dev clock advance` can move its clock forward. Do not keep real secrets in it.\n');
+      }
       return EXIT_OK;
     } finally {
       kms.close();
@@ -255,6 +261,42 @@ class Cli {
     }
   }
 
+  async dev(words: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    const [area, action, amount, ...rest] = words;
+    const usage = 'dev clock show | dev clock advance <duration>';
+    if (area !== 'clock' || (action !== 'show' && action !== 'advance') || rest.length > 0 || (action === 'show' && amount !== undefined)) {
+      throw new UsageError(`expected ${usage}`, 'dev');
+    }
+    if (action === 'advance' && amount === undefined) {
+      throw new UsageError('dev clock advance: give a duration, such as 366d, 12h or 1d12h', 'dev');
+    }
+    rejectLeftovers(flags, 'dev');
+    const ms = action === 'advance' ? parseDuration(amount ?? '', 'dev') : 0;
+    const kms = await this.open();
+    try {
+      if (action === 'show') {
+        this.print({
+          Developer: kms.installation.developer,
+          Now: new Date(kms.clock.now()),
+          OffsetSeconds: Math.round(kms.clockOffsetMs / 1000),
+        });
+      } else {
+        const moved = kms.advanceClock(ms);
+        this.print({
+          PreviousTime: moved.previous,
+          Now: moved.current,
+          OffsetSeconds: Math.round(kms.clockOffsetMs / 1000),
+          KeysRotated: moved.work.rotated,
+          KeyMaterialExpired: moved.work.expired,
+          KeysDeleted: moved.work.deleted,
+        });
+      }
+      return EXIT_OK;
+    } finally {
+      kms.close();
+    }
+  }
+
   /** The audit commands read the log without the root key: a security team may not hold it. */
   withAuditLog<T>(use: (log: AuditLog) => T): T {
     const dbPath = join(this.#g.dataDir, DATABASE_FILE);
@@ -311,6 +353,7 @@ function installationFields(info: InstallationInfo): Record<string, unknown> {
     RootKeyProvider: info.rootKeyProvider,
     RootKeyLocation: info.rootKeyLocation,
     CreationDate: new Date(info.createdAt),
+    Developer: info.developer,
   };
 }
 
@@ -367,7 +410,7 @@ export async function main(io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
-    const extra = words.slice(command === 'audit' ? 2 : 1);
+    const extra = command === 'dev' ? [] : words.slice(command === 'audit' ? 2 : 1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
@@ -383,6 +426,8 @@ export async function main(io: CliIo): Promise<number> {
         return cli.audit(words[1], flags);
       case 'serve':
         return await cli.serve(flags);
+      case 'dev':
+        return await cli.dev(words.slice(1), flags);
       case 'create-access-key':
       case 'list-access-keys':
       case 'delete-access-key':

@@ -72,8 +72,15 @@ function scalar(spec: Spec, raw: string, flag: string, command: string): Json {
     }
     case 'string':
       return textValue(raw, flag, command);
-    case 'timestamp':
-      return Date.parse(textValue(raw, flag, command)) / 1000;
+    case 'timestamp': {
+      // The AWS CLI takes ISO 8601 or epoch seconds.
+      const text = textValue(raw, flag, command).trim();
+      const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text) / 1000;
+      if (!Number.isFinite(seconds)) {
+        throw new UsageError(`argument --${flag}: invalid timestamp '${text}': use ISO 8601 (2027-01-31T00:00:00Z) or epoch seconds`, command);
+      }
+      return seconds;
+    }
     case 'map':
     case 'structure':
       return shorthandMap(textValue(raw, flag, command), flag, command);

@@ -24,7 +24,7 @@ import type { JsonObject } from './audit/canonical.ts';
 import { AccessKeyStore, type AccessKeyLookup } from './access-keys.ts';
 import type { AuditRecord } from './audit/record.ts';
 import { ownerCaller, type Caller } from './caller.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { DAY_MS, systemClock, type Clock } from './clock.ts';
 import type { HandlerTable, OperationContext } from './context.ts';
 import { wipe } from './crypto/wipe.ts';
 import {
@@ -33,6 +33,7 @@ import {
   NotFoundException,
   type KmsError,
   SerializationException,
+  UnsupportedOperationException,
   ValidationException,
   toKmsError,
 } from './errors.ts';
@@ -42,6 +43,15 @@ import { createAlias, deleteAlias, listAliases, updateAlias } from './operations
 import { generateDataKeyHandler, generateDataKeyWithoutPlaintext, generateRandom } from './operations/data-keys.ts';
 import { cancelKeyDeletion, scheduleKeyDeletion } from './operations/deletion.ts';
 import { decrypt, encrypt, reEncrypt } from './operations/encryption.ts';
+import { deleteImportedKeyMaterial, destroyImportedMaterial, getParametersForImport, importKeyMaterial } from './operations/import.ts';
+import {
+  disableKeyRotation,
+  enableKeyRotation,
+  getKeyRotationStatus,
+  listKeyRotations,
+  rotateKey,
+  rotateKeyOnDemand,
+} from './operations/rotation.ts';
 import {
   createKey,
   describeKey,
@@ -82,7 +92,24 @@ const HANDLERS: HandlerTable = {
   GenerateDataKey: generateDataKeyHandler,
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateRandom: generateRandom,
+  EnableKeyRotation: enableKeyRotation,
+  DisableKeyRotation: disableKeyRotation,
+  GetKeyRotationStatus: getKeyRotationStatus,
+  RotateKeyOnDemand: rotateKeyOnDemand,
+  ListKeyRotations: listKeyRotations,
+  GetParametersForImport: getParametersForImport,
+  ImportKeyMaterial: importKeyMaterial,
+  DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
 };
+
+/** Operations after which destroyed material must also leave the WAL file (see #checkpoint). */
+const DESTROYS_MATERIAL: ReadonlySet<OperationName> = new Set(['DeleteImportedKeyMaterial']);
+
+/**
+ * Points inside the engine's scheduled work where a test may stop the process (kill -9) to prove
+ * an interrupted rotation or deletion leaves the database consistent. Production passes no hook.
+ */
+export type Seam = 'rotation:before-audit' | 'deletion:before-audit' | 'expiry:before-audit';
 
 /** One call on its way through the pipeline: the handlers' context and its audit record builder. */
 type PendingCall = {
@@ -105,6 +132,8 @@ export type InvokeOptions = {
 type CommonOptions = {
   readonly dataDir: string;
   readonly clock?: Clock;
+  /** Tests only: called at each Seam. */
+  readonly onSeam?: (seam: Seam) => void;
   /** CloudTrail userAgent for calls made without an explicit caller. */
   readonly userAgent?: string;
 };
@@ -113,14 +142,18 @@ export type InitOptions = CommonOptions & {
   readonly provider: RootKeyProvider;
   readonly region?: string;
   readonly accountId?: string;
+  readonly developer?: boolean;
 };
 
 export type OpenOptions = CommonOptions & {
   readonly providerForKind: (kind: RootKeyProviderKind) => RootKeyProvider;
 };
 
-/** How often a long-running process (app, endpoint) looks for keys whose deletion is due. */
-export const DELETION_SWEEP_MS = 60_000;
+/** How often a long-running process (app, endpoint) looks for due deletions, rotations and expiries. */
+export const SCHEDULED_WORK_MS = 60_000;
+
+/** What one pass of scheduled work did. */
+export type ScheduledWork = { readonly rotated: number; readonly expired: number; readonly deleted: number };
 
 /** How long an access key lookup is reused (see lookupAccessKey). */
 export const ACCESS_KEY_CACHE_MS = 5_000;
@@ -132,7 +165,11 @@ export class Kms {
   readonly #db: Db;
   readonly #repo: KeyRepository;
   readonly #accessKeys: AccessKeyStore;
+  /** The clock operations read: the injected clock, plus a developer installation's offset. */
   readonly #clock: Clock;
+  #clockOffsetMs = 0;
+  readonly #readClockOffset: (() => number) | null;
+  readonly #onSeam: (seam: Seam) => void;
   readonly #scope: Scope;
   readonly #defaultCaller: Caller;
   /** Imported once; the raw bytes are wiped at construction, so this is the only copy. */
@@ -149,7 +186,19 @@ export class Kms {
     this.installation = info;
     this.#rootKey = createSecretKey(rootKey);
     wipe(rootKey);
-    this.#clock = options.clock ?? systemClock;
+    const base = options.clock ?? systemClock;
+    if (info.developer) {
+      // Another process (the CLI beside a running endpoint) may advance the clock, so the offset
+      // is re-read at every call: one indexed row, microseconds.
+      const stmt = db.prepare<[], { o: number }>('SELECT clock_offset_ms AS o FROM installation WHERE id = 1');
+      this.#readClockOffset = () => stmt.get()?.o ?? 0;
+      this.#clockOffsetMs = this.#readClockOffset();
+      this.#clock = { now: () => base.now() + this.#clockOffsetMs };
+    } else {
+      this.#readClockOffset = null;
+      this.#clock = base;
+    }
+    this.#onSeam = options.onSeam ?? (() => {});
     this.#repo = new KeyRepository(db);
     this.#accessKeys = new AccessKeyStore(db, { accountId: info.accountId, region: info.region }, this.#clock);
     this.audit = new AuditLog(db);
@@ -165,6 +214,7 @@ export class Kms {
         clock: options.clock ?? systemClock,
         ...(options.region !== undefined ? { region: options.region } : {}),
         ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
+        ...(options.developer !== undefined ? { developer: options.developer } : {}),
       });
       const kms = Kms.#ready(options.dataDir, db, info, rootKey, options);
       kms.#recordCreation();
@@ -194,6 +244,7 @@ export class Kms {
           accountId: this.#scope.accountId,
           region: this.#scope.region,
           rootKeyProvider: this.installation.rootKeyProvider,
+          developer: this.installation.developer,
         },
         responseElements: { installationId: this.installation.installationId },
         resourceArns: [],
@@ -227,7 +278,7 @@ export class Kms {
 
   static #ready(dataDir: string, db: Db, info: InstallationInfo, rootKey: Uint8Array, options: CommonOptions): Kms {
     const kms = new Kms(dataDir, db, info, rootKey, options);
-    kms.purgeDueDeletions();
+    kms.runScheduledWork();
     return kms;
   }
 
@@ -248,6 +299,7 @@ export class Kms {
   /** The synchronous core of invoke(), for benchmarks and callers already on the engine's thread. */
   invokeSync<N extends OperationName>(name: N, input: unknown, options: InvokeOptions = {}): OperationOutput<N> {
     this.#assertOpen();
+    this.#refreshClock();
     const spec = operations[name];
     const call = this.#call(name, options);
     let validated: Record<string, unknown> | null = null;
@@ -255,13 +307,17 @@ export class Kms {
       validated = this.#validate(spec.input, input, options.blobs ?? 'bytes');
       const handler = HANDLERS[name] as (c: OperationContext, i: unknown) => OperationOutput<N>;
       const checked = validated;
-      return this.#db
+      const result = this.#db
         .transaction(() => {
           const output = handler(call.ctx, checked);
           this.audit.append(call.record(checked, output, null));
           return output;
         })
         .immediate();
+      if (DESTROYS_MATERIAL.has(name)) {
+        this.#checkpoint();
+      }
+      return result;
     } catch (thrown) {
       throw this.#auditFailure(call, validated ?? input, toKmsError(thrown));
     }
@@ -455,15 +511,97 @@ export class Kms {
   }
 
   /**
+   * The engine's scheduled work, run at open, on a timer in long-running processes, and after
+   * a developer installation's clock moves: automatic rotations that are due, imported material
+   * whose ValidTo has passed, keys whose deletion window has passed, and expired import tokens.
+   * Each item is its own transaction with its own AwsServiceEvent audit record, so an
+   * interruption loses at most the item in progress, which the next pass does again.
+   */
+  runScheduledWork(): ScheduledWork {
+    this.#assertOpen();
+    this.#refreshClock();
+    const rotated = this.#rotateDueKeys();
+    const expired = this.#expireImportedMaterial();
+    const deleted = this.purgeDueDeletions();
+    const tokens = this.#db.transaction(() => this.#repo.deleteExpiredImportTokens(this.#clock.now())).immediate();
+    if (expired > 0 || tokens > 0) {
+      this.#checkpoint();
+    }
+    return { rotated, expired, deleted };
+  }
+
+  /** One AwsServiceEvent record (a change the service made by itself, not a caller). */
+  #serviceEvent(eventName: string, keyId: string, details: JsonObject): void {
+    this.audit.append(
+      buildRecord({
+        eventName,
+        eventTimeMs: this.#clock.now(),
+        requestId: randomUUID(),
+        caller: null,
+        accountId: this.#scope.accountId,
+        region: this.#scope.region,
+        readOnly: false,
+        requestParameters: null,
+        responseElements: null,
+        resourceArns: [keyArn(this.#scope, keyId)],
+        eventType: 'AwsServiceEvent',
+        serviceEventDetails: { keyId, ...details },
+      }),
+    );
+  }
+
+  #rotateDueKeys(): number {
+    let rotated = 0;
+    for (const due of this.#repo.dueRotations(this.#clock.now())) {
+      this.#db
+        .transaction(() => {
+          // Re-read inside the write lock: another process may have rotated or disabled it.
+          const key = this.#repo.getKey(due.keyId);
+          const now = this.#clock.now();
+          if (key === null || key.keyState !== 'Enabled' || key.rotationPeriodDays === null || (key.nextRotationAt ?? Infinity) > now) {
+            return;
+          }
+          const material = rotateKey({ repo: this.#repo, rootKey: this.#liveRootKey(), clock: this.#clock }, key, 'AUTOMATIC');
+          // The next rotation counts from this one, however late it ran (a machine that was off).
+          this.#repo.setRotation(key.keyId, key.rotationPeriodDays, now + key.rotationPeriodDays * DAY_MS);
+          this.#onSeam('rotation:before-audit');
+          this.#serviceEvent('RotateKey', key.keyId, { keyMaterialId: material?.materialId ?? null, rotationType: 'AUTOMATIC' });
+          rotated++;
+        })
+        .immediate();
+    }
+    return rotated;
+  }
+
+  #expireImportedMaterial(): number {
+    let expired = 0;
+    for (const due of this.#repo.expiredMaterial(this.#clock.now())) {
+      this.#db
+        .transaction(() => {
+          const key = this.#repo.getKey(due.keyId);
+          const material = this.#repo.getMaterial(due.keyId, due.version);
+          if (key === null || material === null || material.wrapped === null || (material.validTo ?? Infinity) > this.#clock.now()) {
+            return;
+          }
+          destroyImportedMaterial({ repo: this.#repo }, key, material);
+          this.#onSeam('expiry:before-audit');
+          this.#serviceEvent('DeleteExpiredKeyMaterial', key.keyId, { keyMaterialId: material.materialId });
+          expired++;
+        })
+        .immediate();
+    }
+    return expired;
+  }
+
+  /**
    * Deletes every key whose deletion window has passed: its material (zeroed on disk by
-   * secure_delete), aliases and tags, with one DeleteKey service-event record each.
+   * secure_delete), aliases, tags and import tokens, with one DeleteKey service-event record each.
    * Returns the number of keys deleted.
    */
   purgeDueDeletions(): number {
     this.#assertOpen();
-    const due = this.#repo.dueDeletions(this.#clock.now());
-    for (const key of due) {
-      const arn = keyArn(this.#scope, key.keyId);
+    let deleted = 0;
+    for (const key of this.#repo.dueDeletions(this.#clock.now())) {
       this.#db
         .transaction(() => {
           // Re-read inside the write lock: another process may have cancelled or deleted it.
@@ -472,38 +610,66 @@ export class Kms {
             return;
           }
           this.#repo.deleteKey(key.keyId);
-          this.audit.append(
-            buildRecord({
-              eventName: 'DeleteKey',
-              eventTimeMs: this.#clock.now(),
-              requestId: randomUUID(),
-              caller: null,
-              accountId: this.#scope.accountId,
-              region: this.#scope.region,
-              readOnly: false,
-              requestParameters: null,
-              responseElements: null,
-              resourceArns: [arn],
-              eventType: 'AwsServiceEvent',
-              serviceEventDetails: { keyId: key.keyId },
-            }),
-          );
+          this.#onSeam('deletion:before-audit');
+          this.#serviceEvent('DeleteKey', key.keyId, {});
+          deleted++;
         })
         .immediate();
     }
-    if (due.length > 0) {
-      // Checkpoint so the deleted pages leave the WAL file too, not only the main database.
-      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    if (deleted > 0) {
+      this.#checkpoint();
     }
-    return due.length;
+    return deleted;
   }
 
-  /** Starts the periodic deletion sweep for long-running processes (app, endpoint). */
+  /** Copies the WAL into the database and truncates it, so destroyed pages leave the WAL file too. */
+  #checkpoint(): void {
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /** Starts the periodic scheduled work for long-running processes (app, endpoint). */
   startTimers(): void {
     this.#assertOpen();
     if (this.#timer === null) {
-      this.#timer = setInterval(() => this.purgeDueDeletions(), DELETION_SWEEP_MS);
+      this.#timer = setInterval(() => this.runScheduledWork(), SCHEDULED_WORK_MS);
       this.#timer.unref();
+    }
+  }
+
+  /** The developer clock's current offset from the real (injected) clock, in milliseconds. */
+  get clockOffsetMs(): number {
+    this.#refreshClock();
+    return this.#clockOffsetMs;
+  }
+
+  /**
+   * Moves a developer installation's clock forward (never back: the audit log's times only
+   * grow), audited, then runs the scheduled work the new time makes due, so rotations, deletions
+   * and expiries happen at once. Refused, and audited as refused, on other installations.
+   */
+  advanceClock(ms: number): { readonly previous: Date; readonly current: Date; readonly work: ScheduledWork } {
+    this.#assertOpen();
+    this.#refreshClock();
+    const previous = this.#clock.now();
+    this.#auditedLocal('AdvanceClock', { advanceByMs: ms }, () => ({ previousTime: new Date(previous).toISOString(), currentTime: new Date(previous + ms).toISOString() }), () => {
+      if (!this.installation.developer) {
+        throw new UnsupportedOperationException(
+          'This is not a developer installation, so its clock cannot be changed. Time travel is for installations created with `strongroom init --developer`.',
+        );
+      }
+      if (!Number.isSafeInteger(ms) || ms <= 0) {
+        throw new ValidationException('The clock can only move forward: give a positive duration such as 366d, 12h or 30m.');
+      }
+      this.#db.prepare('UPDATE installation SET clock_offset_ms = clock_offset_ms + ? WHERE id = 1').run(ms);
+      this.#clockOffsetMs += ms;
+      return null;
+    });
+    return { previous: new Date(previous), current: new Date(this.#clock.now()), work: this.runScheduledWork() };
+  }
+
+  #refreshClock(): void {
+    if (this.#readClockOffset !== null) {
+      this.#clockOffsetMs = this.#readClockOffset();
     }
   }
 

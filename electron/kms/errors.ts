@@ -50,6 +50,11 @@ export const SerializationException = errorClass('SerializationException');
 export const AccessDeniedException = errorClass('AccessDeniedException');
 export const NotAuthorizedException = errorClass('NotAuthorizedException');
 export const KMSInternalException = errorClass('KMSInternalException');
+export const ExpiredImportTokenException = errorClass('ExpiredImportTokenException');
+export const InvalidImportTokenException = errorClass('InvalidImportTokenException');
+export const IncorrectKeyMaterialException = errorClass('IncorrectKeyMaterialException');
+export const KMSInvalidSignatureException = errorClass('KMSInvalidSignatureException');
+export const KMSInvalidMacException = errorClass('KMSInvalidMacException');
 
 /** Anything thrown inside an operation becomes a KmsError; unknown faults become KMSInternalException. */
 export function toKmsError(err: unknown): KmsError {

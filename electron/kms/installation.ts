@@ -20,6 +20,8 @@ export type InstallationInfo = {
   readonly rootKeyProvider: RootKeyProviderKind;
   /** Where the root key lives, in words (provider.describe); no secrets. */
   readonly rootKeyLocation: string;
+  /** A developer installation's clock can be moved forward (`strongroom dev clock advance`). */
+  readonly developer: boolean;
 };
 
 export type OpenedInstallation = {
@@ -34,6 +36,8 @@ export type InitInstallationOptions = {
   readonly region?: string;
   /** Twelve digits; random when omitted. */
   readonly accountId?: string;
+  /** Create a developer installation, whose clock can be advanced. Fixed at creation. */
+  readonly developer?: boolean;
 };
 
 export type ProviderForKind = (kind: RootKeyProviderKind) => RootKeyProvider;
@@ -54,12 +58,13 @@ type InstallationRow = {
   root_key_provider: string;
   root_key_params: string;
   root_key_check: Uint8Array;
+  developer: number;
 };
 
 function readRow(db: Db): InstallationRow | undefined {
   return db
     .prepare(
-      'SELECT installation_id, account_id, region, created_at, root_key_provider, root_key_params, root_key_check FROM installation WHERE id = 1',
+      'SELECT installation_id, account_id, region, created_at, root_key_provider, root_key_params, root_key_check, developer FROM installation WHERE id = 1',
     )
     .get() as InstallationRow | undefined;
 }
@@ -94,6 +99,7 @@ function infoOf(row: InstallationRow, provider: RootKeyProvider): InstallationIn
     createdAt: row.created_at,
     rootKeyProvider: provider.kind,
     rootKeyLocation: provider.describe(row.root_key_params),
+    developer: row.developer !== 0,
   };
 }
 
@@ -133,9 +139,9 @@ export async function initInstallation(db: Db, provider: RootKeyProvider, option
     // id = 1 is the primary key, so a concurrent init that won the race makes this insert fail
     // instead of adding a second row. (better-sqlite3 binds Buffers, not bare Uint8Arrays, as BLOBs.)
     db.prepare(
-      `INSERT INTO installation (id, installation_id, account_id, region, created_at, root_key_provider, root_key_params, root_key_check)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(installationId, accountId, region, createdAt, provider.kind, params, Buffer.from(rootKeyCheck(key)));
+      `INSERT INTO installation (id, installation_id, account_id, region, created_at, root_key_provider, root_key_params, root_key_check, developer)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(installationId, accountId, region, createdAt, provider.kind, params, Buffer.from(rootKeyCheck(key)), options.developer === true ? 1 : 0);
   } catch (err) {
     key.fill(0);
     const winner = readRow(db);
@@ -152,6 +158,7 @@ export async function initInstallation(db: Db, provider: RootKeyProvider, option
       createdAt,
       rootKeyProvider: provider.kind,
       rootKeyLocation: provider.describe(params),
+      developer: options.developer === true,
     },
     rootKey: key,
   };

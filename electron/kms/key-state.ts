@@ -3,7 +3,7 @@
 // table the engine enforces, and new operations join a row instead of adding branches.
 
 import type { KeyState } from '../../shared/api/operations.ts';
-import { DisabledException, KMSInvalidStateException, type KmsError } from './errors.ts';
+import { DisabledException, KMSInvalidStateException, UnsupportedOperationException, type KmsError } from './errors.ts';
 
 /** Operation classes that share a row of the table. */
 export type StateRow =
@@ -14,7 +14,12 @@ export type StateRow =
   | 'enableDisable'
   | 'scheduleDeletion'
   | 'cancelDeletion'
-  | 'tagOrDescribe';
+  | 'tagOrDescribe'
+  | 'rotationChange'
+  | 'rotationRead'
+  | 'importParameters'
+  | 'importMaterial'
+  | 'deleteImported';
 
 /** What a state does to an operation: allowed, or which of AWS's footnoted errors it gets. */
 export type StateEffect =
@@ -25,7 +30,8 @@ export type StateEffect =
   | 'pendingImport'
   | 'unavailable'
   | 'creating'
-  | 'updating';
+  | 'updating'
+  | 'externalPendingImport';
 
 const ALL_OK: Readonly<Record<KeyState, StateEffect>> = {
   Enabled: 'ok',
@@ -79,6 +85,37 @@ export const KEY_STATE_TABLE: Readonly<Record<StateRow, Readonly<Record<KeyState
     Updating: 'notPendingDeletion',
   },
   tagOrDescribe: { ...ALL_OK, PendingDeletion: 'pendingDeletion', PendingReplicaDeletion: 'pendingDeletion' },
+  // EnableKeyRotation, DisableKeyRotation, RotateKeyOnDemand (footnotes 1, 3, 6, 7). Which keys
+  // may rotate at all (spec, origin) is checked before the state, in operations/rotation.ts.
+  rotationChange: {
+    Enabled: 'ok',
+    Disabled: 'disabled',
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    PendingImport: 'externalPendingImport',
+    Unavailable: 'unavailable',
+    Creating: 'creating',
+    Updating: 'ok',
+  },
+  // GetKeyRotationStatus and ListKeyRotations: reads, allowed wherever the key has material.
+  rotationRead: { ...ALL_OK, PendingImport: 'externalPendingImport', Unavailable: 'unavailable' },
+  // GetParametersForImport (footnotes 8, 9, 14, 15); origin is checked before the state.
+  importParameters: {
+    ...ALL_OK,
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    Unavailable: 'unavailable',
+    Creating: 'creating',
+    Updating: 'updating',
+  },
+  importMaterial: {
+    ...ALL_OK,
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    Unavailable: 'unavailable',
+    Creating: 'creating',
+  },
+  deleteImported: { ...ALL_OK, Creating: 'creating', Updating: 'updating' },
 };
 
 /** The error AWS returns for an effect other than 'ok', worded as AWS words it. */
@@ -100,6 +137,10 @@ export function stateError(effect: Exclude<StateEffect, 'ok'>, keyArn: string, s
       return new KMSInvalidStateException(`${keyArn} is creating.`);
     case 'updating':
       return new KMSInvalidStateException(`${keyArn} is updating.`);
+    case 'externalPendingImport':
+      return new UnsupportedOperationException(
+        `${keyArn} origin is EXTERNAL which is not valid for this operation while its key material is pending import.`,
+      );
   }
 }
 

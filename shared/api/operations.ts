@@ -73,6 +73,19 @@ export type EncryptionAlgorithm = (typeof ENCRYPTION_ALGORITHMS)[number];
 export const DATA_KEY_SPECS = ['AES_256', 'AES_128'] as const;
 export type DataKeySpec = (typeof DATA_KEY_SPECS)[number];
 
+export const EXPIRATION_MODELS = ['KEY_MATERIAL_EXPIRES', 'KEY_MATERIAL_DOES_NOT_EXPIRE'] as const;
+export const WRAPPING_ALGORITHMS = [
+  'RSAES_PKCS1_V1_5',
+  'RSAES_OAEP_SHA_1',
+  'RSAES_OAEP_SHA_256',
+  'RSA_AES_KEY_WRAP_SHA_1',
+  'RSA_AES_KEY_WRAP_SHA_256',
+  'SM2PKE',
+] as const;
+export type WrappingAlgorithm = (typeof WRAPPING_ALGORITHMS)[number];
+export const WRAPPING_KEY_SPECS = ['RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2'] as const;
+export type WrappingKeySpec = (typeof WRAPPING_KEY_SPECS)[number];
+
 // --- Shared member shapes ---------------------------------------------------------------------
 
 const keyIdType = str({ required: true, min: 1, max: 2048 });
@@ -127,10 +140,13 @@ const keyMetadata = struct(
     KeyAgreementAlgorithms: algorithmList,
     MultiRegion: bool({ required: true }),
     PendingDeletionWindowInDays: int(),
+    ExpirationModel: str({ enum: EXPIRATION_MODELS }),
     CurrentKeyMaterialId: str(),
   },
   { required: true },
 );
+
+const keyMaterialIdType = str({ min: 64, max: 64, pattern: /^[a-f0-9]+$/ });
 
 const pagedOutput = { NextMarker: str(), Truncated: bool({ required: true }) } as const;
 const empty = struct({});
@@ -383,6 +399,99 @@ export const operations = {
       Recipient: recipient,
     }),
     output: struct({ Plaintext: blob({ required: true, sensitive: true }) }),
+  },
+  EnableKeyRotation: {
+    readOnly: false,
+    summary: 'Turns on automatic rotation of a symmetric key’s material, every 90–2560 days (default 365).',
+    input: struct({ KeyId: keyIdType, RotationPeriodInDays: int({ min: 90, max: 2560 }) }),
+    output: empty,
+  },
+  DisableKeyRotation: {
+    readOnly: false,
+    summary: 'Turns off automatic rotation; material already rotated keeps decrypting.',
+    input: struct({ KeyId: keyIdType }),
+    output: empty,
+  },
+  GetKeyRotationStatus: {
+    readOnly: true,
+    summary: 'Shows whether automatic rotation is on, its period and the next rotation date.',
+    input: struct({ KeyId: keyIdType }),
+    output: struct({
+      KeyRotationEnabled: bool({ required: true }),
+      KeyId: str({ required: true }),
+      RotationPeriodInDays: int(),
+      NextRotationDate: time(),
+      OnDemandRotationStartDate: time(),
+    }),
+  },
+  RotateKeyOnDemand: {
+    readOnly: false,
+    summary: 'Rotates a symmetric key’s material now (at most 25 times per key); older material keeps decrypting.',
+    input: struct({ KeyId: keyIdType }),
+    output: struct({ KeyId: str({ required: true }) }),
+  },
+  ListKeyRotations: {
+    readOnly: true,
+    summary: 'Lists a key’s rotations (or, with ALL_KEY_MATERIAL, every material it has had), oldest first.',
+    input: struct({
+      KeyId: keyIdType,
+      IncludeKeyMaterial: str({ enum: ['ALL_KEY_MATERIAL', 'ROTATIONS_ONLY'] }),
+      Limit: limit,
+      Marker: marker,
+    }),
+    output: struct({
+      Rotations: list({
+        required: true,
+        member: struct({
+          KeyId: str(),
+          KeyMaterialId: str(),
+          KeyMaterialDescription: str(),
+          ImportState: str({ enum: ['IMPORTED', 'PENDING_IMPORT'] }),
+          KeyMaterialState: str({ enum: ['NON_CURRENT', 'CURRENT', 'PENDING_ROTATION'] }),
+          ExpirationModel: str({ enum: EXPIRATION_MODELS }),
+          ValidTo: time(),
+          RotationDate: time(),
+          RotationType: str({ enum: ['AUTOMATIC', 'ON_DEMAND'] }),
+        }),
+      }),
+      ...pagedOutput,
+    }),
+  },
+  GetParametersForImport: {
+    readOnly: true,
+    summary: 'Returns an RSA public key and an import token (valid 24 hours) for importing key material into an EXTERNAL key.',
+    input: struct({
+      KeyId: keyIdType,
+      WrappingAlgorithm: str({ required: true, enum: WRAPPING_ALGORITHMS }),
+      WrappingKeySpec: str({ required: true, enum: WRAPPING_KEY_SPECS }),
+    }),
+    output: struct({
+      KeyId: str({ required: true }),
+      ImportToken: blob({ required: true }),
+      PublicKey: blob({ required: true }),
+      ParametersValidTo: time({ required: true }),
+    }),
+  },
+  ImportKeyMaterial: {
+    readOnly: false,
+    summary: 'Imports key material wrapped with the public key from GetParametersForImport into an EXTERNAL key.',
+    input: struct({
+      KeyId: keyIdType,
+      ImportToken: blob({ required: true, min: 1, max: 6144 }),
+      EncryptedKeyMaterial: blob({ required: true, min: 1, max: 6144 }),
+      ValidTo: time(),
+      ExpirationModel: str({ enum: EXPIRATION_MODELS }),
+      ImportType: str({ enum: ['NEW_KEY_MATERIAL', 'EXISTING_KEY_MATERIAL'] }),
+      KeyMaterialDescription: str({ min: 0, max: 256 }),
+      KeyMaterialId: keyMaterialIdType,
+    }),
+    output: struct({ KeyId: str({ required: true }), KeyMaterialId: str({ required: true }) }),
+  },
+  DeleteImportedKeyMaterial: {
+    readOnly: false,
+    summary: 'Deletes imported key material: the key is unusable (PendingImport) until the same material is imported again.',
+    input: struct({ KeyId: keyIdType, KeyMaterialId: keyMaterialIdType }),
+    output: struct({ KeyId: str({ required: true }), KeyMaterialId: str() }),
   },
 } as const satisfies Record<string, OperationSpec>;
 

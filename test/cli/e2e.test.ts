@@ -1,26 +1,15 @@
 // The CLI spawned as a user runs it: a fresh Node process per command, a real data directory,
 // the root key in the real keychain (gnome-keyring in the private D-Bus session `npm test`
 // starts), outputs checked against the AWS CLI's JSON shapes, and errors with their AWS names.
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeychainRootKey } from '../../electron/kms/rootkey/keychain.ts';
 import { keychainRequired, probeKeychain } from '../rootkey/helpers.ts';
+import { cli as spawnCli } from '../support/cli.ts';
 import { tempDir } from '../support/engine.ts';
 
-const bin = fileURLToPath(new URL('../../electron/cli/bin.mjs', import.meta.url));
-
-type Run = { code: number | null; stdout: string; stderr: string; json: () => Record<string, unknown> };
-
-function cli(dataDir: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    env: { ...process.env, STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PASSPHRASE: '', ...env },
-    encoding: 'utf8',
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) as Record<string, unknown> };
-}
+const cli = (dataDir: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}) => spawnCli(dataDir, args, { env });
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
 const ARN = /^arn:aws:kms:local-1:\d{12}:key\/[0-9a-f-]{36}$/;

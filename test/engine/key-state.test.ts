@@ -19,6 +19,7 @@ const EXPECTED_ERROR: Readonly<Record<Exclude<StateEffect, 'ok'>, string>> = {
   unavailable: 'KMSInvalidStateException',
   creating: 'KMSInvalidStateException',
   updating: 'KMSInvalidStateException',
+  externalPendingImport: 'UnsupportedOperationException',
 };
 
 type Ctx = { keyId: string; blob: Uint8Array; other: string };
@@ -41,6 +42,11 @@ const CASES: ReadonlyArray<Case> = [
   { op: 'TagResource', row: 'tagOrDescribe', call: (t, c) => t.kms.invoke('TagResource', { KeyId: c.keyId, Tags: [{ TagKey: 'a', TagValue: 'b' }] }) },
   { op: 'UntagResource', row: 'tagOrDescribe', call: (t, c) => t.kms.invoke('UntagResource', { KeyId: c.keyId, TagKeys: ['a'] }) },
   { op: 'UpdateKeyDescription', row: 'tagOrDescribe', call: (t, c) => t.kms.invoke('UpdateKeyDescription', { KeyId: c.keyId, Description: 'd' }) },
+  { op: 'EnableKeyRotation', row: 'rotationChange', call: (t, c) => t.kms.invoke('EnableKeyRotation', { KeyId: c.keyId }) },
+  { op: 'DisableKeyRotation', row: 'rotationChange', call: (t, c) => t.kms.invoke('DisableKeyRotation', { KeyId: c.keyId }) },
+  { op: 'RotateKeyOnDemand', row: 'rotationChange', call: (t, c) => t.kms.invoke('RotateKeyOnDemand', { KeyId: c.keyId }) },
+  { op: 'GetKeyRotationStatus', row: 'rotationRead', call: (t, c) => t.kms.invoke('GetKeyRotationStatus', { KeyId: c.keyId }) },
+  { op: 'ListKeyRotations', row: 'rotationRead', call: (t, c) => t.kms.invoke('ListKeyRotations', { KeyId: c.keyId }) },
 ];
 
 let t: TestEngine;

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 
 export const AWS_CLI_V2 = '/usr/bin/aws';
 export const DEBIAN_PYTHON = '/usr/bin/python3';
+export const OPENSSL = '/usr/bin/openssl';
 
 const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 

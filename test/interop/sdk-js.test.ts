@@ -4,6 +4,14 @@
 // that match the audit log.
 import {
   CancelKeyDeletionCommand,
+  DeleteImportedKeyMaterialCommand,
+  DisableKeyRotationCommand,
+  EnableKeyRotationCommand,
+  GetKeyRotationStatusCommand,
+  GetParametersForImportCommand,
+  ImportKeyMaterialCommand,
+  ListKeyRotationsCommand,
+  RotateKeyOnDemandCommand,
   CreateAliasCommand,
   CreateKeyCommand,
   DecryptCommand,
@@ -31,6 +39,7 @@ import {
   InvalidCiphertextException,
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import { operationNames, type OperationName } from '../../shared/api/operations.ts';
 import { startTestEndpoint, type TestEndpoint } from '../support/endpoint.ts';
 
@@ -165,6 +174,50 @@ describe('@aws-sdk/client-kms against the endpoint', () => {
       return { items: (r.Tags ?? []).map((t) => t.TagKey ?? ''), next: r.NextMarker, truncated: r.Truncated };
     });
     expect(tags).toEqual({ seen: ['t0', 't1', 't2', 't3', 't4'], pages: 3 });
+  });
+
+  it('rotates keys and imports key material', async () => {
+    const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId ?? '';
+    await kms.send(new EnableKeyRotationCommand({ KeyId: keyId, RotationPeriodInDays: 180 }));
+    covered.add('EnableKeyRotation');
+    const status = await kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }));
+    covered.add('GetKeyRotationStatus');
+    expect(status).toMatchObject({ KeyId: keyId, KeyRotationEnabled: true, RotationPeriodInDays: 180 });
+    expect(status.NextRotationDate).toBeInstanceOf(Date);
+    const old = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: te.encode('v1') }));
+    for (let i = 0; i < 3; i++) {
+      expect((await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyId }))).KeyId).toBe(keyId);
+    }
+    covered.add('RotateKeyOnDemand');
+    const first = await kms.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 2 }));
+    expect(first.Truncated).toBe(true);
+    const rest = await kms.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 2, Marker: first.NextMarker }));
+    covered.add('ListKeyRotations');
+    const rotations = [...(first.Rotations ?? []), ...(rest.Rotations ?? [])];
+    expect(rotations.map((r) => r.RotationType)).toEqual(['ON_DEMAND', 'ON_DEMAND', 'ON_DEMAND']);
+    expect(rotations[0]?.RotationDate).toBeInstanceOf(Date);
+    expect(new TextDecoder().decode((await kms.send(new DecryptCommand({ CiphertextBlob: old.CiphertextBlob }))).Plaintext)).toBe('v1');
+    await kms.send(new DisableKeyRotationCommand({ KeyId: keyId }));
+    covered.add('DisableKeyRotation');
+
+    const external = (await kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL' }))).KeyMetadata?.KeyId ?? '';
+    const params = await kms.send(new GetParametersForImportCommand({ KeyId: external, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_3072' }));
+    covered.add('GetParametersForImport');
+    expect(params.ParametersValidTo).toBeInstanceOf(Date);
+    const wrappingKey = createPublicKey({ key: Buffer.from(params.PublicKey ?? new Uint8Array()), format: 'der', type: 'spki' });
+    const material = randomBytes(32);
+    const EncryptedKeyMaterial = publicEncrypt({ key: wrappingKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, material);
+    const validTo = new Date(Date.now() + 30 * 86_400_000);
+    const imported = await kms.send(new ImportKeyMaterialCommand({ KeyId: external, ImportToken: params.ImportToken, EncryptedKeyMaterial, ValidTo: validTo }));
+    covered.add('ImportKeyMaterial');
+    expect(imported.KeyMaterialId).toMatch(/^[0-9a-f]{64}$/);
+    const md = (await kms.send(new DescribeKeyCommand({ KeyId: external }))).KeyMetadata;
+    expect(md).toMatchObject({ KeyState: 'Enabled', ExpirationModel: 'KEY_MATERIAL_EXPIRES', CurrentKeyMaterialId: imported.KeyMaterialId });
+    expect(md?.ValidTo?.getTime()).toBe(validTo.getTime());
+    const deleted = await kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: external }));
+    covered.add('DeleteImportedKeyMaterial');
+    expect(deleted.KeyMaterialId).toBe(imported.KeyMaterialId);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: external }))).KeyMetadata?.KeyState).toBe('PendingImport');
   });
 
   it('maps errors to the SDK exception classes, with statuses and request ids matching the audit', async () => {

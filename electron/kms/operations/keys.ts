@@ -83,9 +83,9 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
     );
   }
   const origin = input.Origin ?? 'AWS_KMS';
-  if (origin !== 'AWS_KMS') {
+  if (origin !== 'AWS_KMS' && origin !== 'EXTERNAL') {
     throw new UnsupportedOperationException(
-      `Origin ${origin} is not supported by this version of Strongroom; omit Origin or use AWS_KMS.`,
+      `Origin ${origin} needs a custom key store, which a desktop installation does not have; use AWS_KMS (the default) or EXTERNAL (import your own material).`,
     );
   }
   if (input.CustomKeyStoreId !== undefined || input.XksKeyId !== undefined) {
@@ -102,6 +102,8 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
     throw new LimitExceededException(`This installation already holds the maximum of ${MAX_KEYS} keys.`);
   }
 
+  // An EXTERNAL key has no material until ImportKeyMaterial gives it some.
+  const external = origin === 'EXTERNAL';
   const row: KeyRow = {
     keyId: randomUUID(),
     createdAt: ctx.clock.now(),
@@ -110,16 +112,20 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
     keyUsage,
     origin,
     keyManager: 'CUSTOMER',
-    keyState: 'Enabled',
+    keyState: external ? 'PendingImport' : 'Enabled',
     deletionDate: null,
     pendingWindowDays: null,
     multiRegion: false,
     policy,
-    currentVersion: 1,
+    currentVersion: external ? 0 : 1,
+    rotationPeriodDays: null,
+    nextRotationAt: null,
   };
   ctx.repo.insertKey(row);
   ctx.touch(row);
-  addMaterial(ctx, row, 1, spec.materialBytes);
+  if (!external) {
+    addMaterial(ctx, row, 1, spec.materialBytes);
+  }
   for (const t of tags) {
     ctx.repo.upsertTag(row.keyId, t.TagKey, t.TagValue);
   }

@@ -8,11 +8,19 @@ import { encodeStringList } from '../crypto/encoding.ts';
 import { materialPurpose } from '../crypto/key-specs.ts';
 import { unwrapMaterial, wrapMaterial } from '../crypto/material-wrap.ts';
 import { wipe } from '../crypto/wipe.ts';
-import { InvalidCiphertextException, KMSInternalException } from '../errors.ts';
+import { InvalidCiphertextException, KMSInternalException, KMSInvalidStateException } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
-import type { KeyRow, MaterialRow } from '../store/repository.ts';
+import type { KeyRow, MaterialRow, RotationType } from '../store/repository.ts';
 
 type KeyIdentity = Pick<KeyRow, 'keyId' | 'keySpec' | 'keyUsage'>;
+
+/** What creating material needs: operations pass their context, the engine's scheduler its own. */
+export type MaterialWriter = Pick<OperationContext, 'repo' | 'rootKey' | 'clock'>;
+
+/** The at-rest binding of one version's material: wrapped bytes moved to another row fail to unwrap. */
+export function materialBinding(key: KeyIdentity, version: number): { keyId: string; version: number; purpose: string } {
+  return { keyId: key.keyId, version, purpose: materialPurpose(key.keySpec, key.keyUsage) };
+}
 
 /** KeyMaterialId: 64 hex chars identifying one material of one key, as AWS reports it. */
 export function keyMaterialId(keyId: string, material: Uint8Array): string {
@@ -23,19 +31,26 @@ export function keyMaterialId(keyId: string, material: Uint8Array): string {
 }
 
 /** Generates, wraps and stores a new material version; returns the stored row. */
-export function addMaterial(ctx: OperationContext, key: KeyIdentity, version: number, bytes: number): MaterialRow {
+export function addMaterial(
+  ctx: MaterialWriter,
+  key: KeyIdentity,
+  version: number,
+  bytes: number,
+  rotationType: RotationType | null = null,
+): MaterialRow {
   const material = randomBytes(bytes);
   try {
     const row: MaterialRow = {
       keyId: key.keyId,
       version,
       materialId: keyMaterialId(key.keyId, material),
-      wrapped: wrapMaterial(
-        ctx.rootKey,
-        { keyId: key.keyId, version, purpose: materialPurpose(key.keySpec, key.keyUsage) },
-        material,
-      ),
+      wrapped: wrapMaterial(ctx.rootKey, materialBinding(key, version), material),
       createdAt: ctx.clock.now(),
+      rotationType,
+      rotatedAt: rotationType === null ? null : ctx.clock.now(),
+      expirationModel: null,
+      validTo: null,
+      description: null,
     };
     ctx.repo.insertMaterial(row);
     return row;
@@ -68,11 +83,12 @@ export function withMaterial<T>(
       `The ciphertext names version ${version} of ${keyArn(ctx.scope, key.keyId)}, which that key does not have.`,
     );
   }
-  const material = unwrapMaterial(
-    ctx.rootKey,
-    { keyId: key.keyId, version, purpose: materialPurpose(key.keySpec, key.keyUsage) },
-    row.wrapped,
-  );
+  if (row.wrapped === null) {
+    throw new KMSInvalidStateException(
+      `Version ${version} of ${keyArn(ctx.scope, key.keyId)} has no key material: the imported material ${row.materialId} was deleted or expired. Import the same material again (ImportKeyMaterial) to use it.`,
+    );
+  }
+  const material = unwrapMaterial(ctx.rootKey, materialBinding(key, version), row.wrapped);
   if (material === null) {
     throw new KMSInternalException(
       `The stored material of ${keyArn(ctx.scope, key.keyId)} (version ${version}) failed to unwrap: the database row was modified.`,

@@ -11,6 +11,11 @@ export type KeyMetadata = OperationOutput<'DescribeKey'>['KeyMetadata'];
 export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
   const spec = keySpecInfo(key.keySpec);
   const material = key.currentVersion > 0 ? ctx.repo.getMaterial(key.keyId, key.currentVersion) : null;
+  const imported = key.origin === 'EXTERNAL' && material !== null && material.wrapped !== null ? material : null;
+  // ValidTo: the earliest expiry of any imported material the key still holds.
+  const expiries = key.origin === 'EXTERNAL'
+    ? ctx.repo.listMaterial(key.keyId, 0, 10_000).flatMap((m) => (m.wrapped !== null && m.validTo !== null ? [m.validTo] : []))
+    : [];
   return {
     AWSAccountId: ctx.scope.accountId,
     KeyId: key.keyId,
@@ -21,6 +26,7 @@ export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
     KeyUsage: key.keyUsage,
     KeyState: key.keyState,
     ...(key.deletionDate !== null ? { DeletionDate: new Date(key.deletionDate) } : {}),
+    ...(expiries.length > 0 ? { ValidTo: new Date(Math.min(...expiries)) } : {}),
     Origin: key.origin,
     KeyManager: key.keyManager,
     CustomerMasterKeySpec: key.keySpec,
@@ -28,6 +34,7 @@ export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
     ...(key.keyUsage === 'ENCRYPT_DECRYPT' && spec !== null ? { EncryptionAlgorithms: [...spec.encryptionAlgorithms] } : {}),
     MultiRegion: key.multiRegion,
     ...(key.pendingWindowDays !== null ? { PendingDeletionWindowInDays: key.pendingWindowDays } : {}),
+    ...(imported?.expirationModel != null ? { ExpirationModel: imported.expirationModel } : {}),
     ...(material !== null ? { CurrentKeyMaterialId: material.materialId } : {}),
   };
 }

@@ -19,14 +19,39 @@ export type KeyRow = {
   readonly multiRegion: boolean;
   readonly policy: string;
   readonly currentVersion: number;
+  /** Automatic rotation period in days; null while automatic rotation is off. */
+  readonly rotationPeriodDays: number | null;
+  /** When the next automatic rotation is due; null while automatic rotation is off. */
+  readonly nextRotationAt: number | null;
 };
+
+export type RotationType = 'AUTOMATIC' | 'ON_DEMAND';
+export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
 
 export type MaterialRow = {
   readonly keyId: string;
   readonly version: number;
   readonly materialId: string;
-  readonly wrapped: Uint8Array;
+  /** The material wrapped under the root key; null once imported material is deleted or expired. */
+  readonly wrapped: Uint8Array | null;
   readonly createdAt: number;
+  /** How this version replaced the one before it; null for a key's first material. */
+  readonly rotationType: RotationType | null;
+  /** When that rotation made this version current. */
+  readonly rotatedAt: number | null;
+  readonly expirationModel: ExpirationModel | null;
+  readonly validTo: number | null;
+  readonly description: string | null;
+};
+
+export type ImportTokenRow = {
+  readonly tokenHash: Uint8Array;
+  readonly keyId: string;
+  readonly wrappingAlgorithm: string;
+  readonly wrappingKeySpec: string;
+  readonly privateKeyWrapped: Uint8Array;
+  readonly createdAt: number;
+  readonly validTo: number;
 };
 
 export type AliasRow = {
@@ -52,6 +77,8 @@ type RawKey = {
   multi_region: number;
   policy: string;
   current_version: number;
+  rotation_period_days: number | null;
+  next_rotation_at: number | null;
 };
 
 function toKeyRow(r: RawKey): KeyRow {
@@ -69,14 +96,49 @@ function toKeyRow(r: RawKey): KeyRow {
     multiRegion: r.multi_region !== 0,
     policy: r.policy,
     currentVersion: r.current_version,
+    rotationPeriodDays: r.rotation_period_days,
+    nextRotationAt: r.next_rotation_at,
   };
 }
 
-type RawMaterial = { key_id: string; version: number; material_id: string; wrapped: Buffer; created_at: number };
+type RawMaterial = {
+  key_id: string;
+  version: number;
+  material_id: string;
+  wrapped: Buffer | null;
+  created_at: number;
+  rotation_type: string | null;
+  rotated_at: number | null;
+  expiration_model: string | null;
+  valid_to: number | null;
+  description: string | null;
+};
 
 function toMaterialRow(r: RawMaterial): MaterialRow {
-  return { keyId: r.key_id, version: r.version, materialId: r.material_id, wrapped: r.wrapped, createdAt: r.created_at };
+  return {
+    keyId: r.key_id,
+    version: r.version,
+    materialId: r.material_id,
+    wrapped: r.wrapped,
+    createdAt: r.created_at,
+    rotationType: r.rotation_type === 'AUTOMATIC' || r.rotation_type === 'ON_DEMAND' ? r.rotation_type : null,
+    rotatedAt: r.rotated_at,
+    expirationModel:
+      r.expiration_model === 'KEY_MATERIAL_EXPIRES' || r.expiration_model === 'KEY_MATERIAL_DOES_NOT_EXPIRE' ? r.expiration_model : null,
+    validTo: r.valid_to,
+    description: r.description,
+  };
 }
+
+type RawImportToken = {
+  token_hash: Buffer;
+  key_id: string;
+  wrapping_algorithm: string;
+  wrapping_key_spec: string;
+  private_key_wrapped: Buffer;
+  created_at: number;
+  valid_to: number;
+};
 
 type RawAlias = { alias_name: string; key_id: string; created_at: number; updated_at: number };
 
@@ -95,9 +157,11 @@ export class KeyRepository {
       countKeys: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM keys'),
       insertKey: db.prepare(
         `INSERT INTO keys (key_id, created_at, description, key_spec, key_usage, origin, key_manager,
-           key_state, deletion_date, pending_window_days, multi_region, policy, current_version)
+           key_state, deletion_date, pending_window_days, multi_region, policy, current_version,
+           rotation_period_days, next_rotation_at)
          VALUES (@keyId, @createdAt, @description, @keySpec, @keyUsage, @origin, @keyManager,
-           @keyState, @deletionDate, @pendingWindowDays, @multiRegion, @policy, @currentVersion)`,
+           @keyState, @deletionDate, @pendingWindowDays, @multiRegion, @policy, @currentVersion,
+           @rotationPeriodDays, @nextRotationAt)`,
       ),
       listKeys: db.prepare<[number, string, string, number], RawKey>(
         `SELECT * FROM keys WHERE (created_at, key_id) > (?, ?) OR ? = '' ORDER BY created_at, key_id LIMIT ?`,
@@ -117,9 +181,42 @@ export class KeyRepository {
         'SELECT * FROM key_material WHERE key_id = ? AND version = ?',
       ),
       insertMaterial: db.prepare(
-        `INSERT INTO key_material (key_id, version, material_id, wrapped, created_at)
-         VALUES (@keyId, @version, @materialId, @wrapped, @createdAt)`,
+        `INSERT INTO key_material (key_id, version, material_id, wrapped, created_at, rotation_type,
+           rotated_at, expiration_model, valid_to, description)
+         VALUES (@keyId, @version, @materialId, @wrapped, @createdAt, @rotationType,
+           @rotatedAt, @expirationModel, @validTo, @description)`,
       ),
+      markRotation: db.prepare('UPDATE key_material SET rotation_type = ?, rotated_at = ? WHERE key_id = ? AND version = ?'),
+      listMaterial: db.prepare<[string, number, number], RawMaterial>(
+        'SELECT * FROM key_material WHERE key_id = ? AND version > ? ORDER BY version LIMIT ?',
+      ),
+      latestVersion: db.prepare<[string], { v: number | null }>('SELECT max(version) AS v FROM key_material WHERE key_id = ?'),
+      countRotations: db.prepare<[string, string], { n: number }>(
+        'SELECT count(*) AS n FROM key_material WHERE key_id = ? AND rotation_type = ?',
+      ),
+      materialById: db.prepare<[string, string], RawMaterial>(
+        'SELECT * FROM key_material WHERE key_id = ? AND material_id = ?',
+      ),
+      storeImportedMaterial: db.prepare(
+        `UPDATE key_material SET wrapped = @wrapped, expiration_model = @expirationModel, valid_to = @validTo,
+           description = coalesce(@description, description) WHERE key_id = @keyId AND version = @version`,
+      ),
+      destroyMaterial: db.prepare('UPDATE key_material SET wrapped = NULL WHERE key_id = ? AND version = ?'),
+      expiredMaterial: db.prepare<[number], RawMaterial>(
+        `SELECT * FROM key_material WHERE valid_to IS NOT NULL AND wrapped IS NOT NULL AND valid_to <= ?
+           ORDER BY valid_to`,
+      ),
+      setRotation: db.prepare('UPDATE keys SET rotation_period_days = ?, next_rotation_at = ? WHERE key_id = ?'),
+      dueRotations: db.prepare<[number], RawKey>(
+        `SELECT * FROM keys WHERE next_rotation_at IS NOT NULL AND next_rotation_at <= ? AND key_state = 'Enabled'
+           ORDER BY next_rotation_at`,
+      ),
+      insertImportToken: db.prepare(
+        `INSERT INTO import_tokens (token_hash, key_id, wrapping_algorithm, wrapping_key_spec, private_key_wrapped, created_at, valid_to)
+         VALUES (@tokenHash, @keyId, @wrappingAlgorithm, @wrappingKeySpec, @privateKeyWrapped, @createdAt, @validTo)`,
+      ),
+      getImportToken: db.prepare<[Buffer], RawImportToken>('SELECT * FROM import_tokens WHERE token_hash = ?'),
+      deleteExpiredImportTokens: db.prepare('DELETE FROM import_tokens WHERE valid_to <= ?'),
       getAlias: db.prepare<[string], RawAlias>('SELECT * FROM aliases WHERE alias_name = ?'),
       insertAlias: db.prepare(
         'INSERT INTO aliases (alias_name, key_id, created_at, updated_at) VALUES (?, ?, ?, ?)',
@@ -165,6 +262,15 @@ export class KeyRepository {
     this.#stmts.insertKey.run({ ...row, multiRegion: row.multiRegion ? 1 : 0 });
   }
 
+  setRotation(keyId: string, periodDays: number | null, nextAt: number | null): void {
+    this.#stmts.setRotation.run(periodDays, nextAt, keyId);
+  }
+
+  /** Enabled keys whose automatic rotation is due at `now`. */
+  dueRotations(now: number): Array<KeyRow> {
+    return this.#stmts.dueRotations.all(now).map(toKeyRow);
+  }
+
   /** Keys ordered by creation; `after` is the last (createdAt, keyId) of the previous page. */
   listKeys(after: { createdAt: number; keyId: string } | null, limit: number): Array<KeyRow> {
     const rows = after === null
@@ -200,7 +306,80 @@ export class KeyRepository {
   }
 
   insertMaterial(row: MaterialRow): void {
-    this.#stmts.insertMaterial.run({ ...row, wrapped: Buffer.from(row.wrapped) });
+    this.#stmts.insertMaterial.run({ ...row, wrapped: row.wrapped === null ? null : Buffer.from(row.wrapped) });
+  }
+
+  markRotation(keyId: string, version: number, type: RotationType, at: number): void {
+    this.#stmts.markRotation.run(type, at, keyId, version);
+  }
+
+  /** A key's material versions after `afterVersion`, oldest first. */
+  listMaterial(keyId: string, afterVersion: number, limit: number): Array<MaterialRow> {
+    return this.#stmts.listMaterial.all(keyId, afterVersion, limit).map(toMaterialRow);
+  }
+
+  /** The highest version a key has (0 when it has none); may be above current_version (pending rotation). */
+  latestVersion(keyId: string): number {
+    return this.#stmts.latestVersion.get(keyId)?.v ?? 0;
+  }
+
+  countRotations(keyId: string, type: RotationType): number {
+    return this.#stmts.countRotations.get(keyId, type)?.n ?? 0;
+  }
+
+  materialById(keyId: string, materialId: string): MaterialRow | null {
+    const r = this.#stmts.materialById.get(keyId, materialId);
+    return r === undefined ? null : toMaterialRow(r);
+  }
+
+  /** (Re-)stores imported material into an existing version row. */
+  storeImportedMaterial(
+    keyId: string,
+    version: number,
+    wrapped: Uint8Array,
+    expirationModel: ExpirationModel,
+    validTo: number | null,
+    description: string | null,
+  ): void {
+    this.#stmts.storeImportedMaterial.run({ keyId, version, wrapped: Buffer.from(wrapped), expirationModel, validTo, description });
+  }
+
+  /** Forgets a version's wrapped material (secure_delete zeroes the old bytes); the row stays. */
+  destroyMaterial(keyId: string, version: number): void {
+    this.#stmts.destroyMaterial.run(keyId, version);
+  }
+
+  /** Imported material still held whose ValidTo has passed at `now`. */
+  expiredMaterial(now: number): Array<MaterialRow> {
+    return this.#stmts.expiredMaterial.all(now).map(toMaterialRow);
+  }
+
+  insertImportToken(row: ImportTokenRow): void {
+    this.#stmts.insertImportToken.run({
+      ...row,
+      tokenHash: Buffer.from(row.tokenHash),
+      privateKeyWrapped: Buffer.from(row.privateKeyWrapped),
+    });
+  }
+
+  getImportToken(tokenHash: Uint8Array): ImportTokenRow | null {
+    const r = this.#stmts.getImportToken.get(Buffer.from(tokenHash));
+    return r === undefined
+      ? null
+      : {
+          tokenHash: r.token_hash,
+          keyId: r.key_id,
+          wrappingAlgorithm: r.wrapping_algorithm,
+          wrappingKeySpec: r.wrapping_key_spec,
+          privateKeyWrapped: r.private_key_wrapped,
+          createdAt: r.created_at,
+          validTo: r.valid_to,
+        };
+  }
+
+  /** Removes import tokens (and their wrapping private keys) that expired at or before `now`. */
+  deleteExpiredImportTokens(now: number): number {
+    return this.#stmts.deleteExpiredImportTokens.run(now).changes;
   }
 
   getAlias(aliasName: string): AliasRow | null {

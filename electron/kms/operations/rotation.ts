@@ -1,0 +1,177 @@
+// Rotation (reference §3.4, §8): EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
+// RotateKeyOnDemand, ListKeyRotations, and rotateKey(), which both on-demand and the engine's
+// scheduled (automatic) rotations use. A rotation adds a material version and makes it current:
+// new encryptions use it, and every ciphertext names its version, so older versions keep
+// decrypting for the life of the key.
+
+import type { Handler, OperationContext } from '../context.ts';
+import { DAY_MS } from '../clock.ts';
+import { keySpecInfo } from '../crypto/key-specs.ts';
+import {
+  ConflictException,
+  LimitExceededException,
+  UnsupportedOperationException,
+} from '../errors.ts';
+import { keyArn } from '../identifiers.ts';
+import { requireState, type StateRow } from '../key-state.ts';
+import { resolveKey } from '../resolve.ts';
+import type { KeyRow, MaterialRow, RotationType } from '../store/repository.ts';
+import { addMaterial, type MaterialWriter } from './material.ts';
+import { decodeMarker, encodeMarker } from './paging.ts';
+
+export const DEFAULT_ROTATION_PERIOD_DAYS = 365;
+/** AWS's per-key limit of on-demand rotations. */
+export const MAX_ON_DEMAND_ROTATIONS = 25;
+/** RotateKeyOnDemand is refused this close to a scheduled automatic rotation. */
+export const AUTOMATIC_ROTATION_GUARD_MS = 20 * 60 * 1000;
+
+/**
+ * Which keys can rotate: symmetric encryption keys only (AWS rotates no asymmetric or HMAC key),
+ * and automatically only when KMS made the material; imported material rotates on demand only.
+ */
+function requireRotatable(ctx: OperationContext, key: KeyRow, row: StateRow, automatic: boolean): string {
+  const arn = keyArn(ctx.scope, key.keyId);
+  if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
+    throw new UnsupportedOperationException(
+      `${arn} is a ${key.keySpec} key; rotation is supported only for symmetric encryption keys (SYMMETRIC_DEFAULT).`,
+    );
+  }
+  requireState(row, key.keyState, arn);
+  if (automatic && key.origin !== 'AWS_KMS') {
+    throw new UnsupportedOperationException(
+      `${arn} origin is ${key.origin} which is not valid for this operation: keys with imported material cannot rotate automatically. Import new material (ImportType NEW_KEY_MATERIAL) and call RotateKeyOnDemand instead.`,
+    );
+  }
+  return arn;
+}
+
+export const enableKeyRotation: Handler<'EnableKeyRotation'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  requireRotatable(ctx, key, 'rotationChange', true);
+  ctx.authorize('kms:EnableKeyRotation', key);
+  const period = input.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
+  const now = ctx.clock.now();
+  // A new period on a key that already rotates counts from the same starting point (its last
+  // rotation, or when rotation was enabled); if that is already past, the rotation is due now.
+  const anchor = key.rotationPeriodDays !== null && key.nextRotationAt !== null
+    ? key.nextRotationAt - key.rotationPeriodDays * DAY_MS
+    : now;
+  ctx.repo.setRotation(key.keyId, period, Math.max(anchor + period * DAY_MS, now));
+  return {};
+};
+
+export const disableKeyRotation: Handler<'DisableKeyRotation'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  requireRotatable(ctx, key, 'rotationChange', true);
+  ctx.authorize('kms:DisableKeyRotation', key);
+  ctx.repo.setRotation(key.keyId, null, null);
+  return {};
+};
+
+export const getKeyRotationStatus: Handler<'GetKeyRotationStatus'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  requireRotatable(ctx, key, 'rotationRead', false);
+  ctx.authorize('kms:GetKeyRotationStatus', key);
+  // A key pending deletion does not rotate and reports false; cancelling restores the setting.
+  const enabled = key.rotationPeriodDays !== null && key.keyState !== 'PendingDeletion';
+  return {
+    KeyId: key.keyId,
+    KeyRotationEnabled: enabled,
+    ...(enabled && key.rotationPeriodDays !== null ? { RotationPeriodInDays: key.rotationPeriodDays } : {}),
+    ...(enabled && key.nextRotationAt !== null ? { NextRotationDate: new Date(key.nextRotationAt) } : {}),
+  };
+};
+
+/**
+ * Makes a new version current. KMS-made keys get fresh material; keys with imported material
+ * promote the newest imported version waiting in PENDING_ROTATION.
+ */
+export function rotateKey(ctx: MaterialWriter, key: KeyRow, type: RotationType): MaterialRow | null {
+  const latest = ctx.repo.latestVersion(key.keyId);
+  if (key.origin === 'EXTERNAL') {
+    const pending = latest > key.currentVersion ? ctx.repo.getMaterial(key.keyId, latest) : null;
+    if (pending === null || pending.wrapped === null) {
+      return null;
+    }
+    ctx.repo.setCurrentVersion(key.keyId, latest);
+    ctx.repo.markRotation(key.keyId, latest, type, ctx.clock.now());
+    return pending;
+  }
+  const spec = keySpecInfo(key.keySpec);
+  const row = addMaterial(ctx, key, latest + 1, spec?.materialBytes ?? 32, type);
+  ctx.repo.setCurrentVersion(key.keyId, row.version);
+  return row;
+}
+
+export const rotateKeyOnDemand: Handler<'RotateKeyOnDemand'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  const arn = requireRotatable(ctx, key, 'rotationChange', false);
+  ctx.authorize('kms:RotateKeyOnDemand', key);
+  if (ctx.repo.countRotations(key.keyId, 'ON_DEMAND') >= MAX_ON_DEMAND_ROTATIONS) {
+    throw new LimitExceededException(
+      `${arn} has already been rotated on demand ${MAX_ON_DEMAND_ROTATIONS} times, the most AWS KMS allows per key. Enable automatic rotation instead.`,
+    );
+  }
+  if (key.nextRotationAt !== null && key.nextRotationAt - ctx.clock.now() <= AUTOMATIC_ROTATION_GUARD_MS) {
+    throw new ConflictException(
+      `An automatic rotation of ${arn} is due at ${new Date(key.nextRotationAt).toISOString()}, within 20 minutes; try again after it has run.`,
+    );
+  }
+  const rotated = rotateKey(ctx, key, 'ON_DEMAND');
+  if (rotated === null) {
+    throw new UnsupportedOperationException(
+      `${arn} has imported key material and none is waiting to become current. Import new material first (ImportKeyMaterial with ImportType NEW_KEY_MATERIAL), then rotate.`,
+    );
+  }
+  return { KeyId: key.keyId };
+};
+
+function materialState(key: KeyRow, m: MaterialRow): 'CURRENT' | 'NON_CURRENT' | 'PENDING_ROTATION' {
+  return m.version === key.currentVersion ? 'CURRENT' : m.version > key.currentVersion ? 'PENDING_ROTATION' : 'NON_CURRENT';
+}
+
+export const listKeyRotations: Handler<'ListKeyRotations'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  requireRotatable(ctx, key, 'rotationRead', false);
+  ctx.authorize('kms:ListKeyRotations', key);
+  const all = input.IncludeKeyMaterial === 'ALL_KEY_MATERIAL';
+  const limit = input.Limit ?? 100;
+  const after = decodeMarker('ListKeyRotations', input.Marker);
+  let cursor = after === null ? 0 : Number(after[0]);
+  // Filtering ROTATIONS_ONLY in SQL would need a second query shape; versions are few, so read
+  // pages of rows and keep the ones that count until the page is full.
+  const items: Array<MaterialRow> = [];
+  let truncated = false;
+  for (;;) {
+    const rows = ctx.repo.listMaterial(key.keyId, cursor, limit + 1);
+    for (const m of rows) {
+      cursor = m.version;
+      if (all || m.rotationType !== null) {
+        if (items.length === limit) {
+          truncated = true;
+          break;
+        }
+        items.push(m);
+      }
+    }
+    if (truncated || rows.length <= limit) {
+      break;
+    }
+  }
+  const last = items.at(-1);
+  const imported = key.origin === 'EXTERNAL';
+  return {
+    Rotations: items.map((m) => ({
+      KeyId: key.keyId,
+      KeyMaterialId: m.materialId,
+      KeyMaterialState: materialState(key, m),
+      ...(m.rotationType !== null && m.rotatedAt !== null ? { RotationType: m.rotationType, RotationDate: new Date(m.rotatedAt) } : {}),
+      ...(imported ? { ImportState: m.wrapped === null ? ('PENDING_IMPORT' as const) : ('IMPORTED' as const) } : {}),
+      ...(imported && m.expirationModel !== null ? { ExpirationModel: m.expirationModel } : {}),
+      ...(imported && m.validTo !== null ? { ValidTo: new Date(m.validTo) } : {}),
+      ...(imported && m.description !== null ? { KeyMaterialDescription: m.description } : {}),
+    })),
+    Truncated: truncated,
+    ...(truncated && last !== undefined ? { NextMarker: encodeMarker('ListKeyRotations', [last.version]) } : {}),
+  };
+};
