@@ -49,6 +49,13 @@ const CASES: ReadonlyArray<Case> = [
   { op: 'ListKeyRotations', row: 'rotationRead', call: (t, c) => t.kms.invoke('ListKeyRotations', { KeyId: c.keyId }) },
 ];
 
+// Keys with imported material (Origin EXTERNAL) for the import operations, created Enabled by
+// writing material rows the way ImportKeyMaterial would, so every state is reachable fast.
+const EXTERNAL_CASES: ReadonlyArray<Case> = [
+  { op: 'GetParametersForImport', row: 'importParameters', call: (t, c) => t.kms.invoke('GetParametersForImport', { KeyId: c.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' }) },
+  { op: 'DeleteImportedKeyMaterial', row: 'deleteImported', call: (t, c) => t.kms.invoke('DeleteImportedKeyMaterial', { KeyId: c.keyId }) },
+];
+
 let t: TestEngine;
 let db: Database.Database;
 let ctx: Ctx;
@@ -75,23 +82,38 @@ async function keyInState(state: KeyState): Promise<Ctx> {
   return { ...ctx, keyId, blob };
 }
 
-describe('key-state table', () => {
-  for (const c of CASES) {
-    for (const state of KEY_STATES) {
-      const effect = KEY_STATE_TABLE[c.row][state];
-      it(`${c.op} on a ${state} key → ${effect === 'ok' ? 'succeeds' : EXPECTED_ERROR[effect]}`, async () => {
-        const k = await keyInState(state);
-        let outcome = 'succeeds';
-        try {
-          await c.call(t, k);
-        } catch (err) {
-          if (!(err instanceof KmsError)) {
-            throw err;
+async function externalKeyInState(state: KeyState): Promise<Ctx> {
+  const keyId = (await t.kms.invoke('CreateKey', { Origin: 'EXTERNAL' })).KeyMetadata.KeyId;
+  db.prepare('UPDATE keys SET key_state = ?, deletion_date = ? WHERE key_id = ?').run(
+    state,
+    state === 'PendingDeletion' || state === 'PendingReplicaDeletion' ? t.clock.now() + 30 * 86_400_000 : null,
+    keyId,
+  );
+  return { ...ctx, keyId };
+}
+
+function tableTest(title: string, cases: ReadonlyArray<Case>, keyIn: (state: KeyState) => Promise<Ctx>, kind: string): void {
+  describe(title, () => {
+    for (const c of cases) {
+      for (const state of KEY_STATES) {
+        const effect = KEY_STATE_TABLE[c.row][state];
+        it(`${c.op} on a ${state} ${kind} → ${effect === 'ok' ? 'succeeds' : EXPECTED_ERROR[effect]}`, async () => {
+          const k = await keyIn(state);
+          let outcome = 'succeeds';
+          try {
+            await c.call(t, k);
+          } catch (err) {
+            if (!(err instanceof KmsError)) {
+              throw err;
+            }
+            outcome = err.name;
           }
-          outcome = err.name;
-        }
-        expect(outcome).toBe(effect === 'ok' ? 'succeeds' : EXPECTED_ERROR[effect]);
-      });
+          expect(outcome).toBe(effect === 'ok' ? 'succeeds' : EXPECTED_ERROR[effect]);
+        });
+      }
     }
-  }
-});
+  });
+}
+
+tableTest('key-state table', CASES, keyInState, 'key');
+tableTest('key-state table, keys with imported material', EXTERNAL_CASES, externalKeyInState, 'EXTERNAL key');
