@@ -40,7 +40,14 @@ import {
 import { keyArn, type Scope } from './identifiers.ts';
 import { initInstallation, openInstallation, type InstallationInfo } from './installation.ts';
 import { createAlias, deleteAlias, listAliases, updateAlias } from './operations/aliases.ts';
-import { generateDataKeyHandler, generateDataKeyWithoutPlaintext, generateRandom } from './operations/data-keys.ts';
+import {
+  generateDataKeyHandler,
+  generateDataKeyPair,
+  generateDataKeyPairWithoutPlaintext,
+  generateDataKeyWithoutPlaintext,
+  generateRandom,
+} from './operations/data-keys.ts';
+import { deriveSharedSecret, generateMac, getPublicKey, sign, verify, verifyMac } from './operations/signing.ts';
 import { cancelKeyDeletion, scheduleKeyDeletion } from './operations/deletion.ts';
 import { decrypt, encrypt, reEncrypt } from './operations/encryption.ts';
 import { deleteImportedKeyMaterial, destroyImportedMaterial, getParametersForImport, importKeyMaterial } from './operations/import.ts';
@@ -100,6 +107,14 @@ const HANDLERS: HandlerTable = {
   GetParametersForImport: getParametersForImport,
   ImportKeyMaterial: importKeyMaterial,
   DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
+  Sign: sign,
+  Verify: verify,
+  GetPublicKey: getPublicKey,
+  GenerateMac: generateMac,
+  VerifyMac: verifyMac,
+  DeriveSharedSecret: deriveSharedSecret,
+  GenerateDataKeyPair: generateDataKeyPair,
+  GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
 };
 
 /** Operations after which destroyed material must also leave the WAL file (see #checkpoint). */

@@ -70,6 +70,35 @@ export const ENCRYPTION_ALGORITHMS = [
 ] as const;
 export type EncryptionAlgorithm = (typeof ENCRYPTION_ALGORITHMS)[number];
 
+export const SIGNING_ALGORITHM_NAMES = [
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+  'ECDSA_SHA_256',
+  'ECDSA_SHA_384',
+  'ECDSA_SHA_512',
+  'SM2DSA',
+  'ED25519_SHA_512',
+  'ED25519_PH_SHA_512',
+  'ML_DSA_SHAKE_256',
+] as const;
+export const MAC_ALGORITHM_NAMES = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'] as const;
+export const MESSAGE_TYPES = ['RAW', 'DIGEST', 'EXTERNAL_MU'] as const;
+export const DATA_KEY_PAIR_SPECS = [
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+  'SM2',
+  'ECC_NIST_EDWARDS25519',
+] as const;
+
 export const DATA_KEY_SPECS = ['AES_256', 'AES_128'] as const;
 export type DataKeySpec = (typeof DATA_KEY_SPECS)[number];
 
@@ -104,6 +133,9 @@ const ciphertextBlob = blob({ required: true, min: 1, max: 6144 });
 const encryptionAlgorithm = str({ enum: ENCRYPTION_ALGORITHMS });
 const dryRun = bool();
 const numberOfBytes = int({ min: 1, max: 1024 });
+const signingAlgorithm = str({ required: true, enum: SIGNING_ALGORITHM_NAMES });
+const macAlgorithm = str({ required: true, enum: MAC_ALGORITHM_NAMES });
+const message = blob({ required: true, min: 1, max: 4096, sensitive: true });
 const recipient = struct({
   KeyEncryptionAlgorithm: str({ enum: ['RSAES_OAEP_SHA_256'] }),
   AttestationDocument: blob({ min: 1, max: 262144 }),
@@ -165,7 +197,7 @@ type OperationSpec = {
 export const operations = {
   CreateKey: {
     readOnly: false,
-    summary: 'Creates a KMS key: a symmetric AES-256-GCM key unless another KeySpec is given.',
+    summary: 'Creates a KMS key: symmetric AES-256-GCM by default; RSA, ECC or HMAC with KeySpec and KeyUsage.',
     input: struct({
       Policy: policy,
       Description: description,
@@ -486,6 +518,140 @@ export const operations = {
       KeyMaterialId: keyMaterialIdType,
     }),
     output: struct({ KeyId: str({ required: true }), KeyMaterialId: str({ required: true }) }),
+  },
+  Sign: {
+    readOnly: true,
+    summary: 'Signs a message (RAW, up to 4096 bytes) or its digest (DIGEST) with an asymmetric SIGN_VERIFY key.',
+    input: struct({
+      KeyId: keyIdType,
+      Message: message,
+      MessageType: str({ enum: MESSAGE_TYPES }),
+      GrantTokens: grantTokens,
+      SigningAlgorithm: signingAlgorithm,
+      DryRun: dryRun,
+    }),
+    output: struct({
+      KeyId: str({ required: true }),
+      Signature: blob({ required: true }),
+      SigningAlgorithm: str({ required: true, enum: SIGNING_ALGORITHM_NAMES }),
+    }),
+  },
+  Verify: {
+    readOnly: true,
+    summary: 'Verifies a signature; an invalid one is KMSInvalidSignatureException, never SignatureValid false.',
+    input: struct({
+      KeyId: keyIdType,
+      Message: message,
+      MessageType: str({ enum: MESSAGE_TYPES }),
+      Signature: blob({ required: true, min: 1, max: 6144 }),
+      SigningAlgorithm: signingAlgorithm,
+      GrantTokens: grantTokens,
+      DryRun: dryRun,
+    }),
+    output: struct({
+      KeyId: str({ required: true }),
+      SignatureValid: bool({ required: true }),
+      SigningAlgorithm: str({ required: true, enum: SIGNING_ALGORITHM_NAMES }),
+    }),
+  },
+  GetPublicKey: {
+    readOnly: true,
+    summary: 'Returns the public key of an asymmetric key as DER SubjectPublicKeyInfo, with its usage and algorithms.',
+    input: struct({ KeyId: keyIdType, GrantTokens: grantTokens }),
+    output: struct({
+      KeyId: str({ required: true }),
+      PublicKey: blob({ required: true }),
+      CustomerMasterKeySpec: str({ required: true, enum: KEY_SPECS }),
+      KeySpec: str({ required: true, enum: KEY_SPECS }),
+      KeyUsage: str({ required: true, enum: KEY_USAGES }),
+      EncryptionAlgorithms: algorithmList,
+      SigningAlgorithms: algorithmList,
+      KeyAgreementAlgorithms: algorithmList,
+    }),
+  },
+  GenerateMac: {
+    readOnly: true,
+    summary: 'Computes an HMAC of a message (up to 4096 bytes) with an HMAC key.',
+    input: struct({ Message: message, KeyId: keyIdType, MacAlgorithm: macAlgorithm, GrantTokens: grantTokens, DryRun: dryRun }),
+    output: struct({
+      Mac: blob({ required: true }),
+      MacAlgorithm: str({ required: true, enum: MAC_ALGORITHM_NAMES }),
+      KeyId: str({ required: true }),
+    }),
+  },
+  VerifyMac: {
+    readOnly: true,
+    summary: 'Checks an HMAC; a wrong one is KMSInvalidMacException, never MacValid false.',
+    input: struct({
+      Message: message,
+      KeyId: keyIdType,
+      MacAlgorithm: macAlgorithm,
+      Mac: blob({ required: true, min: 1, max: 6144 }),
+      GrantTokens: grantTokens,
+      DryRun: dryRun,
+    }),
+    output: struct({
+      KeyId: str({ required: true }),
+      MacValid: bool({ required: true }),
+      MacAlgorithm: str({ required: true, enum: MAC_ALGORITHM_NAMES }),
+    }),
+  },
+  DeriveSharedSecret: {
+    readOnly: true,
+    summary: 'ECDH between a KEY_AGREEMENT key and a peer public key (DER); returns the raw shared secret.',
+    input: struct({
+      KeyId: keyIdType,
+      KeyAgreementAlgorithm: str({ required: true, enum: ['ECDH'] }),
+      PublicKey: blob({ required: true, min: 1, max: 8192 }),
+      GrantTokens: grantTokens,
+      DryRun: dryRun,
+      Recipient: recipient,
+    }),
+    output: struct({
+      KeyId: str({ required: true }),
+      SharedSecret: blob({ required: true, sensitive: true }),
+      CiphertextForRecipient: blob(),
+      KeyAgreementAlgorithm: str({ required: true, enum: ['ECDH'] }),
+      KeyOrigin: str({ required: true, enum: ORIGINS }),
+    }),
+  },
+  GenerateDataKeyPair: {
+    readOnly: true,
+    summary: 'Returns a fresh asymmetric data key pair: the private key in plaintext and encrypted under a symmetric key.',
+    input: struct({
+      EncryptionContext: encryptionContext,
+      KeyId: keyIdType,
+      KeyPairSpec: str({ required: true, enum: DATA_KEY_PAIR_SPECS }),
+      GrantTokens: grantTokens,
+      Recipient: recipient,
+      DryRun: dryRun,
+    }),
+    output: struct({
+      PrivateKeyCiphertextBlob: blob({ required: true }),
+      PrivateKeyPlaintext: blob({ required: true, sensitive: true }),
+      PublicKey: blob({ required: true }),
+      KeyId: str({ required: true }),
+      KeyPairSpec: str({ required: true, enum: DATA_KEY_PAIR_SPECS }),
+      KeyMaterialId: str(),
+    }),
+  },
+  GenerateDataKeyPairWithoutPlaintext: {
+    readOnly: true,
+    summary: 'Returns a fresh asymmetric data key pair with the private key only encrypted under a symmetric key.',
+    input: struct({
+      EncryptionContext: encryptionContext,
+      KeyId: keyIdType,
+      KeyPairSpec: str({ required: true, enum: DATA_KEY_PAIR_SPECS }),
+      GrantTokens: grantTokens,
+      DryRun: dryRun,
+    }),
+    output: struct({
+      PrivateKeyCiphertextBlob: blob({ required: true }),
+      PublicKey: blob({ required: true }),
+      KeyId: str({ required: true }),
+      KeyPairSpec: str({ required: true, enum: DATA_KEY_PAIR_SPECS }),
+      KeyMaterialId: str(),
+    }),
   },
   DeleteImportedKeyMaterial: {
     readOnly: false,

@@ -152,8 +152,20 @@ describe('AWS error names and statuses', () => {
     const policy = JSON.stringify({ Statement: [], Pad: 'x'.repeat(33_000) });
     await expectError('LimitExceededException', 400, () => t.kms.invoke('CreateKey', { Policy: policy }), /32 KB/);
   });
-  it('UnsupportedOperationException 400: a key spec that has not landed yet', async () => {
-    await expectError('UnsupportedOperationException', 400, () => t.kms.invoke('CreateKey', { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }), /Supported: SYMMETRIC_DEFAULT/);
+  it('UnsupportedOperationException 400: a key spec Strongroom does not offer', async () => {
+    await expectError('UnsupportedOperationException', 400, () => t.kms.invoke('CreateKey', { KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }), /Supported: SYMMETRIC_DEFAULT, RSA_2048/);
+  });
+  it('UnsupportedOperationException 400: GetPublicKey of a symmetric key', async () => {
+    await expectError('UnsupportedOperationException', 400, () => t.kms.invoke('GetPublicKey', { KeyId: keyId }), /has no public key/);
+  });
+  it('KMSInvalidSignatureException 400: a signature that does not verify', async () => {
+    const signing = (await t.kms.invoke('CreateKey', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata.KeyId;
+    const { Signature } = await t.kms.invoke('Sign', { KeyId: signing, Message: bytes('signed'), SigningAlgorithm: 'ECDSA_SHA_256' });
+    await expectError('KMSInvalidSignatureException', 400, () => t.kms.invoke('Verify', { KeyId: signing, Message: bytes('changed'), Signature, SigningAlgorithm: 'ECDSA_SHA_256' }), /not valid/);
+  });
+  it('KMSInvalidMacException 400: a MAC that does not verify', async () => {
+    const hmacKey = (await t.kms.invoke('CreateKey', { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata.KeyId;
+    await expectError('KMSInvalidMacException', 400, () => t.kms.invoke('VerifyMac', { KeyId: hmacKey, Message: bytes('m'), MacAlgorithm: 'HMAC_SHA_256', Mac: new Uint8Array(32) }), /not valid/);
   });
   it('UnsupportedOperationException 400: multi-Region keys', async () => {
     await expectError('UnsupportedOperationException', 400, () => t.kms.invoke('CreateKey', { MultiRegion: true }), /Multi-Region/);

@@ -4,6 +4,15 @@
 // that match the audit log.
 import {
   CancelKeyDeletionCommand,
+  DeriveSharedSecretCommand,
+  GenerateDataKeyPairCommand,
+  GenerateDataKeyPairWithoutPlaintextCommand,
+  GenerateMacCommand,
+  GetPublicKeyCommand,
+  KMSInvalidSignatureException,
+  SignCommand,
+  VerifyCommand,
+  VerifyMacCommand,
   DeleteImportedKeyMaterialCommand,
   DisableKeyRotationCommand,
   EnableKeyRotationCommand,
@@ -39,7 +48,7 @@ import {
   InvalidCiphertextException,
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
+import { constants, createPublicKey, diffieHellman, generateKeyPairSync, publicEncrypt, randomBytes, verify } from 'node:crypto';
 import { operationNames, type OperationName } from '../../shared/api/operations.ts';
 import { startTestEndpoint, type TestEndpoint } from '../support/endpoint.ts';
 
@@ -218,6 +227,46 @@ describe('@aws-sdk/client-kms against the endpoint', () => {
     covered.add('DeleteImportedKeyMaterial');
     expect(deleted.KeyMaterialId).toBe(imported.KeyMaterialId);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: external }))).KeyMetadata?.KeyState).toBe('PendingImport');
+  });
+
+  it('signs, verifies, MACs, agrees keys and makes data key pairs', async () => {
+    const signing = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata;
+    expect(signing?.SigningAlgorithms).toEqual(['ECDSA_SHA_384']);
+    const Message = te.encode('signed over HTTP');
+    const signed = await kms.send(new SignCommand({ KeyId: signing?.KeyId, Message, SigningAlgorithm: 'ECDSA_SHA_384' }));
+    covered.add('Sign');
+    const pub = await kms.send(new GetPublicKeyCommand({ KeyId: signing?.KeyId }));
+    covered.add('GetPublicKey');
+    expect(pub).toMatchObject({ KeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_384'] });
+    const publicKey = createPublicKey({ key: Buffer.from(pub.PublicKey ?? new Uint8Array()), format: 'der', type: 'spki' });
+    expect(verify('sha384', Message, { key: publicKey, dsaEncoding: 'der' }, signed.Signature ?? new Uint8Array())).toBe(true);
+    expect((await kms.send(new VerifyCommand({ KeyId: signing?.KeyId, Message, Signature: signed.Signature, SigningAlgorithm: 'ECDSA_SHA_384' }))).SignatureValid).toBe(true);
+    covered.add('Verify');
+    const bad = await rejected(kms.send(new VerifyCommand({ KeyId: signing?.KeyId, Message: te.encode('other'), Signature: signed.Signature, SigningAlgorithm: 'ECDSA_SHA_384' })));
+    expect(bad).toBeInstanceOf(KMSInvalidSignatureException);
+
+    const hmacKey = (await kms.send(new CreateKeyCommand({ KeySpec: 'HMAC_384', KeyUsage: 'GENERATE_VERIFY_MAC' }))).KeyMetadata?.KeyId;
+    const mac = await kms.send(new GenerateMacCommand({ KeyId: hmacKey, Message, MacAlgorithm: 'HMAC_SHA_384' }));
+    covered.add('GenerateMac');
+    expect(mac.Mac).toHaveLength(48);
+    expect((await kms.send(new VerifyMacCommand({ KeyId: hmacKey, Message, Mac: mac.Mac, MacAlgorithm: 'HMAC_SHA_384' }))).MacValid).toBe(true);
+    covered.add('VerifyMac');
+
+    const agreeing = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' }))).KeyMetadata?.KeyId;
+    const peer = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const derived = await kms.send(new DeriveSharedSecretCommand({ KeyId: agreeing, KeyAgreementAlgorithm: 'ECDH', PublicKey: peer.publicKey.export({ type: 'spki', format: 'der' }) }));
+    covered.add('DeriveSharedSecret');
+    const kmsPublic = createPublicKey({ key: Buffer.from((await kms.send(new GetPublicKeyCommand({ KeyId: agreeing }))).PublicKey ?? new Uint8Array()), format: 'der', type: 'spki' });
+    expect(Buffer.from(derived.SharedSecret ?? new Uint8Array()).equals(diffieHellman({ privateKey: peer.privateKey, publicKey: kmsPublic }))).toBe(true);
+
+    const wrapKey = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId;
+    const pair = await kms.send(new GenerateDataKeyPairCommand({ KeyId: wrapKey, KeyPairSpec: 'RSA_2048' }));
+    covered.add('GenerateDataKeyPair');
+    expect(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: pair.PrivateKeyCiphertextBlob }))).Plaintext ?? new Uint8Array()).equals(Buffer.from(pair.PrivateKeyPlaintext ?? new Uint8Array()))).toBe(true);
+    const without = await kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: wrapKey, KeyPairSpec: 'ECC_NIST_P521' }));
+    covered.add('GenerateDataKeyPairWithoutPlaintext');
+    expect(without).not.toHaveProperty('PrivateKeyPlaintext');
+    expect(without.KeyPairSpec).toBe('ECC_NIST_P521');
   });
 
   it('maps errors to the SDK exception classes, with statuses and request ids matching the audit', async () => {

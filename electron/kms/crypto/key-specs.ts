@@ -3,27 +3,16 @@
 // every operation. Specs with no sound implementation here are listed as unsupported, and
 // CreateKey answers them with UnsupportedOperationException rather than pretending.
 
-import type { EncryptionAlgorithm, KeySpec, KeyUsage } from '../../../shared/api/operations.ts';
+import {
+  SIGNING_ALGORITHM_NAMES,
+  type EncryptionAlgorithm,
+  type KeySpec,
+  type KeyUsage,
+  type MAC_ALGORITHM_NAMES,
+} from '../../../shared/api/operations.ts';
 
-export const SIGNING_ALGORITHMS = [
-  'RSASSA_PSS_SHA_256',
-  'RSASSA_PSS_SHA_384',
-  'RSASSA_PSS_SHA_512',
-  'RSASSA_PKCS1_V1_5_SHA_256',
-  'RSASSA_PKCS1_V1_5_SHA_384',
-  'RSASSA_PKCS1_V1_5_SHA_512',
-  'ECDSA_SHA_256',
-  'ECDSA_SHA_384',
-  'ECDSA_SHA_512',
-  'SM2DSA',
-  'ED25519_SHA_512',
-  'ED25519_PH_SHA_512',
-  'ML_DSA_SHAKE_256',
-] as const;
-export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
-
-export const MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'] as const;
-export type MacAlgorithm = (typeof MAC_ALGORITHMS)[number];
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHM_NAMES)[number];
+export type MacAlgorithm = (typeof MAC_ALGORITHM_NAMES)[number];
 
 export type KeyKind = 'symmetric' | 'hmac' | 'rsa' | 'ecc';
 
@@ -54,14 +43,7 @@ function rsa(spec: KeySpec, bits: number): KeySpecInfo {
     kind: 'rsa',
     usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
     encryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'],
-    signingAlgorithms: [
-      'RSASSA_PSS_SHA_256',
-      'RSASSA_PSS_SHA_384',
-      'RSASSA_PSS_SHA_512',
-      'RSASSA_PKCS1_V1_5_SHA_256',
-      'RSASSA_PKCS1_V1_5_SHA_384',
-      'RSASSA_PKCS1_V1_5_SHA_512',
-    ],
+    signingAlgorithms: SIGNING_ALGORITHM_NAMES.filter((a) => a.startsWith('RSASSA_')),
     materialBytes: 0,
     rsaBits: bits,
     supported: true,

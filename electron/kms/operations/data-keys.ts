@@ -2,13 +2,17 @@
 // is an ordinary ciphertext blob, so Decrypt returns the data key.
 
 import { randomBytes } from 'node:crypto';
-import type { DataKeySpec } from '../../../shared/api/operations.ts';
+import type { DataKeySpec, KeySpec } from '../../../shared/api/operations.ts';
+import { generatePrivateKey, importPrivateKey, publicKeyDer } from '../crypto/key-pairs.ts';
+import { keySpecInfo } from '../crypto/key-specs.ts';
 import type { Handler, OperationContext } from '../context.ts';
 import { wipe } from '../crypto/wipe.ts';
 import { UnsupportedOperationException, ValidationException } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
 import { resolveKey } from '../resolve.ts';
 import { dryRunSucceeded, refuseRecipient, requireSymmetricEncryptionKey, sealUnderKey } from './encryption.ts';
+
+type DataKeyPairSpec = Extract<KeySpec, 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_P521' | 'ECC_SECG_P256K1' | 'SM2' | 'ECC_NIST_EDWARDS25519'>;
 
 const DATA_KEY_BYTES: Readonly<Record<DataKeySpec, number>> = { AES_256: 32, AES_128: 16 };
 
@@ -55,6 +59,56 @@ export const generateDataKeyWithoutPlaintext: Handler<'GenerateDataKeyWithoutPla
   const dk = generateDataKey(ctx, input, 'kms:GenerateDataKeyWithoutPlaintext');
   wipe(dk.plaintext);
   return { CiphertextBlob: dk.blob, KeyId: dk.arn, KeyMaterialId: dk.materialId };
+};
+
+type DataKeyPairInput = {
+  readonly KeyId: string;
+  readonly KeyPairSpec: DataKeyPairSpec;
+  readonly EncryptionContext?: Record<string, string>;
+  readonly DryRun?: boolean;
+};
+
+/**
+ * A fresh key pair whose private key (PKCS#8 DER, as AWS returns it) is sealed under a
+ * symmetric key like any data key. Any pair spec may be asked for, whatever KMS keys it could
+ * also be: data key pairs carry no usage.
+ */
+function makeDataKeyPair(ctx: OperationContext, input: DataKeyPairInput, action: string) {
+  const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
+  requireSymmetricEncryptionKey(ctx, key, undefined, action);
+  const info = keySpecInfo(input.KeyPairSpec);
+  if (!info.supported) {
+    throw new UnsupportedOperationException(
+      `KeyPairSpec ${input.KeyPairSpec} is not supported by this version of Strongroom; use RSA_2048/3072/4096, ECC_NIST_P256/P384/P521 or ECC_SECG_P256K1.`,
+    );
+  }
+  if (input.DryRun === true) {
+    return dryRunSucceeded();
+  }
+  const privateKey = generatePrivateKey(info);
+  const sealed = sealUnderKey(ctx, key, privateKey, input.EncryptionContext);
+  return {
+    privateKey,
+    base: {
+      PrivateKeyCiphertextBlob: sealed.blob,
+      PublicKey: publicKeyDer(importPrivateKey(privateKey)),
+      KeyId: keyArn(ctx.scope, key.keyId),
+      KeyPairSpec: input.KeyPairSpec,
+      KeyMaterialId: sealed.materialId,
+    },
+  };
+}
+
+export const generateDataKeyPair: Handler<'GenerateDataKeyPair'> = (ctx, input) => {
+  refuseRecipient(input.Recipient);
+  const pair = makeDataKeyPair(ctx, input, 'kms:GenerateDataKeyPair');
+  return { ...pair.base, PrivateKeyPlaintext: pair.privateKey };
+};
+
+export const generateDataKeyPairWithoutPlaintext: Handler<'GenerateDataKeyPairWithoutPlaintext'> = (ctx, input) => {
+  const pair = makeDataKeyPair(ctx, input, 'kms:GenerateDataKeyPairWithoutPlaintext');
+  wipe(pair.privateKey);
+  return pair.base;
 };
 
 export const generateRandom: Handler<'GenerateRandom'> = (ctx, input) => {

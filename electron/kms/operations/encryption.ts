@@ -1,11 +1,14 @@
-// Encrypt, Decrypt, ReEncrypt with symmetric keys (reference §3.2). The ciphertext blob names
+// Encrypt, Decrypt, ReEncrypt (reference §3.2). With symmetric keys the ciphertext blob names
 // its key and material version (crypto/ciphertext-blob.ts), so Decrypt needs no KeyId and every
-// older material version keeps decrypting after rotation.
+// older material version keeps decrypting after rotation. With RSA keys the ciphertext is plain
+// RSAES-OAEP, as AWS's is (so anyone holding the public key can encrypt offline): Decrypt then
+// needs the KeyId and the EncryptionAlgorithm, and there is no encryption context.
 
 import type { EncryptionAlgorithm } from '../../../shared/api/operations.ts';
 import type { OperationContext } from '../context.ts';
 import { openBlob, parseBlobHeader, sealBlob } from '../crypto/ciphertext-blob.ts';
 import { keySpecInfo } from '../crypto/key-specs.ts';
+import { oaepDecrypt, oaepEncrypt, oaepMaxPlaintext, type OaepAlgorithm } from '../crypto/rsa-oaep.ts';
 import type { Handler } from '../context.ts';
 import {
   AccessDeniedException,
@@ -14,6 +17,7 @@ import {
   InvalidCiphertextException,
   InvalidKeyUsageException,
   UnsupportedOperationException,
+  ValidationException,
 } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
 import { requireState } from '../key-state.ts';
@@ -34,7 +38,7 @@ export function requireSymmetricEncryptionKey(
     throw new InvalidKeyUsageException(`${arn} has KeyUsage ${key.keyUsage}; ${ctx.operation} needs an ENCRYPT_DECRYPT key.`);
   }
   const spec = keySpecInfo(key.keySpec);
-  if (key.keySpec !== 'SYMMETRIC_DEFAULT' || spec === null) {
+  if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
     throw new InvalidKeyUsageException(`${arn} is a ${key.keySpec} key; ${ctx.operation} needs a symmetric encryption key.`);
   }
   if (algorithm !== undefined && !spec.encryptionAlgorithms.includes(algorithm)) {
@@ -43,6 +47,70 @@ export function requireSymmetricEncryptionKey(
     );
   }
   ctx.authorize(action, key);
+}
+
+/** The checks of an RSA encryption key; returns the OAEP algorithm to use. */
+function requireRsaEncryptionKey(
+  ctx: OperationContext,
+  key: KeyRow,
+  algorithm: EncryptionAlgorithm | undefined,
+  context: Readonly<Record<string, string>> | undefined,
+  action: string,
+): OaepAlgorithm {
+  const arn = keyArn(ctx.scope, key.keyId);
+  requireState('cryptographic', key.keyState, arn);
+  if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
+    throw new InvalidKeyUsageException(`${arn} has KeyUsage ${key.keyUsage}; ${ctx.operation} needs an ENCRYPT_DECRYPT key.`);
+  }
+  if (algorithm !== 'RSAES_OAEP_SHA_1' && algorithm !== 'RSAES_OAEP_SHA_256') {
+    throw new InvalidKeyUsageException(
+      `${arn} is an asymmetric ${key.keySpec} key: pass EncryptionAlgorithm RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256${algorithm === undefined ? '' : `, not ${algorithm}`}.`,
+    );
+  }
+  if (context !== undefined && Object.keys(context).length > 0) {
+    throw new ValidationException('EncryptionContext is supported only with symmetric encryption keys; omit it for asymmetric keys.');
+  }
+  ctx.authorize(action, key);
+  return algorithm;
+}
+
+function isRsa(key: KeyRow): boolean {
+  return keySpecInfo(key.keySpec).kind === 'rsa';
+}
+
+/** The checks of an encryption key of either kind; returns the algorithm it will use. */
+function checkEncryptionKey(
+  ctx: OperationContext,
+  key: KeyRow,
+  algorithm: EncryptionAlgorithm | undefined,
+  context: Readonly<Record<string, string>> | undefined,
+  action: string,
+): EncryptionAlgorithm {
+  if (!isRsa(key)) {
+    requireSymmetricEncryptionKey(ctx, key, algorithm, action);
+    return 'SYMMETRIC_DEFAULT';
+  }
+  return requireRsaEncryptionKey(ctx, key, algorithm, context, action);
+}
+
+/** Encrypts under a checked key: a ciphertext blob (symmetric) or RSAES-OAEP. */
+function encryptUnder(
+  ctx: OperationContext,
+  key: KeyRow,
+  algorithm: EncryptionAlgorithm,
+  plaintext: Uint8Array,
+  context: Readonly<Record<string, string>> | undefined,
+): { blob: Uint8Array; materialId: string } {
+  if (algorithm !== 'RSAES_OAEP_SHA_1' && algorithm !== 'RSAES_OAEP_SHA_256') {
+    return sealUnderKey(ctx, key, plaintext, context);
+  }
+  const limit = oaepMaxPlaintext(keySpecInfo(key.keySpec).rsaBits ?? 0, algorithm);
+  if (plaintext.length > limit) {
+    throw new ValidationException(
+      `${key.keySpec} with ${algorithm} encrypts at most ${limit} bytes; the plaintext is ${plaintext.length}. Encrypt a data key instead, or use a larger key or RSAES_OAEP_SHA_1.`,
+    );
+  }
+  return withMaterial(ctx, key, key.currentVersion, (privateKey, row) => ({ blob: oaepEncrypt(algorithm, privateKey, plaintext), materialId: row.materialId }));
 }
 
 export function refuseRecipient(recipient: unknown): void {
@@ -70,7 +138,7 @@ export function sealUnderKey(
   }));
 }
 
-type Opened = { key: KeyRow; plaintext: Uint8Array; materialId: string };
+type Opened = { key: KeyRow; plaintext: Uint8Array; materialId: string; algorithm: EncryptionAlgorithm };
 
 /**
  * The decrypting half of Decrypt and ReEncrypt: parse the blob, find its key, check a given
@@ -85,13 +153,28 @@ function openCiphertext(
   action: string,
   dryRun: boolean,
 ): Opened {
+  const requested = givenKeyId === undefined ? null : resolveKey(ctx, givenKeyId, 'keyOrAlias');
+  if (requested !== null && isRsa(requested)) {
+    const oaep = requireRsaEncryptionKey(ctx, requested, algorithm, context, action);
+    if (dryRun) {
+      return dryRunSucceeded();
+    }
+    return withMaterial(ctx, requested, requested.currentVersion, (privateKey, row) => {
+      const plaintext = oaepDecrypt(oaep, privateKey, blob);
+      if (plaintext === null) {
+        throw new InvalidCiphertextException(
+          `The ciphertext does not decrypt under ${keyArn(ctx.scope, requested.keyId)} with ${oaep}: it was encrypted under another key or algorithm, or modified.`,
+        );
+      }
+      return { key: requested, plaintext, materialId: row.materialId, algorithm: oaep };
+    });
+  }
   const header = parseBlobHeader(blob);
   if (header === null) {
     throw new InvalidCiphertextException(
-      'The ciphertext is not a Strongroom ciphertext blob (wrong length or format version). Pass the CiphertextBlob exactly as Encrypt or GenerateDataKey returned it.',
+      'The ciphertext is not a Strongroom ciphertext blob (wrong length or format version). Pass the CiphertextBlob exactly as Encrypt or GenerateDataKey returned it; for an RSA ciphertext, pass the KeyId and EncryptionAlgorithm too.',
     );
   }
-  const requested = givenKeyId === undefined ? null : resolveKey(ctx, givenKeyId, 'keyOrAlias');
   const key = ctx.repo.getKey(header.keyId);
   if (key === null) {
     // AWS does not reveal whether the key exists to a caller who cannot use it.
@@ -121,18 +204,18 @@ function openCiphertext(
         'The ciphertext failed to authenticate: it was modified, or the encryption context is not exactly the one used to encrypt it (keys and values are case-sensitive).',
       );
     }
-    return { key, plaintext, materialId: row.materialId };
+    return { key, plaintext, materialId: row.materialId, algorithm: 'SYMMETRIC_DEFAULT' as const };
   });
 }
 
 export const encrypt: Handler<'Encrypt'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
-  requireSymmetricEncryptionKey(ctx, key, input.EncryptionAlgorithm, 'kms:Encrypt');
+  const algorithm = checkEncryptionKey(ctx, key, input.EncryptionAlgorithm, input.EncryptionContext, 'kms:Encrypt');
   if (input.DryRun === true) {
     return dryRunSucceeded();
   }
-  const { blob } = sealUnderKey(ctx, key, input.Plaintext, input.EncryptionContext);
-  return { CiphertextBlob: blob, KeyId: keyArn(ctx.scope, key.keyId), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+  const sealed = encryptUnder(ctx, key, algorithm, input.Plaintext, input.EncryptionContext);
+  return { CiphertextBlob: sealed.blob, KeyId: keyArn(ctx.scope, key.keyId), EncryptionAlgorithm: algorithm };
 };
 
 export const decrypt: Handler<'Decrypt'> = (ctx, input) => {
@@ -149,14 +232,14 @@ export const decrypt: Handler<'Decrypt'> = (ctx, input) => {
   return {
     KeyId: keyArn(ctx.scope, opened.key.keyId),
     Plaintext: opened.plaintext,
-    EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+    EncryptionAlgorithm: opened.algorithm,
     KeyMaterialId: opened.materialId,
   };
 };
 
 export const reEncrypt: Handler<'ReEncrypt'> = (ctx, input) => {
   const destination = resolveKey(ctx, input.DestinationKeyId, 'keyOrAlias');
-  requireSymmetricEncryptionKey(ctx, destination, input.DestinationEncryptionAlgorithm, 'kms:ReEncryptTo');
+  const destinationAlgorithm = checkEncryptionKey(ctx, destination, input.DestinationEncryptionAlgorithm, input.DestinationEncryptionContext, 'kms:ReEncryptTo');
   const source = openCiphertext(
     ctx,
     input.CiphertextBlob,
@@ -167,13 +250,13 @@ export const reEncrypt: Handler<'ReEncrypt'> = (ctx, input) => {
     input.DryRun === true,
   );
   try {
-    const sealed = sealUnderKey(ctx, destination, source.plaintext, input.DestinationEncryptionContext);
+    const sealed = encryptUnder(ctx, destination, destinationAlgorithm, source.plaintext, input.DestinationEncryptionContext);
     return {
       CiphertextBlob: sealed.blob,
       SourceKeyId: keyArn(ctx.scope, source.key.keyId),
       KeyId: keyArn(ctx.scope, destination.keyId),
-      SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-      DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      SourceEncryptionAlgorithm: source.algorithm,
+      DestinationEncryptionAlgorithm: destinationAlgorithm,
       SourceKeyMaterialId: source.materialId,
       DestinationKeyMaterialId: sealed.materialId,
     };

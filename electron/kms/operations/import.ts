@@ -190,7 +190,7 @@ export const importKeyMaterial: Handler<'ImportKeyMaterial'> = (ctx, input) => {
     );
   }
   try {
-    const expected = keySpecInfo(key.keySpec)?.materialBytes ?? 32;
+    const expected = keySpecInfo(key.keySpec).materialBytes;
     if (material.length !== expected) {
       throw new IncorrectKeyMaterialException(
         `${key.keySpec} key material must be exactly ${expected} bytes (${expected * 8} bits); the unwrapped material is ${material.length} bytes.`,

@@ -71,7 +71,7 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
   }
   const keySpec = input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT';
   const spec = keySpecInfo(keySpec);
-  if (spec === null || !spec.supported) {
+  if (!spec.supported) {
     throw new UnsupportedOperationException(
       `KeySpec ${keySpec} is not supported by this version of Strongroom. Supported: ${SUPPORTED_KEY_SPECS.join(', ')}.`,
     );
@@ -86,6 +86,11 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
   if (origin !== 'AWS_KMS' && origin !== 'EXTERNAL') {
     throw new UnsupportedOperationException(
       `Origin ${origin} needs a custom key store, which a desktop installation does not have; use AWS_KMS (the default) or EXTERNAL (import your own material).`,
+    );
+  }
+  if (origin === 'EXTERNAL' && spec.kind !== 'symmetric' && spec.kind !== 'hmac') {
+    throw new UnsupportedOperationException(
+      `Importing material is supported for SYMMETRIC_DEFAULT and HMAC keys in this version of Strongroom; ${keySpec} keys take Origin AWS_KMS.`,
     );
   }
   if (input.CustomKeyStoreId !== undefined || input.XksKeyId !== undefined) {
@@ -124,7 +129,7 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
   ctx.repo.insertKey(row);
   ctx.touch(row);
   if (!external) {
-    addMaterial(ctx, row, 1, spec.materialBytes);
+    addMaterial(ctx, row, 1);
   }
   for (const t of tags) {
     ctx.repo.upsertTag(row.keyId, t.TagKey, t.TagValue);

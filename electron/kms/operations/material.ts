@@ -5,11 +5,13 @@
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { OperationContext } from '../context.ts';
 import { encodeStringList } from '../crypto/encoding.ts';
-import { materialPurpose } from '../crypto/key-specs.ts';
+import { generatePrivateKey, importPrivateKey } from '../crypto/key-pairs.ts';
+import { keySpecInfo, materialPurpose } from '../crypto/key-specs.ts';
 import { unwrapMaterial, wrapMaterial } from '../crypto/material-wrap.ts';
 import { wipe } from '../crypto/wipe.ts';
 import { InvalidCiphertextException, KMSInternalException, KMSInvalidStateException } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
+import type { KeySpec } from '../../../shared/api/operations.ts';
 import type { KeyRow, MaterialRow, RotationType } from '../store/repository.ts';
 
 type KeyIdentity = Pick<KeyRow, 'keyId' | 'keySpec' | 'keyUsage'>;
@@ -30,15 +32,18 @@ export function keyMaterialId(keyId: string, material: Uint8Array): string {
     .digest('hex');
 }
 
+/**
+ * New material for a key spec: random bytes for AES and HMAC keys, a PKCS#8 private key for
+ * key pairs. The caller wipes it.
+ */
+function generateMaterial(spec: KeySpec): Uint8Array {
+  const info = keySpecInfo(spec);
+  return info.kind === 'rsa' || info.kind === 'ecc' ? generatePrivateKey(info) : new Uint8Array(randomBytes(info.materialBytes));
+}
+
 /** Generates, wraps and stores a new material version; returns the stored row. */
-export function addMaterial(
-  ctx: MaterialWriter,
-  key: KeyIdentity,
-  version: number,
-  bytes: number,
-  rotationType: RotationType | null = null,
-): MaterialRow {
-  const material = randomBytes(bytes);
+export function addMaterial(ctx: MaterialWriter, key: KeyIdentity, version: number, rotationType: RotationType | null = null): MaterialRow {
+  const material = generateMaterial(key.keySpec);
   try {
     const row: MaterialRow = {
       keyId: key.keyId,
@@ -96,7 +101,8 @@ export function withMaterial<T>(
   }
   let imported: KeyObject;
   try {
-    imported = createSecretKey(material);
+    const kind = keySpecInfo(key.keySpec).kind;
+    imported = kind === 'rsa' || kind === 'ecc' ? importPrivateKey(material) : createSecretKey(material);
   } finally {
     wipe(material);
   }

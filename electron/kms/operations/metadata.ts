@@ -8,8 +8,27 @@ import type { KeyRow } from '../store/repository.ts';
 
 export type KeyMetadata = OperationOutput<'DescribeKey'>['KeyMetadata'];
 
-export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
+/** The algorithm lists AWS reports for a key: only the one that fits its usage. */
+export function algorithmLists(key: Pick<KeyRow, 'keySpec' | 'keyUsage'>): {
+  EncryptionAlgorithms?: Array<string>;
+  SigningAlgorithms?: Array<string>;
+  MacAlgorithms?: Array<string>;
+  KeyAgreementAlgorithms?: Array<string>;
+} {
   const spec = keySpecInfo(key.keySpec);
+  switch (key.keyUsage) {
+    case 'ENCRYPT_DECRYPT':
+      return { EncryptionAlgorithms: [...spec.encryptionAlgorithms] };
+    case 'SIGN_VERIFY':
+      return { SigningAlgorithms: [...spec.signingAlgorithms] };
+    case 'GENERATE_VERIFY_MAC':
+      return { MacAlgorithms: [...spec.macAlgorithms] };
+    case 'KEY_AGREEMENT':
+      return { KeyAgreementAlgorithms: [...spec.keyAgreementAlgorithms] };
+  }
+}
+
+export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
   const material = key.currentVersion > 0 ? ctx.repo.getMaterial(key.keyId, key.currentVersion) : null;
   const imported = key.origin === 'EXTERNAL' && material !== null && material.wrapped !== null ? material : null;
   // ValidTo: the earliest expiry of any imported material the key still holds.
@@ -31,7 +50,7 @@ export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
     KeyManager: key.keyManager,
     CustomerMasterKeySpec: key.keySpec,
     KeySpec: key.keySpec,
-    ...(key.keyUsage === 'ENCRYPT_DECRYPT' && spec !== null ? { EncryptionAlgorithms: [...spec.encryptionAlgorithms] } : {}),
+    ...algorithmLists(key),
     MultiRegion: key.multiRegion,
     ...(key.pendingWindowDays !== null ? { PendingDeletionWindowInDays: key.pendingWindowDays } : {}),
     ...(imported?.expirationModel != null ? { ExpirationModel: imported.expirationModel } : {}),

@@ -6,7 +6,6 @@
 
 import type { Handler, OperationContext } from '../context.ts';
 import { DAY_MS } from '../clock.ts';
-import { keySpecInfo } from '../crypto/key-specs.ts';
 import {
   ConflictException,
   LimitExceededException,
@@ -97,8 +96,7 @@ export function rotateKey(ctx: MaterialWriter, key: KeyRow, type: RotationType):
     ctx.repo.markRotation(key.keyId, latest, type, ctx.clock.now());
     return pending;
   }
-  const spec = keySpecInfo(key.keySpec);
-  const row = addMaterial(ctx, key, latest + 1, spec?.materialBytes ?? 32, type);
+  const row = addMaterial(ctx, key, latest + 1, type);
   ctx.repo.setCurrentVersion(key.keyId, row.version);
   return row;
 }
