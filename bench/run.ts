@@ -4,7 +4,10 @@
 //     validation, key resolution, state check, unwrap of the key material, AES-256-GCM, one
 //     hash-chained audit record committed to SQLite with synchronous=FULL) against the same
 //     AES-256-GCM work done directly with node:crypto.
-//  2. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
+//  2. Sign / Verify per key spec, and GenerateMac, through the engine against node:crypto doing
+//     the same signature or MAC in the same run (bench/asymmetric.ts).
+//  3. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
+//  4. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
 //     installation, loads the root key, encrypts, audits and prints), against a bare `node -e ''`
 //     start in the same run.
 
@@ -20,31 +23,12 @@ import { fileURLToPath } from 'node:url';
 import { aesGcmOpen, aesGcmSeal } from '../electron/kms/crypto/aes-gcm.ts';
 import { Kms } from '../electron/kms/engine.ts';
 import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
+import { asymmetric } from './asymmetric.ts';
 import { runLoad, type PreparedRequest } from './http-load.ts';
+import { measure, type Rate } from './measure.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
-
-type Rate = { readonly ops: number; readonly seconds: number; readonly perSecond: number };
-
-function measure(label: string, fn: () => void, minSeconds: number): Rate {
-  for (let i = 0; i < 50; i++) {
-    fn();
-  }
-  let ops = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
-  while (elapsed < minSeconds) {
-    for (let i = 0; i < 50; i++) {
-      fn();
-    }
-    ops += 50;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  }
-  const rate = { ops, seconds: elapsed, perSecond: ops / elapsed };
-  console.log(`  ${label.padEnd(58)} ${rate.perSecond.toFixed(0).padStart(10)} ops/s`);
-  return rate;
-}
 
 function ratio(label: string, engine: Rate, raw: Rate): void {
   console.log(`  ${label.padEnd(58)} ${(raw.perSecond / engine.perSecond).toFixed(1).padStart(10)} × slower than raw AES-GCM`);
@@ -214,5 +198,6 @@ async function http(seconds: number): Promise<void> {
 
 console.log(`Strongroom benchmarks — Node ${process.version}, ${quick ? 'quick' : 'full'} run`);
 await inProcess(quick ? 0.3 : 2);
+await asymmetric(quick ? 0.3 : 1.5);
 await http(quick ? 1 : 4);
 cli(quick ? 3 : 9);
