@@ -565,47 +565,49 @@ export class Kms {
     );
   }
 
-  #rotateDueKeys(): number {
-    let rotated = 0;
-    for (const due of this.#repo.dueRotations(this.#clock.now())) {
-      this.#db
-        .transaction(() => {
-          // Re-read inside the write lock: another process may have rotated or disabled it.
-          const key = this.#repo.getKey(due.keyId);
-          const now = this.#clock.now();
-          if (key === null || key.keyState !== 'Enabled' || key.rotationPeriodDays === null || (key.nextRotationAt ?? Infinity) > now) {
-            return;
-          }
-          const material = rotateKey({ repo: this.#repo, rootKey: this.#liveRootKey(), clock: this.#clock }, key, 'AUTOMATIC');
-          // The next rotation counts from this one, however late it ran (a machine that was off).
-          this.#repo.setRotation(key.keyId, key.rotationPeriodDays, now + key.rotationPeriodDays * DAY_MS);
-          this.#onSeam('rotation:before-audit');
-          this.#serviceEvent('RotateKey', key.keyId, { keyMaterialId: material?.materialId ?? null, rotationType: 'AUTOMATIC' });
-          rotated++;
-        })
-        .immediate();
+  /**
+   * Runs `work` for each due item in its own write transaction and counts the items it did.
+   * `work` re-reads what it acts on inside the lock — another process (the CLI beside a running
+   * endpoint) may have done or undone it since the list was read — and returns false to skip.
+   */
+  #eachDue<T>(items: ReadonlyArray<T>, work: (item: T) => boolean): number {
+    let done = 0;
+    for (const item of items) {
+      if (this.#db.transaction(() => work(item)).immediate()) {
+        done++;
+      }
     }
-    return rotated;
+    return done;
+  }
+
+  #rotateDueKeys(): number {
+    return this.#eachDue(this.#repo.dueRotations(this.#clock.now()), (due) => {
+      const key = this.#repo.getKey(due.keyId);
+      const now = this.#clock.now();
+      if (key === null || key.keyState !== 'Enabled' || key.rotationPeriodDays === null || (key.nextRotationAt ?? Infinity) > now) {
+        return false;
+      }
+      const material = rotateKey({ repo: this.#repo, rootKey: this.#liveRootKey(), clock: this.#clock }, key, 'AUTOMATIC');
+      // The next rotation counts from this one, however late it ran (a machine that was off).
+      this.#repo.setRotation(key.keyId, key.rotationPeriodDays, now + key.rotationPeriodDays * DAY_MS);
+      this.#onSeam('rotation:before-audit');
+      this.#serviceEvent('RotateKey', key.keyId, { keyMaterialId: material?.materialId ?? null, rotationType: 'AUTOMATIC' });
+      return true;
+    });
   }
 
   #expireImportedMaterial(): number {
-    let expired = 0;
-    for (const due of this.#repo.expiredMaterial(this.#clock.now())) {
-      this.#db
-        .transaction(() => {
-          const key = this.#repo.getKey(due.keyId);
-          const material = this.#repo.getMaterial(due.keyId, due.version);
-          if (key === null || material === null || material.wrapped === null || (material.validTo ?? Infinity) > this.#clock.now()) {
-            return;
-          }
-          destroyImportedMaterial({ repo: this.#repo }, key, material);
-          this.#onSeam('expiry:before-audit');
-          this.#serviceEvent('DeleteExpiredKeyMaterial', key.keyId, { keyMaterialId: material.materialId });
-          expired++;
-        })
-        .immediate();
-    }
-    return expired;
+    return this.#eachDue(this.#repo.expiredMaterial(this.#clock.now()), (due) => {
+      const key = this.#repo.getKey(due.keyId);
+      const material = this.#repo.getMaterial(due.keyId, due.version);
+      if (key === null || material === null || material.wrapped === null || (material.validTo ?? Infinity) > this.#clock.now()) {
+        return false;
+      }
+      destroyImportedMaterial({ repo: this.#repo }, key, material);
+      this.#onSeam('expiry:before-audit');
+      this.#serviceEvent('DeleteExpiredKeyMaterial', key.keyId, { keyMaterialId: material.materialId });
+      return true;
+    });
   }
 
   /**
@@ -615,22 +617,16 @@ export class Kms {
    */
   purgeDueDeletions(): number {
     this.#assertOpen();
-    let deleted = 0;
-    for (const key of this.#repo.dueDeletions(this.#clock.now())) {
-      this.#db
-        .transaction(() => {
-          // Re-read inside the write lock: another process may have cancelled or deleted it.
-          const current = this.#repo.getKey(key.keyId);
-          if (current === null || current.keyState !== 'PendingDeletion' || (current.deletionDate ?? Infinity) > this.#clock.now()) {
-            return;
-          }
-          this.#repo.deleteKey(key.keyId);
-          this.#onSeam('deletion:before-audit');
-          this.#serviceEvent('DeleteKey', key.keyId, {});
-          deleted++;
-        })
-        .immediate();
-    }
+    const deleted = this.#eachDue(this.#repo.dueDeletions(this.#clock.now()), (due) => {
+      const key = this.#repo.getKey(due.keyId);
+      if (key === null || key.keyState !== 'PendingDeletion' || (key.deletionDate ?? Infinity) > this.#clock.now()) {
+        return false;
+      }
+      this.#repo.deleteKey(key.keyId);
+      this.#onSeam('deletion:before-audit');
+      this.#serviceEvent('DeleteKey', key.keyId, {});
+      return true;
+    });
     if (deleted > 0) {
       this.#checkpoint();
     }

@@ -178,17 +178,18 @@ export const importKeyMaterial: Handler<'ImportKeyMaterial'> = (ctx, input) => {
   if (privateKeyDer === null) {
     throw new KMSInternalException(`The stored wrapping key of this import token failed to unwrap: the database row was modified.`);
   }
-  let material: Uint8Array | null;
+  let unwrapped: Uint8Array | null;
   try {
-    material = unwrapImportedMaterial(algorithm, privateKeyDer, input.EncryptedKeyMaterial);
+    unwrapped = unwrapImportedMaterial(algorithm, privateKeyDer, input.EncryptedKeyMaterial);
   } finally {
     wipe(privateKeyDer);
   }
-  if (material === null) {
+  if (unwrapped === null) {
     throw new InvalidCiphertextException(
       `EncryptedKeyMaterial does not unwrap with this import token's wrapping key and ${token.wrappingAlgorithm}. Wrap the material with the PublicKey returned with this token, using exactly that algorithm.`,
     );
   }
+  const material = unwrapped;
   try {
     const expected = keySpecInfo(key.keySpec).materialBytes;
     if (material.length !== expected) {
@@ -200,7 +201,7 @@ export const importKeyMaterial: Handler<'ImportKeyMaterial'> = (ctx, input) => {
     const latest = ctx.repo.latestVersion(key.keyId);
     const importType = input.ImportType ?? (latest === 0 ? 'NEW_KEY_MATERIAL' : 'EXISTING_KEY_MATERIAL');
     const stored = {
-      wrappedFor: (version: number) => wrapMaterial(ctx.rootKey, materialBinding(key, version), material ?? new Uint8Array()),
+      wrappedFor: (version: number) => wrapMaterial(ctx.rootKey, materialBinding(key, version), material),
       model,
       validTo,
       description: input.KeyMaterialDescription ?? null,
