@@ -68,6 +68,8 @@ function signatureFile(
   }
   expect(failures).toEqual([]);
   expect(t.valid + t.invalid + t.acceptableAccepted + t.acceptableRejected).toBe(file.numberOfTests);
+  // The only acceptable signature cases (PKCS#1 DigestInfo without its NULL) are refused by both paths.
+  expect(t.acceptableAccepted).toBe(0);
   return t;
 }
 
@@ -217,8 +219,9 @@ describe('Wycheproof ECDH (peer keys as DER SubjectPublicKeyInfo, as DeriveShare
           const peer = parsePublicKeyDer(hex(c.public));
           const shared = peer === null ? null : deriveSharedSecret(privateKey, peer);
           const accepted = shared instanceof Uint8Array && Buffer.from(shared).equals(Buffer.from(hex(c.shared)));
-          // Acceptable here: compressed points (accepted, as OpenSSL does), BER/odd ASN.1
-          // encodings and curves spelled out as parameters (refused: see parsePublicKeyDer).
+          // Acceptable here: the compressed point (accepted, as OpenSSL does); BER and other
+          // non-DER spellings of the key and curves spelled out as parameters (refused: see
+          // parsePublicKeyDer) — asserted below.
           const failure = judge(t, c, accepted, 'derive');
           if (failure !== null) {
             failures.push(failure);
@@ -229,6 +232,8 @@ describe('Wycheproof ECDH (peer keys as DER SubjectPublicKeyInfo, as DeriveShare
       expect(t.valid).toBeGreaterThan(0);
       expect(t.invalid).toBeGreaterThan(0);
       expect(t.valid + t.invalid + t.acceptableAccepted + t.acceptableRejected).toBe(f.numberOfTests);
+      expect(t.acceptableAccepted).toBe(1);
+      expect(t.acceptableRejected).toBeGreaterThan(200);
     });
   }
 });

@@ -3,7 +3,7 @@
 // encrypts with that key for Decrypt, derives the same ECDH secret, computes the same HMAC over
 // imported material, and verifies what a data key pair's private key signs.
 import Database from 'better-sqlite3';
-import { constants, createPrivateKey, createPublicKey, publicEncrypt, randomBytes, sign as nodeSign } from 'node:crypto';
+import { ECDH, constants, createPrivateKey, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes, sign as nodeSign } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,6 +217,24 @@ describe('wrong keys, algorithms and inputs get AWS errors and change nothing', 
     // Nothing stored changed (the audit log aside, which snapshotState leaves out).
     expect(snapshotState(db)).toEqual(before);
     db.close();
+  });
+
+  it('DeriveSharedSecret takes a peer key in DER, compressed or not, and nothing looser', async () => {
+    const keyId = await createKey('ECC_NIST_P256', 'KEY_AGREEMENT');
+    const peer = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const der = peer.publicKey.export({ type: 'spki', format: 'der' });
+    const plain = await t.kms.invoke('DeriveSharedSecret', { KeyId: keyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: der });
+    const point = der.subarray(der.length - 65);
+    const compressed = ECDH.convertKey(point, 'prime256v1', undefined, undefined, 'compressed') as Buffer;
+    // SEQUENCE { the same AlgorithmIdentifier, BIT STRING { 0, compressed point } }
+    const algorithm = der.subarray(2, der.length - 68);
+    const body = Buffer.concat([algorithm, Buffer.of(0x03, compressed.length + 1, 0), compressed]);
+    const compressedDer = Buffer.concat([Buffer.of(0x30, body.length), body]);
+    const viaCompressed = await t.kms.invoke('DeriveSharedSecret', { KeyId: keyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: compressedDer });
+    expect(Buffer.from(viaCompressed.SharedSecret).equals(Buffer.from(plain.SharedSecret))).toBe(true);
+    for (const loose of [Buffer.concat([der, Buffer.of(0)]), Buffer.concat([Buffer.of(0x30, 0x81, der[1] ?? 0), der.subarray(2)])]) {
+      expect((await kmsError(t.kms.invoke('DeriveSharedSecret', { KeyId: keyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: loose }))).name).toBe('ValidationException');
+    }
   });
 
   it('audits Sign without the message, and Verify failures with their error', async () => {

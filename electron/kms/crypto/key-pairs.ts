@@ -2,7 +2,7 @@
 // under the root key like every material), public keys handed out as DER SubjectPublicKeyInfo —
 // the form GetPublicKey returns and OpenSSL reads with `-pubin -keyform DER`.
 
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { ECDH, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { KeySpecInfo, NamedCurve } from './key-specs.ts';
 
 /** A new key pair's private key, PKCS#8 DER. The caller wraps it and wipes this copy. */
@@ -70,6 +70,42 @@ function namesItsCurve(der: Uint8Array): boolean {
   return spki?.tag === 0x30 && algorithm?.tag === 0x30 && oid?.tag === 0x06 && parameters?.tag === 0x06;
 }
 
+function derLength(length: number): Buffer {
+  if (length < 0x80) {
+    return Buffer.of(length);
+  }
+  const bytes: Array<number> = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) {
+    bytes.unshift(n % 256);
+  }
+  return Buffer.of(0x80 | bytes.length, ...bytes);
+}
+
+function derTlv(tag: number, content: Buffer): Buffer {
+  return Buffer.concat([Buffer.of(tag), derLength(content.length), content]);
+}
+
+/**
+ * The encodings of a public key a caller may send: OpenSSL's canonical DER and, for EC keys, the
+ * same with the point compressed. Anything else that OpenSSL's lenient parser would take (BER
+ * lengths, trailing bytes, appended elements) is refused, so one key has one accepted spelling.
+ */
+function acceptedEncodings(key: KeyObject): Array<Buffer> {
+  const canonical = key.export({ type: 'spki', format: 'der' });
+  const curve = curveOf(key);
+  const spki = derElement(canonical, 0);
+  const algorithm = spki === null ? null : derElement(canonical, spki.start);
+  const bits = algorithm === null ? null : derElement(canonical, algorithm.end);
+  if (curve === null || spki === null || algorithm === null || bits === null) {
+    return [canonical];
+  }
+  // The BIT STRING holds one byte of unused-bit count (0), then the uncompressed point.
+  const point = canonical.subarray(bits.start + 1, bits.end);
+  const compressed = ECDH.convertKey(point, curve, undefined, undefined, 'compressed') as Buffer;
+  const algorithmBytes = canonical.subarray(spki.start, algorithm.end);
+  return [canonical, derTlv(0x30, Buffer.concat([algorithmBytes, derTlv(0x03, Buffer.concat([Buffer.of(0), compressed]))]))];
+}
+
 /**
  * Parses a DER SubjectPublicKeyInfo from a caller, or null when it is not one. OpenSSL checks
  * that an EC point lies on its curve while decoding, so a null here also covers invalid points.
@@ -81,5 +117,9 @@ export function parsePublicKeyDer(der: Uint8Array): KeyObject | null {
   } catch {
     return null;
   }
-  return key.asymmetricKeyType === 'ec' && !namesItsCurve(der) ? null : key;
+  if (key.asymmetricKeyType === 'ec' && !namesItsCurve(der)) {
+    return null;
+  }
+  const given = Buffer.from(der);
+  return acceptedEncodings(key).some((e) => e.equals(given)) ? key : null;
 }
