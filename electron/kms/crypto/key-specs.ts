@@ -109,6 +109,12 @@ export function keySpecInfo(spec: KeySpec): KeySpecInfo {
   return TABLE[spec];
 }
 
+/** Whether a spec's material is a key pair (stored as PKCS#8) rather than symmetric bytes. */
+export function isKeyPair(spec: KeySpec): boolean {
+  const kind = TABLE[spec].kind;
+  return kind === 'rsa' || kind === 'ecc';
+}
+
 /** The wrap-AAD purpose string for a key's material. */
 export function materialPurpose(spec: KeySpec, usage: KeyUsage): string {
   return `${spec}:${usage}`;

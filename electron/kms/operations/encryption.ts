@@ -20,10 +20,10 @@ import {
   ValidationException,
 } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
-import { requireState } from '../key-state.ts';
 import { resolveKey } from '../resolve.ts';
 import type { KeyRow } from '../store/repository.ts';
 import { withMaterial } from './material.ts';
+import { requireKeyForUse } from './usage.ts';
 
 /** The usage and algorithm checks every symmetric encryption operation makes. */
 export function requireSymmetricEncryptionKey(
@@ -32,11 +32,7 @@ export function requireSymmetricEncryptionKey(
   algorithm: EncryptionAlgorithm | undefined,
   action: string,
 ): void {
-  const arn = keyArn(ctx.scope, key.keyId);
-  requireState('cryptographic', key.keyState, arn);
-  if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
-    throw new InvalidKeyUsageException(`${arn} has KeyUsage ${key.keyUsage}; ${ctx.operation} needs an ENCRYPT_DECRYPT key.`);
-  }
+  const arn = requireKeyForUse(ctx, key, 'ENCRYPT_DECRYPT');
   const spec = keySpecInfo(key.keySpec);
   if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
     throw new InvalidKeyUsageException(`${arn} is a ${key.keySpec} key; ${ctx.operation} needs a symmetric encryption key.`);
@@ -57,11 +53,7 @@ function requireRsaEncryptionKey(
   context: Readonly<Record<string, string>> | undefined,
   action: string,
 ): OaepAlgorithm {
-  const arn = keyArn(ctx.scope, key.keyId);
-  requireState('cryptographic', key.keyState, arn);
-  if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
-    throw new InvalidKeyUsageException(`${arn} has KeyUsage ${key.keyUsage}; ${ctx.operation} needs an ENCRYPT_DECRYPT key.`);
-  }
+  const arn = requireKeyForUse(ctx, key, 'ENCRYPT_DECRYPT');
   if (algorithm !== 'RSAES_OAEP_SHA_1' && algorithm !== 'RSAES_OAEP_SHA_256') {
     throw new InvalidKeyUsageException(
       `${arn} is an asymmetric ${key.keySpec} key: pass EncryptionAlgorithm RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256${algorithm === undefined ? '' : `, not ${algorithm}`}.`,

@@ -6,7 +6,7 @@ import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:c
 import type { OperationContext } from '../context.ts';
 import { encodeStringList } from '../crypto/encoding.ts';
 import { generatePrivateKey, importPrivateKey } from '../crypto/key-pairs.ts';
-import { keySpecInfo, materialPurpose } from '../crypto/key-specs.ts';
+import { isKeyPair, keySpecInfo, materialPurpose } from '../crypto/key-specs.ts';
 import { unwrapMaterial, wrapMaterial } from '../crypto/material-wrap.ts';
 import { wipe } from '../crypto/wipe.ts';
 import { InvalidCiphertextException, KMSInternalException, KMSInvalidStateException } from '../errors.ts';
@@ -38,7 +38,7 @@ export function keyMaterialId(keyId: string, material: Uint8Array): string {
  */
 function generateMaterial(spec: KeySpec): Uint8Array {
   const info = keySpecInfo(spec);
-  return info.kind === 'rsa' || info.kind === 'ecc' ? generatePrivateKey(info) : new Uint8Array(randomBytes(info.materialBytes));
+  return isKeyPair(spec) ? generatePrivateKey(info) : new Uint8Array(randomBytes(info.materialBytes));
 }
 
 /** Generates, wraps and stores a new material version; returns the stored row. */
@@ -101,8 +101,7 @@ export function withMaterial<T>(
   }
   let imported: KeyObject;
   try {
-    const kind = keySpecInfo(key.keySpec).kind;
-    imported = kind === 'rsa' || kind === 'ecc' ? importPrivateKey(material) : createSecretKey(material);
+    imported = isKeyPair(key.keySpec) ? importPrivateKey(material) : createSecretKey(material);
   } finally {
     wipe(material);
   }

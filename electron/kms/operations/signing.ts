@@ -10,7 +10,7 @@ import type { Handler, OperationContext } from '../context.ts';
 import { deriveSharedSecret as ecdh } from '../crypto/ecdh.ts';
 import { generateMac as hmac, verifyMac as checkMac } from '../crypto/hmac.ts';
 import { parsePublicKeyDer, publicKeyDer } from '../crypto/key-pairs.ts';
-import { keySpecInfo, type MacAlgorithm, type SigningAlgorithm } from '../crypto/key-specs.ts';
+import { isKeyPair, keySpecInfo, type MacAlgorithm, type SigningAlgorithm } from '../crypto/key-specs.ts';
 import { digestBytes, signMessage, verifySignature, type SupportedSigningAlgorithm } from '../crypto/signing.ts';
 import {
   InvalidKeyUsageException,
@@ -26,15 +26,12 @@ import type { KeyRow } from '../store/repository.ts';
 import { dryRunSucceeded, refuseRecipient } from './encryption.ts';
 import { withMaterial } from './material.ts';
 import { algorithmLists } from './metadata.ts';
+import { requireKeyForUse } from './usage.ts';
 
 /** Resolves a key for a cryptographic operation and checks its state and usage. */
 export function keyForUse(ctx: OperationContext, keyId: string, usage: KeyUsage, action: string): { key: KeyRow; arn: string } {
   const key = resolveKey(ctx, keyId, 'keyOrAlias');
-  const arn = keyArn(ctx.scope, key.keyId);
-  requireState('cryptographic', key.keyState, arn);
-  if (key.keyUsage !== usage) {
-    throw new InvalidKeyUsageException(`${arn} has KeyUsage ${key.keyUsage}; ${ctx.operation} needs a ${usage} key.`);
-  }
+  const arn = requireKeyForUse(ctx, key, usage);
   ctx.authorize(action, key);
   return { key, arn };
 }
@@ -96,8 +93,7 @@ export const verify: Handler<'Verify'> = (ctx, input) => {
 export const getPublicKey: Handler<'GetPublicKey'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
   const arn = keyArn(ctx.scope, key.keyId);
-  const kind = keySpecInfo(key.keySpec).kind;
-  if (kind !== 'rsa' && kind !== 'ecc') {
+  if (!isKeyPair(key.keySpec)) {
     throw new UnsupportedOperationException(`${arn} is a ${key.keySpec} key, which has no public key. GetPublicKey works with asymmetric keys.`);
   }
   requireState('cryptographic', key.keyState, arn);
