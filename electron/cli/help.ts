@@ -20,17 +20,28 @@ export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> =
   { usage: 'create-access-key --principal root|<user>|role/<name>', summary: 'Creates an access key for the endpoint; prints the secret once.' },
   { usage: 'list-access-keys', summary: 'Lists access keys and their principals (never secrets).' },
   { usage: 'delete-access-key --access-key-id AKIA…', summary: 'Deletes an access key: requests signed with it are refused.' },
+  { usage: 'create-user --user-name <name>  |  create-role --role-name <name>', summary: 'Creates a local IAM-style principal (arn:aws:iam::<account>:user/<name>) with a unique id: policies and grants naming it never apply to a later principal of the same name.' },
+  { usage: 'list-users  |  list-roles', summary: 'Lists users or roles with their unique ids.' },
+  { usage: 'delete-user --user-name <name>  |  delete-role --role-name <name>', summary: 'Deletes a principal with its identity policies and access keys.' },
+  { usage: 'put-user-policy --user-name <n> --policy-name <p> --policy-document file://policy.json', summary: 'Attaches an identity policy (IAM JSON, no Principal); same for roles: put-role-policy --role-name.' },
+  { usage: 'get-user-policy | list-user-policies | delete-user-policy --user-name <n> [--policy-name <p>]', summary: 'Shows, lists or removes identity policies (role versions: --role-name).' },
   { usage: 'audit list [--limit N] [--event-name E] [--errors-only]', summary: 'Recent audit records, newest first.' },
   { usage: 'audit verify', summary: 'Checks the audit hash chain and reports the first edited, missing or reordered record.' },
   { usage: 'dev clock show', summary: 'A developer installation’s clock: the time the engine sees and its offset from real time.' },
   { usage: 'dev clock advance <duration>', summary: 'Moves a developer installation’s clock forward (366d, 12h, 1d12h), audited, then runs the rotations, deletions and expiries now due.' },
 ];
 
+/** The local commands whose usage line covers `command` (several share a line: user | role). */
+export function localCommandsFor(command: string): ReadonlyArray<{ usage: string; summary: string }> {
+  return LOCAL_COMMANDS.filter((c) => c.usage.split('|').some((part) => part.trim() === command || part.trim().startsWith(`${command} `)));
+}
+
 const GLOBAL_FLAGS = `Global flags:
   --data-dir <dir>         the installation (default: $STRONGROOM_DATA_DIR, else the app's data folder)
   --output json|text       output format (default json)
   --query <expr>           pick fields: Field, A.B, List[], List[].Field, List[0], [A, B]
   --passphrase-file <f>    passphrase of a passphrase installation (else $STRONGROOM_PASSPHRASE, else a prompt)
+  --as <principal>         run a KMS operation as a user (alice), role/<name> or root (default: the owner, root)
   --help, --version`;
 
 function describeSpec(spec: Spec): string {

@@ -13,12 +13,14 @@ import { resolveDataDir } from '../kms/datadir.ts';
 import { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
 import { describeInstallation, type InstallationInfo } from '../kms/installation.ts';
+import type { Caller } from '../kms/caller.ts';
+import type { PrincipalRow } from '../kms/principals.ts';
 import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
 import { parseArgs, takeOne, takeSwitch } from './args.ts';
 import { parseDuration } from './duration.ts';
-import { LOCAL_COMMANDS, mainHelp, operationHelp } from './help.ts';
+import { localCommandsFor, mainHelp, operationHelp } from './help.ts';
 import { operationForCommand } from './names.ts';
 import { formatOutput, parseOutputFormat, type OutputFormat } from './output.ts';
 import { buildRequest } from './params.ts';
@@ -46,6 +48,8 @@ export function cliVersion(): string {
 
 type Globals = {
   readonly dataDir: string;
+  /** `--as <principal>`: who KMS operations act as; the installation owner when absent. */
+  readonly as: string | undefined;
   readonly output: OutputFormat;
   readonly query: Query | null;
   readonly passphraseFile: string | undefined;
@@ -81,19 +85,23 @@ class Cli {
     return Kms.open({ dataDir: this.#g.dataDir, providerForKind: this.providers(false), userAgent: this.#userAgent });
   }
 
-  /**
-   * Where a caller other than the installation owner would be chosen (`--as <principal>`, with
-   * the access-control issue). Until then every CLI call is the owner's.
-   */
-  callerFor(_flags: Flags): undefined {
-    return undefined;
+  /** The caller `--as` names (it must exist), or undefined for the installation owner. */
+  callerFor(kms: Kms): Caller | undefined {
+    return this.#g.as === undefined ? undefined : kms.callerFor(this.#g.as, this.#userAgent);
+  }
+
+  /** Principals, identity policies, access keys and the installation are the owner's to manage. */
+  ownerOnly(command: string): void {
+    if (this.#g.as !== undefined) {
+      throw new UsageError(`--as applies to KMS operations; '${command}' is the installation owner's to run`, command);
+    }
   }
 
   async operation(name: OperationName, command: string, flags: Flags): Promise<number> {
     const request = buildRequest(name, flags, command);
     const kms = await this.open();
     try {
-      const caller = this.callerFor(flags);
+      const caller = this.callerFor(kms);
       const invoke = (input: Record<string, unknown>) =>
         kms.invoke(name, input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }) }) as Promise<Record<string, unknown>>;
       let output = await invoke(request);
@@ -261,6 +269,70 @@ class Cli {
     }
   }
 
+  async principals(command: PrincipalCommand, flags: Flags): Promise<number> {
+    const kind = /(^|-)roles?(-|$)/.test(command) ? 'role' : 'user';
+    const needsName = command !== 'list-users' && command !== 'list-roles';
+    const name = needsName ? takeOne(flags, `${kind}-name`, command) : undefined;
+    const needsPolicy = /-(user|role)-policy$/.test(command);
+    const policyName = needsPolicy ? takeOne(flags, 'policy-name', command) : undefined;
+    const document = command.startsWith('put-') ? takeOne(flags, 'policy-document', command) : undefined;
+    rejectLeftovers(flags, command);
+    const missing = [
+      ...(needsName && name === undefined ? [`--${kind}-name`] : []),
+      ...(needsPolicy && policyName === undefined ? ['--policy-name'] : []),
+      ...(command.startsWith('put-') && document === undefined ? ['--policy-document'] : []),
+    ];
+    if (missing.length > 0) {
+      throw new UsageError(`the following arguments are required: ${missing.join(', ')}`, command);
+    }
+    const policyText = document === undefined ? '' : document.startsWith('file://') ? readFileSync(document.slice('file://'.length), 'utf8') : document;
+    const kms = await this.open();
+    try {
+      const n = name ?? '';
+      const p = policyName ?? '';
+      const shown = (r: PrincipalRow) => ({ [`${kind === 'user' ? 'User' : 'Role'}Name`]: r.name, [`${kind === 'user' ? 'User' : 'Role'}Id`]: r.principalId, Arn: r.arn, CreateDate: new Date(r.createdAt) });
+      switch (command) {
+        case 'create-user':
+        case 'create-role':
+          this.print({ [kind === 'user' ? 'User' : 'Role']: shown(kms.createPrincipal(kind, n)) });
+          break;
+        case 'list-users':
+        case 'list-roles':
+          this.print({ [kind === 'user' ? 'Users' : 'Roles']: kms.listPrincipals(kind).map(shown) });
+          break;
+        case 'delete-user':
+        case 'delete-role': {
+          const gone = kms.deletePrincipal(kind, n);
+          if (gone.accessKeys > 0) {
+            this.#io.stderr.write(`Deleted ${gone.accessKeys} access key${gone.accessKeys === 1 ? '' : 's'} of ${gone.principal.arn}.\n`);
+          }
+          break;
+        }
+        case 'put-user-policy':
+        case 'put-role-policy':
+          kms.putIdentityPolicy(kind, n, p, policyText);
+          break;
+        case 'get-user-policy':
+        case 'get-role-policy': {
+          const policy = kms.getIdentityPolicy(kind, n, p);
+          this.print({ [`${kind === 'user' ? 'User' : 'Role'}Name`]: n, PolicyName: policy.policyName, PolicyDocument: JSON.parse(policy.document) as unknown });
+          break;
+        }
+        case 'list-user-policies':
+        case 'list-role-policies':
+          this.print({ PolicyNames: kms.listIdentityPolicies(kind, n) });
+          break;
+        case 'delete-user-policy':
+        case 'delete-role-policy':
+          kms.deleteIdentityPolicy(kind, n, p);
+          break;
+      }
+      return EXIT_OK;
+    } finally {
+      kms.close();
+    }
+  }
+
   async dev(words: ReadonlyArray<string>, flags: Flags): Promise<number> {
     const [area, action, amount, ...rest] = words;
     const usage = 'dev clock show | dev clock advance <duration>';
@@ -345,6 +417,16 @@ class Cli {
   }
 }
 
+const PRINCIPAL_COMMANDS = [
+  'create-user', 'list-users', 'delete-user', 'put-user-policy', 'get-user-policy', 'list-user-policies', 'delete-user-policy',
+  'create-role', 'list-roles', 'delete-role', 'put-role-policy', 'get-role-policy', 'list-role-policies', 'delete-role-policy',
+] as const;
+type PrincipalCommand = (typeof PRINCIPAL_COMMANDS)[number];
+
+function isPrincipalCommand(command: string): command is PrincipalCommand {
+  return (PRINCIPAL_COMMANDS as ReadonlyArray<string>).includes(command);
+}
+
 function installationFields(info: InstallationInfo): Record<string, unknown> {
   return {
     InstallationId: info.installationId,
@@ -386,6 +468,7 @@ export async function main(io: CliIo): Promise<number> {
     const queryText = takeOne(flags, 'query', null);
     const dataDirFlag = takeOne(flags, 'data-dir', null);
     const passphraseFile = takeOne(flags, 'passphrase-file', null);
+    const as = takeOne(flags, 'as', null);
     const v = cliVersion();
     if (version) {
       io.stdout.write(`strongroom ${v}\n`);
@@ -401,7 +484,7 @@ export async function main(io: CliIo): Promise<number> {
       if (operation !== null) {
         io.stdout.write(operationHelp(operation));
       } else {
-        const local = LOCAL_COMMANDS.filter((c) => c.usage.startsWith(command ?? ''));
+        const local = localCommandsFor(command ?? '');
         if (local.length === 0) {
           throw new UsageError(`unknown command '${command}'`);
         }
@@ -409,7 +492,7 @@ export async function main(io: CliIo): Promise<number> {
       }
       return EXIT_OK;
     }
-    const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
+    const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
     const extra = command === 'dev' ? [] : words.slice(command === 'audit' ? 2 : 1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
@@ -417,6 +500,7 @@ export async function main(io: CliIo): Promise<number> {
     if (operation !== null) {
       return await cli.operation(operation, command, flags);
     }
+    cli.ownerOnly(command);
     switch (command) {
       case 'init':
         return await cli.init(flags);
@@ -433,6 +517,9 @@ export async function main(io: CliIo): Promise<number> {
       case 'delete-access-key':
         return await cli.accessKeys(command, flags);
       default:
+        if (isPrincipalCommand(command)) {
+          return await cli.principals(command, flags);
+        }
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (err) {
@@ -444,7 +531,7 @@ function reportError(io: CliIo, err: unknown, command: string | null, operation:
   if (err instanceof UsageError) {
     const hint = err.command ?? command;
     io.stderr.write(
-      `strongroom: error: ${err.message}\n${hint !== null && (operationForCommand(hint) !== null || LOCAL_COMMANDS.some((c) => c.usage.startsWith(hint))) ? `Run 'strongroom ${hint} --help' for its flags.` : "Run 'strongroom --help' for the commands."}\n`,
+      `strongroom: error: ${err.message}\n${hint !== null && (operationForCommand(hint) !== null || localCommandsFor(hint).length > 0) ? `Run 'strongroom ${hint} --help' for its flags.` : "Run 'strongroom --help' for the commands."}\n`,
     );
     return EXIT_USAGE;
   }

@@ -37,19 +37,44 @@ function parseJson(text: string, flag: string, command: string): Json {
   }
 }
 
-/** `k=v,k2=v2` (the AWS CLI shorthand) or JSON. */
+/** Splits on commas outside braces: `a=1,b={c=2,d=3}` → ['a=1', 'b={c=2,d=3}']. */
+function topLevelPairs(text: string): Array<string> {
+  const pairs: Array<string> = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{') {
+      depth++;
+    } else if (c === '}') {
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      pairs.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  pairs.push(text.slice(start));
+  return pairs;
+}
+
+/** `k=v,k2=v2` (the AWS CLI shorthand, nested as `k={a=b}`) or JSON. */
 function shorthandMap(text: string, flag: string, command: string): Json {
   const trimmed = text.trim();
-  if (trimmed.startsWith('{')) {
+  if (trimmed.startsWith('{') && trimmed.includes('"')) {
     return parseJson(trimmed, flag, command);
   }
-  const out: Record<string, string> = {};
-  for (const pair of trimmed.split(',')) {
+  const body = trimmed.startsWith('{') && trimmed.endsWith('}') ? trimmed.slice(1, -1) : trimmed;
+  const out: Record<string, Json> = {};
+  if (body.trim() === '') {
+    return out;
+  }
+  for (const pair of topLevelPairs(body)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) {
       throw new UsageError(`argument --${flag}: expected key=value pairs separated by commas (or JSON), got '${pair}'`, command);
     }
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+    const value = pair.slice(eq + 1);
+    out[pair.slice(0, eq)] = value.startsWith('{') && value.endsWith('}') ? shorthandMap(value, flag, command) : value;
   }
   return out;
 }

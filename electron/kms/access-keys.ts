@@ -8,7 +8,6 @@ import type { Clock } from './clock.ts';
 import type { AesKey } from './crypto/aes-gcm.ts';
 import { unwrapMaterial, wrapMaterial } from './crypto/material-wrap.ts';
 import { ValidationException } from './errors.ts';
-import type { Scope } from './identifiers.ts';
 import type { Db } from './store/database.ts';
 
 /** What an access key id resolves to: its principal and, for one signature check, its secret. */
@@ -58,31 +57,29 @@ export function parsePrincipal(accountId: string, given: string): Principal {
   return kind === 'role' ? { arn: `${prefix}role/${name}`, type: 'AssumedRole' } : { arn: `${prefix}user/${name}`, type: 'IAMUser' };
 }
 
-type Row = { access_key_id: string; principal_arn: string; caller_type: string; secret_wrapped: Buffer; created_at: number; status: string };
+type Row = { access_key_id: string; principal_arn: string; principal_id: string | null; caller_type: string; secret_wrapped: Buffer; created_at: number; status: string };
 
 export class AccessKeyStore {
-  readonly #scope: Scope;
   readonly #clock: Clock;
   readonly #stmts;
 
-  constructor(db: Db, scope: Scope, clock: Clock) {
-    this.#scope = scope;
+  constructor(db: Db, clock: Clock) {
     this.#clock = clock;
     this.#stmts = {
-      insert: db.prepare('INSERT INTO access_keys (access_key_id, principal_arn, caller_type, secret_wrapped, created_at) VALUES (?, ?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO access_keys (access_key_id, principal_arn, caller_type, secret_wrapped, created_at, principal_id) VALUES (?, ?, ?, ?, ?, ?)'),
       get: db.prepare<[string], Row>('SELECT * FROM access_keys WHERE access_key_id = ?'),
       list: db.prepare<[], Row>('SELECT * FROM access_keys ORDER BY created_at, access_key_id'),
       delete: db.prepare('DELETE FROM access_keys WHERE access_key_id = ?'),
     };
   }
 
-  create(principal: string, rootKey: AesKey): { AccessKeyId: string; SecretAccessKey: string; PrincipalArn: string } {
-    const p = parsePrincipal(this.#scope.accountId, principal);
+  /** Creates a key for an existing principal (resolved by principals.ts). */
+  create(p: { readonly arn: string; readonly type: CallerType; readonly principalId?: string }, rootKey: AesKey): { AccessKeyId: string; SecretAccessKey: string; PrincipalArn: string } {
     const accessKeyId = newAccessKeyId();
     // 30 random bytes are exactly 40 base64 characters, the length of an AWS secret access key.
     const secret = randomBytes(30).toString('base64');
     const wrapped = wrapMaterial(rootKey, { keyId: accessKeyId, version: 1, purpose: PURPOSE }, Buffer.from(secret, 'utf8'));
-    this.#stmts.insert.run(accessKeyId, p.arn, p.type, Buffer.from(wrapped), this.#clock.now());
+    this.#stmts.insert.run(accessKeyId, p.arn, p.type, Buffer.from(wrapped), this.#clock.now(), p.principalId ?? null);
     return { AccessKeyId: accessKeyId, SecretAccessKey: secret, PrincipalArn: p.arn };
   }
 
@@ -98,7 +95,7 @@ export class AccessKeyStore {
     }
     try {
       return {
-        caller: { type: row.caller_type as CallerType, arn: row.principal_arn, accessKeyId },
+        caller: { type: row.caller_type as CallerType, arn: row.principal_arn, accessKeyId, ...(row.principal_id === null ? {} : { principalId: row.principal_id }) },
         secret: Buffer.from(secret).toString('utf8'),
       };
     } finally {

@@ -8,6 +8,8 @@ export type Caller = {
   readonly type: CallerType;
   /** Principal ARN, e.g. arn:aws:iam::<account>:root or arn:aws:iam::<account>:user/alice. */
   readonly arn: string;
+  /** The principal's unique id (AIDA…/AROA…); absent for the account root. */
+  readonly principalId?: string;
   readonly accessKeyId?: string;
   /** CloudTrail sourceIPAddress: the peer address for the endpoint, 'localhost' for the CLI/app. */
   readonly sourceIp: string;

@@ -7,12 +7,19 @@ import type { Caller } from './caller.ts';
 import type { Clock } from './clock.ts';
 import type { AesKey } from './crypto/aes-gcm.ts';
 import type { Scope } from './identifiers.ts';
+import type { AccessControl } from './policy/access-control.ts';
+import type { PrincipalStore } from './principals.ts';
+import type { GrantRepository } from './store/grants.ts';
 import type { KeyRepository, KeyRow, MaterialRow } from './store/repository.ts';
 import type { KeyObject } from 'node:crypto';
 
 export type OperationContext = {
   readonly operation: OperationName;
   readonly repo: KeyRepository;
+  readonly grants: GrantRepository;
+  readonly principals: PrincipalStore;
+  /** Policy evaluation: handlers that decide more than allow/deny (lockout check, simulation, grants). */
+  readonly access: AccessControl;
   readonly clock: Clock;
   readonly scope: Scope;
   /** The root wrapping key, imported once into OpenSSL for the engine's lifetime. */
@@ -27,11 +34,14 @@ export type OperationContext = {
   /** Adds a key to the audit record's resources. Resolution calls it for every key it finds. */
   touch(key: KeyRow): void;
   /**
-   * The authorization step of the pipeline: resolve → state check → authorize → act. Allows
-   * everything until key policies land (their own issue); every handler already calls it with
-   * the IAM action name and the key, so policy evaluation plugs in here without re-plumbing.
+   * The authorization step of the pipeline: resolve → state check → authorize → act. Evaluates
+   * the key policy, the caller's identity policies and the key's grants for `action` (kms:…) on
+   * `key` (null: an action with no key) with this request's condition values.
+   * @throws AccessDeniedException (audited like every failure)
    */
   authorize(action: string, key: KeyRow | null): void;
+  /** Authorizes an alias action on the alias itself (identity policies; the root always may). */
+  authorizeAlias(action: string, aliasName: string): void;
 };
 
 export type Handler<N extends OperationName> = (ctx: OperationContext, input: OperationInput<N>) => OperationOutput<N>;

@@ -37,7 +37,7 @@ import {
   ValidationException,
   toKmsError,
 } from './errors.ts';
-import { keyArn, type Scope } from './identifiers.ts';
+import { aliasArn, keyArn, type Scope } from './identifiers.ts';
 import { initInstallation, openInstallation, type InstallationInfo } from './installation.ts';
 import { createAlias, deleteAlias, listAliases, updateAlias } from './operations/aliases.ts';
 import {
@@ -68,6 +68,13 @@ import {
   updateKeyDescription,
 } from './operations/keys.ts';
 import { listResourceTags, tagResource, untagResource } from './operations/tags.ts';
+import { createGrant, listGrants, listRetirableGrants, retireGrant, revokeGrant } from './operations/grants.ts';
+import { getKeyPolicy, listKeyPolicies, putKeyPolicy } from './operations/key-policy.ts';
+import { simulatePolicy } from './operations/simulate.ts';
+import { AccessControl } from './policy/access-control.ts';
+import type { PrincipalKind } from './principal-id.ts';
+import { PrincipalStore, resolvePrincipal, type IdentityPolicyRow, type PrincipalRow } from './principals.ts';
+import { GrantRepository } from './store/grants.ts';
 import type { RootKeyProvider, RootKeyProviderKind } from './rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
 import { KeyRepository, type KeyRow, type MaterialRow } from './store/repository.ts';
@@ -115,6 +122,15 @@ const HANDLERS: HandlerTable = {
   DeriveSharedSecret: deriveSharedSecret,
   GenerateDataKeyPair: generateDataKeyPair,
   GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
+  PutKeyPolicy: putKeyPolicy,
+  GetKeyPolicy: getKeyPolicy,
+  ListKeyPolicies: listKeyPolicies,
+  CreateGrant: createGrant,
+  ListGrants: listGrants,
+  ListRetirableGrants: listRetirableGrants,
+  RetireGrant: retireGrant,
+  RevokeGrant: revokeGrant,
+  SimulatePolicy: simulatePolicy,
 };
 
 /** Operations after which destroyed material must also leave the WAL file (see #checkpoint). */
@@ -129,6 +145,8 @@ export type Seam = 'rotation:before-audit' | 'deletion:before-audit' | 'expiry:b
 /** One call on its way through the pipeline: the handlers' context and its audit record builder. */
 type PendingCall = {
   readonly ctx: OperationContext;
+  /** Gives authorization the validated request (its condition values come from it). */
+  readonly setInput: (input: Readonly<Record<string, unknown>>) => void;
   readonly record: (input: unknown, output: unknown, error: KmsError | null) => AuditRecord;
 };
 
@@ -180,6 +198,9 @@ export class Kms {
   readonly #db: Db;
   readonly #repo: KeyRepository;
   readonly #accessKeys: AccessKeyStore;
+  readonly #principals: PrincipalStore;
+  readonly #grants: GrantRepository;
+  readonly #access: AccessControl;
   /** The clock operations read: the injected clock, plus a developer installation's offset. */
   readonly #clock: Clock;
   #clockOffsetMs = 0;
@@ -215,9 +236,12 @@ export class Kms {
     }
     this.#onSeam = options.onSeam ?? (() => {});
     this.#repo = new KeyRepository(db);
-    this.#accessKeys = new AccessKeyStore(db, { accountId: info.accountId, region: info.region }, this.#clock);
-    this.audit = new AuditLog(db);
     this.#scope = { accountId: info.accountId, region: info.region };
+    this.#accessKeys = new AccessKeyStore(db, this.#clock);
+    this.#principals = new PrincipalStore(db, this.#scope, this.#clock);
+    this.#grants = new GrantRepository(db);
+    this.#access = new AccessControl(this.#repo, this.#grants, this.#principals, this.#scope, () => this.#liveRootKey());
+    this.audit = new AuditLog(db);
     this.#defaultCaller = ownerCaller(info.accountId, options.userAgent ?? 'strongroom');
   }
 
@@ -322,8 +346,10 @@ export class Kms {
       validated = this.#validate(spec.input, input, options.blobs ?? 'bytes');
       const handler = HANDLERS[name] as (c: OperationContext, i: unknown) => OperationOutput<N>;
       const checked = validated;
+      call.setInput(checked);
       const result = this.#db
         .transaction(() => {
+          this.#access.checkGrantTokens(checked.GrantTokens);
           const output = handler(call.ctx, checked);
           this.audit.append(call.record(checked, output, null));
           return output;
@@ -389,9 +415,13 @@ export class Kms {
     const requestId = options.requestId ?? randomUUID();
     const startedAt = this.#clock.now();
     const touched = new Map<string, KeyRow>();
+    let request: Readonly<Record<string, unknown>> = {};
     const ctx: OperationContext = {
       operation: name,
       repo: this.#repo,
+      grants: this.#grants,
+      principals: this.#principals,
+      access: this.#access,
       clock: this.#clock,
       scope: this.#scope,
       rootKey: this.#liveRootKey(),
@@ -401,7 +431,12 @@ export class Kms {
       touch: (key) => {
         touched.set(key.keyId, key);
       },
-      authorize: () => {},
+      authorize: (action, key) => {
+        this.#access.authorize({ caller, action, key, input: request, now: this.#clock.now() });
+      },
+      authorizeAlias: (action, aliasName) => {
+        this.#access.authorize({ caller, action, key: null, resource: aliasArn(this.#scope, aliasName), input: request, now: this.#clock.now() });
+      },
     };
     const record = (input: unknown, output: unknown, error: KmsError | null) =>
       buildRecord({
@@ -419,7 +454,13 @@ export class Kms {
         ...(error === null ? {} : { error: error.toShape() }),
         resourceArns: [...touched.keys()].map((id) => keyArn(this.#scope, id)),
       });
-    return { ctx, record };
+    return {
+      ctx,
+      record,
+      setInput: (input) => {
+        request = input;
+      },
+    };
   }
 
   /** Appends a failure's record in its own transaction (a savepoint inside a batch). */
@@ -456,7 +497,73 @@ export class Kms {
     this.#assertOpen();
     return this.#auditedLocal('CreateAccessKey', { principal }, (created: { AccessKeyId: string; PrincipalArn: string }) => ({
       accessKey: { accessKeyId: created.AccessKeyId, principalArn: created.PrincipalArn },
-    }), () => this.#accessKeys.create(principal, this.#liveRootKey()));
+    }), () => this.#accessKeys.create(resolvePrincipal(this.#principals, this.#scope.accountId, principal), this.#liveRootKey()));
+  }
+
+  /**
+   * The caller for `--as <principal>`: root, a user (alice, user/alice) or role/<name> that
+   * exists now, or a full ARN of this account. @throws NotFoundException, ValidationException
+   */
+  callerFor(principal: string, userAgent: string): Caller {
+    this.#assertOpen();
+    const p = resolvePrincipal(this.#principals, this.#scope.accountId, principal);
+    return { ...p, sourceIp: 'localhost', userAgent };
+  }
+
+  /** Creates a user or role with a new unique id, audited (CreateUser / CreateRole). */
+  createPrincipal(kind: PrincipalKind, name: string): PrincipalRow {
+    this.#assertOpen();
+    return this.#auditedLocal(kind === 'user' ? 'CreateUser' : 'CreateRole', { [`${kind}Name`]: name }, (row: PrincipalRow) => ({
+      [kind]: { arn: row.arn, [`${kind}Id`]: row.principalId },
+    }), () => this.#principals.create(kind, name));
+  }
+
+  listPrincipals(kind: PrincipalKind): Array<PrincipalRow> {
+    this.#assertOpen();
+    return this.#principals.list(kind);
+  }
+
+  /**
+   * Deletes a user or role with its identity policies and access keys, audited. Key policies and
+   * grants that named it keep meaning the deleted principal (its unique id), never a new one.
+   */
+  deletePrincipal(kind: PrincipalKind, name: string): { readonly principal: PrincipalRow; readonly accessKeys: number } {
+    this.#assertOpen();
+    const result = this.#auditedLocal(kind === 'user' ? 'DeleteUser' : 'DeleteRole', { [`${kind}Name`]: name }, (r: { principal: PrincipalRow; accessKeys: number }) => ({
+      [`${kind}Id`]: r.principal.principalId,
+      deletedAccessKeys: r.accessKeys,
+    }), () => this.#principals.delete(kind, name));
+    this.#accessKeyCache.clear();
+    return result;
+  }
+
+  /** Attaches (or replaces) an identity policy, validated like a key policy, audited. */
+  putIdentityPolicy(kind: PrincipalKind, name: string, policyName: string, document: string): void {
+    this.#assertOpen();
+    this.#auditedLocal(kind === 'user' ? 'PutUserPolicy' : 'PutRolePolicy', { [`${kind}Name`]: name, policyName, policyDocument: document }, () => null, () => {
+      const principal = this.#principals.get(kind, name);
+      this.#access.parse(document, 'identity');
+      this.#principals.putPolicy(principal.principalId, policyName, document);
+      return null;
+    });
+  }
+
+  getIdentityPolicy(kind: PrincipalKind, name: string, policyName: string): IdentityPolicyRow {
+    this.#assertOpen();
+    return this.#principals.getPolicy(this.#principals.get(kind, name), policyName);
+  }
+
+  listIdentityPolicies(kind: PrincipalKind, name: string): Array<string> {
+    this.#assertOpen();
+    return this.#principals.policies(this.#principals.get(kind, name).principalId).map((p) => p.policyName);
+  }
+
+  deleteIdentityPolicy(kind: PrincipalKind, name: string, policyName: string): void {
+    this.#assertOpen();
+    this.#auditedLocal(kind === 'user' ? 'DeleteUserPolicy' : 'DeleteRolePolicy', { [`${kind}Name`]: name, policyName }, () => null, () => {
+      this.#principals.deletePolicy(this.#principals.get(kind, name), policyName);
+      return null;
+    });
   }
 
   listAccessKeys(): ReturnType<AccessKeyStore['list']> {

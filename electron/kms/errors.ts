@@ -38,6 +38,7 @@ export const IncorrectKeyException = errorClass('IncorrectKeyException');
 export const InvalidAliasNameException = errorClass('InvalidAliasNameException');
 export const InvalidArnException = errorClass('InvalidArnException');
 export const InvalidCiphertextException = errorClass('InvalidCiphertextException');
+export const InvalidGrantIdException = errorClass('InvalidGrantIdException');
 export const InvalidGrantTokenException = errorClass('InvalidGrantTokenException');
 export const InvalidKeyUsageException = errorClass('InvalidKeyUsageException');
 export const InvalidMarkerException = errorClass('InvalidMarkerException');

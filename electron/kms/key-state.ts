@@ -8,6 +8,7 @@ import { DisabledException, KMSInvalidStateException, UnsupportedOperationExcept
 /** Operation classes that share a row of the table. */
 export type StateRow =
   | 'cryptographic'
+  | 'createGrant'
   | 'createAlias'
   | 'updateAliasTarget'
   | 'anyState'
@@ -52,6 +53,17 @@ export const KEY_STATE_TABLE: Readonly<Record<StateRow, Readonly<Record<KeyState
     PendingReplicaDeletion: 'pendingDeletion',
     PendingImport: 'pendingImport',
     Unavailable: 'unavailable',
+    Creating: 'creating',
+    Updating: 'ok',
+  },
+  // Like cryptographic operations, except that an unavailable key still takes grants.
+  createGrant: {
+    Enabled: 'ok',
+    Disabled: 'disabled',
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    PendingImport: 'pendingImport',
+    Unavailable: 'ok',
     Creating: 'creating',
     Updating: 'ok',
   },

@@ -178,6 +178,29 @@ const keyMetadata = struct(
   { required: true },
 );
 
+const policyName = str({ min: 1, max: 128, pattern: /^[\w]+$/ });
+export const GRANT_OPERATION_NAMES = [
+  'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'Sign', 'Verify', 'GetPublicKey',
+  'GenerateMac', 'VerifyMac', 'DeriveSharedSecret', 'DescribeKey', 'CreateGrant', 'RetireGrant',
+] as const;
+const grantIdType = str({ min: 1, max: 128 });
+const grantConstraints = struct({
+  EncryptionContextSubset: map({ key: str(), value: str() }),
+  EncryptionContextEquals: map({ key: str(), value: str() }),
+});
+const grantListEntry = struct({
+  KeyId: str(),
+  GrantId: str(),
+  Name: str(),
+  CreationDate: time(),
+  GranteePrincipal: str(),
+  RetiringPrincipal: str(),
+  IssuingAccount: str(),
+  Operations: list({ member: str() }),
+  Constraints: grantConstraints,
+});
+
 const keyMaterialIdType = str({ min: 64, max: 64, pattern: /^[a-f0-9]+$/ });
 
 const pagedOutput = { NextMarker: str(), Truncated: bool({ required: true }) } as const;
@@ -190,6 +213,8 @@ type OperationSpec = {
   readonly readOnly: boolean;
   /** One sentence for `strongroom <op> --help`. */
   readonly summary: string;
+  /** Strongroom's own operation, not in AWS KMS (so AWS SDKs have no command for it). */
+  readonly strongroomOnly?: true;
   readonly input: StructureSpec;
   readonly output: StructureSpec;
 };
@@ -659,6 +684,104 @@ export const operations = {
     input: struct({ KeyId: keyIdType, KeyMaterialId: keyMaterialIdType }),
     output: struct({ KeyId: str({ required: true }), KeyMaterialId: str() }),
   },
+  PutKeyPolicy: {
+    readOnly: false,
+    summary: 'Replaces a key’s policy (named default); refuses a policy that would lock the caller out unless BypassPolicyLockoutSafetyCheck.',
+    input: struct({
+      KeyId: keyIdType,
+      PolicyName: policyName,
+      Policy: { ...policy, required: true },
+      BypassPolicyLockoutSafetyCheck: bool(),
+    }),
+    output: empty,
+  },
+  GetKeyPolicy: {
+    readOnly: true,
+    summary: 'Shows a key’s policy.',
+    input: struct({ KeyId: keyIdType, PolicyName: policyName }),
+    output: struct({ Policy: str({ required: true }), PolicyName: str({ required: true }) }),
+  },
+  ListKeyPolicies: {
+    readOnly: true,
+    summary: 'Lists the names of a key’s policies: always ["default"].',
+    input: struct({ KeyId: keyIdType, Limit: limit, Marker: marker }),
+    output: struct({ PolicyNames: list({ required: true, member: str() }), ...pagedOutput }),
+  },
+  CreateGrant: {
+    readOnly: false,
+    summary: 'Gives a principal some operations on a key, optionally only with a given encryption context; returns a grant token usable at once.',
+    input: struct({
+      KeyId: keyIdType,
+      GranteePrincipal: str({ required: true, min: 1, max: 256, pattern: /^[\w+=,.@:/-]+$/ }),
+      RetiringPrincipal: str({ min: 1, max: 256, pattern: /^[\w+=,.@:/-]+$/ }),
+      Operations: list({ required: true, member: str({ enum: GRANT_OPERATION_NAMES }) }),
+      Constraints: grantConstraints,
+      GrantTokens: grantTokens,
+      Name: str({ min: 1, max: 256, pattern: /^[a-zA-Z0-9:/_-]+$/ }),
+      DryRun: dryRun,
+    }),
+    output: struct({ GrantToken: str({ required: true, sensitive: true }), GrantId: str({ required: true }) }),
+  },
+  ListGrants: {
+    readOnly: true,
+    summary: 'Lists a key’s grants, optionally one grant or one grantee’s.',
+    input: struct({
+      KeyId: keyIdType,
+      Limit: int({ min: 1, max: 100 }),
+      Marker: marker,
+      GrantId: grantIdType,
+      GranteePrincipal: str({ min: 1, max: 256, pattern: /^[\w+=,.@:/-]+$/ }),
+    }),
+    output: struct({ Grants: list({ required: true, member: grantListEntry }), ...pagedOutput }),
+  },
+  ListRetirableGrants: {
+    readOnly: true,
+    summary: 'Lists the grants a principal may retire (it is their RetiringPrincipal).',
+    input: struct({ RetiringPrincipal: str({ required: true, min: 1, max: 256, pattern: /^[\w+=,.@:/-]+$/ }), Limit: int({ min: 1, max: 100 }), Marker: marker }),
+    output: struct({ Grants: list({ required: true, member: grantListEntry }), ...pagedOutput }),
+  },
+  RetireGrant: {
+    readOnly: false,
+    summary: 'Retires a grant by its token, or by KeyId and GrantId: for the retiring principal, or the grantee of a grant that allows RetireGrant.',
+    input: struct({ GrantToken: str({ min: 1, max: 8192, sensitive: true }), KeyId: optionalKeyId, GrantId: grantIdType, DryRun: dryRun }),
+    output: empty,
+  },
+  RevokeGrant: {
+    readOnly: false,
+    summary: 'Revokes a grant: for principals the key policy (or an identity policy it delegates to) allows kms:RevokeGrant.',
+    input: struct({ KeyId: keyIdType, GrantId: { ...grantIdType, required: true }, DryRun: dryRun }),
+    output: empty,
+  },
+  SimulatePolicy: {
+    readOnly: true,
+    strongroomOnly: true,
+    summary: 'Strongroom: would Principal be allowed Action (on KeyId)? Returns the decision and the key policy, identity policy or grant statements that produced it.',
+    input: struct({
+      Principal: str({ required: true, min: 1, max: 256 }),
+      Action: str({ required: true, min: 1, max: 128, pattern: /^kms:[A-Za-z]+$/ }),
+      KeyId: optionalKeyId,
+      EncryptionContext: encryptionContext,
+      ContextEntries: map({ key: str({ min: 1, max: 256 }), value: str() }),
+      Policy: policy,
+    }),
+    output: struct({
+      Decision: str({ required: true, enum: ['Allow', 'ExplicitDeny', 'ImplicitDeny'] }),
+      Explanation: str({ required: true }),
+      Message: str(),
+      MatchedStatements: list({
+        required: true,
+        member: struct({
+          Source: str({ required: true, enum: ['KeyPolicy', 'IdentityPolicy', 'Grant'] }),
+          Effect: str({ required: true, enum: ['Allow', 'Deny'] }),
+          PolicyName: str(),
+          StatementIndex: int(),
+          Sid: str(),
+          GrantId: str(),
+          PrincipalMatch: str(),
+        }),
+      }),
+    }),
+  },
 } as const satisfies Record<string, OperationSpec>;
 
 export type OperationName = keyof typeof operations;
@@ -669,4 +792,10 @@ export const operationNames = Object.keys(operations) as ReadonlyArray<Operation
 
 export function isOperationName(name: string): name is OperationName {
   return Object.hasOwn(operations, name);
+}
+
+/** True for Strongroom's own operations (SimulatePolicy), which AWS SDKs and the AWS CLI do not have. */
+export function isStrongroomOnly(name: OperationName): boolean {
+  const spec: OperationSpec = operations[name];
+  return spec.strongroomOnly === true;
 }

@@ -291,12 +291,14 @@ describe('responseElementsFor', () => {
 
   it('strips bytes and grant tokens from operations it has no spec for', () => {
     const secret = secretBytes(24);
-    const elements = responseElementsFor('CreateGrant', false, {
+    const elements = responseElementsFor('CreateSomething', false, {
       GrantId: 'g-1',
       GrantToken: 'bearer-token',
       Extra: { Material: secret, When: new Date(0) },
     });
     expect(elements).toEqual({ grantId: 'g-1', extra: { when: '1970-01-01T00:00:00.000Z' } });
+    // CreateGrant has a spec: its grant token (a bearer credential) is not logged either.
+    expect(responseElementsFor('CreateGrant', false, { GrantId: 'g-2', GrantToken: 'bearer-token' })).toEqual({ grantId: 'g-2' });
     // An output with nothing but bytes logs nothing at all.
     expect(responseElementsFor('ImportSomething', false, { Blob: secret })).toBeNull();
   });

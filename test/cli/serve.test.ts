@@ -13,6 +13,10 @@ describe('strongroom serve', () => {
     const dir = tempDir('strongroom-serve-');
     const env = { ...process.env, STRONGROOM_DATA_DIR: dir, STRONGROOM_PASSPHRASE: 'serve test passphrase' };
     expect(spawnSync(process.execPath, [bin, 'init', '--root-key', 'passphrase'], { env }).status).toBe(0);
+    // A user whose identity policy allows the account-level calls the SDK makes below.
+    expect(spawnSync(process.execPath, [bin, 'create-user', '--user-name', 'ci'], { env }).status).toBe(0);
+    const identityPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:CreateKey', 'kms:ListKeys'], Resource: '*' }] });
+    expect(spawnSync(process.execPath, [bin, 'put-user-policy', '--user-name', 'ci', '--policy-name', 'keys', '--policy-document', identityPolicy], { env }).status).toBe(0);
     const made = spawnSync(process.execPath, [bin, 'create-access-key', '--principal', 'user/ci'], { env, encoding: 'utf8' });
     expect(made.status).toBe(0);
     expect(made.stderr).toMatch(/shown only now/);

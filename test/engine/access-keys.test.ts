@@ -14,11 +14,15 @@ afterEach(() => t.cleanup());
 
 describe('access keys', () => {
   it('creates keys in the AWS shape and resolves them to their principal', () => {
+    const alice = t.kms.createPrincipal('user', 'alice');
     const k = t.kms.createAccessKey('alice');
     expect(k.AccessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
     expect(k.SecretAccessKey).toMatch(/^[A-Za-z0-9+/]{40}$/);
     expect(k.PrincipalArn).toBe('arn:aws:iam::111122223333:user/alice');
-    expect(t.kms.lookupAccessKey(k.AccessKeyId)).toEqual({ caller: { type: 'IAMUser', arn: k.PrincipalArn, accessKeyId: k.AccessKeyId }, secret: k.SecretAccessKey });
+    expect(t.kms.lookupAccessKey(k.AccessKeyId)).toEqual({
+      caller: { type: 'IAMUser', arn: k.PrincipalArn, accessKeyId: k.AccessKeyId, principalId: alice.principalId },
+      secret: k.SecretAccessKey,
+    });
     expect(t.kms.lookupAccessKey('AKIAAAAAAAAAAAAAAAAA')).toBeNull();
     expect(t.kms.listAccessKeys().map((m) => m.AccessKeyId)).toEqual([k.AccessKeyId]);
   });
@@ -35,7 +39,23 @@ describe('access keys', () => {
     expect(JSON.stringify(kms.audit.list({ limit: 100 }))).not.toContain(k.SecretAccessKey);
   });
 
+  it('refuses a key for a user or role that does not exist, naming the command that creates it', async () => {
+    const err = await kmsError(Promise.resolve().then(() => t.kms.createAccessKey('nobody')));
+    expect(err.name).toBe('NotFoundException');
+    expect(err.message).toMatch(/strongroom create-user --user-name nobody/);
+  });
+
+  it('deleting a user deletes its access keys at once', () => {
+    t.kms.createPrincipal('user', 'carol');
+    const k = t.kms.createAccessKey('carol');
+    expect(t.kms.lookupAccessKey(k.AccessKeyId)).not.toBeNull();
+    expect(t.kms.deletePrincipal('user', 'carol').accessKeys).toBe(1);
+    expect(t.kms.lookupAccessKey(k.AccessKeyId)).toBeNull();
+    expect(t.kms.listAccessKeys()).toEqual([]);
+  });
+
   it('deletes keys at once and audits it; an unknown id is NotFoundException', async () => {
+    t.kms.createPrincipal('user', 'bob');
     const k = t.kms.createAccessKey('bob');
     expect(t.kms.lookupAccessKey(k.AccessKeyId)).not.toBeNull();
     t.kms.deleteAccessKey(k.AccessKeyId);

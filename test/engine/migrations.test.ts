@@ -9,16 +9,17 @@ import { updateToSchemaVersion1 } from '../../electron/kms/store/migrations/0001
 import { updateToSchemaVersion2 } from '../../electron/kms/store/migrations/0002-access-keys.ts';
 import { SCHEMA_VERSION } from '../../electron/kms/store/migrate.ts';
 import { DATABASE_FILE } from '../../electron/kms/store/database.ts';
-import { bytes, newEngine, text, type TestEngine } from '../support/engine.ts';
+import { bytes, kmsError, newEngine, text, type TestEngine } from '../support/engine.ts';
 
 let t: TestEngine;
 afterEach(() => t.cleanup());
 
-describe('schema 2 → 3', () => {
+describe('schema 2 → 4', () => {
   it('keeps keys, material and the audit chain, and the upgraded installation rotates', async () => {
     t = await newEngine();
     const keyId = (await t.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
     const blob = (await t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: bytes('written by schema 2') })).CiphertextBlob;
+    const accessKey = t.kms.createAccessKey('root');
     t.kms.close();
 
     // Rebuild the same rows in a schema-2 database, as the previous release wrote them.
@@ -29,6 +30,10 @@ describe('schema 2 → 3', () => {
       keys: current.prepare('SELECT key_id, created_at, description, key_spec, key_usage, origin, key_manager, key_state, deletion_date, pending_window_days, multi_region, policy, current_version FROM keys').all(),
       material: current.prepare('SELECT key_id, version, material_id, wrapped, created_at FROM key_material').all(),
       audit: current.prepare('SELECT * FROM audit_log ORDER BY seq').all(),
+      // Schema 2 access keys named users only by ARN; this one becomes user/legacy's.
+      accessKeys: current
+        .prepare("SELECT access_key_id, 'arn:aws:iam::111122223333:user/legacy' AS principal_arn, 'IAMUser' AS caller_type, secret_wrapped, created_at, status FROM access_keys")
+        .all(),
     };
     current.close();
     const legacyPath = join(t.dir, 'legacy.db');
@@ -46,6 +51,7 @@ describe('schema 2 → 3', () => {
     insert('keys', rows.keys);
     insert('key_material', rows.material);
     insert('audit_log', rows.audit);
+    insert('access_keys', rows.accessKeys);
     legacy.close();
     for (const suffix of ['', '-wal', '-shm']) {
       rmSync(path + suffix, { force: true });
@@ -55,7 +61,7 @@ describe('schema 2 → 3', () => {
     const kms = await t.reopen();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     expect(db.prepare('SELECT count(*) AS n FROM key_material').get()).toEqual({ n: rows.material.length });
     db.close();
     expect(text((await kms.invoke('Decrypt', { CiphertextBlob: blob })).Plaintext)).toBe('written by schema 2');
@@ -63,5 +69,14 @@ describe('schema 2 → 3', () => {
     await kms.invoke('RotateKeyOnDemand', { KeyId: keyId });
     expect((await kms.invoke('ListKeyRotations', { KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations).toHaveLength(2);
     expect(kms.audit.verify().ok).toBe(true);
+    // Schema 4: the access key's user now exists as a principal with a unique id, and keeps its key.
+    const [legacyUser] = kms.listPrincipals('user');
+    expect(legacyUser).toMatchObject({ name: 'legacy', arn: 'arn:aws:iam::111122223333:user/legacy' });
+    expect(legacyUser?.principalId).toMatch(/^AIDA[A-Z2-7]{17}$/);
+    expect(kms.lookupAccessKey(accessKey.AccessKeyId)?.caller).toMatchObject({ arn: legacyUser?.arn, principalId: legacyUser?.principalId });
+    // The key's default policy still lets the owner in; the user needs an identity policy first.
+    expect((await kms.invoke('GetKeyPolicy', { KeyId: keyId })).Policy).toContain(':root');
+    const asLegacy = kms.callerFor('legacy', 'test');
+    expect((await kmsError(kms.invoke('DescribeKey', { KeyId: keyId }, { caller: asLegacy }))).name).toBe('AccessDeniedException');
   });
 });

@@ -2,7 +2,7 @@
 // rejected request changed nothing.
 import type Database from 'better-sqlite3';
 
-const TABLES = ['installation', 'keys', 'key_material', 'aliases', 'tags', 'access_keys', 'import_tokens'] as const;
+const TABLES = ['installation', 'keys', 'key_material', 'aliases', 'tags', 'access_keys', 'import_tokens', 'principals', 'identity_policies', 'grants'] as const;
 
 export function snapshotState(db: Database.Database): string {
   const out: Record<string, unknown> = {};

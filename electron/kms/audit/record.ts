@@ -109,13 +109,16 @@ function arnAccount(arn: string): string | undefined {
 }
 
 /**
- * CloudTrail's principalId: the account id for the root user; otherwise a stable name taken from
- * the ARN (user name, or role:session for an assumed role), since Strongroom has no IAM unique
- * ids (AIDA…/AROA…) to report.
+ * CloudTrail's principalId: the account id for the root user; the principal's unique id
+ * (AIDA…/AROA…) when the caller has one; otherwise a name taken from the ARN (user name, or
+ * role:session for an assumed role).
  */
 function principalIdFor(caller: Caller, accountId: string): string {
   if (caller.type === 'Root') {
     return accountId;
+  }
+  if (caller.principalId !== undefined) {
+    return caller.principalId;
   }
   const resource = caller.arn.split(':').slice(5).join(':');
   const parts = resource.split('/');

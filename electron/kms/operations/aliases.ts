@@ -21,8 +21,10 @@ function keyType(key: KeyRow): string {
 export const createAlias: Handler<'CreateAlias'> = (ctx, input) => {
   checkAliasName(input.AliasName, true);
   const key = resolveKey(ctx, input.TargetKeyId, 'keyOnly');
-  requireState('createAlias', key.keyState, keyArn(ctx.scope, key.keyId));
+  // AWS authorizes alias operations on the alias (identity policies) and on the key (key policy).
+  ctx.authorizeAlias('kms:CreateAlias', input.AliasName);
   ctx.authorize('kms:CreateAlias', key);
+  requireState('createAlias', key.keyState, keyArn(ctx.scope, key.keyId));
   if (ctx.repo.getAlias(input.AliasName) !== null) {
     throw new AlreadyExistsException(`An alias with the name ${aliasArn(ctx.scope, input.AliasName)} already exists.`);
   }
@@ -44,8 +46,12 @@ export const updateAlias: Handler<'UpdateAlias'> = (ctx, input) => {
     ctx.touch(current);
   }
   const target = resolveKey(ctx, input.TargetKeyId, 'keyOnly');
-  requireState('updateAliasTarget', target.keyState, keyArn(ctx.scope, target.keyId));
+  ctx.authorizeAlias('kms:UpdateAlias', input.AliasName);
+  if (current !== null) {
+    ctx.authorize('kms:UpdateAlias', current);
+  }
   ctx.authorize('kms:UpdateAlias', target);
+  requireState('updateAliasTarget', target.keyState, keyArn(ctx.scope, target.keyId));
   if (current !== null && (keyType(current) !== keyType(target) || current.keyUsage !== target.keyUsage)) {
     throw new ValidationException(
       `${input.AliasName} points to a ${keyType(current)} ${current.keyUsage} key; it can only be moved to a key of the same type and usage, and ${keyArn(ctx.scope, target.keyId)} is a ${keyType(target)} ${target.keyUsage} key.`,
@@ -68,7 +74,10 @@ export const deleteAlias: Handler<'DeleteAlias'> = (ctx, input) => {
   if (key !== null) {
     ctx.touch(key);
   }
-  ctx.authorize('kms:DeleteAlias', key);
+  ctx.authorizeAlias('kms:DeleteAlias', input.AliasName);
+  if (key !== null) {
+    ctx.authorize('kms:DeleteAlias', key);
+  }
   ctx.repo.deleteAlias(input.AliasName);
   return {};
 };

@@ -12,8 +12,8 @@ export const DEFAULT_PENDING_WINDOW_DAYS = 30;
 export const scheduleKeyDeletion: Handler<'ScheduleKeyDeletion'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
   const arn = keyArn(ctx.scope, key.keyId);
-  requireState('scheduleDeletion', key.keyState, arn);
   ctx.authorize('kms:ScheduleKeyDeletion', key);
+  requireState('scheduleDeletion', key.keyState, arn);
   const days = input.PendingWindowInDays ?? DEFAULT_PENDING_WINDOW_DAYS;
   const deletionDate = ctx.clock.now() + days * DAY_MS;
   ctx.repo.setState(key.keyId, 'PendingDeletion', deletionDate, days);
@@ -23,8 +23,8 @@ export const scheduleKeyDeletion: Handler<'ScheduleKeyDeletion'> = (ctx, input) 
 export const cancelKeyDeletion: Handler<'CancelKeyDeletion'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
   const arn = keyArn(ctx.scope, key.keyId);
-  requireState('cancelDeletion', key.keyState, arn);
   ctx.authorize('kms:CancelKeyDeletion', key);
+  requireState('cancelDeletion', key.keyState, arn);
   // AWS returns a key whose deletion was cancelled as Disabled, never straight to Enabled.
   ctx.repo.setState(key.keyId, 'Disabled', null, null);
   return { KeyId: arn };

@@ -32,7 +32,7 @@ export function requireSymmetricEncryptionKey(
   algorithm: EncryptionAlgorithm | undefined,
   action: string,
 ): void {
-  const arn = requireKeyForUse(ctx, key, 'ENCRYPT_DECRYPT');
+  const arn = requireKeyForUse(ctx, key, 'ENCRYPT_DECRYPT', action);
   const spec = keySpecInfo(key.keySpec);
   if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
     throw new InvalidKeyUsageException(`${arn} is a ${key.keySpec} key; ${ctx.operation} needs a symmetric encryption key.`);
@@ -42,7 +42,6 @@ export function requireSymmetricEncryptionKey(
       `${arn} does not support EncryptionAlgorithm ${algorithm}; it supports ${spec.encryptionAlgorithms.join(', ')}.`,
     );
   }
-  ctx.authorize(action, key);
 }
 
 /** The checks of an RSA encryption key; returns the OAEP algorithm to use. */
@@ -53,7 +52,7 @@ function requireRsaEncryptionKey(
   context: Readonly<Record<string, string>> | undefined,
   action: string,
 ): OaepAlgorithm {
-  const arn = requireKeyForUse(ctx, key, 'ENCRYPT_DECRYPT');
+  const arn = requireKeyForUse(ctx, key, 'ENCRYPT_DECRYPT', action);
   if (algorithm !== 'RSAES_OAEP_SHA_1' && algorithm !== 'RSAES_OAEP_SHA_256') {
     throw new InvalidKeyUsageException(
       `${arn} is an asymmetric ${key.keySpec} key: pass EncryptionAlgorithm RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256${algorithm === undefined ? '' : `, not ${algorithm}`}.`,
@@ -62,7 +61,6 @@ function requireRsaEncryptionKey(
   if (context !== undefined && Object.keys(context).length > 0) {
     throw new ValidationException('EncryptionContext is supported only with symmetric encryption keys; omit it for asymmetric keys.');
   }
-  ctx.authorize(action, key);
   return algorithm;
 }
 

@@ -73,9 +73,9 @@ function tokenHash(token: Uint8Array): Buffer {
 
 export const getParametersForImport: Handler<'GetParametersForImport'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  ctx.authorize('kms:GetParametersForImport', key);
   const arn = requireExternal(ctx, key);
   requireState('importParameters', key.keyState, arn);
-  ctx.authorize('kms:GetParametersForImport', key);
   if (!isSupportedWrappingAlgorithm(input.WrappingAlgorithm)) {
     throw new UnsupportedOperationException(
       `WrappingAlgorithm ${input.WrappingAlgorithm} is not supported (AWS retired RSAES_PKCS1_V1_5; SM2PKE exists only in China Regions). Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.`,
@@ -164,9 +164,9 @@ function expiryFor(ctx: OperationContext, model: ExpirationModel, validTo: Date 
 
 export const importKeyMaterial: Handler<'ImportKeyMaterial'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  ctx.authorize('kms:ImportKeyMaterial', key);
   const arn = requireExternal(ctx, key);
   requireState('importMaterial', key.keyState, arn);
-  ctx.authorize('kms:ImportKeyMaterial', key);
   const model = input.ExpirationModel ?? 'KEY_MATERIAL_EXPIRES';
   const validTo = expiryFor(ctx, model, input.ValidTo);
   const token = redeemToken(ctx, key, input.ImportToken);
@@ -305,9 +305,9 @@ function becomeUsable(ctx: OperationContext, key: KeyRow): void {
 
 export const deleteImportedKeyMaterial: Handler<'DeleteImportedKeyMaterial'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
+  ctx.authorize('kms:DeleteImportedKeyMaterial', key);
   const arn = requireExternal(ctx, key);
   requireState('deleteImported', key.keyState, arn);
-  ctx.authorize('kms:DeleteImportedKeyMaterial', key);
   const target = input.KeyMaterialId !== undefined
     ? ctx.repo.materialById(key.keyId, input.KeyMaterialId)
     : key.currentVersion > 0 ? ctx.repo.getMaterial(key.keyId, key.currentVersion) : null;

@@ -5,7 +5,6 @@ import type { Handler } from '../context.ts';
 import { keySpecInfo, SUPPORTED_KEY_SPECS } from '../crypto/key-specs.ts';
 import {
   LimitExceededException,
-  MalformedPolicyDocumentException,
   UnsupportedOperationException,
   ValidationException,
 } from '../errors.ts';
@@ -13,6 +12,7 @@ import { keyArn } from '../identifiers.ts';
 import { requireState } from '../key-state.ts';
 import { resolveKey } from '../resolve.ts';
 import type { KeyRow } from '../store/repository.ts';
+import { checkLockout } from './key-policy.ts';
 import { addMaterial } from './material.ts';
 import { keyMetadata } from './metadata.ts';
 import { decodeMarker, encodeMarker, page } from './paging.ts';
@@ -20,9 +20,6 @@ import { checkTags } from './tags.ts';
 
 /** AWS's quota of customer managed keys per account and Region. */
 export const MAX_KEYS = 100_000;
-/** The key policy service quota: 32 KB. */
-export const MAX_POLICY_BYTES = 32_768;
-
 export function defaultKeyPolicy(accountId: string): string {
   return JSON.stringify(
     {
@@ -41,25 +38,6 @@ export function defaultKeyPolicy(accountId: string): string {
     null,
     2,
   );
-}
-
-/**
- * Checks what can be checked of a policy before policy evaluation exists: size and that it is a
- * JSON object with a Statement. Full validation arrives with key policies (their own issue).
- */
-function checkPolicyDocument(policy: string): void {
-  if (new TextEncoder().encode(policy).length > MAX_POLICY_BYTES) {
-    throw new LimitExceededException(`The key policy is larger than the 32 KB (${MAX_POLICY_BYTES} bytes) quota.`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(policy);
-  } catch (err) {
-    throw new MalformedPolicyDocumentException(`The key policy is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('Statement' in doc)) {
-    throw new MalformedPolicyDocumentException('The key policy must be a JSON object with a "Statement" element.');
-  }
 }
 
 export const createKey: Handler<'CreateKey'> = (ctx, input) => {
@@ -100,7 +78,7 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
     throw new UnsupportedOperationException('Multi-Region keys are not supported on a desktop installation: omit MultiRegion.');
   }
   const policy = input.Policy ?? defaultKeyPolicy(ctx.scope.accountId);
-  checkPolicyDocument(policy);
+  const bound = ctx.access.bindKeyPolicy(policy);
   const tags = input.Tags ?? [];
   checkTags(tags, 0);
   if (ctx.repo.countKeys() >= MAX_KEYS) {
@@ -122,10 +100,14 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
     pendingWindowDays: null,
     multiRegion: false,
     policy,
+    policyBindings: bound.bindingsJson,
     currentVersion: external ? 0 : 1,
     rotationPeriodDays: null,
     nextRotationAt: null,
   };
+  if (input.Policy !== undefined) {
+    checkLockout(ctx, row, bound, input);
+  }
   ctx.repo.insertKey(row);
   ctx.touch(row);
   if (!external) {
@@ -162,8 +144,8 @@ export const listKeys: Handler<'ListKeys'> = (ctx, input) => {
 
 export const updateKeyDescription: Handler<'UpdateKeyDescription'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
   ctx.authorize('kms:UpdateKeyDescription', key);
+  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
   ctx.repo.setDescription(key.keyId, input.Description);
   return {};
 };
@@ -172,8 +154,8 @@ export const updateKeyDescription: Handler<'UpdateKeyDescription'> = (ctx, input
 function setEnabled(state: 'Enabled' | 'Disabled', action: string): Handler<'EnableKey' | 'DisableKey'> {
   return (ctx, input) => {
     const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-    requireState('enableDisable', key.keyState, keyArn(ctx.scope, key.keyId));
     ctx.authorize(action, key);
+    requireState('enableDisable', key.keyState, keyArn(ctx.scope, key.keyId));
     ctx.repo.setState(key.keyId, state, null, null);
     return {};
   };

@@ -46,8 +46,8 @@ function requireRotatable(ctx: OperationContext, key: KeyRow, row: StateRow, aut
 
 export const enableKeyRotation: Handler<'EnableKeyRotation'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  requireRotatable(ctx, key, 'rotationChange', true);
   ctx.authorize('kms:EnableKeyRotation', key);
+  requireRotatable(ctx, key, 'rotationChange', true);
   const period = input.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
   const now = ctx.clock.now();
   // A new period on a key that already rotates counts from the same starting point (its last
@@ -61,16 +61,16 @@ export const enableKeyRotation: Handler<'EnableKeyRotation'> = (ctx, input) => {
 
 export const disableKeyRotation: Handler<'DisableKeyRotation'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  requireRotatable(ctx, key, 'rotationChange', true);
   ctx.authorize('kms:DisableKeyRotation', key);
+  requireRotatable(ctx, key, 'rotationChange', true);
   ctx.repo.setRotation(key.keyId, null, null);
   return {};
 };
 
 export const getKeyRotationStatus: Handler<'GetKeyRotationStatus'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  requireRotatable(ctx, key, 'rotationRead', false);
   ctx.authorize('kms:GetKeyRotationStatus', key);
+  requireRotatable(ctx, key, 'rotationRead', false);
   // A key pending deletion does not rotate and reports false; cancelling restores the setting.
   const enabled = key.rotationPeriodDays !== null && key.keyState !== 'PendingDeletion';
   return {
@@ -103,8 +103,8 @@ export function rotateKey(ctx: MaterialWriter, key: KeyRow, type: RotationType):
 
 export const rotateKeyOnDemand: Handler<'RotateKeyOnDemand'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  const arn = requireRotatable(ctx, key, 'rotationChange', false);
   ctx.authorize('kms:RotateKeyOnDemand', key);
+  const arn = requireRotatable(ctx, key, 'rotationChange', false);
   if (ctx.repo.countRotations(key.keyId, 'ON_DEMAND') >= MAX_ON_DEMAND_ROTATIONS) {
     throw new LimitExceededException(
       `${arn} has already been rotated on demand ${MAX_ON_DEMAND_ROTATIONS} times, the most AWS KMS allows per key. Enable automatic rotation instead.`,
@@ -130,8 +130,8 @@ function materialState(key: KeyRow, m: MaterialRow): 'CURRENT' | 'NON_CURRENT' |
 
 export const listKeyRotations: Handler<'ListKeyRotations'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  requireRotatable(ctx, key, 'rotationRead', false);
   ctx.authorize('kms:ListKeyRotations', key);
+  requireRotatable(ctx, key, 'rotationRead', false);
   const all = input.IncludeKeyMaterial === 'ALL_KEY_MATERIAL';
   const limit = input.Limit ?? 100;
   const after = decodeMarker('ListKeyRotations', input.Marker);

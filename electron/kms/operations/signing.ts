@@ -31,8 +31,7 @@ import { requireKeyForUse } from './usage.ts';
 /** Resolves a key for a cryptographic operation and checks its state and usage. */
 export function keyForUse(ctx: OperationContext, keyId: string, usage: KeyUsage, action: string): { key: KeyRow; arn: string } {
   const key = resolveKey(ctx, keyId, 'keyOrAlias');
-  const arn = requireKeyForUse(ctx, key, usage);
-  ctx.authorize(action, key);
+  const arn = requireKeyForUse(ctx, key, usage, action);
   return { key, arn };
 }
 
@@ -92,12 +91,12 @@ export const verify: Handler<'Verify'> = (ctx, input) => {
 
 export const getPublicKey: Handler<'GetPublicKey'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
+  ctx.authorize('kms:GetPublicKey', key);
   const arn = keyArn(ctx.scope, key.keyId);
   if (!isKeyPair(key.keySpec)) {
     throw new UnsupportedOperationException(`${arn} is a ${key.keySpec} key, which has no public key. GetPublicKey works with asymmetric keys.`);
   }
   requireState('cryptographic', key.keyState, arn);
-  ctx.authorize('kms:GetPublicKey', key);
   const publicKey = withMaterial(ctx, key, key.currentVersion, (privateKey) => publicKeyDer(privateKey));
   return {
     KeyId: arn,

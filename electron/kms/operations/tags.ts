@@ -30,8 +30,8 @@ export function checkTags(tags: ReadonlyArray<{ TagKey: string; TagValue: string
 
 export const tagResource: Handler<'TagResource'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
   ctx.authorize('kms:TagResource', key);
+  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
   const incoming = new Set(input.Tags.map((t) => t.TagKey));
   const others = ctx.repo.tagKeys(key.keyId).filter((k) => !incoming.has(k)).length;
   checkTags(input.Tags, others);
@@ -43,8 +43,8 @@ export const tagResource: Handler<'TagResource'> = (ctx, input) => {
 
 export const untagResource: Handler<'UntagResource'> = (ctx, input) => {
   const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
   ctx.authorize('kms:UntagResource', key);
+  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
   for (const tagKey of input.TagKeys) {
     if (tagKey.startsWith('aws:')) {
       throw new TagException(`Tag key '${tagKey}' is reserved: tag keys beginning with "aws:" cannot be removed.`);

@@ -1,5 +1,5 @@
-// The first checks of every cryptographic operation, in AWS's order: the key's state allows
-// cryptography, then its KeyUsage is the one the operation needs.
+// The first checks of every cryptographic operation, in AWS's order: the caller may perform the
+// action on the key, the key's state allows cryptography, its KeyUsage is the one needed.
 
 import type { KeyUsage } from '../../../shared/api/operations.ts';
 import type { OperationContext } from '../context.ts';
@@ -8,8 +8,9 @@ import { keyArn } from '../identifiers.ts';
 import { requireState } from '../key-state.ts';
 import type { KeyRow } from '../store/repository.ts';
 
-/** Throws the AWS error unless `key` may be used for `usage` now; returns its ARN. */
-export function requireKeyForUse(ctx: OperationContext, key: KeyRow, usage: KeyUsage): string {
+/** Throws the AWS error unless the caller may `action` and `key` may be used for `usage` now; returns its ARN. */
+export function requireKeyForUse(ctx: OperationContext, key: KeyRow, usage: KeyUsage, action: string): string {
+  ctx.authorize(action, key);
   const arn = keyArn(ctx.scope, key.keyId);
   requireState('cryptographic', key.keyState, arn);
   if (key.keyUsage !== usage) {

@@ -18,6 +18,8 @@ export type KeyRow = {
   readonly pendingWindowDays: number | null;
   readonly multiRegion: boolean;
   readonly policy: string;
+  /** JSON {principal ARN: unique id} for the users and roles the policy names (policy/access-control.ts). */
+  readonly policyBindings: string;
   readonly currentVersion: number;
   /** Automatic rotation period in days; null while automatic rotation is off. */
   readonly rotationPeriodDays: number | null;
@@ -76,6 +78,7 @@ type RawKey = {
   pending_window_days: number | null;
   multi_region: number;
   policy: string;
+  policy_bindings: string;
   current_version: number;
   rotation_period_days: number | null;
   next_rotation_at: number | null;
@@ -95,6 +98,7 @@ function toKeyRow(r: RawKey): KeyRow {
     pendingWindowDays: r.pending_window_days,
     multiRegion: r.multi_region !== 0,
     policy: r.policy,
+    policyBindings: r.policy_bindings,
     currentVersion: r.current_version,
     rotationPeriodDays: r.rotation_period_days,
     nextRotationAt: r.next_rotation_at,
@@ -157,10 +161,10 @@ export class KeyRepository {
       countKeys: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM keys'),
       insertKey: db.prepare(
         `INSERT INTO keys (key_id, created_at, description, key_spec, key_usage, origin, key_manager,
-           key_state, deletion_date, pending_window_days, multi_region, policy, current_version,
+           key_state, deletion_date, pending_window_days, multi_region, policy, policy_bindings, current_version,
            rotation_period_days, next_rotation_at)
          VALUES (@keyId, @createdAt, @description, @keySpec, @keyUsage, @origin, @keyManager,
-           @keyState, @deletionDate, @pendingWindowDays, @multiRegion, @policy, @currentVersion,
+           @keyState, @deletionDate, @pendingWindowDays, @multiRegion, @policy, @policyBindings, @currentVersion,
            @rotationPeriodDays, @nextRotationAt)`,
       ),
       listKeys: db.prepare<[number, string, string, number], RawKey>(
@@ -171,6 +175,7 @@ export class KeyRepository {
            pending_window_days = @pendingWindowDays WHERE key_id = @keyId`,
       ),
       setDescription: db.prepare('UPDATE keys SET description = ? WHERE key_id = ?'),
+      setPolicy: db.prepare('UPDATE keys SET policy = ?, policy_bindings = ? WHERE key_id = ?'),
       setCurrentVersion: db.prepare('UPDATE keys SET current_version = ? WHERE key_id = ?'),
       dueDeletions: db.prepare<[number], RawKey>(
         `SELECT * FROM keys WHERE key_state = 'PendingDeletion' AND deletion_date IS NOT NULL
@@ -281,6 +286,10 @@ export class KeyRepository {
 
   setState(keyId: string, keyState: KeyState, deletionDate: number | null, pendingWindowDays: number | null): void {
     this.#stmts.setState.run({ keyId, keyState, deletionDate, pendingWindowDays });
+  }
+
+  setPolicy(keyId: string, policy: string, bindings: string): void {
+    this.#stmts.setPolicy.run(policy, bindings, keyId);
   }
 
   setDescription(keyId: string, description: string): void {

@@ -1,0 +1,67 @@
+// KMS action names as policies use them (reference §10.3), and how a policy's Action patterns
+// match them. The list is AWS's whole list, not only the operations Strongroom serves: a policy
+// written for AWS (naming kms:ReplicateKey, say) must validate here unchanged.
+
+import { GRANT_OPERATION_NAMES, operationNames } from '../../../shared/api/operations.ts';
+
+const AWS_ACTIONS = [
+  'CancelKeyDeletion', 'ConnectCustomKeyStore', 'CreateAlias', 'CreateCustomKeyStore', 'CreateGrant', 'CreateKey',
+  'Decrypt', 'DeleteAlias', 'DeleteCustomKeyStore', 'DeleteImportedKeyMaterial', 'DeriveSharedSecret',
+  'DescribeCustomKeyStores', 'DescribeKey', 'DisableKey', 'DisableKeyRotation', 'DisconnectCustomKeyStore', 'EnableKey',
+  'EnableKeyRotation', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateDataKeyWithoutPlaintext', 'GenerateMac', 'GenerateRandom', 'GetKeyLastUsage', 'GetKeyPolicy',
+  'GetKeyRotationStatus', 'GetParametersForImport', 'GetPublicKey', 'ImportKeyMaterial', 'ListAliases', 'ListGrants',
+  'ListKeyPolicies', 'ListKeyRotations', 'ListKeys', 'ListResourceTags', 'ListRetirableGrants', 'PutKeyPolicy',
+  'ReEncryptFrom', 'ReEncryptTo', 'ReplicateKey', 'RetireGrant', 'RevokeGrant', 'RotateKeyOnDemand', 'ScheduleKeyDeletion',
+  'Sign', 'SynchronizeMultiRegionKey', 'TagResource', 'UntagResource', 'UpdateAlias', 'UpdateCustomKeyStore',
+  'UpdateKeyDescription', 'UpdatePrimaryRegion', 'Verify', 'VerifyMac',
+] as const;
+
+/** Strongroom's own actions (policy simulation), named in the same style. */
+const STRONGROOM_ACTIONS = ['SimulatePolicy'] as const;
+
+/** Every action a policy may name, as 'kms:<Name>'. */
+export const KMS_ACTIONS: ReadonlyArray<string> = [...AWS_ACTIONS, ...STRONGROOM_ACTIONS].map((a) => `kms:${a}`);
+
+/** The action(s) an operation is authorized as: its own name, except ReEncrypt (From and To). */
+export function actionsForOperation(operation: string): ReadonlyArray<string> {
+  return operation === 'ReEncrypt' ? ['kms:ReEncryptFrom', 'kms:ReEncryptTo'] : [`kms:${operation}`];
+}
+
+/**
+ * Actions with no key resource: only identity policies can allow them (reference §10.3). The
+ * installation owner (the account root) may always call them.
+ */
+export const ACCOUNT_ACTIONS: ReadonlySet<string> = new Set(
+  ['CreateKey', 'ListKeys', 'ListAliases', 'GenerateRandom', 'ListRetirableGrants', 'CreateCustomKeyStore', 'DescribeCustomKeyStores'].map((a) => `kms:${a}`),
+);
+
+/** The operations a grant may allow (reference §11); the list lives with the request schema. */
+export const GRANT_OPERATIONS = GRANT_OPERATION_NAMES;
+export type GrantOperation = (typeof GRANT_OPERATIONS)[number];
+
+/**
+ * An IAM wildcard pattern ('*' any run, '?' one character) as a whole-string RegExp. Actions
+ * compare case-insensitively, resources and string conditions case-sensitively.
+ */
+export function wildcardPattern(pattern: string, ignoreCase: boolean): RegExp {
+  let source = '';
+  for (const ch of pattern) {
+    source += ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's');
+}
+
+/** The actions a pattern covers; empty when it covers none (a typo). */
+export function actionsMatching(pattern: RegExp): ReadonlyArray<string> {
+  return KMS_ACTIONS.filter((a) => pattern.test(a));
+}
+
+// Every served operation must have an action name a policy can allow.
+for (const op of operationNames) {
+  for (const action of actionsForOperation(op)) {
+    if (!KMS_ACTIONS.includes(action)) {
+      throw new Error(`operation ${op} has no policy action ${action}`);
+    }
+  }
+}
