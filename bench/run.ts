@@ -6,8 +6,10 @@
 //     AES-256-GCM work done directly with node:crypto.
 //  2. Sign / Verify per key spec, and GenerateMac, through the engine against node:crypto doing
 //     the same signature or MAC in the same run (bench/asymmetric.ts).
-//  3. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
-//  4. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
+//  3. Policy evaluation: Encrypt allowed by a 20-statement key policy against the owner's
+//     default policy, and the decision alone (bench/policy.ts).
+//  4. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
+//  5. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
 //     installation, loads the root key, encrypts, audits and prints), against a bare `node -e ''`
 //     start in the same run.
 
@@ -24,6 +26,7 @@ import { aesGcmOpen, aesGcmSeal } from '../electron/kms/crypto/aes-gcm.ts';
 import { Kms } from '../electron/kms/engine.ts';
 import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
 import { asymmetric } from './asymmetric.ts';
+import { policyCost } from './policy.ts';
 import { runLoad, type PreparedRequest } from './http-load.ts';
 import { measure, type Rate } from './measure.ts';
 
@@ -199,5 +202,6 @@ async function http(seconds: number): Promise<void> {
 console.log(`Strongroom benchmarks — Node ${process.version}, ${quick ? 'quick' : 'full'} run`);
 await inProcess(quick ? 0.3 : 2);
 await asymmetric(quick ? 0.3 : 1.5);
+await policyCost(quick ? 0.3 : 2);
 await http(quick ? 1 : 4);
 cli(quick ? 3 : 9);

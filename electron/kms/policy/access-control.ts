@@ -45,7 +45,8 @@ export class AccessControl {
   readonly #scope: Scope;
   readonly #tokenKey: () => KeyObject;
   readonly #parsed = new Map<string, PolicyDocument>();
-  readonly #bindings = new Map<string, Readonly<Record<string, string>>>();
+  /** Per key: the policy text and bindings last seen, and their parse (compared, not re-hashed, per call). */
+  readonly #keyPolicies = new Map<string, { readonly text: string; readonly bindingsText: string; readonly bound: BoundKeyPolicy }>();
 
   constructor(repo: KeyRepository, grants: GrantRepository, principals: PrincipalStore, scope: Scope, tokenKey: () => KeyObject) {
     this.#repo = repo;
@@ -94,15 +95,16 @@ export class AccessControl {
 
   /** A stored key's policy, parsed, with its bindings. */
   keyPolicy(key: KeyRow): BoundKeyPolicy {
-    let bindings = this.#bindings.get(key.policyBindings);
-    if (bindings === undefined) {
-      bindings = JSON.parse(key.policyBindings) as Record<string, string>;
-      if (this.#bindings.size >= CACHE_LIMIT) {
-        this.#bindings.clear();
-      }
-      this.#bindings.set(key.policyBindings, bindings);
+    const cached = this.#keyPolicies.get(key.keyId);
+    if (cached !== undefined && cached.text === key.policy && cached.bindingsText === key.policyBindings) {
+      return cached.bound;
     }
-    return { document: this.parse(key.policy, 'key'), bindings };
+    const bound = { document: this.parse(key.policy, 'key'), bindings: JSON.parse(key.policyBindings) as Record<string, string> };
+    if (this.#keyPolicies.size >= CACHE_LIMIT) {
+      this.#keyPolicies.clear();
+    }
+    this.#keyPolicies.set(key.keyId, { text: key.policy, bindingsText: key.policyBindings, bound });
+    return bound;
   }
 
   /**

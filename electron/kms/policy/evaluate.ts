@@ -87,11 +87,11 @@ const CONTEXT_OPERATIONS = new Set([
 type PrincipalMatch = 'caller' | 'account' | 'everyone' | null;
 
 function accountOf(arnOrAccount: string): string | null {
-  if (/^\d{12}$/.test(arnOrAccount)) {
-    return arnOrAccount;
+  if (arnOrAccount.length === 12) {
+    return /^\d{12}$/.test(arnOrAccount) ? arnOrAccount : null;
   }
-  const m = /^arn:aws:iam::(\d{12}):root$/.exec(arnOrAccount);
-  return m === null ? null : (m[1] ?? null);
+  // arn:aws:iam::<12 digits>:root
+  return arnOrAccount.length === 30 && arnOrAccount.startsWith('arn:aws:iam::') && arnOrAccount.endsWith(':root') ? arnOrAccount.slice(13, 25) : null;
 }
 
 function principalMatch(set: PrincipalSet, caller: CallerIdentity, bindings: Readonly<Record<string, string>>): PrincipalMatch {
@@ -122,8 +122,12 @@ function statementPrincipal(s: Statement, caller: CallerIdentity, bindings: Read
   return 'caller';
 }
 
+function actionApplies(s: Statement, action: string): boolean {
+  return s.actions !== null ? s.actions.some((a) => a.test(action)) : s.notActions !== null && !s.notActions.some((a) => a.test(action));
+}
+
 function appliesTo(s: Statement, action: string, resource: string, conditions: ConditionValues): boolean {
-  if (s.actions !== null ? !s.actions.some((a) => a.test(action)) : s.notActions === null || s.notActions.some((a) => a.test(action))) {
+  if (!actionApplies(s, action)) {
     return false;
   }
   if (s.resources !== null ? !s.resources.some((r) => r.test(resource)) : s.notResources === null || s.notResources.some((r) => r.test(resource))) {
@@ -202,6 +206,9 @@ export function evaluate(req: AuthorizationRequest): Decision {
   if (keyPolicy !== null) {
     const denies: Array<StatementRef> = [];
     for (const s of keyPolicy.document.statements) {
+      if (!actionApplies(s, action)) {
+        continue;
+      }
       const match = statementPrincipal(s, caller, keyPolicy.bindings);
       if (match === null || !appliesTo(s, action, resource, req.conditions)) {
         continue;
