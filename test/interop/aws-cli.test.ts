@@ -128,6 +128,34 @@ describe.runIf(peerAvailable(AWS_CLI_V2))('AWS CLI v2 against the endpoint', () 
     expect(Buffer.from(dec.stdout.trim(), 'base64').toString()).toBe('the documentation example');
   });
 
+  it('put-key-policy from a file, get-key-policy, create-grant with shorthand constraints, list-grants, revoke-grant', async () => {
+    ep.kms.createPrincipal('user', 'ExampleUser');
+    const user = `arn:aws:iam::${ep.accountId}:user/ExampleUser`;
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ep.accountId}:root` }, Action: 'kms:*', Resource: '*' },
+        { Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: user }, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' },
+      ],
+    };
+    writeFileSync(join(work, 'key_policy.json'), JSON.stringify(policy, null, 4));
+    const put = await aws(['put-key-policy', '--key-id', keyId, '--policy-name', 'default', '--policy', 'file://key_policy.json']);
+    expect(put.stderr).toBe('');
+    expect(put.code).toBe(0);
+    const got = await aws(['get-key-policy', '--key-id', keyId, '--policy-name', 'default', '--output', 'text']);
+    expect(JSON.parse(got.stdout)).toEqual(policy);
+    const bad = await aws(['put-key-policy', '--key-id', keyId, '--policy-name', 'default', '--policy', '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:Encrpyt", "Resource": "*"}]}']);
+    expect(bad.code).toBe(254);
+    expect(bad.stderr).toContain("An error occurred (MalformedPolicyDocumentException) when calling the PutKeyPolicy operation: The key policy is malformed at Statement[0].Action: 'kms:Encrpyt' matches no KMS action");
+    const grant = await aws(['create-grant', '--key-id', keyArn, '--grantee-principal', user, '--operations', 'Decrypt', 'Encrypt', '--constraints', 'EncryptionContextSubset={Department=IT}', '--name', 'it-grant']);
+    expect(grant.stderr).toBe('');
+    const { GrantId } = grant.json() as { GrantId: string; GrantToken: string };
+    const listed = (await aws(['list-grants', '--key-id', keyId])).json() as { Grants: Array<Record<string, unknown>> };
+    expect(listed.Grants).toEqual([expect.objectContaining({ GrantId, Name: 'it-grant', GranteePrincipal: user, Operations: ['Decrypt', 'Encrypt'], Constraints: { EncryptionContextSubset: { Department: 'IT' } } })]);
+    expect((await aws(['revoke-grant', '--key-id', keyId, '--grant-id', GrantId])).code).toBe(0);
+    expect(((await aws(['list-grants', '--key-id', keyId])).json() as { Grants: Array<unknown> }).Grants).toEqual([]);
+  });
+
   it('schedule-key-deletion --pending-window-in-days 7', async () => {
     const r = (await aws(['schedule-key-deletion', '--key-id', keyId, '--pending-window-in-days', '7']));
     expect(r.code).toBe(0);
