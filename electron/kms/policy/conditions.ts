@@ -45,7 +45,9 @@ export function parseDate(text: string): number | null {
   if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) {
     return null;
   }
-  const ms = Date.parse(text);
+  // A date-time without a zone is UTC (as aws:CurrentTime is), never the machine's local time.
+  const zoned = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text;
+  const ms = Date.parse(zoned);
   return Number.isNaN(ms) ? null : ms;
 }
 
@@ -76,11 +78,11 @@ function splitArn(arn: string): Array<string> {
 }
 
 function asNetwork(text: string, where: string): CompiledValue {
-  const [address = '', prefixText] = text.split('/');
+  const [address = '', prefixText, ...extra] = text.split('/');
   const family = isIP(address);
   const max = family === 6 ? 128 : 32;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
+  const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+  if (family === 0 || extra.length > 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
     throw new ConditionSyntaxError(where, `'${text}' is not an IP address or CIDR range (203.0.113.0/24, 2001:db8::/32)`);
   }
   const net = new BlockList();

@@ -109,7 +109,8 @@ function principalMatch(set: PrincipalSet, caller: CallerIdentity, bindings: Rea
       best = 'account';
     }
   }
-  return best ?? (set.everyone ? 'everyone' : null);
+  // "*" names every principal directly, so it outranks naming the caller's account.
+  return set.everyone ? 'everyone' : best;
 }
 
 function statementPrincipal(s: Statement, caller: CallerIdentity, bindings: Readonly<Record<string, string>>): PrincipalMatch {
@@ -117,7 +118,10 @@ function statementPrincipal(s: Statement, caller: CallerIdentity, bindings: Read
     return principalMatch(s.principal, caller, bindings);
   }
   if (s.notPrincipal !== null) {
-    return principalMatch(s.notPrincipal, caller, bindings) === null ? 'caller' : null;
+    // NotPrincipal exempts only the principals it names: listing an account exempts the account
+    // (its root), not every principal in it (IAM's NotPrincipal example lists both).
+    const named = principalMatch(s.notPrincipal, caller, bindings);
+    return named === 'caller' || named === 'everyone' ? null : 'caller';
   }
   return 'caller';
 }
