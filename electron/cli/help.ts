@@ -20,6 +20,8 @@ export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> =
   { usage: 'create-access-key --principal root|<user>|role/<name>', summary: 'Creates an access key for the endpoint; prints the secret once.' },
   { usage: 'list-access-keys', summary: 'Lists access keys and their principals (never secrets).' },
   { usage: 'delete-access-key --access-key-id AKIA…', summary: 'Deletes an access key: requests signed with it are refused.' },
+  { usage: 'encrypt-file <files…> --key-id <key> [<key>…] [--recipient-public-key f.json …] [--encryption-context k=v,…] [--output-dir d] [--no-signing] [--frame-length n] [--force]', summary: 'Encrypts files into AWS Encryption SDK messages (<file>.strongroom): streaming, written through a staging file, readable by the official SDK.' },
+  { usage: 'decrypt-file <files…> [--output-dir d] [--force]', summary: 'Decrypts .strongroom (and any AWS Encryption SDK) files with this installation’s keys; nothing is written unless the whole file authenticates.' },
   { usage: 'create-user --user-name <name>  |  create-role --role-name <name>', summary: 'Creates a local IAM-style principal (arn:aws:iam::<account>:user/<name>) with a unique id: policies and grants naming it never apply to a later principal of the same name.' },
   { usage: 'list-users  |  list-roles', summary: 'Lists users or roles with their unique ids.' },
   { usage: 'delete-user --user-name <name>  |  delete-role --role-name <name>', summary: 'Deletes a principal with its identity policies and access keys.' },

@@ -19,6 +19,7 @@ import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
 import { parseArgs, takeOne, takeSwitch } from './args.ts';
+import { decryptFiles, encryptFiles } from './files.ts';
 import { parseDuration } from './duration.ts';
 import { localCommandsFor, mainHelp, operationHelp } from './help.ts';
 import { operationForCommand } from './names.ts';
@@ -333,6 +334,17 @@ class Cli {
     }
   }
 
+  async files(command: 'encrypt-file' | 'decrypt-file', words: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    const kms = await this.open();
+    try {
+      const caller = this.callerFor(kms);
+      const io = { stderr: this.#io.stderr, print: (v: unknown) => this.print(v) };
+      return command === 'encrypt-file' ? await encryptFiles(kms, caller, words, flags, io) : await decryptFiles(kms, caller, words, flags, io);
+    } finally {
+      kms.close();
+    }
+  }
+
   async dev(words: ReadonlyArray<string>, flags: Flags): Promise<number> {
     const [area, action, amount, ...rest] = words;
     const usage = 'dev clock show | dev clock advance <duration>';
@@ -493,12 +505,15 @@ export async function main(io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
-    const extra = command === 'dev' ? [] : words.slice(command === 'audit' ? 2 : 1);
+    const extra = command === 'dev' || command === 'encrypt-file' || command === 'decrypt-file' ? [] : words.slice(command === 'audit' ? 2 : 1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
     if (operation !== null) {
       return await cli.operation(operation, command, flags);
+    }
+    if (command === 'encrypt-file' || command === 'decrypt-file') {
+      return await cli.files(command, words.slice(1), flags);
     }
     cli.ownerOnly(command);
     switch (command) {

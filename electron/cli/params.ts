@@ -79,6 +79,15 @@ function shorthandMap(text: string, flag: string, command: string): Json {
   return out;
 }
 
+/** A string map flag (`k=v,k2=v2` or JSON, file:// allowed): the encryption context of file commands. */
+export function stringMapFlag(raw: string, flag: string, command: string): Record<string, string> {
+  const parsed = shorthandMap(textValue(raw, flag, command), flag, command);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new UsageError(`argument --${flag}: expected key=value pairs (or a JSON object of strings)`, command);
+  }
+  return parsed as Record<string, string>;
+}
+
 function scalar(spec: Spec, raw: string, flag: string, command: string): Json {
   switch (spec.type) {
     case 'blob':

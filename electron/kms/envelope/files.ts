@@ -1,0 +1,93 @@
+// Encrypting and decrypting files on disk (DESIGN.md invariant 5): the input is only ever read;
+// the output is written to a staging file beside the target (created exclusively, mode 0600),
+// fsynced, and renamed into place only when the whole message is written — for decryption, only
+// after every frame and the footer signature have verified. On any failure the staging file is
+// removed, so a failed or interrupted run leaves no output file. An existing output is replaced
+// only when asked (`force`).
+
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { open, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ValidationException } from '../errors.ts';
+import { decryptStream, encryptStream, type DecryptOptions, type EncryptOptions, type MessageInfo, type Sink } from './message.ts';
+
+/** The extension of files Strongroom encrypts. */
+export const ENCRYPTED_EXTENSION = '.strongroom';
+const READ_CHUNK = 1024 * 1024;
+
+export type Progress = (done: number, total: number) => void;
+export type FileOptions = { readonly force?: boolean; readonly onProgress?: Progress };
+
+/** Where `input` goes when encrypted (or decrypted) into `outputDir` (default: beside it). */
+export function encryptedPath(input: string, outputDir?: string): string {
+  return join(outputDir ?? dirname(input), `${basename(input)}${ENCRYPTED_EXTENSION}`);
+}
+
+export function decryptedPath(input: string, outputDir?: string): string {
+  const name = basename(input);
+  const plain = name.endsWith(ENCRYPTED_EXTENSION) && name.length > ENCRYPTED_EXTENSION.length ? name.slice(0, -ENCRYPTED_EXTENSION.length) : `${name}.decrypted`;
+  return join(outputDir ?? dirname(input), plain);
+}
+
+async function* readFile(path: string, onProgress: Progress | undefined): AsyncIterable<Buffer> {
+  const total = (await stat(path)).size;
+  let done = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) {
+    const b = chunk as Buffer;
+    done += b.length;
+    onProgress?.(done, total);
+    yield b;
+  }
+}
+
+/** Writes `target` through a staging file that becomes `target` only if `produce` succeeds. */
+async function writeAtomically<T>(input: string, target: string, force: boolean, produce: (sink: Sink) => Promise<T>): Promise<T> {
+  if (resolve(input) === resolve(target)) {
+    throw new ValidationException(`${target} is the input file; Strongroom never writes over its input. Choose another --output-dir.`);
+  }
+  if (!force && existsSync(target)) {
+    throw new ValidationException(`${target} already exists; pass --force to replace it.`);
+  }
+  const staging = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
+  const file = await open(staging, 'wx', 0o600);
+  let closed = false;
+  try {
+    const result = await produce(async (chunk) => {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset);
+        offset += bytesWritten;
+      }
+    });
+    await file.sync();
+    await file.close();
+    closed = true;
+    if (!force && existsSync(target)) {
+      throw new ValidationException(`${target} appeared while it was being written; pass --force to replace it.`);
+    }
+    await rename(staging, target);
+    // Make the rename itself durable.
+    const dir = await open(dirname(target), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+    return result;
+  } catch (err) {
+    if (!closed) {
+      await file.close().catch(() => {});
+    }
+    await unlink(staging).catch(() => {});
+    throw err;
+  }
+}
+
+export async function encryptFile(input: string, output: string, options: EncryptOptions & FileOptions): Promise<MessageInfo> {
+  return writeAtomically(input, output, options.force === true, (sink) => encryptStream(readFile(input, options.onProgress), sink, options));
+}
+
+export async function decryptFile(input: string, output: string, options: DecryptOptions & FileOptions): Promise<MessageInfo> {
+  return writeAtomically(input, output, options.force === true, (sink) => decryptStream(readFile(input, options.onProgress), sink, options));
+}

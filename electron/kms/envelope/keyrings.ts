@@ -1,0 +1,201 @@
+// Keyrings: where a message's data key comes from and how it is wrapped for each reader, in the
+// layouts of the AWS Encryption SDK's keyrings (reference §6) so the official SDK reads what we
+// write and we read what it writes:
+//   - KMS keys of this installation (provider id 'aws-kms', provider info = the key ARN): the data
+//     key comes from GenerateDataKey and is opened with Decrypt, through the engine, authorized
+//     and audited like any other call;
+//   - RSA recipients (raw RSA keyring layout, OAEP-SHA-256): a colleague's public key from their
+//     GetPublicKey; they open it with Decrypt on their own RSA key;
+//   - raw AES wrapping keys (raw AES keyring layout), for keys held outside any KMS.
+
+import { constants, createCipheriv, type CipherGCMTypes, createDecipheriv, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import type { InvokeOptions, Kms } from '../engine.ts';
+import { KmsError, ValidationException } from '../errors.ts';
+import { serializeContext, sortedPairs, type EncryptedDataKey } from './format.ts';
+import type { Suite } from './suites.ts';
+
+export const KMS_PROVIDER_ID = 'aws-kms';
+/** The raw RSA keyring namespace Strongroom uses for recipients; the key name is the key's ARN. */
+export const RSA_RECIPIENT_NAMESPACE = 'strongroom-rsa-oaep-sha256';
+
+export type Keyring = {
+  /** Describes the keyring in messages ("arn:aws:kms:…", "RSA recipient …"). */
+  readonly label: string;
+  /** Makes the data key and its EDK; only the first keyring of an encryption generates. */
+  generate?(suite: Suite, context: Readonly<Record<string, string>>): { readonly dataKey: Uint8Array; readonly edk: EncryptedDataKey };
+  /** Wraps an existing data key for this keyring's reader. */
+  wrap(dataKey: Uint8Array, suite: Suite, context: Readonly<Record<string, string>>): EncryptedDataKey;
+  /**
+   * Opens the first EDK this keyring can, or returns null if none is for it. Failures of EDKs
+   * that are for it (wrong context, access denied) go to `problems`.
+   */
+  unwrap(edks: ReadonlyArray<EncryptedDataKey>, suite: Suite, context: Readonly<Record<string, string>>, problems: Array<string>): Uint8Array | null;
+};
+
+const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function describeError(err: unknown): string {
+  return err instanceof KmsError ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** One KMS key of this installation, for encrypting: GenerateDataKey as generator, Encrypt otherwise. */
+export function kmsKeyring(kms: Kms, keyId: string, options: InvokeOptions = {}): Keyring {
+  return {
+    label: keyId,
+    generate(suite, context) {
+      const out = kms.invokeSync('GenerateDataKey', { KeyId: keyId, NumberOfBytes: suite.keyBytes, EncryptionContext: context }, options);
+      return { dataKey: out.Plaintext, edk: { providerId: KMS_PROVIDER_ID, providerInfo: Buffer.from(out.KeyId, 'utf8'), ciphertext: out.CiphertextBlob } };
+    },
+    wrap(dataKey, _suite, context) {
+      const out = kms.invokeSync('Encrypt', { KeyId: keyId, Plaintext: dataKey, EncryptionContext: context }, options);
+      return { providerId: KMS_PROVIDER_ID, providerInfo: Buffer.from(out.KeyId, 'utf8'), ciphertext: out.CiphertextBlob };
+    },
+    unwrap() {
+      return null;
+    },
+  };
+}
+
+/**
+ * Every key of this installation, for decrypting: opens any 'aws-kms' EDK that names one of its
+ * keys (Decrypt with the file's context), and any RSA-recipient EDK that names one of its RSA
+ * keys (Decrypt with RSAES_OAEP_SHA_256). EDKs for other installations are skipped.
+ */
+export function installationKeyring(kms: Kms, options: InvokeOptions = {}): Keyring {
+  const prefix = `arn:aws:kms:${kms.installation.region}:${kms.installation.accountId}:key/`;
+  return {
+    label: `the keys of installation account ${kms.installation.accountId}`,
+    wrap() {
+      throw new Error('the installation keyring only decrypts');
+    },
+    unwrap(edks, suite, context, problems) {
+      for (const edk of edks) {
+        const kmsEdk = edk.providerId === KMS_PROVIDER_ID;
+        if (!kmsEdk && edk.providerId !== RSA_RECIPIENT_NAMESPACE) {
+          continue;
+        }
+        const arn = utf8(edk.providerInfo);
+        if (!arn.startsWith(prefix)) {
+          continue;
+        }
+        try {
+          const out = kmsEdk
+            ? kms.invokeSync('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionContext: context }, options)
+            : kms.invokeSync('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }, options);
+          if (out.KeyId !== arn || out.Plaintext.length !== suite.keyBytes) {
+            problems.push(`${arn}: KMS returned another key, or a data key of the wrong length`);
+            continue;
+          }
+          return out.Plaintext;
+        } catch (err) {
+          problems.push(`${arn}: ${describeError(err)}`);
+        }
+      }
+      return null;
+    },
+  };
+}
+
+/**
+ * A recipient's RSA public key (their GetPublicKey output): the data key encrypted with
+ * RSAES-OAEP-SHA-256 in the raw RSA keyring layout, named by their key's ARN, so their
+ * installation opens it with Decrypt on that key. The context is not bound to the RSA ciphertext
+ * (as in the SDK), but it is bound to the message by the header tag.
+ */
+export function rsaRecipientKeyring(keyArn: string, publicKey: KeyObject): Keyring {
+  if (publicKey.asymmetricKeyType !== 'rsa') {
+    throw new ValidationException(`The recipient key ${keyArn} is not an RSA public key; recipients need an RSA ENCRYPT_DECRYPT key's public key.`);
+  }
+  return {
+    label: `RSA recipient ${keyArn}`,
+    wrap(dataKey) {
+      const ciphertext = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey);
+      return { providerId: RSA_RECIPIENT_NAMESPACE, providerInfo: Buffer.from(keyArn, 'utf8'), ciphertext };
+    },
+    unwrap() {
+      return null;
+    },
+  };
+}
+
+/** The raw AES keyring's wrapping AAD: the serialized context without its length prefix. */
+function rawAesAad(context: Readonly<Record<string, string>>, order: 'utf8' | 'locale'): Buffer {
+  if (order === 'utf8') {
+    return serializeContext(context);
+  }
+  // The JS SDK's RawAesKeyringNode sorts with localeCompare unless utf8Sorting is set (reference §6.1).
+  const pairs = sortedPairs(context).sort((a, b) => a[0].toString('utf8').localeCompare(b[0].toString('utf8')));
+  const parts: Array<Buffer> = [];
+  const u16 = (n: number) => {
+    const b = Buffer.alloc(2);
+    b.writeUInt16BE(n);
+    return b;
+  };
+  if (pairs.length > 0) {
+    parts.push(u16(pairs.length));
+    for (const [k, v] of pairs) {
+      parts.push(u16(k.length), k, u16(v.length), v);
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/** A raw AES-GCM wrapping key held outside any KMS, in the raw AES keyring layout (reference §6.1). */
+export function rawAesKeyring(namespace: string, name: string, givenKey: Uint8Array): Keyring {
+  // A private copy: callers (and other libraries) may wipe the buffer they passed.
+  const wrappingKey = Buffer.from(givenKey);
+  if (namespace.startsWith(KMS_PROVIDER_ID)) {
+    throw new ValidationException(`Key namespaces starting with '${KMS_PROVIDER_ID}' are reserved for KMS keyrings.`);
+  }
+  if (![16, 24, 32].includes(wrappingKey.length)) {
+    throw new ValidationException('A raw AES wrapping key is 16, 24 or 32 bytes.');
+  }
+  const cipher: CipherGCMTypes = wrappingKey.length === 16 ? 'aes-128-gcm' : wrappingKey.length === 24 ? 'aes-192-gcm' : 'aes-256-gcm';
+  const nameBytes = Buffer.from(name, 'utf8');
+  return {
+    label: `raw AES key ${namespace}/${name}`,
+    generate(suite, context) {
+      const dataKey = randomBytes(suite.keyBytes);
+      return { dataKey, edk: this.wrap(dataKey, suite, context) };
+    },
+    wrap(dataKey, _suite, context) {
+      const iv = randomBytes(12);
+      const c = createCipheriv(cipher, wrappingKey, iv);
+      c.setAAD(rawAesAad(context, 'utf8'));
+      const ciphertext = Buffer.concat([c.update(dataKey), c.final(), c.getAuthTag()]);
+      const info = Buffer.alloc(nameBytes.length + 20);
+      nameBytes.copy(info);
+      info.writeUInt32BE(128, nameBytes.length);
+      info.writeUInt32BE(12, nameBytes.length + 4);
+      iv.copy(info, nameBytes.length + 8);
+      return { providerId: namespace, providerInfo: info, ciphertext };
+    },
+    unwrap(edks, suite, context, problems) {
+      for (const edk of edks) {
+        const info = Buffer.from(edk.providerInfo);
+        if (edk.providerId !== namespace || info.length !== nameBytes.length + 20 || !info.subarray(0, nameBytes.length).equals(nameBytes)) {
+          continue;
+        }
+        if (info.readUInt32BE(nameBytes.length) !== 128 || info.readUInt32BE(nameBytes.length + 4) !== 12 || edk.ciphertext.length !== suite.keyBytes + 16) {
+          continue;
+        }
+        const iv = info.subarray(nameBytes.length + 8);
+        const body = edk.ciphertext.subarray(0, suite.keyBytes);
+        const tag = edk.ciphertext.subarray(suite.keyBytes);
+        // The spec's byte order first; then the JS keyring's default (localeCompare) order.
+        for (const order of ['utf8', 'locale'] as const) {
+          try {
+            const d = createDecipheriv(cipher, wrappingKey, iv);
+            d.setAAD(rawAesAad(context, order));
+            d.setAuthTag(tag);
+            return Buffer.concat([d.update(body), d.final()]);
+          } catch {
+            // try the other order, then the next EDK
+          }
+        }
+        problems.push(`${namespace}/${name}: the wrapped data key does not authenticate under this wrapping key and context`);
+      }
+      return null;
+    },
+  };
+}

@@ -1,0 +1,473 @@
+// Streaming encryption and decryption of AWS Encryption SDK messages (reference §2–§7).
+// Encryption writes v2 messages with a committing suite, framed; decryption reads every suite and
+// both message versions, enforces key commitment whenever the suite has it, checks frame order,
+// IVs, the final frame and the footer signature, and refuses truncation and trailing bytes.
+// Memory stays constant: a frame (or two) at a time, whatever the message size. Nothing
+// decrypted is handed to `write` before its frame's tag has verified; for signed suites the
+// caller must still treat the output as provisional until this resolves (the signature covers
+// the whole message), which is why files are written to a staging file and renamed only then.
+
+import { createCipheriv, createDecipheriv, createSign, createVerify, randomBytes, type CipherGCMTypes, type KeyObject } from 'node:crypto';
+import { InvalidCiphertextException, KmsError, ValidationException } from '../errors.ts';
+import {
+  bodyAad,
+  FINAL_FRAME_MARKER,
+  frameIv,
+  IV_BYTES,
+  malformed,
+  NeedMoreBytes,
+  parseHeader,
+  PUBLIC_KEY_CONTEXT_KEY,
+  RESERVED_CONTEXT_PREFIX,
+  serializeHeaderBody,
+  TAG_BYTES,
+  type EncryptedDataKey,
+  type Header,
+  type ParseLimits,
+} from './format.ts';
+import type { Keyring } from './keyrings.ts';
+import { checkCommitment, deriveKeys, HEADER_IV, newSigningKey, verificationKey } from './message-crypto.ts';
+import { SIGNED_SUITE, suiteById, type Suite, type SuiteId } from './suites.ts';
+
+/** The frame length Strongroom writes unless told otherwise (chosen by `npm run bench`; see D19). */
+export const DEFAULT_FRAME_LENGTH = 256 * 1024;
+/** The largest frame a reader accepts: bounds the memory one frame can make us hold. */
+export const MAX_FRAME_LENGTH = 16 * 1024 * 1024;
+export const DEFAULT_LIMITS: ParseLimits = { maxEdks: 64, maxFrameLength: MAX_FRAME_LENGTH };
+const MAX_HEADER_BYTES = 4 * 1024 * 1024;
+const MAX_SEQUENCE = 0xffff_fffe;
+
+export type Sink = (chunk: Buffer) => void | Promise<void>;
+
+export type EncryptOptions = {
+  /** The first keyring generates the data key; every other one wraps it too (one EDK each). */
+  readonly keyrings: ReadonlyArray<Keyring>;
+  readonly context?: Readonly<Record<string, string>>;
+  readonly suiteId?: SuiteId;
+  readonly frameLength?: number;
+};
+
+export type MessageInfo = {
+  readonly suite: Suite;
+  readonly messageId: Uint8Array;
+  /** The encryption context as stored, including aws-crypto-public-key for signed suites. */
+  readonly context: Readonly<Record<string, string>>;
+  readonly edks: ReadonlyArray<EncryptedDataKey>;
+  readonly frameLength: number;
+  readonly plaintextBytes: number;
+  readonly frames: number;
+};
+
+function gcmName(keyBytes: number): CipherGCMTypes {
+  return keyBytes === 16 ? 'aes-128-gcm' : keyBytes === 24 ? 'aes-192-gcm' : 'aes-256-gcm';
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
+function headerTag(suite: Suite, key: Buffer, bodyBytes: Uint8Array, iv: Uint8Array): Buffer {
+  const c = createCipheriv(gcmName(suite.keyBytes), key, iv);
+  c.setAAD(bodyBytes);
+  c.final();
+  return c.getAuthTag();
+}
+
+function checkContext(context: Readonly<Record<string, string>>): void {
+  for (const key of Object.keys(context)) {
+    if (key.startsWith(RESERVED_CONTEXT_PREFIX)) {
+      throw new ValidationException(`Encryption context keys starting with '${RESERVED_CONTEXT_PREFIX}' are reserved for the message format; rename '${key}'.`);
+    }
+  }
+}
+
+/** Encrypts `source` into an ESDK message written to `sink`, one frame at a time. */
+export async function encryptStream(source: AsyncIterable<Uint8Array>, sink: Sink, options: EncryptOptions): Promise<MessageInfo> {
+  const suite = suiteById(options.suiteId ?? SIGNED_SUITE);
+  if (suite === null || !suite.committing) {
+    throw new ValidationException('Strongroom writes only the committing suites 0x0578 (signed, the default) and 0x0478 (unsigned).');
+  }
+  const frameLength = options.frameLength ?? DEFAULT_FRAME_LENGTH;
+  if (!Number.isInteger(frameLength) || frameLength < 1 || frameLength > MAX_FRAME_LENGTH) {
+    throw new ValidationException(`The frame length must be 1 to ${MAX_FRAME_LENGTH} bytes.`);
+  }
+  if (options.keyrings.length === 0) {
+    throw new ValidationException('Encrypting needs a key: give a KMS key (--key-id) or a recipient (--recipient-public-key).');
+  }
+  const userContext = options.context ?? {};
+  checkContext(userContext);
+  let signingKey: KeyObject | null = null;
+  let context: Readonly<Record<string, string>> = userContext;
+  if (suite.signature !== null) {
+    const signing = newSigningKey(suite.signature.curve);
+    signingKey = signing.privateKey;
+    context = { ...userContext, [PUBLIC_KEY_CONTEXT_KEY]: signing.publicKeyBase64 };
+  }
+  // The first keyring makes the data key if it can (a KMS key: GenerateDataKey); with only
+  // recipients, the data key is made here and wrapped for each of them.
+  const [first] = options.keyrings;
+  const generated = first?.generate?.(suite, context) ?? null;
+  const dataKey = Buffer.from(generated?.dataKey ?? randomBytes(suite.keyBytes));
+  const edks = [
+    ...(generated === null ? [] : [generated.edk]),
+    ...options.keyrings.slice(generated === null ? 0 : 1).map((k) => k.wrap(dataKey, suite, context)),
+  ];
+  const messageId = randomBytes(32);
+  const { contentKey, commitKey } = deriveKeys(suite, dataKey, messageId);
+  dataKey.fill(0);
+  try {
+    const bodyBytes = serializeHeaderBody({ suite, messageId, context, edks, frameLength, commitKey });
+    const header = Buffer.concat([bodyBytes, headerTag(suite, contentKey, bodyBytes, HEADER_IV)]);
+    const signer = suite.signature === null ? null : createSign(suite.signature.hash);
+    const emit = async (bytes: Buffer) => {
+      signer?.update(bytes);
+      await sink(bytes);
+    };
+    await emit(header);
+
+    const algorithm = gcmName(suite.keyBytes);
+    let sequence = 0;
+    let plaintextBytes = 0;
+    const seal = async (plaintext: Buffer, final: boolean) => {
+      sequence++;
+      if (sequence > MAX_SEQUENCE) {
+        throw new ValidationException(`The input needs more than ${MAX_SEQUENCE} frames at ${frameLength}-byte frames; choose a larger frame length.`);
+      }
+      const iv = frameIv(sequence);
+      const c = createCipheriv(algorithm, contentKey, iv);
+      c.setAAD(bodyAad(messageId, final ? 'final' : 'frame', sequence, plaintext.length));
+      const ciphertext = c.update(plaintext);
+      c.final();
+      const prefix = final ? Buffer.concat([u32(FINAL_FRAME_MARKER), u32(sequence), iv, u32(plaintext.length)]) : Buffer.concat([u32(sequence), iv]);
+      plaintextBytes += plaintext.length;
+      await emit(Buffer.concat([prefix, ciphertext, c.getAuthTag()]));
+    };
+
+    // A full frame is held back until more input shows it is not the last, so an input that is
+    // an exact multiple of the frame length ends with a full final frame, as the spec prefers.
+    let current: Buffer = Buffer.allocUnsafe(frameLength);
+    let filled = 0;
+    let held: Buffer | null = null;
+    for await (const chunk of source) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        if (filled === frameLength) {
+          if (held !== null) {
+            await seal(held, false);
+          }
+          const spare: Buffer = held ?? Buffer.allocUnsafe(frameLength);
+          held = current;
+          current = spare;
+          filled = 0;
+        }
+        const n = Math.min(frameLength - filled, chunk.length - offset);
+        current.set(chunk.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+      }
+    }
+    if (filled === frameLength) {
+      if (held !== null) {
+        await seal(held, false);
+      }
+      await seal(current, true);
+    } else {
+      if (held !== null) {
+        await seal(held, false);
+      }
+      await seal(current.subarray(0, filled), true);
+    }
+    if (signer !== null && signingKey !== null) {
+      const signature = signer.sign({ key: signingKey, dsaEncoding: 'der' });
+      const length = Buffer.allocUnsafe(2);
+      length.writeUInt16BE(signature.length);
+      await sink(Buffer.concat([length, signature]));
+    }
+    return { suite, messageId, context, edks, frameLength, plaintextBytes, frames: sequence };
+  } finally {
+    contentKey.fill(0);
+  }
+}
+
+/** A FIFO of byte chunks that hands out contiguous slices, joining chunks only where it must. */
+class ChunkQueue {
+  #chunks: Array<Buffer> = [];
+  #length = 0;
+  get length(): number {
+    return this.#length;
+  }
+  push(chunk: Uint8Array): void {
+    if (chunk.length > 0) {
+      this.#chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+      this.#length += chunk.length;
+    }
+  }
+  /** The first n bytes, contiguous, without consuming them; null if fewer are queued. */
+  peek(n: number): Buffer | null {
+    if (n > this.#length) {
+      return null;
+    }
+    const first = this.#chunks[0];
+    if (first !== undefined && first.length >= n) {
+      return first.subarray(0, n);
+    }
+    // Join just enough leading chunks to hold n bytes.
+    let joined = 0;
+    let count = 0;
+    while (joined < n) {
+      joined += this.#chunks[count]?.length ?? 0;
+      count++;
+    }
+    const merged = Buffer.concat(this.#chunks.slice(0, count), joined);
+    this.#chunks.splice(0, count, merged);
+    return merged.subarray(0, n);
+  }
+  skip(n: number): void {
+    this.#length -= n;
+    while (n > 0) {
+      const first = this.#chunks[0];
+      if (first === undefined) {
+        return;
+      }
+      if (first.length <= n) {
+        n -= first.length;
+        this.#chunks.shift();
+      } else {
+        this.#chunks[0] = first.subarray(n);
+        n = 0;
+      }
+    }
+  }
+  all(): Buffer {
+    return this.peek(this.#length) ?? Buffer.alloc(0);
+  }
+}
+
+export type DecryptOptions = {
+  /** Tried in order; the first that opens an EDK gives the data key. */
+  readonly keyrings: ReadonlyArray<Keyring>;
+  readonly limits?: ParseLimits;
+  /** Refuse signed messages right after the header (the spec's fail-fast mode). */
+  readonly unsignedOnly?: boolean;
+  /** Refuse messages without key commitment (v1 suites). Default false: files from older SDKs read. */
+  readonly requireCommitment?: boolean;
+};
+
+/** Decrypts an ESDK message from `source`, writing each frame's plaintext to `sink` once it authenticates. */
+export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sink, options: DecryptOptions): Promise<MessageInfo> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const q = new ChunkQueue();
+  let header: Header | null = null;
+  let key: Buffer | null = null;
+  let verifier: ReturnType<typeof createVerify> | null = null;
+  let verifyKey: KeyObject | null = null;
+  let expected = 1;
+  let plaintextBytes = 0;
+  let state: 'header' | 'body' | 'footer' | 'done' = 'header';
+
+  const openHeader = (h: Header): void => {
+    if (options.requireCommitment === true && !h.suite.committing) {
+      throw new InvalidCiphertextException(`The message uses suite ${h.suite.name}, which does not commit to its key; this decryption requires key commitment.`);
+    }
+    const signedKey = h.context[PUBLIC_KEY_CONTEXT_KEY];
+    if (h.suite.signature !== null) {
+      if (options.unsignedOnly === true) {
+        throw new InvalidCiphertextException(`The message is signed (suite ${h.suite.name}) and only unsigned messages were to be accepted.`);
+      }
+      if (signedKey === undefined) {
+        throw malformed(`suite ${h.suite.name} is signed but the encryption context has no ${PUBLIC_KEY_CONTEXT_KEY}`);
+      }
+      verifyKey = verificationKey(h.suite.signature.curve, signedKey);
+      verifier = createVerify(h.suite.signature.hash);
+      verifier.update(h.bytes);
+    } else if (signedKey !== undefined) {
+      throw malformed(`suite ${h.suite.name} is unsigned but the encryption context carries ${PUBLIC_KEY_CONTEXT_KEY}`);
+    }
+    const problems: Array<string> = [];
+    let dataKey: Uint8Array | null = null;
+    for (const keyring of options.keyrings) {
+      dataKey = keyring.unwrap(h.edks, h.suite, h.context, problems);
+      if (dataKey !== null) {
+        break;
+      }
+    }
+    if (dataKey === null) {
+      const named = h.edks.map((e) => `${e.providerId}${e.providerId === 'aws-kms' || e.providerId.startsWith('strongroom') ? ` ${new TextDecoder().decode(e.providerInfo)}` : ''}`);
+      throw new InvalidCiphertextException(
+        problems.length > 0
+          ? `No key could open the message's data key: ${problems.join('; ')}.`
+          : `The message's data key is wrapped for ${named.join(', ')}; none of them is a key here (${options.keyrings.map((k) => k.label).join(', ')}).`,
+      );
+    }
+    const derived = deriveKeys(h.suite, dataKey, h.messageId);
+    dataKey.fill(0);
+    checkCommitment(derived.commitKey, h.suiteData);
+    const d = createDecipheriv(gcmName(h.suite.keyBytes), derived.contentKey, h.headerIv);
+    d.setAAD(h.bodyBytes);
+    d.setAuthTag(h.headerTag);
+    try {
+      d.final();
+    } catch {
+      derived.contentKey.fill(0);
+      throw new InvalidCiphertextException('The message header does not authenticate: a header field was changed.');
+    }
+    key = derived.contentKey;
+  };
+
+  const openFrame = (bytes: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buffer, kind: 'frame' | 'final' | 'single', sequence: number): Buffer => {
+    const h = header as Header;
+    if (kind !== 'single' && !iv.equals(frameIv(sequence))) {
+      throw new InvalidCiphertextException(`Frame ${sequence} has an IV other than the one its sequence number gives: the message was altered.`);
+    }
+    const d = createDecipheriv(gcmName(h.suite.keyBytes), key as Buffer, iv);
+    d.setAAD(bodyAad(h.messageId, kind, sequence, ciphertext.length));
+    d.setAuthTag(tag);
+    const plaintext = d.update(ciphertext);
+    try {
+      d.final();
+    } catch {
+      plaintext.fill(0);
+      throw new InvalidCiphertextException(`${kind === 'single' ? 'The message body' : `Frame ${sequence}${kind === 'final' ? ' (the final frame)' : ''}`} does not authenticate: it was altered or reordered.`);
+    }
+    (verifier as ReturnType<typeof createVerify> | null)?.update(bytes);
+    return plaintext;
+  };
+
+  /** Consumes what it can from the queue; returns when it needs more input. */
+  const step = async (): Promise<boolean> => {
+    if (state === 'header') {
+      let h: Header;
+      try {
+        h = parseHeader(q.all(), limits);
+      } catch (err) {
+        if (err instanceof NeedMoreBytes) {
+          if (q.length > MAX_HEADER_BYTES) {
+            throw malformed(`the header is larger than ${MAX_HEADER_BYTES} bytes`);
+          }
+          return false;
+        }
+        throw err;
+      }
+      header = h;
+      openHeader(h);
+      q.skip(h.bytes.length);
+      state = 'body';
+      return true;
+    }
+    const h = header as Header;
+    if (state === 'body') {
+      if (h.contentType === 1) {
+        const fixed = q.peek(IV_BYTES + 8);
+        if (fixed === null) {
+          return false;
+        }
+        const length = Number(fixed.readBigUInt64BE(IV_BYTES));
+        if (length > limits.maxFrameLength) {
+          throw malformed(`the non-framed body is ${length} bytes; at most ${limits.maxFrameLength} are accepted`);
+        }
+        const all = q.peek(IV_BYTES + 8 + length + TAG_BYTES);
+        if (all === null) {
+          return false;
+        }
+        const plaintext = openFrame(all, all.subarray(0, IV_BYTES), all.subarray(IV_BYTES + 8, IV_BYTES + 8 + length), all.subarray(IV_BYTES + 8 + length), 'single', 1);
+        q.skip(all.length);
+        plaintextBytes += plaintext.length;
+        await sink(plaintext);
+        state = h.suite.signature === null ? 'done' : 'footer';
+        return true;
+      }
+      const lead = q.peek(4);
+      if (lead === null) {
+        return false;
+      }
+      if (lead.readUInt32BE(0) !== FINAL_FRAME_MARKER) {
+        const total = 4 + IV_BYTES + h.frameLength + TAG_BYTES;
+        const frame = q.peek(total);
+        if (frame === null) {
+          return false;
+        }
+        const sequence = frame.readUInt32BE(0);
+        if (sequence !== expected) {
+          throw new InvalidCiphertextException(`Frame ${expected} was expected but frame ${sequence} came: frames were removed, repeated or reordered.`);
+        }
+        const plaintext = openFrame(frame, frame.subarray(4, 4 + IV_BYTES), frame.subarray(4 + IV_BYTES, 4 + IV_BYTES + h.frameLength), frame.subarray(total - TAG_BYTES), 'frame', sequence);
+        q.skip(total);
+        expected++;
+        plaintextBytes += plaintext.length;
+        await sink(plaintext);
+        return true;
+      }
+      const fixed = q.peek(4 + 4 + IV_BYTES + 4);
+      if (fixed === null) {
+        return false;
+      }
+      const sequence = fixed.readUInt32BE(4);
+      const length = fixed.readUInt32BE(4 + 4 + IV_BYTES);
+      if (sequence !== expected) {
+        throw new InvalidCiphertextException(`The final frame is numbered ${sequence} but frame ${expected} was expected: frames were removed or added.`);
+      }
+      if (length > h.frameLength) {
+        throw malformed(`the final frame holds ${length} bytes, more than the frame length ${h.frameLength}`);
+      }
+      const total = fixed.length + length + TAG_BYTES;
+      const frame = q.peek(total);
+      if (frame === null) {
+        return false;
+      }
+      const plaintext = openFrame(frame, frame.subarray(8, 8 + IV_BYTES), frame.subarray(fixed.length, fixed.length + length), frame.subarray(total - TAG_BYTES), 'final', sequence);
+      q.skip(total);
+      plaintextBytes += plaintext.length;
+      await sink(plaintext);
+      state = h.suite.signature === null ? 'done' : 'footer';
+      return true;
+    }
+    if (state === 'footer') {
+      const lengthBytes = q.peek(2);
+      if (lengthBytes === null) {
+        return false;
+      }
+      const footer = q.peek(2 + lengthBytes.readUInt16BE(0));
+      if (footer === null) {
+        return false;
+      }
+      const ok = (verifier as ReturnType<typeof createVerify> | null)?.verify({ key: verifyKey as KeyObject, dsaEncoding: 'der' }, footer.subarray(2)) ?? false;
+      if (!ok) {
+        throw new InvalidCiphertextException('The message signature does not verify: the message was altered after it was signed.');
+      }
+      q.skip(footer.length);
+      state = 'done';
+      return true;
+    }
+    if (q.length > 0) {
+      throw malformed(`${q.length} bytes follow the end of the message`);
+    }
+    return false;
+  };
+
+  try {
+    for await (const chunk of source) {
+      q.push(chunk);
+      while (await step()) {
+        // keep consuming
+      }
+    }
+    while (await step()) {
+      // drain what the last chunk completed
+    }
+    if ((state as string) !== 'done') {
+      const where = (state as string) === 'header' ? 'inside the header' : (state as string) === 'footer' ? 'before the signature' : `inside frame ${expected}, before the final frame`;
+      throw new InvalidCiphertextException(`The message is truncated: it ends ${where}.`);
+    }
+  } catch (err) {
+    if (err instanceof KmsError) {
+      throw err;
+    }
+    throw new InvalidCiphertextException(`The message could not be read: ${(err as Error).message}`, { cause: err });
+  } finally {
+    (key as Buffer | null)?.fill(0);
+  }
+  const h = header as unknown as Header;
+  return { suite: h.suite, messageId: h.messageId, context: h.context, edks: h.edks, frameLength: h.frameLength, plaintextBytes, frames: expected };
+}
