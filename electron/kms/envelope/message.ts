@@ -461,7 +461,9 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
       throw new InvalidCiphertextException(`The message is truncated: it ends ${where}.`);
     }
   } catch (err) {
-    if (err instanceof KmsError) {
+    // Format and key errors are KmsErrors already; I/O errors of the source (a missing or
+    // unreadable file) pass through as they are.
+    if (err instanceof KmsError || (err as NodeJS.ErrnoException).code !== undefined) {
       throw err;
     }
     throw new InvalidCiphertextException(`The message could not be read: ${(err as Error).message}`, { cause: err });
