@@ -15,6 +15,8 @@ import { decryptStream, encryptStream, type DecryptOptions, type EncryptOptions,
 /** The extension of files Strongroom encrypts. */
 export const ENCRYPTED_EXTENSION = '.strongroom';
 const READ_CHUNK = 1024 * 1024;
+/** Output is gathered and written in one writev per this many bytes: one syscall per frame would cap small frames. */
+const WRITE_BATCH = 4 * 1024 * 1024;
 
 export type Progress = (done: number, total: number) => void;
 export type FileOptions = { readonly force?: boolean; readonly onProgress?: Progress };
@@ -52,14 +54,36 @@ async function writeAtomically<T>(input: string, target: string, force: boolean,
   const staging = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
   const file = await open(staging, 'wx', 0o600);
   let closed = false;
+  let pending: Array<Buffer> = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    let chunks = pending;
+    pending = [];
+    pendingBytes = 0;
+    while (chunks.length > 0) {
+      let { bytesWritten } = await file.writev(chunks);
+      // A short write: drop what was written and go again with the rest.
+      while (bytesWritten > 0 && chunks.length > 0) {
+        const first = chunks[0] as Buffer;
+        if (first.length <= bytesWritten) {
+          bytesWritten -= first.length;
+          chunks = chunks.slice(1);
+        } else {
+          chunks = [first.subarray(bytesWritten), ...chunks.slice(1)];
+          bytesWritten = 0;
+        }
+      }
+    }
+  };
   try {
     const result = await produce(async (chunk) => {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset);
-        offset += bytesWritten;
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= WRITE_BATCH) {
+        await flush();
       }
     });
+    await flush();
     await file.sync();
     await file.close();
     closed = true;
