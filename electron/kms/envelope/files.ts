@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { open, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationException } from '../errors.ts';
 import { decryptStream, encryptStream, type DecryptOptions, type EncryptOptions, type MessageInfo, type Sink } from './message.ts';
@@ -43,6 +43,32 @@ async function* readFile(path: string, onProgress: Progress | undefined): AsyncI
   }
 }
 
+/** A staging file untouched this long belongs to a run that was killed (a live run writes continually). */
+const STALE_STAGING_MS = 10 * 60 * 1000;
+
+/**
+ * Removes staging files of `target` left by killed runs (SIGKILL, power loss): a decryption's may
+ * hold plaintext whose signature was never checked.
+ */
+async function removeStaleStaging(target: string): Promise<void> {
+  const prefix = `.${basename(target)}.`;
+  let names: Array<string>;
+  try {
+    names = await readdir(dirname(target));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix) && /^[0-9a-f]{12}\.partial$/.test(name.slice(prefix.length))) {
+      const path = join(dirname(target), name);
+      const info = await stat(path).catch(() => null);
+      if (info !== null && Date.now() - info.mtimeMs > STALE_STAGING_MS) {
+        await unlink(path).catch(() => {});
+      }
+    }
+  }
+}
+
 /** Writes `target` through a staging file that becomes `target` only if `produce` succeeds. */
 async function writeAtomically<T>(input: string, target: string, force: boolean, produce: (sink: Sink) => Promise<T>): Promise<T> {
   if (resolve(input) === resolve(target)) {
@@ -51,6 +77,7 @@ async function writeAtomically<T>(input: string, target: string, force: boolean,
   if (!force && existsSync(target)) {
     throw new ValidationException(`${target} already exists; pass --force to replace it.`);
   }
+  await removeStaleStaging(target);
   const staging = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
   const file = await open(staging, 'wx', 0o600);
   let closed = false;
@@ -62,6 +89,9 @@ async function writeAtomically<T>(input: string, target: string, force: boolean,
     pendingBytes = 0;
     while (chunks.length > 0) {
       let { bytesWritten } = await file.writev(chunks);
+      if (bytesWritten === 0) {
+        throw new Error('the file system accepted no bytes');
+      }
       // A short write: drop what was written and go again with the rest.
       while (bytesWritten > 0 && chunks.length > 0) {
         const first = chunks[0] as Buffer;
@@ -77,6 +107,10 @@ async function writeAtomically<T>(input: string, target: string, force: boolean,
   };
   try {
     const result = await produce(async (chunk) => {
+      if (chunk.length === 0) {
+        // An empty final frame: nothing to write (and writev of only empty buffers writes 0 bytes).
+        return;
+      }
       pending.push(chunk);
       pendingBytes += chunk.length;
       if (pendingBytes >= WRITE_BATCH) {

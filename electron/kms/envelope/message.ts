@@ -25,7 +25,7 @@ import {
   type Header,
   type ParseLimits,
 } from './format.ts';
-import type { Keyring } from './keyrings.ts';
+import { RSA_RECIPIENT_NAMESPACE, type Keyring } from './keyrings.ts';
 import { checkCommitment, deriveKeys, HEADER_IV, newSigningKey, verificationKey } from './message-crypto.ts';
 import { SIGNED_SUITE, suiteById, type Suite, type SuiteId } from './suites.ts';
 
@@ -57,6 +57,27 @@ export type MessageInfo = {
   readonly plaintextBytes: number;
   readonly frames: number;
 };
+
+/**
+ * Bytes from an unauthenticated header, made safe to show: every byte outside printable ASCII
+ * (control characters, terminal escapes, non-ASCII) is written as \xNN, so a crafted file cannot
+ * write to the user's terminal through an error message.
+ */
+function printableBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) {
+    out += b >= 0x20 && b <= 0x7e && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+function printable(text: string): string {
+  return printableBytes(Buffer.from(text, 'utf8'));
+}
+
+function printableInfo(info: Uint8Array): string {
+  return printableBytes(info);
+}
 
 function gcmName(keyBytes: number): CipherGCMTypes {
   return keyBytes === 16 ? 'aes-128-gcm' : keyBytes === 24 ? 'aes-192-gcm' : 'aes-256-gcm';
@@ -266,6 +287,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
   let expected = 1;
   let plaintextBytes = 0;
   let state: 'header' | 'body' | 'footer' | 'done' = 'header';
+  let inFinalFrame = false;
 
   const openHeader = (h: Header): void => {
     if (options.requireCommitment === true && !h.suite.committing) {
@@ -294,10 +316,10 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
       }
     }
     if (dataKey === null) {
-      const named = h.edks.map((e) => `${e.providerId}${e.providerId === 'aws-kms' || e.providerId.startsWith('strongroom') ? ` ${new TextDecoder().decode(e.providerInfo)}` : ''}`);
+      const named = h.edks.map((e) => `${printable(e.providerId)}${e.providerId === 'aws-kms' || e.providerId === RSA_RECIPIENT_NAMESPACE ? ` ${printableInfo(e.providerInfo)}` : ''}`);
       throw new InvalidCiphertextException(
         problems.length > 0
-          ? `No key could open the message's data key: ${problems.join('; ')}.`
+          ? `No key could open the message's data key: ${problems.map((p) => p.replace(/\.+$/, '')).join('; ')}.`
           : `The message's data key is wrapped for ${named.join(', ')}; none of them is a key here (${options.keyrings.map((k) => k.label).join(', ')}).`,
       );
     }
@@ -383,6 +405,9 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
         return false;
       }
       if (lead.readUInt32BE(0) !== FINAL_FRAME_MARKER) {
+        if (lead.readUInt32BE(0) !== expected) {
+          throw new InvalidCiphertextException(`Frame ${expected} was expected but frame ${lead.readUInt32BE(0)} came: frames were removed, repeated or reordered.`);
+        }
         const total = 4 + IV_BYTES + h.frameLength + TAG_BYTES;
         const frame = q.peek(total);
         if (frame === null) {
@@ -399,6 +424,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
         await sink(plaintext);
         return true;
       }
+      inFinalFrame = true;
       const fixed = q.peek(4 + 4 + IV_BYTES + 4);
       if (fixed === null) {
         return false;
@@ -441,7 +467,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
       return true;
     }
     if (q.length > 0) {
-      throw malformed(`${q.length} bytes follow the end of the message`);
+      throw malformed(`${q.length} ${q.length === 1 ? 'byte follows' : 'bytes follow'} the end of the message`);
     }
     return false;
   };
@@ -457,7 +483,14 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
       // drain what the last chunk completed
     }
     if ((state as string) !== 'done') {
-      const where = (state as string) === 'header' ? 'inside the header' : (state as string) === 'footer' ? 'before the signature' : `inside frame ${expected}, before the final frame`;
+      const where =
+        (state as string) === 'header'
+          ? 'inside the header'
+          : (state as string) === 'footer'
+            ? 'before the signature is complete'
+            : inFinalFrame
+              ? `inside the final frame (frame ${expected})`
+              : `inside frame ${expected}, before the final frame`;
       throw new InvalidCiphertextException(`The message is truncated: it ends ${where}.`);
     }
   } catch (err) {
