@@ -8,8 +8,10 @@
 //     the same signature or MAC in the same run (bench/asymmetric.ts).
 //  3. Policy evaluation: Encrypt allowed by a 20-statement key policy against the owner's
 //     default policy, and the decision alone (bench/policy.ts).
-//  4. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
-//  5. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
+//  4. File encryption (bench/envelope.ts): frame-length sweep, against node:crypto AES-GCM at
+//     the same frame size, age, @aws-crypto/client-node, and peak memory on a 4 GiB file.
+//  5. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
+//  6. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
 //     installation, loads the root key, encrypts, audits and prints), against a bare `node -e ''`
 //     start in the same run.
 
@@ -27,6 +29,7 @@ import { Kms } from '../electron/kms/engine.ts';
 import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
 import { asymmetric } from './asymmetric.ts';
 import { policyCost } from './policy.ts';
+import { envelopeBench } from './envelope.ts';
 import { runLoad, type PreparedRequest } from './http-load.ts';
 import { measure, type Rate } from './measure.ts';
 
@@ -203,5 +206,6 @@ console.log(`Strongroom benchmarks — Node ${process.version}, ${quick ? 'quick
 await inProcess(quick ? 0.3 : 2);
 await asymmetric(quick ? 0.3 : 1.5);
 await policyCost(quick ? 0.3 : 2);
+await envelopeBench({ quick });
 await http(quick ? 1 : 4);
 cli(quick ? 3 : 9);

@@ -16,7 +16,7 @@ import { decryptStream, encryptStream, type DecryptOptions, type EncryptOptions,
 export const ENCRYPTED_EXTENSION = '.strongroom';
 const READ_CHUNK = 1024 * 1024;
 /** Output is gathered and written in one writev per this many bytes: one syscall per frame would cap small frames. */
-const WRITE_BATCH = 4 * 1024 * 1024;
+const WRITE_BATCH = 2 * 1024 * 1024;
 
 export type Progress = (done: number, total: number) => void;
 export type FileOptions = { readonly force?: boolean; readonly onProgress?: Progress };
@@ -83,10 +83,8 @@ async function writeAtomically<T>(input: string, target: string, force: boolean,
   let closed = false;
   let pending: Array<Buffer> = [];
   let pendingBytes = 0;
-  const flush = async () => {
-    let chunks = pending;
-    pending = [];
-    pendingBytes = 0;
+  const writeAll = async (batch: Array<Buffer>) => {
+    let chunks = batch;
     while (chunks.length > 0) {
       let { bytesWritten } = await file.writev(chunks);
       if (bytesWritten === 0) {
@@ -105,6 +103,18 @@ async function writeAtomically<T>(input: string, target: string, force: boolean,
       }
     }
   };
+  // One write in flight while the next batch is produced, so reading, cryptography and writing
+  // overlap (the write runs on libuv's thread pool); never more, so memory stays bounded.
+  let inflight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    await inflight;
+    inflight = writeAll(batch);
+    // Surface a failed write at the next flush, not as an unhandled rejection.
+    inflight.catch(() => {});
+  };
   try {
     const result = await produce(async (chunk) => {
       if (chunk.length === 0) {
@@ -118,6 +128,7 @@ async function writeAtomically<T>(input: string, target: string, force: boolean,
       }
     });
     await flush();
+    await inflight;
     await file.sync();
     await file.close();
     closed = true;
@@ -135,6 +146,7 @@ async function writeAtomically<T>(input: string, target: string, force: boolean,
     return result;
   } catch (err) {
     if (!closed) {
+      await inflight.catch(() => {});
       await file.close().catch(() => {});
     }
     await unlink(staging).catch(() => {});

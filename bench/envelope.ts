@@ -1,0 +1,744 @@
+// Envelope file encryption (AWS Encryption SDK message format) measured against peers in one run,
+// as ratios against baselines measured side by side (full run: a 1 GiB file; --quick: 64 MiB):
+//
+//  1. Frame-length sweep: encryptFile / decryptFile (the whole path: read, frame, AES-256-GCM,
+//     write, fsync, rename) at 4 KiB, 64 KiB, 256 KiB and 1 MiB frames, for the unsigned 0x0478
+//     and the signed 0x0578 suite; also encryptStream / decryptStream into a sink that discards,
+//     which shows the CPU cost without the disk.
+//  2. The raw primitive: the same file sealed frame by frame with node:crypto AES-256-GCM (a
+//     cipher per frame, the same 1 MiB reads, the same batched writev, fsync and rename), and a
+//     plain copy through that write path (the disk floor).
+//  3. age (X25519 recipient) against `strongroom encrypt-file` / `decrypt-file` through the CLI
+//     on a passphrase installation, and against the in-process figures; CLI start (node, module
+//     load, opening the installation, scrypt) is timed with `strongroom list-keys` and shown apart.
+//  4. @aws-crypto/client-node's encryptStream / decryptStream with a RawAesKeyringNode, piped to a
+//     file through the same write path, against Strongroom with its raw AES keyring.
+//  5. Peak RSS of encryptFile and decryptFile of a 4 GiB file (--quick: 512 MiB), each in its own
+//     child process, against a child that only loads the modules.
+//
+// Runs standalone too: `node bench/envelope.ts [--quick]`.
+
+import { spawnSync } from 'node:child_process';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, randomFillSync, type KeyObject } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
+import { Kms } from '../electron/kms/engine.ts';
+import { decryptFile, encryptFile } from '../electron/kms/envelope/files.ts';
+import { installationKeyring, kmsKeyring, rawAesKeyring, type Keyring } from '../electron/kms/envelope/keyrings.ts';
+import { decryptStream, DEFAULT_FRAME_LENGTH, encryptStream } from '../electron/kms/envelope/message.ts';
+import type { SuiteId } from '../electron/kms/envelope/suites.ts';
+import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'electron/cli/bin.mjs');
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const READ_CHUNK = MiB;
+const WRITE_BATCH = 4 * MiB;
+const FRAMES = [4 * KiB, 64 * KiB, 256 * KiB, MiB] as const;
+const SUITES: ReadonlyArray<{ readonly id: SuiteId; readonly label: string }> = [
+  { id: 0x0478, label: '0x0478 unsigned' },
+  { id: 0x0578, label: '0x0578 signed' },
+];
+const CONTEXT = { purpose: 'bench' };
+const RAW_GOAL = 0.9;
+const AGE_GOAL = 1.5;
+const RSS_GOAL_MIB = 128;
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function size(bytes: number): string {
+  if (bytes >= GiB && bytes % GiB === 0) {
+    return `${bytes / GiB} GiB`;
+  }
+  if (bytes >= MiB && bytes % MiB === 0) {
+    return `${bytes / MiB} MiB`;
+  }
+  return `${bytes / KiB} KiB`;
+}
+
+/** Decimal megabytes per second. */
+function mbps(bytes: number, seconds: number): number {
+  return bytes / seconds / 1e6;
+}
+
+function fmtMbps(bytes: number, seconds: number): string {
+  return `${mbps(bytes, seconds).toFixed(0)} MB/s`;
+}
+
+function median(xs: ReadonlyArray<number>): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function goal(value: number, target: number): string {
+  return `goal ≥ ${target.toFixed(2)}: ${value >= target ? 'met' : 'NOT met'}`;
+}
+
+function line(label: string, value: string, note = ''): void {
+  console.log(`  ${label.padEnd(62)} ${value.padStart(12)}${note === '' ? '' : `  ${note}`}`);
+}
+
+async function* chunksOf(path: string, chunkBytes = READ_CHUNK): AsyncGenerator<Buffer> {
+  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
+    yield chunk as Buffer;
+  }
+}
+
+/** The file in pieces of exactly `frame` bytes (the last may be shorter), without copying where a piece lies in one read. */
+async function* framesOf(path: string, frame: number): AsyncGenerator<Buffer> {
+  let pending: Buffer | null = null;
+  let filled = 0;
+  for await (const chunk of chunksOf(path)) {
+    let offset = 0;
+    if (pending !== null) {
+      const n = Math.min(frame - filled, chunk.length);
+      chunk.copy(pending, filled, 0, n);
+      filled += n;
+      offset = n;
+      if (filled === frame) {
+        yield pending;
+        pending = null;
+      }
+    }
+    while (chunk.length - offset >= frame) {
+      yield chunk.subarray(offset, offset + frame);
+      offset += frame;
+    }
+    if (offset < chunk.length) {
+      pending = Buffer.allocUnsafe(frame);
+      filled = chunk.copy(pending, 0, offset);
+    }
+  }
+  if (pending !== null) {
+    yield pending.subarray(0, filled);
+  }
+}
+
+async function writevAll(file: FileHandle, parts: ReadonlyArray<Buffer>): Promise<void> {
+  let chunks = [...parts];
+  while (chunks.length > 0) {
+    let { bytesWritten } = await file.writev(chunks);
+    while (bytesWritten > 0 && chunks.length > 0) {
+      const first = chunks[0] as Buffer;
+      if (first.length <= bytesWritten) {
+        bytesWritten -= first.length;
+        chunks = chunks.slice(1);
+      } else {
+        chunks = [first.subarray(bytesWritten), ...chunks.slice(1)];
+        bytesWritten = 0;
+      }
+    }
+  }
+}
+
+type Write = (parts: ReadonlyArray<Buffer>) => Promise<void>;
+
+/**
+ * The write path files.ts uses, for the baselines: a staging file created exclusively, output
+ * gathered into 4 MiB writev calls, fsync, close, rename, fsync of the directory.
+ */
+async function writeFileAtomically(target: string, produce: (write: Write) => Promise<void>): Promise<void> {
+  const staging = join(dirname(target), `.${randomBytes(6).toString('hex')}.partial`);
+  const file = await open(staging, 'wx', 0o600);
+  try {
+    let pending: Array<Buffer> = [];
+    let pendingBytes = 0;
+    await produce(async (parts) => {
+      for (const p of parts) {
+        pending.push(p);
+        pendingBytes += p.length;
+      }
+      if (pendingBytes >= WRITE_BATCH) {
+        const batch = pending;
+        pending = [];
+        pendingBytes = 0;
+        await writevAll(file, batch);
+      }
+    });
+    await writevAll(file, pending);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(staging, target);
+  const dir = await open(dirname(target), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+const discard: Write = async () => {};
+
+async function writeRandomFile(path: string, bytes: number): Promise<void> {
+  const file = await open(path, 'wx', 0o600);
+  try {
+    const block = Buffer.allocUnsafe(4 * MiB);
+    for (let done = 0; done < bytes; ) {
+      const n = Math.min(block.length, bytes - done);
+      randomFillSync(block, 0, n);
+      await writevAll(file, [block.subarray(0, n)]);
+      done += n;
+    }
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** `copies` copies of `source` end to end (random data throughout, only periodic at the file's scale). */
+async function writeRepeated(path: string, source: string, copies: number): Promise<void> {
+  const file = await open(path, 'wx', 0o600);
+  try {
+    for (let i = 0; i < copies; i++) {
+      for await (const chunk of chunksOf(source, 8 * MiB)) {
+        await writevAll(file, [chunk]);
+      }
+    }
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+async function sha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of chunksOf(path, 8 * MiB)) {
+    h.update(chunk);
+  }
+  return h.digest('hex');
+}
+
+async function removeQuietly(...paths: ReadonlyArray<string>): Promise<void> {
+  for (const p of paths) {
+    await rm(p, { force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The raw primitive: AES-256-GCM per frame, IV = 8 zero bytes ‖ u32 sequence, iv ‖ ct ‖ tag.
+
+function frameIv(sequence: number): Buffer {
+  const iv = Buffer.alloc(12);
+  iv.writeUInt32BE(sequence, 8);
+  return iv;
+}
+
+async function rawEncrypt(input: string, key: Buffer | KeyObject, frameLength: number, write: Write): Promise<void> {
+  let sequence = 0;
+  for await (const frame of framesOf(input, frameLength)) {
+    const iv = frameIv(++sequence);
+    const c = createCipheriv('aes-256-gcm', key, iv);
+    const ciphertext = c.update(frame);
+    c.final();
+    await write([iv, ciphertext, c.getAuthTag()]);
+  }
+}
+
+async function rawDecrypt(input: string, key: Buffer | KeyObject, frameLength: number, write: Write): Promise<void> {
+  for await (const frame of framesOf(input, 12 + frameLength + 16)) {
+    const d = createDecipheriv('aes-256-gcm', key, frame.subarray(0, 12));
+    d.setAuthTag(frame.subarray(frame.length - 16));
+    const plaintext = d.update(frame.subarray(12, frame.length - 16));
+    d.final();
+    await write([plaintext]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections 1 and 2: the sweep, with the raw primitive and a plain copy in the same rounds.
+
+type Times = { file: Array<number>; memory: Array<number> };
+type Cell = { encrypt: Times; decrypt: Times; messageBytes: number };
+type SweepResult = {
+  readonly strongroom: Map<string, Cell>;
+  readonly raw: Map<number, Cell>;
+  /** The raw primitive with the key given as a KeyObject made once (no disk only). */
+  readonly rawKeyObject: Map<number, Cell>;
+  readonly copy: Array<number>;
+};
+
+const cellKey = (frame: number, suite: SuiteId): string => `${frame}/${suite}`;
+const newCell = (): Cell => ({ encrypt: { file: [], memory: [] }, decrypt: { file: [], memory: [] }, messageBytes: 0 });
+
+async function sweep(dir: string, plain: string, rounds: number): Promise<SweepResult> {
+  const kms = await Kms.init({ dataDir: join(dir, 'kms'), provider: new MemoryRootKeyProvider() });
+  const strongroom = new Map<string, Cell>();
+  const raw = new Map<number, Cell>();
+  const rawKeyObject = new Map<number, Cell>();
+  const copy: Array<number> = [];
+  try {
+    const keyId = kms.invokeSync('CreateKey', {}).KeyMetadata.KeyId;
+    const encrypting: ReadonlyArray<Keyring> = [kmsKeyring(kms, keyId)];
+    const decrypting: ReadonlyArray<Keyring> = [installationKeyring(kms)];
+    const rawKey = randomBytes(32);
+    const rawKeyObj = createSecretKey(rawKey);
+    const expected = await sha256(plain);
+    const ct = join(dir, 'sweep.strongroom');
+    const out = join(dir, 'sweep.out');
+    for (let round = 0; round < rounds; round++) {
+      process.stdout.write(`  round ${round + 1}/${rounds} …`);
+      for (const frameLength of FRAMES) {
+        for (const suite of SUITES) {
+          const cell = strongroom.get(cellKey(frameLength, suite.id)) ?? newCell();
+          strongroom.set(cellKey(frameLength, suite.id), cell);
+          const options = { keyrings: encrypting, context: CONTEXT, suiteId: suite.id, frameLength, force: true };
+          cell.encrypt.file.push(await timed(() => encryptFile(plain, ct, options)));
+          cell.encrypt.memory.push(await timed(() => encryptStream(chunksOf(plain), () => {}, options)));
+          cell.decrypt.file.push(await timed(() => decryptFile(ct, out, { keyrings: decrypting, force: true })));
+          cell.decrypt.memory.push(await timed(() => decryptStream(chunksOf(ct), () => {}, { keyrings: decrypting })));
+          cell.messageBytes = statSync(ct).size;
+          if (round === 0 && (await sha256(out)) !== expected) {
+            throw new Error(`decryptFile at ${size(frameLength)} frames, suite ${suite.label}, did not give back the plaintext`);
+          }
+          await removeQuietly(ct, out);
+          process.stdout.write('.');
+        }
+        const cell = raw.get(frameLength) ?? newCell();
+        raw.set(frameLength, cell);
+        cell.encrypt.file.push(await timed(() => writeFileAtomically(ct, (w) => rawEncrypt(plain, rawKey, frameLength, w))));
+        cell.encrypt.memory.push(await timed(() => rawEncrypt(plain, rawKey, frameLength, discard)));
+        cell.decrypt.file.push(await timed(() => writeFileAtomically(out, (w) => rawDecrypt(ct, rawKey, frameLength, w))));
+        cell.decrypt.memory.push(await timed(() => rawDecrypt(ct, rawKey, frameLength, discard)));
+        const ko = rawKeyObject.get(frameLength) ?? newCell();
+        rawKeyObject.set(frameLength, ko);
+        ko.encrypt.memory.push(await timed(() => rawEncrypt(plain, rawKeyObj, frameLength, discard)));
+        ko.decrypt.memory.push(await timed(() => rawDecrypt(ct, rawKeyObj, frameLength, discard)));
+        cell.messageBytes = statSync(ct).size;
+        if (round === 0 && (await sha256(out)) !== expected) {
+          throw new Error(`the raw AES-GCM baseline at ${size(frameLength)} frames did not round-trip`);
+        }
+        await removeQuietly(ct, out);
+        process.stdout.write('.');
+      }
+      copy.push(
+        await timed(() =>
+          writeFileAtomically(out, async (w) => {
+            for await (const chunk of chunksOf(plain)) {
+              await w([chunk]);
+            }
+          }),
+        ),
+      );
+      await removeQuietly(out);
+      process.stdout.write('\n');
+    }
+  } finally {
+    kms.close();
+  }
+  return { strongroom, raw, rawKeyObject, copy };
+}
+
+function printSweep(r: SweepResult, bytes: number, rounds: number): void {
+  const head = `  ${'frame'.padEnd(9)}${'suite'.padEnd(18)}${'encryptFile'.padStart(13)}${'decryptFile'.padStart(13)}${'encrypt, no disk'.padStart(18)}${'decrypt, no disk'.padStart(18)}${'size +'.padStart(10)}`;
+  console.log(`\n1. Frame-length sweep: ${size(bytes)} of random data, median of ${rounds} round${rounds === 1 ? '' : 's'} (MB/s = 10^6 bytes/s)`);
+  console.log('   encryptFile/decryptFile: read 1 MiB at a time, frame, seal, batched writev, fsync, rename (files.ts).');
+  console.log('   "no disk": encryptStream/decryptStream from the same (page-cached) file into a sink that discards.');
+  console.log('   File figures depend on how fast the OS hands out page-cache pages (on a VM that returns free memory to the host they');
+  console.log('   vary run to run, and a write soon after another is slower); the raw baseline runs in the same slots. CPU: "no disk".');
+  console.log(head);
+  const fileCol = (xs: ReadonlyArray<number>) => (xs.length === 0 ? '—' : fmtMbps(bytes, median(xs)));
+  const row = (frame: number, label: string, c: Cell) =>
+    console.log(
+      `  ${size(frame).padEnd(9)}${label.padEnd(18)}${fileCol(c.encrypt.file).padStart(13)}${fileCol(c.decrypt.file).padStart(13)}${fmtMbps(bytes, median(c.encrypt.memory)).padStart(18)}${fmtMbps(bytes, median(c.decrypt.memory)).padStart(18)}${(c.messageBytes === 0 ? '—' : `${(((c.messageBytes - bytes) / bytes) * 100).toFixed(3)} %`).padStart(10)}`,
+    );
+  for (const frame of FRAMES) {
+    for (const suite of SUITES) {
+      const c = r.strongroom.get(cellKey(frame, suite.id));
+      if (c !== undefined) {
+        row(frame, suite.label, c);
+      }
+    }
+    const rc = r.raw.get(frame);
+    if (rc !== undefined) {
+      row(frame, 'raw AES-256-GCM', rc);
+    }
+    const ko = r.rawKeyObject.get(frame);
+    if (ko !== undefined) {
+      row(frame, 'raw, KeyObject', ko);
+    }
+  }
+  console.log(`  ${'plain copy, same write path (disk floor)'.padEnd(27)}${fmtMbps(bytes, median(r.copy)).padStart(13)}`);
+  console.log('  raw AES-256-GCM: node:crypto, createCipheriv per frame with the key as a Buffer (as message.ts does); iv ‖ ct ‖ tag.');
+  console.log('  raw, KeyObject: the same with createSecretKey(key) made once per file and passed to every createCipheriv.');
+
+  console.log(`\n  Fastest frame length (default now ${size(DEFAULT_FRAME_LENGTH)}), and 4 KiB against it (time per byte; the reference says ~3×):`);
+  for (const suite of SUITES) {
+    for (const [what, pick] of [
+      ['encryptFile', (c: Cell) => median(c.encrypt.file)],
+      ['decryptFile', (c: Cell) => median(c.decrypt.file)],
+      ['encrypt, no disk', (c: Cell) => median(c.encrypt.memory)],
+      ['decrypt, no disk', (c: Cell) => median(c.decrypt.memory)],
+    ] as const) {
+      const times = FRAMES.map((f) => ({ frame: f, seconds: pick(r.strongroom.get(cellKey(f, suite.id)) ?? newCell()) }));
+      const best = times.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+      const four = times[0] ?? best;
+      const dflt = times.find((t) => t.frame === DEFAULT_FRAME_LENGTH);
+      const defaultNote = dflt === undefined ? '' : `; default ${size(DEFAULT_FRAME_LENGTH)} ${((dflt.seconds / best.seconds - 1) * 100).toFixed(1)} % slower than fastest`;
+      line(`${suite.label}, ${what}: fastest ${size(best.frame)}`, fmtMbps(bytes, best.seconds), `4 KiB is ${(four.seconds / best.seconds).toFixed(2)}× slower${defaultNote}`);
+    }
+  }
+}
+
+function printRaw(r: SweepResult, bytes: number): void {
+  const frame = DEFAULT_FRAME_LENGTH;
+  const raw = r.raw.get(frame);
+  if (raw === undefined) {
+    return;
+  }
+  console.log(`\n2. Strongroom ÷ raw node:crypto AES-256-GCM, frame by frame at ${size(frame)} (the default), same reads and write path`);
+  console.log('   throughput ratio (1.00 = as fast as the bare primitive)');
+  for (const suite of SUITES) {
+    const c = r.strongroom.get(cellKey(frame, suite.id));
+    if (c === undefined) {
+      continue;
+    }
+    const unsigned = suite.id === 0x0478;
+    for (const [what, sr, base] of [
+      ['encryptFile', median(c.encrypt.file), median(raw.encrypt.file)],
+      ['decryptFile', median(c.decrypt.file), median(raw.decrypt.file)],
+      ['encrypt, no disk', median(c.encrypt.memory), median(raw.encrypt.memory)],
+      ['decrypt, no disk', median(c.decrypt.memory), median(raw.decrypt.memory)],
+    ] as const) {
+      const ratio = base / sr;
+      line(`${suite.label} ${what}: ${fmtMbps(bytes, sr)} vs raw ${fmtMbps(bytes, base)}`, ratio.toFixed(2), unsigned ? goal(ratio, RAW_GOAL) : '(signed: SHA-384 over every byte; no goal)');
+    }
+  }
+  for (const [title, base] of [
+    ['Every frame length, Strongroom ÷ raw (encrypt, no disk / decrypt, no disk):', r.raw],
+    ['Every frame length, Strongroom ÷ raw with a KeyObject key (encrypt, no disk / decrypt, no disk):', r.rawKeyObject],
+  ] as const) {
+    console.log(`   ${title}`);
+    for (const f of FRAMES) {
+      const rc = base.get(f);
+      const parts = SUITES.map((s) => {
+        const c = r.strongroom.get(cellKey(f, s.id));
+        return c === undefined || rc === undefined
+          ? ''
+          : `${s.label} ${(median(rc.encrypt.memory) / median(c.encrypt.memory)).toFixed(2)} / ${(median(rc.decrypt.memory) / median(c.decrypt.memory)).toFixed(2)}`;
+      });
+      console.log(`    ${size(f).padEnd(8)} ${parts.join('    ')}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Section 3: age against the CLI.
+
+type Run = { readonly seconds: number; readonly maxRssKiB: number | null };
+
+const haveTime = existsSync('/usr/bin/time');
+
+/** Runs a command, wrapped in /usr/bin/time for its peak RSS when available; throws on failure. */
+function runCommand(cmd: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, fsyncAfter?: string): Run {
+  const start = process.hrtime.bigint();
+  const r = haveTime ? spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', cmd, ...args], { env, encoding: 'utf8' }) : spawnSync(cmd, args, { env, encoding: 'utf8' });
+  if (fsyncAfter !== undefined) {
+    const fd = openSync(fsyncAfter, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  }
+  const m = /maxrss=(\d+)/.exec(r.stderr);
+  return { seconds, maxRssKiB: m === null ? null : Number(m[1]) };
+}
+
+function medianRun(runs: ReadonlyArray<Run>): Run {
+  const seconds = median(runs.map((r) => r.seconds));
+  const rss = runs.map((r) => r.maxRssKiB).filter((x): x is number => x !== null);
+  return { seconds, maxRssKiB: rss.length === 0 ? null : Math.max(...rss) };
+}
+
+function repeat(n: number, before: () => void, fn: () => Run): Run {
+  const runs: Array<Run> = [];
+  for (let i = 0; i < n; i++) {
+    before();
+    runs.push(fn());
+  }
+  return medianRun(runs);
+}
+
+const rssNote = (r: Run): string => (r.maxRssKiB === null ? '' : `, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
+
+async function ageAgainstCli(dir: string, plain: string, bytes: number, runs: number, inProcess: Map<string, Cell>): Promise<void> {
+  console.log(`\n3. age ${spawnSync('age', ['--version'], { encoding: 'utf8' }).stdout.trim()} against Strongroom on the same ${size(bytes)} file, median of ${runs} run${runs === 1 ? '' : 's'} (wall time)`);
+  if (spawnSync('age', ['--version']).status !== 0) {
+    console.log('  skipped: age is not installed');
+    return;
+  }
+  const keyFile = join(dir, 'age.key');
+  spawnSync('age-keygen', ['-o', keyFile], { encoding: 'utf8' });
+  const recipient = spawnSync('age-keygen', ['-y', keyFile], { encoding: 'utf8' }).stdout.trim();
+  const ageOut = join(dir, 'plain.age');
+  const ageBack = join(dir, 'plain.age.out');
+  const env = process.env;
+  const ageEnc = repeat(runs, () => rmSync(ageOut, { force: true }), () => runCommand('age', ['-e', '-r', recipient, '-o', ageOut, plain], env));
+  const ageEncSync = repeat(runs, () => rmSync(ageOut, { force: true }), () => runCommand('age', ['-e', '-r', recipient, '-o', ageOut, plain], env, ageOut));
+  const ageDec = repeat(runs, () => rmSync(ageBack, { force: true }), () => runCommand('age', ['-d', '-i', keyFile, '-o', ageBack, ageOut], env));
+  const ageDecSync = repeat(runs, () => rmSync(ageBack, { force: true }), () => runCommand('age', ['-d', '-i', keyFile, '-o', ageBack, ageOut], env, ageBack));
+  await removeQuietly(ageOut, ageBack);
+
+  const data = join(dir, 'cli-data');
+  const cliEnv = { ...process.env, STRONGROOM_DATA_DIR: data, STRONGROOM_PASSPHRASE: 'benchmark passphrase' };
+  const init = spawnSync(process.execPath, [bin, 'init', '--root-key', 'passphrase'], { env: cliEnv, encoding: 'utf8' });
+  if (init.status !== 0) {
+    console.log(`  skipped the CLI: init failed: ${init.stderr.trim().split('\n')[0]}`);
+    return;
+  }
+  const created = spawnSync(process.execPath, [bin, 'create-key'], { env: cliEnv, encoding: 'utf8' });
+  const arn = String((JSON.parse(created.stdout) as { KeyMetadata: { Arn: string } }).KeyMetadata.Arn);
+  const bare = repeat(runs, () => {}, () => runCommand(process.execPath, ['-e', ''], env));
+  const start = repeat(runs, () => {}, () => runCommand(process.execPath, [bin, 'list-keys'], cliEnv));
+  const encDir = join(dir, 'cli-enc');
+  const decDir = join(dir, 'cli-dec');
+  mkdirSync(encDir);
+  mkdirSync(decDir);
+  const encrypted = join(encDir, 'plain.bin.strongroom');
+  const decrypted = join(decDir, 'plain.bin');
+
+  line('node -e "" (process start)', `${(bare.seconds * 1000).toFixed(0)} ms`, rssNote(bare).slice(2));
+  line('strongroom list-keys (CLI start: load, open installation, scrypt)', `${(start.seconds * 1000).toFixed(0)} ms`, rssNote(start).slice(2));
+
+  const header = (op: string) => `  ${op.padEnd(62)} ${'time'.padStart(12)} ${'MB/s'.padStart(10)}   age ÷ this (age+fsync ÷ this)`;
+  const show = (label: string, run: Run, age: Run, ageSync: Run, withGoal: boolean) => {
+    const r = age.seconds / run.seconds;
+    const rs = ageSync.seconds / run.seconds;
+    console.log(
+      `  ${label.padEnd(62)} ${`${run.seconds.toFixed(2)} s`.padStart(12)} ${mbps(bytes, run.seconds).toFixed(0).padStart(10)}   ${r.toFixed(2)} (${rs.toFixed(2)})${withGoal ? `  ${goal(r, AGE_GOAL)}` : ''}${rssNote(run)}`,
+    );
+  };
+
+  for (const op of ['encrypt', 'decrypt'] as const) {
+    const age = op === 'encrypt' ? ageEnc : ageDec;
+    const ageSync = op === 'encrypt' ? ageEncSync : ageDecSync;
+    console.log(header(op));
+    console.log(`  ${`age -${op[0]} (X25519; writes without fsync)`.padEnd(62)} ${`${age.seconds.toFixed(2)} s`.padStart(12)} ${mbps(bytes, age.seconds).toFixed(0).padStart(10)}${rssNote(age)}`);
+    console.log(`  ${`age -${op[0]}, then fsync of its output`.padEnd(62)} ${`${ageSync.seconds.toFixed(2)} s`.padStart(12)} ${mbps(bytes, ageSync.seconds).toFixed(0).padStart(10)}`);
+    for (const suite of SUITES) {
+      const signing = suite.id === 0x0578;
+      if (op === 'encrypt') {
+        const args = [bin, 'encrypt-file', plain, '--key-id', arn, '--output-dir', encDir, '--force', ...(signing ? [] : ['--no-signing'])];
+        const cli = repeat(runs, () => {}, () => runCommand(process.execPath, args, cliEnv));
+        show(`strongroom encrypt-file${signing ? '' : ' --no-signing'} (CLI wall)`, cli, age, ageSync, true);
+        show('  the same minus CLI start (list-keys)', { seconds: cli.seconds - start.seconds, maxRssKiB: null }, age, ageSync, true);
+      } else {
+        // decrypt-file needs this suite's ciphertext: make it once, untimed.
+        runCommand(process.execPath, [bin, 'encrypt-file', plain, '--key-id', arn, '--output-dir', encDir, '--force', ...(signing ? [] : ['--no-signing'])], cliEnv);
+        const cli = repeat(runs, () => {}, () => runCommand(process.execPath, [bin, 'decrypt-file', encrypted, '--output-dir', decDir, '--force'], cliEnv));
+        show(`strongroom decrypt-file, ${suite.label} (CLI wall)`, cli, age, ageSync, true);
+        show('  the same minus CLI start (list-keys)', { seconds: cli.seconds - start.seconds, maxRssKiB: null }, age, ageSync, true);
+        await removeQuietly(decrypted);
+      }
+      const c = inProcess.get(cellKey(DEFAULT_FRAME_LENGTH, suite.id));
+      if (c !== undefined) {
+        show(`  in process: ${op}File ${suite.label} (from §1)`, { seconds: median(op === 'encrypt' ? c.encrypt.file : c.decrypt.file), maxRssKiB: null }, age, ageSync, true);
+      }
+    }
+  }
+  console.log('  Strongroom fsyncs its output (and renames it into place); age does not, hence the age+fsync column.');
+  console.log('  CLI peak RSS includes scrypt (N=2^17, r=8: 128 MiB) for the passphrase root key, whatever the file size.');
+  await removeQuietly(encrypted, decrypted);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Section 4: the AWS Encryption SDK for JavaScript.
+
+async function againstSdk(dir: string, plain: string, bytes: number, rounds: number): Promise<void> {
+  console.log(`\n4. @aws-crypto/client-node encryptStream/decryptStream (RawAesKeyringNode) against Strongroom (raw AES keyring), ${size(bytes)}, median of ${rounds}`);
+  console.log('   both read 1 MiB chunks and write through the same batched writev + fsync + rename path');
+  const wrappingKey = randomBytes(32);
+  const sdkKeyring = () =>
+    new RawAesKeyringNode({ keyName: 'bench', keyNamespace: 'strongroom-bench', unencryptedMasterKey: Uint8Array.from(wrappingKey), wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING, utf8Sorting: true });
+  const ours = [rawAesKeyring('strongroom-bench', 'bench', wrappingKey)];
+  const client = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const sdkSuite = (id: SuiteId) => (id === 0x0478 ? AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY : AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384);
+  const ct = join(dir, 'sdk.ct');
+  const out = join(dir, 'sdk.out');
+  const frames = [...new Set([4 * KiB, DEFAULT_FRAME_LENGTH])];
+  console.log(`  ${'frame'.padEnd(9)}${'suite'.padEnd(18)}${'SDK encrypt'.padStart(13)}${'Strongroom'.padStart(12)}${'speed-up'.padStart(10)}${'SDK decrypt'.padStart(14)}${'Strongroom'.padStart(12)}${'speed-up'.padStart(10)}`);
+  for (const frameLength of frames) {
+    for (const suite of SUITES) {
+      const t = { sdkEnc: [] as Array<number>, srEnc: [] as Array<number>, sdkDec: [] as Array<number>, srDec: [] as Array<number> };
+      for (let round = 0; round < rounds; round++) {
+        t.sdkEnc.push(
+          await timed(() =>
+            writeFileAtomically(ct, (w) =>
+              pipeline(createReadStream(plain, { highWaterMark: READ_CHUNK }), client.encryptStream(sdkKeyring(), { suiteId: sdkSuite(suite.id), frameLength, encryptionContext: CONTEXT }), async (source: AsyncIterable<Buffer>) => {
+                for await (const chunk of source) {
+                  await w([chunk]);
+                }
+              }),
+            ),
+          ),
+        );
+        t.sdkDec.push(
+          await timed(() =>
+            writeFileAtomically(out, (w) =>
+              pipeline(createReadStream(ct, { highWaterMark: READ_CHUNK }), client.decryptStream(sdkKeyring()), async (source: AsyncIterable<Buffer>) => {
+                for await (const chunk of source) {
+                  await w([chunk]);
+                }
+              }),
+            ),
+          ),
+        );
+        if (round === 0 && statSync(out).size !== bytes) {
+          throw new Error('the SDK did not round-trip the file');
+        }
+        await removeQuietly(ct, out);
+        t.srEnc.push(await timed(() => encryptFile(plain, ct, { keyrings: ours, context: CONTEXT, suiteId: suite.id, frameLength, force: true })));
+        t.srDec.push(await timed(() => decryptFile(ct, out, { keyrings: ours, force: true })));
+        await removeQuietly(ct, out);
+      }
+      const [se, re, sd, rd] = [median(t.sdkEnc), median(t.srEnc), median(t.sdkDec), median(t.srDec)];
+      console.log(
+        `  ${size(frameLength).padEnd(9)}${suite.label.padEnd(18)}${fmtMbps(bytes, se).padStart(13)}${fmtMbps(bytes, re).padStart(12)}${`${(se / re).toFixed(2)}×`.padStart(10)}${fmtMbps(bytes, sd).padStart(14)}${fmtMbps(bytes, rd).padStart(12)}${`${(sd / rd).toFixed(2)}×`.padStart(10)}`,
+      );
+    }
+  }
+  console.log('  speed-up = SDK time ÷ Strongroom time (above 1: Strongroom is faster). The SDK writes plaintext before a signed');
+  console.log('  message\'s signature is checked; Strongroom also writes before, but renames the output into place only after.');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Section 5: peak RSS in a child process.
+
+const CHILD = `
+const job = JSON.parse(process.env.STRONGROOM_BENCH_JOB);
+const { encryptFile, decryptFile } = await import(job.files);
+const { rawAesKeyring } = await import(job.keyrings);
+const keyrings = [rawAesKeyring('strongroom-bench', 'rss', Buffer.from(job.key, 'hex'))];
+const { readFileSync } = await import('node:fs');
+const hwm = () => {
+  try {
+    const m = /VmHWM:\\s*(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m === null ? null : Number(m[1]);
+  } catch {
+    return null;
+  }
+};
+const loadedKiB = Math.round(process.memoryUsage.rss() / 1024);
+let sampledKiB = loadedKiB;
+const sampler = setInterval(() => {
+  sampledKiB = Math.max(sampledKiB, Math.round(process.memoryUsage.rss() / 1024));
+}, 10);
+const start = performance.now();
+let info = null;
+if (job.op === 'encrypt') {
+  info = await encryptFile(job.input, job.output, { keyrings, suiteId: job.suite, force: true });
+} else if (job.op === 'decrypt') {
+  info = await decryptFile(job.input, job.output, { keyrings, force: true });
+}
+const seconds = (performance.now() - start) / 1000;
+clearInterval(sampler);
+sampledKiB = Math.max(sampledKiB, Math.round(process.memoryUsage.rss() / 1024));
+process.stdout.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, hwmKiB: hwm(), loadedKiB, sampledKiB, seconds, bytes: info === null ? 0 : info.plaintextBytes, frameLength: info === null ? 0 : info.frameLength }));
+`;
+
+type ChildResult = { maxRssKiB: number; hwmKiB: number | null; loadedKiB: number; sampledKiB: number; seconds: number; bytes: number; frameLength: number };
+
+function child(job: Record<string, string | number>): ChildResult {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD], {
+    env: { ...process.env, STRONGROOM_BENCH_JOB: JSON.stringify({ ...job, files: pathToFileURL(join(root, 'electron/kms/envelope/files.ts')).href, keyrings: pathToFileURL(join(root, 'electron/kms/envelope/keyrings.ts')).href }) },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    throw new Error(`RSS child (${String(job.op)}) failed: ${r.stderr}`);
+  }
+  return JSON.parse(r.stdout) as ChildResult;
+}
+
+async function peakRss(dir: string, plain: string, bytes: number, quick: boolean): Promise<void> {
+  const want = quick ? 512 * MiB : 4 * GiB;
+  const stats = statfsSync(dir);
+  const free = stats.bavail * stats.bsize;
+  console.log(`\n5. Peak RSS of encryptFile / decryptFile, each in a fresh child process (raw AES keyring), suite 0x0578, default frames`);
+  let big = plain;
+  let bigBytes = bytes;
+  const needed = quick ? 2 * GiB : 10 * GiB;
+  if (free < needed) {
+    console.log(`  ${size(want)} case skipped: ${(free / GiB).toFixed(1)} GiB free in ${dir}, below ${size(needed)}; measuring the ${size(bytes)} file instead`);
+  } else {
+    big = join(dir, 'big.bin');
+    bigBytes = want;
+    await writeRepeated(big, plain, want / bytes);
+  }
+  const key = randomBytes(32).toString('hex');
+  const ct = join(dir, 'big.strongroom');
+  const out = join(dir, 'big.out');
+  const idle = child({ op: 'none', key });
+  const enc = child({ op: 'encrypt', input: big, output: ct, key, suite: 0x0578 });
+  if (big !== plain) {
+    await removeQuietly(big); // keep at most two big files on disk at a time
+  }
+  const dec = child({ op: 'decrypt', input: ct, output: out, key });
+  const ok = enc.bytes === bigBytes && dec.bytes === bigBytes && statSync(out).size === bigBytes;
+  await removeQuietly(ct, out);
+  const mib = (kib: number) => (kib / 1024).toFixed(1);
+  const peakOf = (r: ChildResult) => r.hwmKiB ?? r.maxRssKiB;
+  console.log(`  peak = VmHWM of the child (/proc/self/status); after load = RSS once the modules are loaded; during = highest RSS sampled every 10 ms`);
+  console.log(`  ${''.padEnd(36)}${'peak'.padStart(11)}${'after load'.padStart(12)}${'during'.padStart(11)}${'maxRSS'.padStart(11)}`);
+  for (const [label, r] of [
+    ['child that only loads the modules', idle],
+    [`encryptFile ${size(bigBytes)}`, enc],
+    [`decryptFile ${size(bigBytes)}`, dec],
+  ] as const) {
+    const peak = peakOf(r) / 1024;
+    const note = r === idle ? '' : `  ${peak <= RSS_GOAL_MIB ? `goal ≤ ${RSS_GOAL_MIB} MiB: met` : `goal ≤ ${RSS_GOAL_MIB} MiB: NOT met`}; +${(peak - peakOf(idle) / 1024).toFixed(1)} MiB over the loaded child; ${fmtMbps(r.bytes, r.seconds)}, ${size(r.frameLength)} frames`;
+    console.log(`  ${label.padEnd(36)}${`${mib(peakOf(r))} MiB`.padStart(11)}${`${mib(r.loadedKiB)} MiB`.padStart(12)}${`${mib(r.sampledKiB)} MiB`.padStart(11)}${`${mib(r.maxRssKiB)} MiB`.padStart(11)}${note}`);
+  }
+  console.log(`  process.resourceUsage().maxRSS (last column) is not the child's own peak on Linux: the kernel carries the forking parent's`);
+  console.log(`  RSS at the spawn (this benchmark's is ${mib(process.memoryUsage.rss() / 1024)} MiB now) across fork + exec, so it reads high; VmHWM is the child's own.`);
+  if (!ok) {
+    console.log(`  WARNING: byte counts do not match (${size(bigBytes)} expected; encrypt ${enc.bytes}, decrypt ${dec.bytes})`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function envelopeBench(options: { quick: boolean }): Promise<void> {
+  const bytes = options.quick ? 64 * MiB : GiB;
+  const rounds = options.quick ? 1 : 3;
+  const dir = mkdtempSync(join(tmpdir(), 'strongroom-bench-envelope-'));
+  try {
+    console.log(`\nEnvelope files (AWS Encryption SDK format) — ${size(bytes)} file in ${dir}, ${process.platform}/${process.arch}, ${options.quick ? 'quick' : 'full'} run`);
+    const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+    console.log(`  ${availableParallelism()} CPUs; load average at start ${load()} (other processes on the machine skew every figure; ratios are measured side by side)`);
+    const plain = join(dir, 'plain.bin');
+    await writeRandomFile(plain, bytes);
+    const sweepResult = await sweep(dir, plain, rounds);
+    printSweep(sweepResult, bytes, rounds);
+    printRaw(sweepResult, bytes);
+    await ageAgainstCli(dir, plain, bytes, options.quick ? 1 : 3, sweepResult.strongroom);
+    await againstSdk(dir, plain, bytes, options.quick ? 1 : 2);
+    await peakRss(dir, plain, bytes, options.quick);
+    console.log(`\n  load average at the end ${load()}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await envelopeBench({ quick: process.argv.includes('--quick') });
+}
+
