@@ -61,16 +61,21 @@ function u32(n: number): Buffer {
   return b;
 }
 
-/** Pairs sorted by the UTF-8 bytes of their keys (never by JavaScript string order). */
-export function sortedPairs(context: Readonly<Record<string, string>>): Array<readonly [Buffer, Buffer]> {
+/**
+ * Pairs sorted by the UTF-8 bytes of their keys, as the format requires; 'locale' is the order
+ * the JavaScript SDK's raw AES keyring uses by default (localeCompare), needed only to read its files.
+ */
+function sortedPairs(context: Readonly<Record<string, string>>, order: 'utf8' | 'locale'): Array<readonly [Buffer, Buffer]> {
+  const bytes = (a: string, b: string) => Buffer.compare(utf8(a), utf8(b));
+  const compare = order === 'utf8' ? bytes : (a: string, b: string) => a.localeCompare(b) || bytes(a, b);
   return Object.entries(context)
-    .map(([k, v]) => [utf8(k), utf8(v)] as const)
-    .sort((a, b) => Buffer.compare(a[0], b[0]));
+    .sort(([a], [b]) => compare(a, b))
+    .map(([k, v]) => [utf8(k), utf8(v)] as const);
 }
 
 /** The serialized encryption context: count ‖ (len ‖ key ‖ len ‖ value)*; empty for an empty context. */
-export function serializeContext(context: Readonly<Record<string, string>>): Buffer {
-  const pairs = sortedPairs(context);
+export function serializeContext(context: Readonly<Record<string, string>>, order: 'utf8' | 'locale' = 'utf8'): Buffer {
+  const pairs = sortedPairs(context, order);
   if (pairs.length === 0) {
     return Buffer.alloc(0);
   }

@@ -11,7 +11,7 @@
 import { constants, createCipheriv, type CipherGCMTypes, createDecipheriv, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import type { InvokeOptions, Kms } from '../engine.ts';
 import { KmsError, ValidationException } from '../errors.ts';
-import { serializeContext, sortedPairs, type EncryptedDataKey } from './format.ts';
+import { serializeContext, type EncryptedDataKey } from './format.ts';
 import type { Suite } from './suites.ts';
 
 export const KMS_PROVIDER_ID = 'aws-kms';
@@ -120,24 +120,7 @@ export function rsaRecipientKeyring(keyArn: string, publicKey: KeyObject): Keyri
 
 /** The raw AES keyring's wrapping AAD: the serialized context without its length prefix. */
 function rawAesAad(context: Readonly<Record<string, string>>, order: 'utf8' | 'locale'): Buffer {
-  if (order === 'utf8') {
-    return serializeContext(context);
-  }
-  // The JS SDK's RawAesKeyringNode sorts with localeCompare unless utf8Sorting is set (reference §6.1).
-  const pairs = sortedPairs(context).sort((a, b) => a[0].toString('utf8').localeCompare(b[0].toString('utf8')));
-  const parts: Array<Buffer> = [];
-  const u16 = (n: number) => {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(n);
-    return b;
-  };
-  if (pairs.length > 0) {
-    parts.push(u16(pairs.length));
-    for (const [k, v] of pairs) {
-      parts.push(u16(k.length), k, u16(v.length), v);
-    }
-  }
-  return Buffer.concat(parts);
+  return serializeContext(context, order);
 }
 
 /** A raw AES-GCM wrapping key held outside any KMS, in the raw AES keyring layout (reference §6.1). */
