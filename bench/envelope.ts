@@ -21,14 +21,14 @@
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, randomFillSync, type KeyObject } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
 import { Kms } from '../electron/kms/engine.ts';
-import { decryptFile, encryptFile } from '../electron/kms/envelope/files.ts';
+import { decryptFile, encryptFile, writevAll } from '../electron/kms/envelope/files.ts';
 import { installationKeyring, kmsKeyring, rawAesKeyring, type Keyring } from '../electron/kms/envelope/keyrings.ts';
 import { decryptStream, DEFAULT_FRAME_LENGTH, encryptStream } from '../electron/kms/envelope/message.ts';
 import type { SuiteId } from '../electron/kms/envelope/suites.ts';
@@ -127,23 +127,6 @@ async function* framesOf(path: string, frame: number): AsyncGenerator<Buffer> {
   }
   if (pending !== null) {
     yield pending.subarray(0, filled);
-  }
-}
-
-async function writevAll(file: FileHandle, parts: ReadonlyArray<Buffer>): Promise<void> {
-  let chunks = [...parts];
-  while (chunks.length > 0) {
-    let { bytesWritten } = await file.writev(chunks);
-    while (bytesWritten > 0 && chunks.length > 0) {
-      const first = chunks[0] as Buffer;
-      if (first.length <= bytesWritten) {
-        bytesWritten -= first.length;
-        chunks = chunks.slice(1);
-      } else {
-        chunks = [first.subarray(bytesWritten), ...chunks.slice(1)];
-        bytesWritten = 0;
-      }
-    }
   }
 }
 

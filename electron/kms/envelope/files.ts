@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationException } from '../errors.ts';
 import { decryptStream, encryptStream, type DecryptOptions, type EncryptOptions, type MessageInfo, type Sink } from './message.ts';
@@ -40,6 +40,27 @@ async function* readFile(path: string, onProgress: Progress | undefined): AsyncI
     done += b.length;
     onProgress?.(done, total);
     yield b;
+  }
+}
+
+/** Writes every byte of `parts` with writev, going again after short writes. */
+export async function writevAll(file: FileHandle, parts: ReadonlyArray<Buffer>): Promise<void> {
+  let chunks = [...parts];
+  while (chunks.length > 0) {
+    let { bytesWritten } = await file.writev(chunks);
+    if (bytesWritten === 0) {
+      throw new Error('the file system accepted no bytes');
+    }
+    while (bytesWritten > 0 && chunks.length > 0) {
+      const first = chunks[0] as Buffer;
+      if (first.length <= bytesWritten) {
+        bytesWritten -= first.length;
+        chunks = chunks.slice(1);
+      } else {
+        chunks = [first.subarray(bytesWritten), ...chunks.slice(1)];
+        bytesWritten = 0;
+      }
+    }
   }
 }
 
@@ -83,26 +104,6 @@ async function writeAtomically<T>(input: string, target: string, force: boolean,
   let closed = false;
   let pending: Array<Buffer> = [];
   let pendingBytes = 0;
-  const writeAll = async (batch: Array<Buffer>) => {
-    let chunks = batch;
-    while (chunks.length > 0) {
-      let { bytesWritten } = await file.writev(chunks);
-      if (bytesWritten === 0) {
-        throw new Error('the file system accepted no bytes');
-      }
-      // A short write: drop what was written and go again with the rest.
-      while (bytesWritten > 0 && chunks.length > 0) {
-        const first = chunks[0] as Buffer;
-        if (first.length <= bytesWritten) {
-          bytesWritten -= first.length;
-          chunks = chunks.slice(1);
-        } else {
-          chunks = [first.subarray(bytesWritten), ...chunks.slice(1)];
-          bytesWritten = 0;
-        }
-      }
-    }
-  };
   // One write in flight while the next batch is produced, so reading, cryptography and writing
   // overlap (the write runs on libuv's thread pool); never more, so memory stays bounded.
   let inflight: Promise<void> = Promise.resolve();
@@ -111,7 +112,7 @@ async function writeAtomically<T>(input: string, target: string, force: boolean,
     pending = [];
     pendingBytes = 0;
     await inflight;
-    inflight = writeAll(batch);
+    inflight = writevAll(file, batch);
     // Surface a failed write at the next flush, not as an unhandled rejection.
     inflight.catch(() => {});
   };
