@@ -7,8 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
 import { AuditLog } from '../kms/audit/log.ts';
-import { hashHex } from '../kms/audit/chain.ts';
-import type { AuditRecord } from '../kms/audit/record.ts';
+import { AuditCli } from './audit.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
@@ -381,51 +380,16 @@ class Cli {
     }
   }
 
-  /** The audit commands read the log without the root key: a security team may not hold it. */
-  withAuditLog<T>(use: (log: AuditLog) => T): T {
-    const dbPath = join(this.#g.dataDir, DATABASE_FILE);
-    if (!existsSync(dbPath)) {
-      throw new InstallationError('NotInitialized', `There is no Strongroom installation in ${this.#g.dataDir}: nothing to audit.`);
-    }
-    const db = openDatabase(dbPath);
-    try {
-      return use(new AuditLog(db));
-    } finally {
-      db.close();
-    }
-  }
-
-  audit(sub: string | undefined, flags: Flags): number {
-    if (sub === 'verify') {
-      rejectLeftovers(flags, 'audit verify');
-      const report = this.withAuditLog((log) => log.verify());
-      if (report.ok) {
-        this.print({ Intact: true, Records: report.records, ...(report.headHash === null ? {} : { HeadHash: hashHex(report.headHash) }) });
-        return EXIT_OK;
-      }
-      this.print({ Intact: false, RecordsChecked: report.records, Problem: { Kind: report.problem.kind, Seq: report.problem.seq, Detail: report.problem.detail } });
-      this.#io.stderr.write(`strongroom: the audit log is not intact: ${report.problem.detail}\n`);
-      return EXIT_FAILED;
-    }
-    if (sub === 'list') {
-      const limitText = takeOne(flags, 'limit', 'audit list');
-      if (limitText !== undefined && !/^\d+$/.test(limitText)) {
-        throw new UsageError(`argument --limit: invalid integer value: '${limitText}'`, 'audit list');
-      }
-      const eventName = takeOne(flags, 'event-name', 'audit list');
-      const errorsOnly = takeSwitch(flags, 'errors-only', 'audit list');
-      rejectLeftovers(flags, 'audit list');
-      const rows = this.withAuditLog((log) =>
-        log.list({ limit: limitText === undefined ? 20 : Number(limitText), ...(eventName === undefined ? {} : { eventName }), errorsOnly }),
-      );
-      if (this.#g.output === 'text' && this.#g.query === null) {
-        this.#io.stdout.write(auditTable(rows));
-      } else {
-        this.print({ Records: rows.map((r) => ({ Seq: r.seq, Record: r.record })) });
-      }
-      return EXIT_OK;
-    }
-    throw new UsageError(`audit: expected 'list' or 'verify'${sub === undefined ? '' : `, got '${sub}'`}`, 'audit');
+  audit(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    return new AuditCli({
+      dataDir: this.#g.dataDir,
+      output: this.#g.output,
+      textTable: this.#g.output === 'text' && this.#g.query === null,
+      print: (value) => this.print(value),
+      write: (text) => this.#io.stdout.write(text),
+      warn: (text) => this.#io.stderr.write(text),
+      open: () => this.open(),
+    }).run(sub, args, flags);
   }
 }
 
@@ -456,15 +420,6 @@ function rejectLeftovers(flags: Flags, command: string): void {
   if (unknown.length > 0) {
     throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
   }
-}
-
-function auditTable(rows: ReadonlyArray<{ seq: number; record: AuditRecord }>): string {
-  const lines = rows.map(({ seq, record }) => {
-    const key = record.resources[0]?.ARN.split('/').pop() ?? '-';
-    const result = record.errorCode ?? 'OK';
-    return [String(seq), record.eventTime, record.eventName, record.userIdentity.arn ?? record.userIdentity.type, key, result].join('\t');
-  });
-  return lines.length === 0 ? '' : `${['SEQ', 'TIME', 'EVENT', 'PRINCIPAL', 'KEY', 'RESULT'].join('\t')}\n${lines.join('\n')}\n`;
 }
 
 /** Runs one command line; resolves with the exit code. Never throws. */
@@ -505,7 +460,7 @@ export async function main(io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
-    const extra = command === 'dev' || command === 'encrypt-file' || command === 'decrypt-file' ? [] : words.slice(command === 'audit' ? 2 : 1);
+    const extra = command === 'dev' || command === 'encrypt-file' || command === 'decrypt-file' || command === 'audit' ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
@@ -522,7 +477,7 @@ export async function main(io: CliIo): Promise<number> {
       case 'status':
         return await cli.status(flags);
       case 'audit':
-        return cli.audit(words[1], flags);
+        return await cli.audit(words[1], words.slice(2), flags);
       case 'serve':
         return await cli.serve(flags);
       case 'dev':

@@ -17,9 +17,13 @@ import {
   type OperationName,
   type OperationOutput,
 } from '../../shared/api/operations.ts';
-import { SchemaError, validateInput, type BlobEncoding } from '../../shared/api/schema.ts';
+import type { BlobEncoding } from '../../shared/api/schema.ts';
+import { validateRequest } from './validate.ts';
 import { buildRecord, requestParametersFor, responseElementsFor } from './audit/record.ts';
 import { AuditLog } from './audit/log.ts';
+import { archiveAuditLog, exportAuditLog, type ArchiveOptions, type ArchiveSummary, type AuditHost, type ExportOptions } from './audit/archive.ts';
+import type { ExportSummary } from './audit/export.ts';
+import { CheckpointSigner, DEFAULT_CHECKPOINT_EVERY_MS, DEFAULT_CHECKPOINT_EVERY_RECORDS, type Checkpoint, type CheckpointPolicy } from './audit/checkpoints.ts';
 import type { JsonObject } from './audit/canonical.ts';
 import { AccessKeyStore, type AccessKeyLookup } from './access-keys.ts';
 import type { AuditRecord } from './audit/record.ts';
@@ -32,7 +36,6 @@ import {
   KMSInternalException,
   NotFoundException,
   type KmsError,
-  SerializationException,
   UnsupportedOperationException,
   ValidationException,
   toKmsError,
@@ -169,6 +172,8 @@ type CommonOptions = {
   readonly onSeam?: (seam: Seam) => void;
   /** CloudTrail userAgent for calls made without an explicit caller. */
   readonly userAgent?: string;
+  /** When the audit head is signed: every N records, and before any record is older than M ms unsigned. */
+  readonly auditCheckpoints?: Partial<CheckpointPolicy>;
 };
 
 export type InitOptions = CommonOptions & {
@@ -241,7 +246,11 @@ export class Kms {
     this.#principals = new PrincipalStore(db, this.#scope, this.#clock);
     this.#grants = new GrantRepository(db);
     this.#access = new AccessControl(this.#repo, this.#grants, this.#principals, this.#scope, () => this.#liveRootKey());
-    this.audit = new AuditLog(db);
+    const signer = new CheckpointSigner(db, this.#liveRootKey(), info.installationId, this.#clock.now(), {
+      everyRecords: options.auditCheckpoints?.everyRecords ?? DEFAULT_CHECKPOINT_EVERY_RECORDS,
+      everyMs: options.auditCheckpoints?.everyMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
+    });
+    this.audit = new AuditLog(db, { signer, now: () => this.#clock.now() });
     this.#defaultCaller = ownerCaller(info.accountId, options.userAgent ?? 'strongroom');
   }
 
@@ -477,17 +486,9 @@ export class Kms {
   }
 
   #validate(spec: (typeof operations)[OperationName]['input'], input: unknown, blobs: BlobEncoding): Record<string, unknown> {
-    try {
-      return validateInput(spec, input, blobs) as Record<string, unknown>;
-    } catch (err) {
-      if (err instanceof SchemaError) {
-        throw err.errorName === 'ValidationException'
-          ? new ValidationException(err.message)
-          : new SerializationException(err.message);
-      }
-      throw err;
-    }
+    return validateRequest(spec, input, blobs) as Record<string, unknown>;
   }
+
 
   /**
    * Creates an access key for the endpoint. The secret is returned once and stored only
@@ -632,6 +633,35 @@ export class Kms {
     }
   }
 
+  /** What the audit export and archive code needs of the engine (audit/archive.ts). */
+  #auditHost(): AuditHost {
+    return {
+      db: this.#db,
+      audit: this.audit,
+      installation: this.installation,
+      now: () => this.#clock.now(),
+      audited: (eventName, requestParameters, response, act) => this.#auditedLocal(eventName, requestParameters, response, act),
+    };
+  }
+
+  /** Exports the audit log (or a time range of it) with its checkpoints; audited. */
+  async exportAuditLog(options: ExportOptions): Promise<ExportSummary> {
+    this.#assertOpen();
+    return exportAuditLog(this.#auditHost(), options);
+  }
+
+  /** Archives records older than options.before: export, verify, prune with an anchor; audited. */
+  async archiveAuditLog(options: ArchiveOptions): Promise<ArchiveSummary> {
+    this.#assertOpen();
+    return archiveAuditLog(this.#auditHost(), options);
+  }
+
+  /** Signs the audit head now (or returns the newest checkpoint if it already does). */
+  checkpointAuditLog(): Checkpoint {
+    this.#assertOpen();
+    return this.audit.checkpoint('request');
+  }
+
   /**
    * The engine's scheduled work, run at open, on a timer in long-running processes, and after
    * a developer installation's clock moves: automatic rotations that are due, imported material
@@ -649,6 +679,7 @@ export class Kms {
     if (expired > 0 || tokens > 0) {
       this.#checkpoint();
     }
+    this.audit.checkpointIfDue();
     return { rotated, expired, deleted };
   }
 
@@ -794,6 +825,12 @@ export class Kms {
   close(): void {
     if (this.#closed) {
       return;
+    }
+    // Time-based checkpoints for short-lived processes (the CLI), which have no timer.
+    try {
+      this.audit.checkpointIfDue();
+    } catch {
+      // A database that can no longer be written: the next process signs instead.
     }
     this.#closed = true;
     if (this.#timer !== null) {

@@ -14,7 +14,7 @@ import { bytes, kmsError, newEngine, text, type TestEngine } from '../support/en
 let t: TestEngine;
 afterEach(() => t.cleanup());
 
-describe('schema 2 → 4', () => {
+describe('schema 2 → 5', () => {
   it('keeps keys, material and the audit chain, and the upgraded installation rotates', async () => {
     t = await newEngine();
     const keyId = (await t.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
@@ -29,7 +29,10 @@ describe('schema 2 → 4', () => {
       installation: current.prepare('SELECT installation_id, account_id, region, created_at, root_key_provider, root_key_params, root_key_check FROM installation').all(),
       keys: current.prepare('SELECT key_id, created_at, description, key_spec, key_usage, origin, key_manager, key_state, deletion_date, pending_window_days, multi_region, policy, current_version FROM keys').all(),
       material: current.prepare('SELECT key_id, version, material_id, wrapped, created_at FROM key_material').all(),
-      audit: current.prepare('SELECT * FROM audit_log ORDER BY seq').all(),
+      // Schema 1–4 kept the queried fields as plain columns, event_time in milliseconds.
+      audit: current
+        .prepare('SELECT seq, unixepoch(event_time) * 1000 AS event_time, event_name, request_id, error_code, record, prev_hash, hash FROM audit_log ORDER BY seq')
+        .all(),
       // Schema 2 access keys named users only by ARN; this one becomes user/legacy's.
       accessKeys: current
         .prepare("SELECT access_key_id, 'arn:aws:iam::111122223333:user/legacy' AS principal_arn, 'IAMUser' AS caller_type, secret_wrapped, created_at, status FROM access_keys")
@@ -61,7 +64,7 @@ describe('schema 2 → 4', () => {
     const kms = await t.reopen();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     expect(db.prepare('SELECT count(*) AS n FROM key_material').get()).toEqual({ n: rows.material.length });
     db.close();
     expect(text((await kms.invoke('Decrypt', { CiphertextBlob: blob })).Plaintext)).toBe('written by schema 2');
@@ -69,6 +72,13 @@ describe('schema 2 → 4', () => {
     await kms.invoke('RotateKeyOnDemand', { KeyId: keyId });
     expect((await kms.invoke('ListKeyRotations', { KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations).toHaveLength(2);
     expect(kms.audit.verify().ok).toBe(true);
+    // Schema 5: the old records are queryable through the computed columns, and the upgraded
+    // installation has an audit-signing key whose checkpoints verify.
+    expect(kms.audit.query({ EventName: 'Encrypt', KeyId: keyId }).records.map((r) => r.seq)).toEqual(
+      (rows.audit as Array<{ seq: number; event_name: string }>).filter((r) => r.event_name === 'Encrypt').map((r) => r.seq),
+    );
+    expect(kms.checkpointAuditLog().body.headSeq).toBe(kms.audit.head()?.seq);
+    expect(kms.audit.verify()).toMatchObject({ ok: true, checkpoints: { count: 1, trust: 'installation-key' }, unsignedRecords: 0 });
     // Schema 4: the access key's user now exists as a principal with a unique id, and keeps its key.
     const [legacyUser] = kms.listPrincipals('user');
     expect(legacyUser).toMatchObject({ name: 'legacy', arn: 'arn:aws:iam::111122223333:user/legacy' });

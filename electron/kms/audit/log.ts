@@ -1,107 +1,105 @@
 // The audit log: an append-only, hash-chained table of CloudTrail-shaped records
 // (DESIGN.md invariant 3). Every record stores the hash of the one before (see chain.ts), so
 // verify() can say exactly where the stored log stops being the log that was written: which
-// record was edited, which were deleted, which were moved.
-//
-// What a bare chain cannot detect: deleting records from the END (the remaining prefix is a
-// perfectly valid chain), or rewriting the last records and recomputing their hashes. Both need
-// a head remembered elsewhere — verify({ expectedHead }) checks against one; signed checkpoints
-// are a separate, later piece of work.
+// record was edited, which were deleted, which were moved. Signed checkpoints (checkpoints.ts)
+// cover what a bare chain cannot: records deleted from the end, or rewritten with recomputed
+// hashes. An archive (archive.ts) moves old records to a file and leaves an anchor the live
+// chain continues from.
 //
 // Several processes (the app, the CLI) share the database, so nothing about the head is cached
 // in memory: append() reads the last row inside the write lock every time.
 
+import type { KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { canonicalJson } from './canonical.ts';
-import { chainHash, GENESIS_HASH, HASH_LENGTH, hashesEqual } from './chain.ts';
+import { chainHash, GENESIS_HASH } from './chain.ts';
+import {
+  CheckpointStore,
+  readPublicKey,
+  verifyCheckpointChain,
+  type Checkpoint,
+  type CheckpointReason,
+  type CheckpointSigner,
+} from './checkpoints.ts';
+import { AuditQueries, type AuditPage, type AuditQueryInput } from './query.ts';
 import type { AuditRecord } from './record.ts';
 import { assertNoBinary } from './record.ts';
+import { checkAuditSchema } from './schema.ts';
+import { checkpointProblem, walkChain, type AuditProblem, type ChainRow, type ChainStart } from './verify.ts';
 
 export type AuditHead = { seq: number; hash: Uint8Array };
 
-export type VerifyProblemKind = 'edited' | 'missing' | 'reordered' | 'broken-link' | 'index-mismatch';
+/** Where the checkpoints' public key came from: the caller's trusted copy, or the database itself. */
+export type KeyTrust = 'trusted-key' | 'installation-key' | 'no-key';
 
-export type VerifyProblem = {
-  kind: VerifyProblemKind;
-  /** The first sequence number at which the log is wrong (for 'missing', the first missing one). */
-  seq: number;
-  /** A sentence for people: what is wrong, naming record positions. */
-  detail: string;
+export type VerifyReport = {
+  readonly ok: boolean;
+  readonly records: number;
+  readonly firstSeq: number | null;
+  readonly lastSeq: number | null;
+  /** Hex hash of the last record, null for an empty log. */
+  readonly headHash: string | null;
+  /** The archive anchor the live log continues from, if records were archived. */
+  readonly archivedThrough: number | null;
+  readonly checkpoints: {
+    readonly count: number;
+    readonly keyFingerprint: string | null;
+    readonly trust: KeyTrust;
+    /** The newest checkpoint whose signed record is in the log with the signed hash. */
+    readonly lastMatched: { readonly number: number; readonly headSeq: number } | null;
+  };
+  /** Records after the newest matched checkpoint: not yet covered by a signature. */
+  readonly unsignedRecords: number;
+  readonly problem?: AuditProblem;
 };
-
-export type VerifyReport =
-  | { ok: true; records: number; headHash: Uint8Array | null }
-  | { ok: false; records: number; problem: VerifyProblem };
 
 export type VerifyOptions = {
-  /**
-   * A head recorded earlier (e.g. by an export or a checkpoint). The log must still contain that
-   * record with that hash; this is what catches records deleted from the end.
-   */
-  expectedHead?: AuditHead;
-  /** Called every PROGRESS_INTERVAL records with the number checked so far (for long logs). */
-  onProgress?: (checked: number) => void;
+  /** The installation's audit public key as the caller holds it (PEM or DER); otherwise the database's own is used. */
+  readonly trustedPublicKey?: KeyObject;
+  /** Checkpoints kept elsewhere (exported earlier): the log must still hold what they signed. */
+  readonly externalCheckpoints?: ReadonlyArray<Checkpoint>;
+  /** Called every 10,000 records with the number checked so far. */
+  readonly onProgress?: (checked: number) => void;
 };
 
-export type AuditQuery = {
-  /** At most this many records, newest first. Default 100, at most MAX_LIST_LIMIT. */
-  limit?: number;
-  /** Only records with seq < beforeSeq: pass the last seq of one page to get the next. */
-  beforeSeq?: number;
-  eventName?: string;
-  errorsOnly?: boolean;
+export type AuditLogOptions = {
+  /** Present in an open engine (which holds the root key): appends make count-based checkpoints. */
+  readonly signer?: CheckpointSigner;
+  /** Milliseconds since the epoch, for checkpoint times. */
+  readonly now?: () => number;
 };
 
-export const DEFAULT_LIST_LIMIT = 100;
-export const MAX_LIST_LIMIT = 1000;
-const PROGRESS_INTERVAL = 10_000;
-
-type Row = {
-  seq: number;
-  event_time: number;
-  event_name: string;
-  request_id: string;
-  error_code: string | null;
-  record: string;
-  prev_hash: Uint8Array;
-  hash: Uint8Array;
-};
-
-/** A first problem found while streaming, before it is classified (which needs more queries). */
-type Pending =
-  | { kind: 'problem'; problem: VerifyProblem }
-  | { kind: 'link'; seq: number; prevHash: Uint8Array; expectedPrev: Uint8Array };
-
-function eventTimeMsOf(record: AuditRecord): number {
-  const ms = Date.parse(record.eventTime);
-  if (!Number.isFinite(ms)) {
-    throw new RangeError(`Audit record eventTime '${record.eventTime}' is not an ISO-8601 time.`);
-  }
-  return ms;
-}
+export const ARCHIVE_EVENT = 'ArchiveAuditLog';
 
 export class AuditLog {
   readonly #db: Database.Database;
+  readonly #signer: CheckpointSigner | null;
+  readonly #now: () => number;
+  readonly #checkpoints: CheckpointStore;
+  readonly #queries: AuditQueries;
   readonly #last: Database.Statement<[], { seq: number; hash: Uint8Array }>;
-  readonly #insert: Database.Statement<[Row]>;
+  readonly #insert: Database.Statement<[{ seq: number; record: string; prev_hash: Uint8Array; hash: Uint8Array }]>;
   readonly #count: Database.Statement<[], { n: number }>;
-  readonly #all: Database.Statement<[], Row>;
-  readonly #seqOfHash: Database.Statement<[Uint8Array], { seq: number }>;
+  readonly #rows: Database.Statement<[], ChainRow>;
+  readonly #seqOfHash: Database.Statement<[Buffer], { seq: number }>;
+  readonly #eventTimeOf: Database.Statement<[number], { t: string }>;
   readonly #appendInTransaction: Database.Transaction<(record: AuditRecord) => AuditHead>;
-  readonly #listStatements = new Map<string, Database.Statement<Array<string | number>, { seq: number; record: string }>>();
+  /** Head seq of the newest checkpoint this process knows of; re-read before acting on it. */
+  #checkpointedSeq = -1;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, options: AuditLogOptions = {}) {
     this.#db = db;
+    this.#signer = options.signer ?? null;
+    this.#now = options.now ?? Date.now;
+    this.#checkpoints = new CheckpointStore(db);
+    this.#queries = new AuditQueries(db, { table: 'audit_log' });
     this.#last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-    this.#insert = db.prepare(
-      `INSERT INTO audit_log (seq, event_time, event_name, request_id, error_code, record, prev_hash, hash)
-       VALUES (@seq, @event_time, @event_name, @request_id, @error_code, @record, @prev_hash, @hash)`,
-    );
+    this.#insert = db.prepare('INSERT INTO audit_log (seq, record, prev_hash, hash) VALUES (@seq, @record, @prev_hash, @hash)');
     this.#count = db.prepare('SELECT count(*) AS n FROM audit_log');
-    this.#all = db.prepare(
-      'SELECT seq, event_time, event_name, request_id, error_code, record, prev_hash, hash FROM audit_log ORDER BY seq',
-    );
+    // Hashes as hex text: far cheaper to read than as Buffers, and the verifier hashes hex.
+    this.#rows = db.prepare<[], ChainRow>('SELECT seq, hex(prev_hash), hex(hash), record FROM audit_log ORDER BY seq').raw(true);
     this.#seqOfHash = db.prepare('SELECT seq FROM audit_log WHERE hash = ? ORDER BY seq LIMIT 1');
+    this.#eventTimeOf = db.prepare('SELECT event_time AS t FROM audit_log WHERE seq = ?');
     this.#appendInTransaction = db.transaction((record: AuditRecord) => this.#appendNow(record));
   }
 
@@ -110,7 +108,8 @@ export class AuditLog {
    * transaction when there is one (so an operation and its record commit or roll back together;
    * that transaction should be IMMEDIATE, or another process may append between our read of the
    * head and our insert and this insert fails on the primary key); otherwise in its own
-   * IMMEDIATE transaction, which takes the write lock before reading the head.
+   * IMMEDIATE transaction, which takes the write lock before reading the head. With a signer,
+   * every DEFAULT_CHECKPOINT_EVERY_RECORDS-th record is signed in the same transaction.
    * @throws AuditRecordError / CanonicalJsonError if the record holds bytes or non-JSON values.
    */
   append(record: AuditRecord): AuditHead {
@@ -128,17 +127,82 @@ export class AuditLog {
     const seq = last === undefined ? 1 : last.seq + 1;
     const prevHash = last === undefined ? GENESIS_HASH : last.hash;
     const hash = chainHash(prevHash, seq, text);
-    this.#insert.run({
-      seq,
-      event_time: eventTimeMsOf(record),
-      event_name: record.eventName,
-      request_id: record.requestID,
-      error_code: record.errorCode ?? null,
-      record: text,
-      prev_hash: prevHash,
-      hash,
-    });
+    this.#insert.run({ seq, record: text, prev_hash: prevHash, hash });
+    const signer = this.#signer;
+    if (signer !== null && seq - this.#checkpointedSeq >= signer.policy.everyRecords) {
+      this.#checkpointedSeq = signer.last()?.body.headSeq ?? 0;
+      if (seq - this.#checkpointedSeq >= signer.policy.everyRecords) {
+        signer.create(seq, hash, 'count', this.#now());
+        this.#checkpointedSeq = seq;
+      }
+    }
     return { seq, hash };
+  }
+
+  /**
+   * Signs the head now (on demand, before an export or archive). Returns the new checkpoint, or
+   * the newest one when it already signs the head and `force` is not set.
+   * @throws Error without a signer (a log opened without the root key cannot sign).
+   */
+  checkpoint(reason: CheckpointReason, options: { force?: boolean; seq?: number } = {}): Checkpoint {
+    const signer = this.#requireSigner();
+    return this.#db
+      .transaction(() => {
+        const head = this.#last.get();
+        const seq = options.seq ?? head?.seq ?? 0;
+        const last = signer.last();
+        if (options.force !== true && last !== null && last.body.headSeq === seq) {
+          return last;
+        }
+        const row = seq === 0 ? undefined : this.#db.prepare<[number], { hash: Uint8Array }>('SELECT hash FROM audit_log WHERE seq = ?').get(seq);
+        if (seq !== 0 && row === undefined) {
+          throw new RangeError(`There is no audit record ${seq} to sign.`);
+        }
+        const checkpoint = signer.create(seq, row === undefined ? GENESIS_HASH : new Uint8Array(row.hash), reason, this.#now());
+        this.#checkpointedSeq = Math.max(this.#checkpointedSeq, seq);
+        return checkpoint;
+      })
+      .immediate();
+  }
+
+  /**
+   * Time-based checkpoints: signs the head when the oldest record not yet covered by a
+   * checkpoint is older than the policy's interval. Cheap when nothing is due (two indexed reads).
+   * Returns the checkpoint made, or null.
+   */
+  checkpointIfDue(): Checkpoint | null {
+    const signer = this.#signer;
+    if (signer === null) {
+      return null;
+    }
+    const head = this.#last.get();
+    const signedSeq = signer.last()?.body.headSeq ?? 0;
+    if (head === undefined || head.seq <= signedSeq) {
+      return null;
+    }
+    const oldestUnsigned = this.#eventTimeOf.get(signedSeq + 1);
+    const age = oldestUnsigned === undefined ? 0 : this.#now() - Date.parse(oldestUnsigned.t);
+    if (!(age >= signer.policy.everyMs)) {
+      return null;
+    }
+    return this.checkpoint('time');
+  }
+
+  #requireSigner(): CheckpointSigner {
+    if (this.#signer === null) {
+      throw new Error('Checkpoints are signed by an open engine: this audit log was opened without the root key.');
+    }
+    return this.#signer;
+  }
+
+  /** Every checkpoint, oldest first. */
+  checkpoints(): Array<Checkpoint> {
+    return this.#checkpoints.all();
+  }
+
+  /** The installation's audit public key (SPKI DER) and its fingerprint; null before the engine first opened. */
+  publicKey(): { fingerprint: string; spki: Uint8Array } | null {
+    return this.#checkpoints.publicKey();
   }
 
   /** The last record's seq and hash, or null for an empty log. */
@@ -151,191 +215,91 @@ export class AuditLog {
     return this.#count.get()?.n ?? 0;
   }
 
-  /** Records newest first, filtered. @throws RangeError for a limit that is not a positive integer. */
-  list(query: AuditQuery = {}): Array<{ seq: number; record: AuditRecord }> {
-    const limit = query.limit ?? DEFAULT_LIST_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(`limit must be a positive integer, got ${limit}.`);
-    }
-    const where: Array<string> = [];
-    const args: Array<string | number> = [];
-    if (query.beforeSeq !== undefined) {
-      where.push('seq < ?');
-      args.push(query.beforeSeq);
-    }
-    if (query.eventName !== undefined) {
-      where.push('event_name = ?');
-      args.push(query.eventName);
-    }
-    if (query.errorsOnly === true) {
-      where.push('error_code IS NOT NULL');
-    }
-    args.push(Math.min(limit, MAX_LIST_LIMIT));
-    const sql = `SELECT seq, record FROM audit_log${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    // At most eight distinct filter shapes: each is prepared once and kept.
-    let statement = this.#listStatements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#listStatements.set(sql, statement);
-    }
-    return statement.all(...args).map((row) => ({ seq: row.seq, record: JSON.parse(row.record) as AuditRecord }));
+  /** Records newest first, filtered and paged (see query.ts). @throws ValidationException for a bad query. */
+  query(input: AuditQueryInput = {}): AuditPage {
+    return this.#queries.query(input);
+  }
+
+  /** query() without paging: the newest `limit` records matching. */
+  list(input: AuditQueryInput = {}): Array<{ seq: number; record: AuditRecord }> {
+    return this.query(input).records.map((r) => ({ seq: r.seq, record: r.record }));
   }
 
   /**
-   * Walks every record in seq order (streaming: memory stays constant however long the log) and
-   * reports the first problem:
-   *  - 'missing'   — a gap in the sequence (records deleted), or the log ends before expectedHead;
-   *  - 'reordered' — a record's prev_hash is the hash of a record at another position (records
-   *                  were swapped or renumbered);
-   *  - 'broken-link' — a record's prev_hash matches no record at all (it was altered, or the
-   *                  record before it was rewritten with a recomputed hash);
-   *  - 'edited'    — a record's stored hash does not match its contents;
-   *  - 'index-mismatch' — the query columns (event_time, event_name, request_id, error_code)
-   *                  disagree with the record they index.
-   * Checks per row run in that order, so a swapped pair is reported at the first of the two.
+   * Checks the whole log: the audit tables' definitions, the checkpoint chain (signatures under
+   * the trusted key, or the installation's own when none is given, and continuity), then every
+   * record in seq order against its predecessor, its own hash and every checkpoint that signed
+   * it, then that nothing a checkpoint signed has gone from the end. Reports the first problem.
    */
   verify(options: VerifyOptions = {}): VerifyReport {
-    let prevSeq = 0;
-    let prevHash: Uint8Array = GENESIS_HASH;
-    let checked = 0;
-    let pending: Pending | null = null;
-    const expected = options.expectedHead;
-    for (const row of this.#all.iterate()) {
-      pending = this.#checkRow(row, prevSeq, prevHash);
-      if (pending === null && expected !== undefined && row.seq === expected.seq && !hashesEqual(row.hash, expected.hash)) {
-        pending = {
-          kind: 'problem',
-          problem: {
-            kind: 'edited',
-            seq: row.seq,
-            detail: `record ${row.seq} does not match the expected head: the log was rewritten from record ${row.seq} or earlier, with its hashes recomputed`,
-          },
-        };
-      }
-      if (pending !== null) {
-        // Leaving the loop ends the iteration, freeing the connection for classifying queries.
-        break;
-      }
-      checked++;
-      prevSeq = row.seq;
-      prevHash = row.hash;
-      if (options.onProgress !== undefined && checked % PROGRESS_INTERVAL === 0) {
-        options.onProgress(checked);
-      }
+    const stored = this.#checkpoints.publicKey();
+    const key = options.trustedPublicKey ?? (stored === null ? null : readPublicKey(stored.spki));
+    const trust: KeyTrust = options.trustedPublicKey !== undefined ? 'trusted-key' : stored === null ? 'no-key' : 'installation-key';
+    const checkpoints = this.#checkpoints.all();
+    const external = options.externalCheckpoints ?? [];
+    const installationId = this.#db.prepare<[], { id: string }>('SELECT installation_id AS id FROM installation WHERE id = 1').get()?.id ?? '';
+    const anchor = this.#anchor();
+    const summary = (walk: { records: number; firstSeq: number | null; lastSeq: number | null; headHashHex: string | null; lastMatched: VerifyReport['checkpoints']['lastMatched'] }, problem: AuditProblem | null): VerifyReport => ({
+      ok: problem === null,
+      records: walk.records,
+      firstSeq: walk.firstSeq,
+      lastSeq: walk.lastSeq,
+      headHash: walk.headHashHex,
+      archivedThrough: anchor?.seq ?? null,
+      checkpoints: { count: checkpoints.length, keyFingerprint: key === null ? null : (stored?.fingerprint ?? null), trust, lastMatched: walk.lastMatched },
+      unsignedRecords: walk.lastSeq === null ? 0 : walk.lastSeq - Math.max(walk.lastMatched?.headSeq ?? 0, (walk.firstSeq ?? 1) - 1),
+      ...(problem === null ? {} : { problem }),
+    });
+    const empty = { records: 0, firstSeq: null, lastSeq: null, headHashHex: null, lastMatched: null };
+
+    const schemaProblem = checkAuditSchema(this.#db);
+    if (schemaProblem !== null) {
+      return summary(empty, schemaProblem);
     }
-    if (pending === null && expected !== undefined && prevSeq < expected.seq) {
-      pending = {
-        kind: 'problem',
-        problem: {
-          kind: 'missing',
-          seq: prevSeq + 1,
-          detail: `${range(prevSeq + 1, expected.seq)} missing (deleted from the end): the log ends at record ${prevSeq} but the expected head is record ${expected.seq}`,
-        },
-      };
+    if (key !== null) {
+      for (const chain of [checkpoints, external]) {
+        const problem = verifyCheckpointChain(chain, key, installationId);
+        if (problem !== null) {
+          return summary(empty, checkpointProblem(problem));
+        }
+      }
+    } else if (checkpoints.length > 0) {
+      return summary(empty, { kind: 'checkpoint-invalid', checkpoint: 1, detail: 'the log has checkpoints but the installation has no audit public key to check them with (its key row was removed)' });
     }
-    if (pending === null) {
-      return { ok: true, records: checked, headHash: checked === 0 ? null : new Uint8Array(prevHash) };
+    const start: ChainStart = anchor === null ? { kind: 'genesis' } : { kind: 'anchor', seq: anchor.seq, hashHex: anchor.hashHex };
+    const walk = walkChain({
+      rows: this.#rows.iterate(),
+      start,
+      checkpoints: [...checkpoints, ...external],
+      ownerOfHash: (hex) => this.#seqOfHash.get(Buffer.from(hex, 'hex'))?.seq,
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    });
+    if (walk.problem !== null) {
+      return summary(walk, walk.problem);
     }
-    return { ok: false, records: checked, problem: this.#classify(pending) };
+    if (anchor !== null && !this.#archiveRecorded(anchor.seq)) {
+      return summary(walk, {
+        kind: 'missing',
+        seq: 1,
+        detail: `${anchor.seq === 1 ? 'record 1 is' : `records 1..${anchor.seq} are`} missing: an archive anchor says they were archived, but no ${ARCHIVE_EVENT} record for them is in the chain (they were deleted and the anchor forged)`,
+      });
+    }
+    return summary(walk, null);
   }
 
-  #checkRow(row: Row, prevSeq: number, prevHash: Uint8Array): Pending | null {
-    const seq = row.seq;
-    if (seq > prevSeq + 1) {
-      return {
-        kind: 'problem',
-        problem: { kind: 'missing', seq: prevSeq + 1, detail: `${range(prevSeq + 1, seq - 1)} missing (deleted)` },
-      };
-    }
-    if (seq < 1) {
-      // Only the first row can be here (rows come in seq order); seq is part of the hash input,
-      // so a renumbered row is an edit.
-      return {
-        kind: 'problem',
-        problem: { kind: 'edited', seq, detail: `a record has sequence number ${seq}; sequence numbers start at 1` },
-      };
-    }
-    if (!(row.prev_hash instanceof Uint8Array) || !(row.hash instanceof Uint8Array) || row.hash.length !== HASH_LENGTH) {
-      return {
-        kind: 'problem',
-        problem: { kind: 'edited', seq, detail: `record ${seq} was edited: its hash columns are not ${HASH_LENGTH}-byte values` },
-      };
-    }
-    if (!hashesEqual(row.prev_hash, prevHash)) {
-      return { kind: 'link', seq, prevHash: new Uint8Array(row.prev_hash), expectedPrev: new Uint8Array(prevHash) };
-    }
-    if (typeof row.record !== 'string' || !hashesEqual(chainHash(row.prev_hash, seq, row.record), row.hash)) {
-      return {
-        kind: 'problem',
-        problem: { kind: 'edited', seq, detail: `record ${seq} was edited: its hash does not match its contents` },
-      };
-    }
-    const mismatch = indexMismatch(row);
-    if (mismatch !== null) {
-      return {
-        kind: 'problem',
-        problem: { kind: 'index-mismatch', seq, detail: `record ${seq}'s ${mismatch} column was edited: it does not match the record` },
-      };
-    }
-    return null;
+  /** The newest archive's anchor: the last archived record's seq and hash. */
+  #anchor(): { seq: number; hashHex: string } | null {
+    const row = this.#db.prepare<[], { seq: number; hash: string }>('SELECT through_seq AS seq, hex(through_hash) AS hash FROM audit_archives ORDER BY through_seq DESC LIMIT 1').get();
+    return row === undefined ? null : { seq: row.seq, hashHex: row.hash };
   }
 
-  /** Tells a moved record from a damaged link: does its prev_hash belong to some other record? */
-  #classify(pending: Pending): VerifyProblem {
-    if (pending.kind === 'problem') {
-      return pending.problem;
-    }
-    const { seq, prevHash } = pending;
-    const expectedWhat = seq === 1 ? 'the start of the log' : `record ${seq - 1}`;
-    if (hashesEqual(prevHash, GENESIS_HASH)) {
-      return {
-        kind: 'reordered',
-        seq,
-        detail: `record ${seq} is out of order: it holds the first record of the log (its prev_hash is the genesis value); records were moved or swapped`,
-      };
-    }
-    const owner = this.#seqOfHash.get(prevHash);
-    if (owner !== undefined) {
-      return {
-        kind: 'reordered',
-        seq,
-        detail: `record ${seq} is out of order: its prev_hash is the hash of the record now at seq ${owner.seq}, so it belongs after that one, not after ${expectedWhat}; records were moved or swapped`,
-      };
-    }
-    return {
-      kind: 'broken-link',
-      seq,
-      detail:
-        seq === 1
-          ? 'record 1 does not start the chain: its prev_hash is not the genesis value (it was altered)'
-          : `record ${seq} does not link to record ${seq - 1}: its prev_hash matches no record (record ${seq}'s link was altered, or record ${seq - 1} was rewritten with a recomputed hash)`,
-    };
+  /** Whether the (verified) chain holds a successful archive record for records through `seq`. */
+  #archiveRecorded(seq: number): boolean {
+    const rows = this.#db.prepare<[string], { record: string }>('SELECT record FROM audit_log WHERE event_name = ?').all(ARCHIVE_EVENT);
+    return rows.some((row) => {
+      const record = JSON.parse(row.record) as AuditRecord;
+      return record.errorCode === undefined && record.requestParameters?.throughSeq === seq;
+    });
   }
 }
 
-function range(from: number, to: number): string {
-  return from === to ? `record ${from} is` : `records ${from}..${to} are`;
-}
-
-/** Which indexed column disagrees with the (hash-verified) record text, or null. */
-function indexMismatch(row: Row): string | null {
-  let record: Partial<AuditRecord>;
-  try {
-    record = JSON.parse(row.record) as Partial<AuditRecord>;
-  } catch {
-    return 'record';
-  }
-  if (row.event_name !== record.eventName) {
-    return 'event_name';
-  }
-  if (row.request_id !== record.requestID) {
-    return 'request_id';
-  }
-  if (row.error_code !== (record.errorCode ?? null)) {
-    return 'error_code';
-  }
-  if (typeof record.eventTime !== 'string' || row.event_time !== Date.parse(record.eventTime)) {
-    return 'event_time';
-  }
-  return null;
-}

@@ -90,9 +90,12 @@ async function removeStaleStaging(target: string): Promise<void> {
   }
 }
 
-/** Writes `target` through a staging file that becomes `target` only if `produce` succeeds. */
-async function writeAtomically<T>(input: string, target: string, force: boolean, produce: (sink: Sink) => Promise<T>): Promise<T> {
-  if (resolve(input) === resolve(target)) {
+/**
+ * Writes `target` through a staging file (0600) that becomes `target` only if `produce` succeeds,
+ * synced, then renamed, then the rename synced. `input` (when there is one) is never written over.
+ */
+export async function writeAtomically<T>(input: string | null, target: string, force: boolean, produce: (sink: Sink) => Promise<T>): Promise<T> {
+  if (input !== null && resolve(input) === resolve(target)) {
     throw new ValidationException(`${target} is the input file; Strongroom never writes over its input. Choose another --output-dir.`);
   }
   if (!force && existsSync(target)) {

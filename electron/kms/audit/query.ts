@@ -1,0 +1,265 @@
+// Querying an audit table: filters by time range, event name, key (id, ARN, or an alias as it
+// was at each record's time), principal, error code, outcome and request id; newest first;
+// paged with an opaque token. Every filter is served by an index on a column SQLite computes
+// from the record (store/migrations/0005-audit.ts), so a page stays milliseconds at millions of
+// records. The same code serves the live log and an imported-logs workspace (workspace.ts),
+// whose table adds a source column.
+
+import type Database from 'better-sqlite3';
+import { auditQueryInput, DEFAULT_AUDIT_RESULTS, type AuditQueryRequest } from '../../../shared/api/audit.ts';
+import { ValidationException } from '../errors.ts';
+import { validateRequest } from '../validate.ts';
+import type { AuditRecord } from './record.ts';
+
+/** Unvalidated query input: validated against the shared schema here. */
+export type AuditQueryInput = Record<string, unknown>;
+
+export type AuditPageRecord = {
+  readonly seq: number;
+  readonly record: AuditRecord;
+  /** Workspaces: the installation the record came from. */
+  readonly installationId?: string;
+};
+
+export type AuditPage = { readonly records: ReadonlyArray<AuditPageRecord>; readonly nextToken?: string };
+
+export type AuditTable = {
+  readonly table: string;
+  /** The rowid column, which breaks ties between records of the same second. Default 'seq'. */
+  readonly rowid?: string;
+  /** Workspaces: resolves an Installation filter to source ids, and source ids to installation ids. */
+  readonly sources?: {
+    readonly find: (installation: string) => ReadonlyArray<number>;
+    readonly installationId: (source: number) => string;
+  };
+};
+
+/** One stretch of records during which an alias named a key. */
+type AliasInterval = { readonly source: number | null; readonly keyId: string; readonly fromSeq: number; readonly toSeq: number };
+
+const KEY_ID_IN_ARN = /^arn:[a-z-]+:kms:[^:]*:[^:]*:key\/(.+)$/;
+const ALIAS_IN_ARN = /^arn:[a-z-]+:kms:[^:]*:[^:]*:(alias\/.+)$/;
+const ALIAS_EVENTS = ['CreateAlias', 'UpdateAlias', 'DeleteAlias', 'DeleteKey'];
+
+/** CloudTrail's second-precision ISO text, which the event_time column holds. */
+function isoSecond(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+function encodeToken(eventTime: string, rowid: number): string {
+  return Buffer.from(JSON.stringify([eventTime, rowid])).toString('base64url');
+}
+
+function decodeToken(token: string): [string, number] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && Number.isSafeInteger(value[1])) {
+      return [value[0], value[1] as number];
+    }
+  } catch {
+    // Reported below.
+  }
+  throw new ValidationException('NextToken is not a token an audit query returned: pass the NextToken of the previous page unchanged.');
+}
+
+function keyIdOfArn(arn: unknown): string | null {
+  return typeof arn === 'string' ? (KEY_ID_IN_ARN.exec(arn)?.[1] ?? null) : null;
+}
+
+export class AuditQueries {
+  readonly #db: Database.Database;
+  readonly #config: AuditTable;
+  readonly #rowid: string;
+  readonly #statements = new Map<string, Database.Statement<unknown[], { rid: number; seq: number; record: string; event_time: string; source: number | null }>>();
+
+  constructor(db: Database.Database, config: AuditTable) {
+    this.#db = db;
+    this.#config = config;
+    this.#rowid = config.rowid ?? 'seq';
+  }
+
+  /** @throws ValidationException for input the shared schema refuses or a token this query did not return. */
+  query(input: AuditQueryInput): AuditPage {
+    const request: AuditQueryRequest = validateRequest(auditQueryInput, input, 'bytes');
+    const limit = request.MaxResults ?? DEFAULT_AUDIT_RESULTS;
+    const where: Array<string> = [];
+    const args: Array<string | number> = [];
+    if (request.StartTime !== undefined) {
+      where.push('event_time >= ?');
+      args.push(isoSecond(request.StartTime));
+    }
+    if (request.EndTime !== undefined) {
+      where.push('event_time <= ?');
+      args.push(isoSecond(request.EndTime));
+    }
+    if (request.StartTime !== undefined && request.EndTime !== undefined && request.StartTime > request.EndTime) {
+      throw new ValidationException('StartTime is after EndTime: give a range whose start comes first.');
+    }
+    if (request.EventName !== undefined) {
+      where.push('event_name = ?');
+      args.push(request.EventName);
+    }
+    if (request.ErrorCode !== undefined) {
+      where.push('error_code = ?');
+      args.push(request.ErrorCode);
+    }
+    if (request.Outcome !== undefined) {
+      where.push(request.Outcome === 'Success' ? 'error_code IS NULL' : 'error_code IS NOT NULL');
+    }
+    if (request.RequestId !== undefined) {
+      where.push('request_id = ?');
+      args.push(request.RequestId);
+    }
+    if (request.Principal !== undefined) {
+      const arns = this.#principalArns(request.Principal);
+      where.push(`principal IN (${arns.map(() => '?').join(', ')})`);
+      args.push(...arns);
+    }
+    if (request.Installation !== undefined) {
+      const sources = this.#config.sources?.find(request.Installation);
+      if (sources === undefined) {
+        throw new ValidationException('Installation filters only an imported-logs workspace; the live log holds one installation.');
+      }
+      where.push(`source IN (${sources.length === 0 ? 'NULL' : sources.map(() => '?').join(', ')})`);
+      args.push(...sources);
+    }
+    if (request.NextToken !== undefined) {
+      const [time, rowid] = decodeToken(request.NextToken);
+      where.push(`(event_time, ${this.#rowid}) < (?, ?)`);
+      args.push(time, rowid);
+    }
+
+    const columns = `${this.#rowid} AS rid, seq, record, event_time, ${this.#config.sources === undefined ? 'NULL' : 'source'} AS source`;
+    const order = `ORDER BY event_time DESC, ${this.#rowid} DESC LIMIT ?`;
+    let sql: string;
+    const params: Array<string | number> = [];
+    if (request.KeyId === undefined) {
+      sql = `SELECT ${columns} FROM ${this.#config.table}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ${order}`;
+      params.push(...args, limit + 1);
+    } else {
+      // One indexed branch per key column and alias interval, each limited, merged and limited again:
+      // an OR across the two key columns would make SQLite sort every match before the LIMIT.
+      const branches: Array<string> = [];
+      for (const target of this.#keyTargets(request.KeyId)) {
+        for (const column of ['key_id', 'key_id2']) {
+          const conditions = [`${column} = ?`, ...where];
+          const branchArgs: Array<string | number> = [target.keyId, ...args];
+          if (target.fromSeq > 1 || Number.isFinite(target.toSeq)) {
+            conditions.push('seq >= ?', 'seq < ?');
+            branchArgs.push(target.fromSeq, Number.isFinite(target.toSeq) ? target.toSeq : Number.MAX_SAFE_INTEGER);
+          }
+          if (target.source !== null) {
+            conditions.push('source = ?');
+            branchArgs.push(target.source);
+          }
+          branches.push(`SELECT * FROM (SELECT ${columns} FROM ${this.#config.table} WHERE ${conditions.join(' AND ')} ${order})`);
+          params.push(...branchArgs, limit + 1);
+        }
+      }
+      if (branches.length === 0) {
+        return { records: [] };
+      }
+      sql = `${branches.join(' UNION ')} ORDER BY event_time DESC, rid DESC LIMIT ?`;
+      params.push(limit + 1);
+    }
+    const rows = this.#prepare(sql).all(...params);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page.at(-1);
+    return {
+      records: page.map((row) => ({
+        seq: row.seq,
+        record: JSON.parse(row.record) as AuditRecord,
+        ...(row.source === null || this.#config.sources === undefined ? {} : { installationId: this.#config.sources.installationId(row.source) }),
+      })),
+      ...(more && last !== undefined ? { nextToken: encodeToken(last.event_time, last.rid) } : {}),
+    };
+  }
+
+  #prepare(sql: string): Database.Statement<unknown[], { rid: number; seq: number; record: string; event_time: string; source: number | null }> {
+    // A handful of filter shapes recur; each is prepared once.
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      if (this.#statements.size > 256) {
+        this.#statements.clear();
+      }
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** ARNs a principal filter means: an ARN as given; a name as the user, role (or root) of every account in the table. */
+  #principalArns(principal: string): Array<string> {
+    if (principal.startsWith('arn:')) {
+      return [principal];
+    }
+    const accounts = this.#db
+      .prepare<[], { a: string }>(`SELECT DISTINCT record ->> '$.recipientAccountId' AS a FROM (SELECT record FROM ${this.#config.table} ORDER BY ${this.#rowid} DESC LIMIT 1)${this.#config.sources === undefined ? '' : ` UNION SELECT account_id AS a FROM sources`}`)
+      .all()
+      .map((r) => r.a)
+      .filter((a): a is string => typeof a === 'string');
+    return accounts.flatMap((account) =>
+      principal === 'root' ? [`arn:aws:iam::${account}:root`] : [`arn:aws:iam::${account}:user/${principal}`, `arn:aws:iam::${account}:role/${principal}`],
+    );
+  }
+
+  /** The key(s) a KeyId filter means: one key for an id or key ARN; for an alias, the keys it named and when. */
+  #keyTargets(keyId: string): Array<AliasInterval> {
+    const fromArn = keyIdOfArn(keyId);
+    if (fromArn !== null) {
+      return [{ source: null, keyId: fromArn, fromSeq: 1, toSeq: Infinity }];
+    }
+    const alias = ALIAS_IN_ARN.exec(keyId)?.[1] ?? (keyId.startsWith('alias/') ? keyId : null);
+    if (alias === null) {
+      return [{ source: null, keyId, fromSeq: 1, toSeq: Infinity }];
+    }
+    return this.#aliasHistory(alias);
+  }
+
+  /**
+   * Replays the successful alias records (and key deletions, which remove a key's aliases) to find
+   * which key the alias named from which record to which. Few records: read through the
+   * event_name index.
+   */
+  #aliasHistory(alias: string): Array<AliasInterval> {
+    const sourceColumn = this.#config.sources === undefined ? 'NULL' : 'source';
+    const rows = this.#db
+      .prepare<string[], { seq: number; record: string; source: number | null }>(
+        `SELECT seq, record, ${sourceColumn} AS source FROM ${this.#config.table} WHERE event_name IN (${ALIAS_EVENTS.map(() => '?').join(', ')}) AND error_code IS NULL ORDER BY ${sourceColumn}, seq`,
+      )
+      .all(...ALIAS_EVENTS);
+    const intervals: Array<AliasInterval> = [];
+    const open = new Map<number | null, { keyId: string; fromSeq: number }>();
+    const close = (source: number | null, seq: number): void => {
+      const current = open.get(source);
+      if (current !== undefined) {
+        intervals.push({ source, keyId: current.keyId, fromSeq: current.fromSeq, toSeq: seq + 1 });
+        open.delete(source);
+      }
+    };
+    for (const row of rows) {
+      const record = JSON.parse(row.record) as AuditRecord;
+      const resources = record.resources.map((r) => keyIdOfArn(r.ARN)).filter((k): k is string => k !== null);
+      if (record.eventName === 'DeleteKey') {
+        if (open.get(row.source)?.keyId === resources[0]) {
+          close(row.source, row.seq);
+        }
+        continue;
+      }
+      if (record.requestParameters?.aliasName !== alias) {
+        continue;
+      }
+      // The alias record itself belongs to the key it named before and to the one it names after.
+      close(row.source, row.seq);
+      const target = record.eventName === 'DeleteAlias' ? undefined : resources.at(-1);
+      if (target !== undefined) {
+        open.set(row.source, { keyId: target, fromSeq: row.seq });
+      }
+    }
+    for (const [source, current] of open) {
+      intervals.push({ source, keyId: current.keyId, fromSeq: current.fromSeq, toSeq: Infinity });
+    }
+    return intervals;
+  }
+}
