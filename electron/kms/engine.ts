@@ -196,6 +196,23 @@ export type ScheduledWork = { readonly rotated: number; readonly expired: number
 /** How long an access key lookup is reused (see lookupAccessKey). */
 export const ACCESS_KEY_CACHE_MS = 5_000;
 
+/**
+ * A call the audit store refused to record. Nothing runs unaudited: a call whose success record
+ * cannot be written is rolled back and reported with this; a failure whose record cannot be
+ * written is reported with this, naming the original error.
+ */
+class AuditUnavailableException extends KMSInternalException {
+  constructor(operation: string, cause: unknown, original?: KmsError) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      original === undefined
+        ? `${operation} was not run: its audit record could not be written (${why}). Check that the data directory is writable and has free space.`
+        : `${operation} failed (${original.name}: ${original.message}) and its audit record could not be written (${why}). Check that the data directory is writable and has free space.`,
+      { cause },
+    );
+  }
+}
+
 export class Kms {
   readonly installation: InstallationInfo;
   readonly audit: AuditLog;
@@ -360,7 +377,7 @@ export class Kms {
         .transaction(() => {
           this.#access.checkGrantTokens(checked.GrantTokens);
           const output = handler(call.ctx, checked);
-          this.audit.append(call.record(checked, output, null));
+          this.#appendOrFail(name, () => call.record(checked, output, null));
           return output;
         })
         .immediate();
@@ -474,15 +491,30 @@ export class Kms {
 
   /** Appends a failure's record in its own transaction (a savepoint inside a batch). */
   #auditFailure(call: PendingCall, input: unknown, error: KmsError): KmsError {
+    return this.#recordFailure(call.ctx.operation, error, () => call.record(input, null, error));
+  }
+
+  /**
+   * Appends a failure's record in its own transaction and returns the error to report: the
+   * failure itself, or — when even its record cannot be written — an error that says both.
+   */
+  #recordFailure(operation: string, error: KmsError, record: () => AuditRecord): KmsError {
     try {
-      this.#db.transaction(() => this.audit.append(call.record(input, null, error))).immediate();
+      this.#db.transaction(() => this.audit.append(record())).immediate();
     } catch (auditFailure) {
-      return new KMSInternalException(
-        `${call.ctx.operation} failed (${error.name}) and its audit record could not be written; check the data directory is writable.`,
-        { cause: auditFailure },
-      );
+      return error instanceof AuditUnavailableException ? error : new AuditUnavailableException(operation, auditFailure, error);
     }
     return error;
+  }
+
+  /** Appends a successful call's record; if the store refuses it, the call's transaction rolls back and it did not run. */
+  #appendOrFail(operation: string, record: () => AuditRecord): void {
+    const built = record();
+    try {
+      this.audit.append(built);
+    } catch (cause) {
+      throw new AuditUnavailableException(operation, cause);
+    }
   }
 
   #validate(spec: (typeof operations)[OperationName]['input'], input: unknown, blobs: BlobEncoding): Record<string, unknown> {
@@ -622,14 +654,13 @@ export class Kms {
       return this.#db
         .transaction(() => {
           const result = act();
-          this.audit.append(buildRecord({ ...base, responseElements: response(result) }));
+          this.#appendOrFail(eventName, () => buildRecord({ ...base, responseElements: response(result) }));
           return result;
         })
         .immediate();
     } catch (thrown) {
       const error = toKmsError(thrown);
-      this.#db.transaction(() => this.audit.append(buildRecord({ ...base, responseElements: null, error: error.toShape() }))).immediate();
-      throw error;
+      throw this.#recordFailure(eventName, error, () => buildRecord({ ...base, responseElements: null, error: error.toShape() }));
     }
   }
 

@@ -125,7 +125,8 @@ const description = str({ min: 0, max: 8192 });
 // eslint-disable-next-line no-control-regex
 const policy = str({ min: 1, max: 131072, pattern: /^[\u0009\u000A\u000D\u0020-\u00FF]+$/ });
 const encryptionContext = map({ key: str(), value: str() });
-const grantTokens = list({ member: str({ min: 1, max: 8192 }), min: 0, max: 10 });
+// Bearer credentials for a grant: never echoed in errors nor logged (CloudTrail-shaped records drop them).
+const grantTokens = list({ member: str({ min: 1, max: 8192, sensitive: true }), min: 0, max: 10 });
 const limit = int({ min: 1, max: 1000 });
 const marker = str({ min: 1, max: 1024, pattern: /^[\u0020-\u00FF]*$/ });
 const plaintext = blob({ required: true, min: 1, max: 4096, sensitive: true });
