@@ -10,8 +10,10 @@
 //     default policy, and the decision alone (bench/policy.ts).
 //  4. File encryption (bench/envelope.ts): frame-length sweep, against node:crypto AES-GCM at
 //     the same frame size, age, @aws-crypto/client-node, and peak memory on a 4 GiB file.
-//  5. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
-//  6. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
+//  5. Audit log (bench/audit.ts): append cost against a bare SQLite insert of the same row, then
+//     query pages and a full verify on 1,000,000 generated records.
+//  6. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
+//  7. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
 //     installation, loads the root key, encrypts, audits and prints), against a bare `node -e ''`
 //     start in the same run.
 
@@ -30,6 +32,7 @@ import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
 import { asymmetric } from './asymmetric.ts';
 import { policyCost } from './policy.ts';
 import { envelopeBench } from './envelope.ts';
+import { auditBench } from './audit.ts';
 import { runLoad, type PreparedRequest } from './http-load.ts';
 import { measure, type Rate } from './measure.ts';
 
@@ -207,5 +210,6 @@ await inProcess(quick ? 0.3 : 2);
 await asymmetric(quick ? 0.3 : 1.5);
 await policyCost(quick ? 0.3 : 2);
 await envelopeBench({ quick });
+auditBench({ quick });
 await http(quick ? 1 : 4);
 cli(quick ? 3 : 9);

@@ -6,8 +6,8 @@
 
 import type { KeyObject } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { basename } from 'node:path';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ValidationException } from '../errors.ts';
 import { AUDIT_RECORD_COLUMNS } from '../store/migrations/0005-audit.ts';
@@ -51,6 +51,7 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS ws_by_event ON records (event_name, event_time);
   CREATE INDEX IF NOT EXISTS ws_by_request ON records (request_id);
   CREATE INDEX IF NOT EXISTS ws_by_error ON records (error_code, event_time) WHERE error_code IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS ws_failures ON records (event_time) WHERE error_code IS NOT NULL;
   CREATE INDEX IF NOT EXISTS ws_by_principal ON records (principal, event_time);
   CREATE INDEX IF NOT EXISTS ws_by_key ON records (key_id, event_time) WHERE key_id IS NOT NULL;
   CREATE INDEX IF NOT EXISTS ws_by_key2 ON records (key_id2, event_time) WHERE key_id2 IS NOT NULL;
@@ -91,6 +92,7 @@ export class AuditWorkspace {
   readonly #queries: AuditQueries;
 
   constructor(path: string) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('foreign_keys = ON');

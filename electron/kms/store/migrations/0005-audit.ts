@@ -54,6 +54,7 @@ export const AUDIT_SCHEMA_V5: ReadonlyArray<{ readonly name: string; readonly sq
   { name: 'audit_by_event', sql: 'CREATE INDEX audit_by_event ON audit_log (event_name, event_time)' },
   { name: 'audit_by_request', sql: 'CREATE INDEX audit_by_request ON audit_log (request_id)' },
   { name: 'audit_by_error', sql: 'CREATE INDEX audit_by_error ON audit_log (error_code, event_time) WHERE error_code IS NOT NULL' },
+  { name: 'audit_failures', sql: 'CREATE INDEX audit_failures ON audit_log (event_time) WHERE error_code IS NOT NULL' },
   { name: 'audit_by_principal', sql: 'CREATE INDEX audit_by_principal ON audit_log (principal, event_time)' },
   { name: 'audit_by_key', sql: 'CREATE INDEX audit_by_key ON audit_log (key_id, event_time) WHERE key_id IS NOT NULL' },
   { name: 'audit_by_key2', sql: 'CREATE INDEX audit_by_key2 ON audit_log (key_id2, event_time) WHERE key_id2 IS NOT NULL' },
