@@ -119,6 +119,8 @@ export function verifyCheckpointChain(
   checkpoints: ReadonlyArray<Checkpoint>,
   publicKey: KeyObject,
   installationId: string,
+  /** A whole chain (the live log's, an export's) starts at checkpoint 1; a kept excerpt need not. */
+  startsAtOne = true,
 ): CheckpointProblem | null {
   const fingerprint = publicKeyFingerprint(spkiOf(publicKey));
   let previous: Checkpoint | null = null;
@@ -144,7 +146,7 @@ export function verifyCheckpointChain(
     if (!signatureOk) {
       return { kind: 'checkpoint-invalid', number, detail: `checkpoint ${number}'s signature is invalid: it was not signed by key ${fingerprint.slice(0, 16)}…, or was edited after signing` };
     }
-    const expectedNumber = previous === null ? number : previous.body.number + 1;
+    const expectedNumber = previous === null ? (startsAtOne ? 1 : number) : previous.body.number + 1;
     if (number !== expectedNumber) {
       return {
         kind: 'checkpoint-missing',
@@ -169,12 +171,14 @@ export class CheckpointStore {
   readonly #all: Database.Statement<[], { body: string; signature: Uint8Array }>;
   readonly #last: Database.Statement<[], { body: string; signature: Uint8Array }>;
   readonly #insert: Database.Statement<[number, string, Uint8Array]>;
+  readonly #maxHead: Database.Statement<[], { h: number | null }>;
   readonly #publicKey: Database.Statement<[], { fingerprint: string; public_key: Uint8Array }>;
 
   constructor(db: Database.Database) {
     this.#all = db.prepare('SELECT body, signature FROM audit_checkpoints ORDER BY number');
     this.#last = db.prepare('SELECT body, signature FROM audit_checkpoints ORDER BY number DESC LIMIT 1');
     this.#insert = db.prepare('INSERT INTO audit_checkpoints (number, body, signature) VALUES (?, ?, ?)');
+    this.#maxHead = db.prepare('SELECT max(head_seq) AS h FROM audit_checkpoints');
     this.#publicKey = db.prepare('SELECT fingerprint, public_key FROM audit_signing_keys ORDER BY created_at DESC LIMIT 1');
   }
 
@@ -189,6 +193,11 @@ export class CheckpointStore {
   last(): Checkpoint | null {
     const row = this.#last.get();
     return row === undefined ? null : toCheckpoint(row, 0);
+  }
+
+  /** The furthest record any checkpoint signs (0 when none does): one indexed read. */
+  signedThrough(): number {
+    return this.#maxHead.get()?.h ?? 0;
   }
 
   insert(checkpoint: Checkpoint): void {
@@ -295,6 +304,11 @@ export class CheckpointSigner {
   /** The newest checkpoint (another process may have made it). */
   last(): Checkpoint | null {
     return this.#store.last();
+  }
+
+  /** The furthest record any checkpoint signs, read now (another process may have signed). */
+  signedThrough(): number {
+    return this.#store.signedThrough();
   }
 }
 

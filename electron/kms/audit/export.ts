@@ -329,7 +329,7 @@ export async function verifyExport(reader: ExportReader, trustedKey?: KeyObject)
   const key = trustedKey ?? readPublicKey(Buffer.from(header.publicKey, 'base64'));
   const keyFingerprint = publicKeyFingerprint(spkiOf(key));
   const base = { header, trust: trustedKey === undefined ? ('export-key' as const) : ('trusted-key' as const), keyFingerprint };
-  const emptyWalk: WalkResult = { problem: null, records: 0, firstSeq: null, lastSeq: null, headHashHex: null, lastMatched: null };
+  const emptyWalk: WalkResult = { problem: null, records: 0, firstSeq: null, lastSeq: null, headHashHex: null, lastMatched: null, signedThrough: null };
   const chainProblem = verifyCheckpointChain(checkpoints, key, header.installationId);
   if (chainProblem !== null) {
     return { ...base, ok: false, walk: emptyWalk, problem: checkpointProblem(chainProblem) };

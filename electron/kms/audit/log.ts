@@ -15,7 +15,9 @@ import { canonicalJson } from './canonical.ts';
 import { chainHash, GENESIS_HASH } from './chain.ts';
 import {
   CheckpointStore,
+  publicKeyFingerprint,
   readPublicKey,
+  spkiOf,
   verifyCheckpointChain,
   type Checkpoint,
   type CheckpointReason,
@@ -25,7 +27,7 @@ import { AuditQueries, type AuditPage, type AuditQueryInput } from './query.ts';
 import type { AuditRecord } from './record.ts';
 import { assertNoBinary } from './record.ts';
 import { checkAuditSchema } from './schema.ts';
-import { checkpointProblem, walkChain, type AuditProblem, type ChainRow, type ChainStart } from './verify.ts';
+import { checkpointProblem, walkChain, type AuditProblem, type ChainRow, type ChainStart, type WalkResult } from './verify.ts';
 
 export type AuditHead = { seq: number; hash: Uint8Array };
 
@@ -84,8 +86,6 @@ export class AuditLog {
   readonly #seqOfHash: Database.Statement<[Buffer], { seq: number }>;
   readonly #eventTimeOf: Database.Statement<[number], { t: string }>;
   readonly #appendInTransaction: Database.Transaction<(record: AuditRecord) => AuditHead>;
-  /** Head seq of the newest checkpoint this process knows of; re-read before acting on it. */
-  #checkpointedSeq = -1;
 
   constructor(db: Database.Database, options: AuditLogOptions = {}) {
     this.#db = db;
@@ -127,14 +127,16 @@ export class AuditLog {
     const seq = last === undefined ? 1 : last.seq + 1;
     const prevHash = last === undefined ? GENESIS_HASH : last.hash;
     const hash = chainHash(prevHash, seq, text);
-    this.#insert.run({ seq, record: text, prev_hash: prevHash, hash });
+    // A trigger could swallow the insert without an error; verify reports such a trigger, and
+    // this refuses to report a record as written that is not.
+    if (this.#insert.run({ seq, record: text, prev_hash: prevHash, hash }).changes !== 1) {
+      throw new Error(`Audit record ${seq} was not stored; the audit tables were altered (run \`strongroom audit verify\`).`);
+    }
+    // Read from the database each time (one indexed read), never cached: a cache would survive a
+    // rolled-back transaction, and another process may have signed meanwhile.
     const signer = this.#signer;
-    if (signer !== null && seq - this.#checkpointedSeq >= signer.policy.everyRecords) {
-      this.#checkpointedSeq = signer.last()?.body.headSeq ?? 0;
-      if (seq - this.#checkpointedSeq >= signer.policy.everyRecords) {
-        signer.create(seq, hash, 'count', this.#now());
-        this.#checkpointedSeq = seq;
-      }
+    if (signer !== null && seq - signer.signedThrough() >= signer.policy.everyRecords) {
+      signer.create(seq, hash, 'count', this.#now());
     }
     return { seq, hash };
   }
@@ -158,9 +160,7 @@ export class AuditLog {
         if (seq !== 0 && row === undefined) {
           throw new RangeError(`There is no audit record ${seq} to sign.`);
         }
-        const checkpoint = signer.create(seq, row === undefined ? GENESIS_HASH : new Uint8Array(row.hash), reason, this.#now());
-        this.#checkpointedSeq = Math.max(this.#checkpointedSeq, seq);
-        return checkpoint;
+        return signer.create(seq, row === undefined ? GENESIS_HASH : new Uint8Array(row.hash), reason, this.#now());
       })
       .immediate();
   }
@@ -176,7 +176,7 @@ export class AuditLog {
       return null;
     }
     const head = this.#last.get();
-    const signedSeq = signer.last()?.body.headSeq ?? 0;
+    const signedSeq = signer.signedThrough();
     if (head === undefined || head.seq <= signedSeq) {
       return null;
     }
@@ -239,26 +239,26 @@ export class AuditLog {
     const external = options.externalCheckpoints ?? [];
     const installationId = this.#db.prepare<[], { id: string }>('SELECT installation_id AS id FROM installation WHERE id = 1').get()?.id ?? '';
     const anchor = this.#anchor();
-    const summary = (walk: { records: number; firstSeq: number | null; lastSeq: number | null; headHashHex: string | null; lastMatched: VerifyReport['checkpoints']['lastMatched'] }, problem: AuditProblem | null): VerifyReport => ({
+    const summary = (walk: Omit<WalkResult, 'problem'>, problem: AuditProblem | null): VerifyReport => ({
       ok: problem === null,
       records: walk.records,
       firstSeq: walk.firstSeq,
       lastSeq: walk.lastSeq,
       headHash: walk.headHashHex,
       archivedThrough: anchor?.seq ?? null,
-      checkpoints: { count: checkpoints.length, keyFingerprint: key === null ? null : (stored?.fingerprint ?? null), trust, lastMatched: walk.lastMatched },
-      unsignedRecords: walk.lastSeq === null ? 0 : walk.lastSeq - Math.max(walk.lastMatched?.headSeq ?? 0, (walk.firstSeq ?? 1) - 1),
+      checkpoints: { count: checkpoints.length, keyFingerprint: key === null ? null : publicKeyFingerprint(spkiOf(key)), trust, lastMatched: walk.lastMatched },
+      unsignedRecords: walk.lastSeq === null ? 0 : walk.lastSeq - Math.max(walk.signedThrough ?? 0, (walk.firstSeq ?? 1) - 1),
       ...(problem === null ? {} : { problem }),
     });
-    const empty = { records: 0, firstSeq: null, lastSeq: null, headHashHex: null, lastMatched: null };
+    const empty = { records: 0, firstSeq: null, lastSeq: null, headHashHex: null, lastMatched: null, signedThrough: null };
 
     const schemaProblem = checkAuditSchema(this.#db);
     if (schemaProblem !== null) {
       return summary(empty, schemaProblem);
     }
     if (key !== null) {
-      for (const chain of [checkpoints, external]) {
-        const problem = verifyCheckpointChain(chain, key, installationId);
+      for (const [chain, whole] of [[checkpoints, true], [external, false]] as const) {
+        const problem = verifyCheckpointChain(chain, key, installationId, whole);
         if (problem !== null) {
           return summary(empty, checkpointProblem(problem));
         }

@@ -2,7 +2,8 @@
 // by SQLite from the record text (store/migrations/0005-audit.ts), which rules out editing an
 // index column — but not rewriting the definitions (PRAGMA writable_schema), adding a trigger that
 // silently drops inserts, or dropping an index so queries scan. Each of those changes
-// sqlite_schema, so the audit tables' entries must be exactly the statements the migration ran.
+// sqlite_schema, so the audit tables' entries must be exactly the statements the migration ran,
+// and there must be no trigger anywhere in the database (Strongroom defines none).
 
 import type Database from 'better-sqlite3';
 import { AUDIT_SCHEMA_V5 } from '../store/migrations/0005-audit.ts';
@@ -14,7 +15,9 @@ export const AUDIT_TABLES: ReadonlyArray<string> = ['audit_log', 'audit_signing_
 export function checkAuditSchema(db: Database.Database): AuditProblem | null {
   const rows = db
     .prepare<string[], { type: string; name: string; sql: string | null }>(
-      `SELECT type, name, sql FROM sqlite_schema WHERE tbl_name IN (${AUDIT_TABLES.map(() => '?').join(', ')}) ORDER BY name`,
+      // Table names are case-insensitive in SQL but stored as written, so compare them lowered.
+      // Strongroom defines no triggers at all, so any trigger anywhere is reported.
+      `SELECT type, name, sql FROM sqlite_schema WHERE lower(tbl_name) IN (${AUDIT_TABLES.map(() => '?').join(', ')}) OR type = 'trigger' ORDER BY name`,
     )
     .all(...AUDIT_TABLES);
   const expected = new Map(AUDIT_SCHEMA_V5.map((s) => [s.name, s.sql]));

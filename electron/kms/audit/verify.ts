@@ -77,6 +77,8 @@ export type WalkResult = {
   readonly headHashHex: string | null;
   /** The newest checkpoint whose signed record was found in the log with the signed hash. */
   readonly lastMatched: { readonly number: number; readonly headSeq: number } | null;
+  /** The furthest record a matched checkpoint signs (an export's checkpoint may sign below the head). */
+  readonly signedThrough: number | null;
 };
 
 export const GENESIS_HEX = '0'.repeat(64);
@@ -105,6 +107,7 @@ export class ChainWalker {
   #lastSeq: number | null = null;
   #records = 0;
   #lastMatched: WalkResult['lastMatched'] = null;
+  #signedThrough: number | null = null;
   #problem: AuditProblem | null = null;
   /** A link mismatch awaiting classification: the row's seq and its prev_hash. */
   #link: { seq: number; linkHex: string } | null = null;
@@ -170,6 +173,7 @@ export class ChainWalker {
         if (matched === null || checkpoint.body.number > matched.number) {
           this.#lastMatched = { number: checkpoint.body.number, headSeq: seq };
         }
+        this.#signedThrough = seq;
       }
     }
     this.#firstSeq ??= seq;
@@ -220,6 +224,7 @@ export class ChainWalker {
       lastSeq,
       headHashHex: lastSeq === null ? null : this.#prevHex,
       lastMatched: this.#lastMatched,
+      signedThrough: this.#signedThrough,
     };
   }
 }
