@@ -156,11 +156,12 @@ describe('requestParametersFor', () => {
       keyId: 'alias/app',
       encryptionContext: { Department: 'Finance', purpose: 'test' },
       encryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-      grantTokens: ['token-1'],
     });
     const text = canonicalJson(buildRecord(params({ requestParameters })));
     expectNoTraceOf(text, plaintext);
     expect(text).not.toMatch(/plaintext/i);
+    // Grant tokens are bearer credentials: sensitive in the schema, never logged.
+    expect(text).not.toContain('token-1');
   });
 
   it('drops blobs even when the input is raw wire input that failed validation', () => {

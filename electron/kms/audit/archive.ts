@@ -54,7 +54,8 @@ function seqRange(db: Database.Database, where: string, args: Array<string>): { 
 }
 
 async function exportRange(host: AuditHost, from: number, to: number, reason: 'export' | 'archive', options: ExportOptions): Promise<ExportSummary> {
-  const own = host.audit.checkpoint(reason, { seq: to, force: reason === 'archive' });
+  // Always a new checkpoint: it signs the range's first seq too, so a file cut at either end fails.
+  const own = host.audit.checkpoint(reason, { seq: to, firstSeq: from });
   const key = host.audit.publicKey();
   if (key === null) {
     throw new Error('The installation has no audit-signing key.');
@@ -123,6 +124,43 @@ export async function exportAuditLog(host: AuditHost, options: ExportOptions): P
  * key), then prune with an anchor, in that order. Refused if nothing is old enough.
  */
 export async function archiveAuditLog(host: AuditHost, options: ArchiveOptions): Promise<ArchiveSummary> {
+  const params: JsonObject = { archiveFile: basename(options.file), before: options.before.toISOString() };
+  let prepared: { range: { from: number; to: number }; summary: ExportSummary; throughHash: string };
+  try {
+    prepared = await writeAndCheckArchive(host, options);
+  } catch (err) {
+    // Records the refusal and throws it as the engine's error; nothing was pruned.
+    return host.audited(ARCHIVE_EVENT, params, () => null, () => {
+      throw err;
+    });
+  }
+  const { range, summary, throughHash } = prepared;
+  const archived: JsonObject = {
+    ...params,
+    throughSeq: range.to,
+    firstSeq: range.from,
+    archiveSha256: summary.sha256,
+    // Queries by alias replay alias records; these stand in for the ones archived away.
+    aliases: host.audit.aliasesAt(range.to),
+  };
+  return host.audited(ARCHIVE_EVENT, archived, (r: ArchiveSummary) => ({ ...summaryJson(r), throughSeq: r.throughSeq, remaining: r.remaining }), () => {
+    // Another process may have archived meanwhile: prune only what this archive holds.
+    const first = seqRange(host.db, '', []);
+    if (first?.from !== range.from) {
+      throw new ValidationException('The live audit log changed while the archive was written (another archive ran); nothing was pruned.');
+    }
+    host.db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(range.to);
+    host.db
+      .prepare('INSERT INTO audit_archives (through_seq, through_hash, first_seq, archive_sha256, archive_name, archived_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(range.to, Buffer.from(throughHash, 'hex'), range.from, summary.sha256, basename(options.file), host.now());
+    // Counting this archive's own record, appended with this transaction.
+    const remaining = host.audit.count() + 1;
+    return { ...summary, throughSeq: range.to, remaining };
+  });
+}
+
+/** Writes the archive file, reads it back and verifies it against the live log. Prunes nothing. */
+async function writeAndCheckArchive(host: AuditHost, options: ArchiveOptions): Promise<{ range: { from: number; to: number }; summary: ExportSummary; throughHash: string }> {
   const range = seqRange(host.db, ' WHERE event_time < ?', [iso(options.before)]);
   if (range === null) {
     throw new ValidationException(`No audit records are older than ${options.before.toISOString()}: nothing to archive.`);
@@ -136,18 +174,5 @@ export async function archiveAuditLog(host: AuditHost, options: ArchiveOptions):
       `The archive written to ${options.file} did not verify against the live log (${report.problem?.detail ?? 'its records differ'}); nothing was pruned. Check the disk and try again.`,
     );
   }
-  const params: JsonObject = { throughSeq: range.to, firstSeq: range.from, archiveFile: basename(options.file), archiveSha256: summary.sha256, before: options.before.toISOString() };
-  return host.audited(ARCHIVE_EVENT, params, (r: ArchiveSummary) => ({ ...summaryJson(r), throughSeq: r.throughSeq, remaining: r.remaining }), () => {
-    // Another process may have archived meanwhile: prune only what this archive holds.
-    const first = seqRange(host.db, '', []);
-    if (first?.from !== range.from) {
-      throw new ValidationException('The live audit log changed while the archive was written (another archive ran); nothing was pruned.');
-    }
-    host.db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(range.to);
-    host.db
-      .prepare('INSERT INTO audit_archives (through_seq, through_hash, first_seq, archive_sha256, archive_name, archived_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(range.to, Buffer.from(through.hash, 'hex'), range.from, summary.sha256, basename(options.file), host.now());
-    const remaining = host.audit.count();
-    return { ...summary, throughSeq: range.to, remaining };
-  });
+  return { range, summary, throughHash: through.hash };
 }

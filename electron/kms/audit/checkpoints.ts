@@ -40,6 +40,8 @@ export type CheckpointBody = {
   previousSignature: string | null;
   /** Hex SHA-256 of the signing key's SPKI DER. */
   signingKey: string;
+  /** Export and archive checkpoints: the first record of the range the file holds, so a file cut at the front fails. */
+  firstSeq?: number;
 };
 
 export type Checkpoint = { readonly body: CheckpointBody; readonly bodyText: string; readonly signature: Uint8Array };
@@ -95,8 +97,10 @@ export function parseCheckpointBody(text: string): CheckpointBody | null {
     return null;
   }
   const body = value as Record<string, unknown>;
+  const keys = Object.keys(body).filter((k) => k !== 'firstSeq');
   const ok =
-    Object.keys(body).sort().join(',') === BODY_KEYS.join(',') &&
+    keys.sort().join(',') === BODY_KEYS.join(',') &&
+    (body.firstSeq === undefined || (Number.isSafeInteger(body.firstSeq) && (body.firstSeq as number) >= 1 && (body.firstSeq as number) <= (body.headSeq as number))) &&
     body.format === CHECKPOINT_FORMAT &&
     typeof body.installationId === 'string' &&
     Number.isSafeInteger(body.number) &&
@@ -278,7 +282,7 @@ export class CheckpointSigner {
    * Signs record `headSeq` (hash `headHash`) as the next checkpoint. Must run inside the write
    * transaction that read the head, so the number and previous signature are current.
    */
-  create(headSeq: number, headHash: Uint8Array, reason: CheckpointReason, nowMs: number): Checkpoint {
+  create(headSeq: number, headHash: Uint8Array, reason: CheckpointReason, nowMs: number, firstSeq?: number): Checkpoint {
     if (!this.#db.inTransaction) {
       throw new Error('Checkpoints are made inside a write transaction.');
     }
@@ -293,6 +297,7 @@ export class CheckpointSigner {
       reason,
       previousSignature: last === null ? null : toBase64(last.signature),
       signingKey: this.fingerprint,
+      ...(firstSeq === undefined ? {} : { firstSeq }),
     };
     const bodyText = canonicalJson(body);
     const signature = new Uint8Array(sign('sha256', Buffer.from(bodyText, 'utf8'), { key: this.#privateKey, dsaEncoding: 'ieee-p1363' }));

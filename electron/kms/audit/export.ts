@@ -14,8 +14,8 @@
 
 import { createHash, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gzipSync } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import { ValidationException } from '../errors.ts';
@@ -143,24 +143,69 @@ export type ExportReader = {
 };
 
 async function isGzip(file: string): Promise<boolean> {
-  const handle = await readFile(file).then(
-    (b) => b.subarray(0, 2),
-    (err: unknown) => {
-      throw new ValidationException(`Cannot read ${file}: ${err instanceof Error ? err.message : String(err)}.`);
-    },
-  );
-  return handle[0] === GZIP_MAGIC[0] && handle[1] === GZIP_MAGIC[1];
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    throw new ExportFormatError(`Cannot read ${file}: ${err instanceof Error ? err.message : String(err)}.`);
+  }
+  try {
+    const magic = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(magic, 0, 2, 0);
+    return bytesRead === 2 && magic[0] === GZIP_MAGIC[0] && magic[1] === GZIP_MAGIC[1];
+  } finally {
+    await handle.close();
+  }
 }
 
-function streamOf(file: string, gzip: boolean): NodeJS.ReadableStream {
+/**
+ * The file's (decompressed) bytes, chunk by chunk. Streams are destroyed however the caller stops
+ * (a reader that needs only the first line leaves early), and a read or decompression error —
+ * a cut-short or corrupt gzip file — becomes an ExportFormatError naming the file.
+ */
+async function* chunksOf(file: string, gzip: boolean): AsyncGenerator<Buffer> {
   const raw = createReadStream(file);
-  return gzip ? raw.pipe(createGunzip()) : raw;
+  const gunzip = gzip ? createGunzip() : null;
+  const source: NodeJS.ReadableStream & { destroy: (error?: Error) => void } = gunzip ?? raw;
+  if (gunzip !== null) {
+    raw.on('error', (err) => gunzip.destroy(err));
+    raw.pipe(gunzip);
+  }
+  try {
+    for await (const chunk of source) {
+      yield chunk as Buffer;
+    }
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new ExportFormatError(gzip ? `${file} is not a complete gzip file (${why}): it was cut short or damaged.` : `Cannot read ${file}: ${why}.`);
+  } finally {
+    raw.destroy();
+    gunzip?.destroy();
+  }
+}
+
+/** The file's lines (without their line breaks), streamed. */
+async function* linesOf(file: string, gzip: boolean): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of chunksOf(file, gzip)) {
+    const text = rest + decoder.write(chunk);
+    const parts = text.split('\n');
+    rest = parts.pop() ?? '';
+    for (const part of parts) {
+      yield part.endsWith('\r') ? part.slice(0, -1) : part;
+    }
+  }
+  rest += decoder.end();
+  if (rest.length > 0) {
+    yield rest;
+  }
 }
 
 async function readAll(file: string, gzip: boolean): Promise<string> {
   const chunks: Array<Buffer> = [];
-  for await (const chunk of streamOf(file, gzip)) {
-    chunks.push(chunk as Buffer);
+  for await (const chunk of chunksOf(file, gzip)) {
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -200,13 +245,18 @@ function rowOf(value: unknown, where: string): ChainRow {
 /** Opens an export of either layout, gzip or not. @throws ExportFormatError for a file that is not one. */
 export async function readExport(file: string): Promise<ExportReader> {
   const gzip = await isGzip(file);
-  const first = await firstNonSpace(file, gzip);
-  if (first === '[' || first === null) {
-    throw new ExportFormatError(`${file} is not a Strongroom audit export.`);
+  const lines = () => linesOf(file, gzip);
+  let firstLine = '';
+  for await (const line of lines()) {
+    if (line.trim().length > 0) {
+      firstLine = line;
+      break;
+    }
+  }
+  if (firstLine === '') {
+    throw new ExportFormatError(`${file} is empty: it is not a Strongroom audit export.`);
   }
   // JSON Lines start with the header object on its own line; the CloudTrail layout is one object.
-  const lines = streamLines(file, gzip);
-  const firstLine = await firstLineOf(lines());
   let parsedFirst: unknown;
   try {
     parsedFirst = JSON.parse(firstLine);
@@ -216,10 +266,16 @@ export async function readExport(file: string): Promise<ExportReader> {
   if (typeof parsedFirst === 'object' && parsedFirst !== null && (parsedFirst as { type?: unknown }).type === 'header') {
     return readJsonl(file, lines, parsedFirst);
   }
+  if (!firstLine.trimStart().startsWith('{')) {
+    throw new ExportFormatError(`${file} is not a Strongroom audit export (neither JSON Lines nor the CloudTrail layout).`);
+  }
   let document: unknown;
   try {
     document = JSON.parse(await readAll(file, gzip));
   } catch (err) {
+    if (err instanceof ExportFormatError) {
+      throw err;
+    }
     throw new ExportFormatError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}.`);
   }
   const doc = document as { StrongroomExport?: { checkpoints?: unknown } & Record<string, unknown>; Records?: unknown };
@@ -241,29 +297,6 @@ export async function readExport(file: string): Promise<ExportReader> {
       }
     },
   };
-}
-
-async function firstNonSpace(file: string, gzip: boolean): Promise<string | null> {
-  for await (const chunk of streamOf(file, gzip)) {
-    const text = (chunk as Buffer).toString('utf8').trimStart();
-    if (text.length > 0) {
-      return text[0] ?? null;
-    }
-  }
-  return null;
-}
-
-function streamLines(file: string, gzip: boolean): () => AsyncIterable<string> {
-  return () => createInterface({ input: streamOf(file, gzip), crlfDelay: Infinity });
-}
-
-async function firstLineOf(lines: AsyncIterable<string>): Promise<string> {
-  for await (const line of lines) {
-    if (line.trim().length > 0) {
-      return line;
-    }
-  }
-  return '';
 }
 
 async function readJsonl(file: string, lines: () => AsyncIterable<string>, headerValue: unknown): Promise<ExportReader> {
@@ -329,7 +362,7 @@ export async function verifyExport(reader: ExportReader, trustedKey?: KeyObject)
   const key = trustedKey ?? readPublicKey(Buffer.from(header.publicKey, 'base64'));
   const keyFingerprint = publicKeyFingerprint(spkiOf(key));
   const base = { header, trust: trustedKey === undefined ? ('export-key' as const) : ('trusted-key' as const), keyFingerprint };
-  const emptyWalk: WalkResult = { problem: null, records: 0, firstSeq: null, lastSeq: null, headHashHex: null, lastMatched: null, signedThrough: null };
+  const emptyWalk: WalkResult = { problem: null, records: 0, firstSeq: null, lastSeq: null, headHashHex: null, lastMatched: null };
   const chainProblem = verifyCheckpointChain(checkpoints, key, header.installationId);
   if (chainProblem !== null) {
     return { ...base, ok: false, walk: emptyWalk, problem: checkpointProblem(chainProblem) };
@@ -339,7 +372,13 @@ export async function verifyExport(reader: ExportReader, trustedKey?: KeyObject)
     const number = (own?.body.number ?? 0) + 1;
     return { ...base, ok: false, walk: emptyWalk, problem: { kind: 'checkpoint-missing', checkpoint: number, detail: `checkpoint ${number} (the export's own, which signs its last record) is missing from the file` } };
   }
-  const walker = new ChainWalker({ start: { kind: 'range' }, checkpoints, tailCheckpoints: [own] });
+  const walker = new ChainWalker({
+    start: own.body.firstSeq === undefined ? { kind: 'range' } : { kind: 'range', fromSeq: own.body.firstSeq },
+    checkpoints,
+    tailCheckpoints: [own],
+    endSeq: own.body.headSeq,
+    fileOrder: true,
+  });
   for await (const row of reader.rows()) {
     if (!walker.feed(row)) {
       break;

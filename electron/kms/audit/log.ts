@@ -146,21 +146,21 @@ export class AuditLog {
    * the newest one when it already signs the head and `force` is not set.
    * @throws Error without a signer (a log opened without the root key cannot sign).
    */
-  checkpoint(reason: CheckpointReason, options: { force?: boolean; seq?: number } = {}): Checkpoint {
+  checkpoint(reason: CheckpointReason, options: { force?: boolean; seq?: number; firstSeq?: number } = {}): Checkpoint {
     const signer = this.#requireSigner();
     return this.#db
       .transaction(() => {
         const head = this.#last.get();
         const seq = options.seq ?? head?.seq ?? 0;
         const last = signer.last();
-        if (options.force !== true && last !== null && last.body.headSeq === seq) {
+        if (options.force !== true && options.firstSeq === undefined && last !== null && last.body.headSeq === seq) {
           return last;
         }
         const row = seq === 0 ? undefined : this.#db.prepare<[number], { hash: Uint8Array }>('SELECT hash FROM audit_log WHERE seq = ?').get(seq);
         if (seq !== 0 && row === undefined) {
           throw new RangeError(`There is no audit record ${seq} to sign.`);
         }
-        return signer.create(seq, row === undefined ? GENESIS_HASH : new Uint8Array(row.hash), reason, this.#now());
+        return signer.create(seq, row === undefined ? GENESIS_HASH : new Uint8Array(row.hash), reason, this.#now(), options.firstSeq);
       })
       .immediate();
   }
@@ -220,6 +220,11 @@ export class AuditLog {
     return this.#queries.query(input);
   }
 
+  /** Every alias and the key it named just after record `seq` (an archive records them). */
+  aliasesAt(seq: number): Record<string, string> {
+    return this.#queries.aliasesAt(seq);
+  }
+
   /** query() without paging: the newest `limit` records matching. */
   list(input: AuditQueryInput = {}): Array<{ seq: number; record: AuditRecord }> {
     return this.query(input).records.map((r) => ({ seq: r.seq, record: r.record }));
@@ -247,10 +252,10 @@ export class AuditLog {
       headHash: walk.headHashHex,
       archivedThrough: anchor?.seq ?? null,
       checkpoints: { count: checkpoints.length, keyFingerprint: key === null ? null : publicKeyFingerprint(spkiOf(key)), trust, lastMatched: walk.lastMatched },
-      unsignedRecords: walk.lastSeq === null ? 0 : walk.lastSeq - Math.max(walk.signedThrough ?? 0, (walk.firstSeq ?? 1) - 1),
+      unsignedRecords: walk.lastSeq === null ? 0 : walk.lastSeq - Math.max(walk.lastMatched?.headSeq ?? 0, (walk.firstSeq ?? 1) - 1),
       ...(problem === null ? {} : { problem }),
     });
-    const empty = { records: 0, firstSeq: null, lastSeq: null, headHashHex: null, lastMatched: null, signedThrough: null };
+    const empty = { records: 0, firstSeq: null, lastSeq: null, headHashHex: null, lastMatched: null };
 
     const schemaProblem = checkAuditSchema(this.#db);
     if (schemaProblem !== null) {

@@ -40,6 +40,8 @@ type AliasInterval = { readonly source: number | null; readonly keyId: string; r
 const KEY_ID_IN_ARN = /^arn:[a-z-]+:kms:[^:]*:[^:]*:key\/(.+)$/;
 const ALIAS_IN_ARN = /^arn:[a-z-]+:kms:[^:]*:[^:]*:(alias\/.+)$/;
 const ALIAS_EVENTS = ['CreateAlias', 'UpdateAlias', 'DeleteAlias', 'DeleteKey'];
+/** log.ts's ARCHIVE_EVENT (not imported: log.ts imports this module). */
+const ARCHIVE_EVENT_NAME = 'ArchiveAuditLog';
 
 /** CloudTrail's second-precision ISO text, which the event_time column holds. */
 function isoSecond(date: Date): string {
@@ -220,46 +222,105 @@ export class AuditQueries {
   /**
    * Replays the successful alias records (and key deletions, which remove a key's aliases) to find
    * which key the alias named from which record to which. Few records: read through the
-   * event_name index.
+   * event_name index. Records archived away are summed up by the newest ArchiveAuditLog record,
+   * which carries the aliases as they stood at its last archived record.
    */
   #aliasHistory(alias: string): Array<AliasInterval> {
+    const intervals: Array<AliasInterval> = [];
+    for (const [source, replay] of this.#replayAliases(Infinity)) {
+      for (const interval of replay.closed) {
+        if (interval.alias === alias) {
+          intervals.push({ source, keyId: interval.keyId, fromSeq: interval.fromSeq, toSeq: interval.toSeq });
+        }
+      }
+      const current = replay.open.get(alias);
+      if (current !== undefined) {
+        intervals.push({ source, keyId: current.keyId, fromSeq: current.fromSeq, toSeq: Infinity });
+      }
+    }
+    return intervals;
+  }
+
+  /** Every alias and the key it named just after record `seq` (the live log; for an archive's record). */
+  aliasesAt(seq: number): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [, replay] of this.#replayAliases(seq)) {
+      for (const [alias, current] of replay.open) {
+        out[alias] = current.keyId;
+      }
+    }
+    return out;
+  }
+
+  #replayAliases(throughSeq: number): Map<number | null, { open: Map<string, { keyId: string; fromSeq: number }>; closed: Array<{ alias: string; keyId: string; fromSeq: number; toSeq: number }> }> {
     const sourceColumn = this.#config.sources === undefined ? 'NULL' : 'source';
+    const replays = new Map<number | null, { open: Map<string, { keyId: string; fromSeq: number }>; closed: Array<{ alias: string; keyId: string; fromSeq: number; toSeq: number }>; since: number }>();
+    const replayOf = (source: number | null) => {
+      let replay = replays.get(source);
+      if (replay === undefined) {
+        replay = { open: new Map(), closed: [], since: 0 };
+        replays.set(source, replay);
+      }
+      return replay;
+    };
+    // The newest archive record per source seeds the state at its last archived record.
+    const archives = this.#db
+      .prepare<[string], { seq: number; record: string; source: number | null }>(
+        `SELECT seq, record, ${sourceColumn} AS source FROM ${this.#config.table} WHERE event_name = ? AND error_code IS NULL ORDER BY seq`,
+      )
+      .all(ARCHIVE_EVENT_NAME);
+    for (const row of archives) {
+      const params = (JSON.parse(row.record) as AuditRecord).requestParameters;
+      const through = params?.throughSeq;
+      const aliases = params?.aliases;
+      if (typeof through !== 'number' || through >= throughSeq || typeof aliases !== 'object' || aliases === null || Array.isArray(aliases)) {
+        continue;
+      }
+      const replay = replayOf(row.source);
+      if (through > replay.since) {
+        replay.since = through;
+        replay.open = new Map(Object.entries(aliases).filter((e): e is [string, string] => typeof e[1] === 'string').map(([a, k]) => [a, { keyId: k, fromSeq: 1 }]));
+        replay.closed = [];
+      }
+    }
     const rows = this.#db
       .prepare<string[], { seq: number; record: string; source: number | null }>(
         `SELECT seq, record, ${sourceColumn} AS source FROM ${this.#config.table} WHERE event_name IN (${ALIAS_EVENTS.map(() => '?').join(', ')}) AND error_code IS NULL ORDER BY ${sourceColumn}, seq`,
       )
       .all(...ALIAS_EVENTS);
-    const intervals: Array<AliasInterval> = [];
-    const open = new Map<number | null, { keyId: string; fromSeq: number }>();
-    const close = (source: number | null, seq: number): void => {
-      const current = open.get(source);
-      if (current !== undefined) {
-        intervals.push({ source, keyId: current.keyId, fromSeq: current.fromSeq, toSeq: seq + 1 });
-        open.delete(source);
-      }
-    };
     for (const row of rows) {
+      const replay = replayOf(row.source);
+      if (row.seq <= replay.since || row.seq > throughSeq) {
+        continue;
+      }
+      const close = (alias: string): void => {
+        const current = replay.open.get(alias);
+        if (current !== undefined) {
+          replay.closed.push({ alias, keyId: current.keyId, fromSeq: current.fromSeq, toSeq: row.seq + 1 });
+          replay.open.delete(alias);
+        }
+      };
       const record = JSON.parse(row.record) as AuditRecord;
       const resources = record.resources.map((r) => keyIdOfArn(r.ARN)).filter((k): k is string => k !== null);
       if (record.eventName === 'DeleteKey') {
-        if (open.get(row.source)?.keyId === resources[0]) {
-          close(row.source, row.seq);
+        for (const [alias, current] of [...replay.open]) {
+          if (current.keyId === resources[0]) {
+            close(alias);
+          }
         }
         continue;
       }
-      if (record.requestParameters?.aliasName !== alias) {
+      const alias = record.requestParameters?.aliasName;
+      if (typeof alias !== 'string') {
         continue;
       }
       // The alias record itself belongs to the key it named before and to the one it names after.
-      close(row.source, row.seq);
+      close(alias);
       const target = record.eventName === 'DeleteAlias' ? undefined : resources.at(-1);
       if (target !== undefined) {
-        open.set(row.source, { keyId: target, fromSeq: row.seq });
+        replay.open.set(alias, { keyId: target, fromSeq: row.seq });
       }
     }
-    for (const [source, current] of open) {
-      intervals.push({ source, keyId: current.keyId, fromSeq: current.fromSeq, toSeq: Infinity });
-    }
-    return intervals;
+    return replays;
   }
 }

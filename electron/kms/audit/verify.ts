@@ -9,6 +9,7 @@
 //   rewritten    checkpoint K signed record N with another hash: records were rewritten and their
 //                hashes recomputed after K was signed
 //   truncated    checkpoint K signed record N, but the log ends before N
+//   inserted     an export holds records after the last one its own checkpoint signs
 //   checkpoint-invalid / checkpoint-missing   the checkpoint chain itself is damaged
 //   schema-altered   the live audit tables' definitions were changed (audit/schema.ts)
 //
@@ -25,6 +26,7 @@ export type AuditProblemKind =
   | 'broken-link'
   | 'rewritten'
   | 'truncated'
+  | 'inserted'
   | 'checkpoint-invalid'
   | 'checkpoint-missing'
   | 'schema-altered';
@@ -48,8 +50,11 @@ export type ChainStart =
   | { readonly kind: 'genesis' }
   /** An archive anchor: record seq + 1 must link to hash. */
   | { readonly kind: 'anchor'; readonly seq: number; readonly hashHex: string }
-  /** An export of a range: the first record's link is taken as given (checkpoints authenticate it). */
-  | { readonly kind: 'range' };
+  /**
+   * An export of a range: the first record's link is taken as given (checkpoints authenticate
+   * it). With fromSeq (signed by the export's checkpoint) the first record must be that one.
+   */
+  | { readonly kind: 'range'; readonly fromSeq?: number };
 
 export type WalkOptions = {
   readonly start: ChainStart;
@@ -60,6 +65,10 @@ export type WalkOptions = {
    * An export of an old range holds later checkpoints for continuity but ends before their heads.
    */
   readonly tailCheckpoints?: ReadonlyArray<Checkpoint>;
+  /** An export's last signed record: a record after it was added to the file. */
+  readonly endSeq?: number;
+  /** Rows come in file order, not sorted by seq: a gap may be a record moved elsewhere. */
+  readonly fileOrder?: boolean;
   readonly onProgress?: (checked: number) => void;
 };
 
@@ -75,10 +84,11 @@ export type WalkResult = {
   readonly firstSeq: number | null;
   readonly lastSeq: number | null;
   readonly headHashHex: string | null;
-  /** The newest checkpoint whose signed record was found in the log with the signed hash. */
+  /**
+   * The matched checkpoint that signs the furthest record (the newest of those signing it):
+   * checkpoints are numbered in time, but an export's may sign a record below the head.
+   */
   readonly lastMatched: { readonly number: number; readonly headSeq: number } | null;
-  /** The furthest record a matched checkpoint signs (an export's checkpoint may sign below the head). */
-  readonly signedThrough: number | null;
 };
 
 export const GENESIS_HEX = '0'.repeat(64);
@@ -107,7 +117,6 @@ export class ChainWalker {
   #lastSeq: number | null = null;
   #records = 0;
   #lastMatched: WalkResult['lastMatched'] = null;
-  #signedThrough: number | null = null;
   #problem: AuditProblem | null = null;
   /** A link mismatch awaiting classification: the row's seq and its prev_hash. */
   #link: { seq: number; linkHex: string } | null = null;
@@ -120,7 +129,7 @@ export class ChainWalker {
       this.#bySeq.set(checkpoint.body.headSeq, list);
     }
     const start = options.start;
-    this.#expectedSeq = start.kind === 'anchor' ? start.seq + 1 : start.kind === 'genesis' ? 1 : null;
+    this.#expectedSeq = start.kind === 'anchor' ? start.seq + 1 : start.kind === 'genesis' ? 1 : (start.fromSeq ?? null);
     this.#prevHex = start.kind === 'anchor' ? start.hashHex.toLowerCase() : start.kind === 'genesis' ? GENESIS_HEX : null;
   }
 
@@ -130,10 +139,15 @@ export class ChainWalker {
 
   feed(row: ChainRow): boolean {
     const [seq, rowPrev, rowHash, record] = row;
+    const endSeq = this.#options.endSeq;
+    if (endSeq !== undefined && seq > endSeq) {
+      return this.#stop({ kind: 'inserted', seq, detail: `record ${seq} follows record ${endSeq}, the last one the export's own checkpoint signs: it was added to the file` });
+    }
     this.#expectedSeq ??= seq;
     const expectedSeq = this.#expectedSeq;
     if (seq > expectedSeq) {
-      return this.#stop({ kind: 'missing', seq: expectedSeq, detail: `${range(expectedSeq, seq - 1)} missing (deleted)` });
+      const how = this.#options.fileOrder === true ? 'missing here (deleted, or moved elsewhere in the file)' : 'missing (deleted)';
+      return this.#stop({ kind: 'missing', seq: expectedSeq, detail: `${range(expectedSeq, seq - 1)} ${how}` });
     }
     if (seq < expectedSeq) {
       // Rows come in seq order, so only a renumbered row gets here.
@@ -170,10 +184,9 @@ export class ChainWalker {
             detail: `checkpoint ${checkpoint.body.number} signed record ${seq} with another hash: records after ${since} up to ${seq} were rewritten and their hashes recomputed`,
           });
         }
-        if (matched === null || checkpoint.body.number > matched.number) {
+        if (matched === null || seq > matched.headSeq || checkpoint.body.number > matched.number) {
           this.#lastMatched = { number: checkpoint.body.number, headSeq: seq };
         }
-        this.#signedThrough = seq;
       }
     }
     this.#firstSeq ??= seq;
@@ -224,7 +237,6 @@ export class ChainWalker {
       lastSeq,
       headHashHex: lastSeq === null ? null : this.#prevHex,
       lastMatched: this.#lastMatched,
-      signedThrough: this.#signedThrough,
     };
   }
 }

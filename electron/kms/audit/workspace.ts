@@ -153,9 +153,16 @@ export class AuditWorkspace {
       rows.push(row);
     }
     const label = options.label ?? pinned?.label ?? `${reader.header.accountId}/${installationId.slice(0, 8)}`;
+    const labelOwner = this.#db.prepare<[string], { installation_id: string }>('SELECT installation_id FROM sources WHERE label = ?').get(label);
+    if (labelOwner !== undefined && labelOwner.installation_id !== installationId) {
+      throw new ValidationException(`The label ${JSON.stringify(label)} already names installation ${labelOwner.installation_id} in this workspace; choose another --label.`);
+    }
     const added = this.#db
       .transaction(() => {
         let source = pinned?.source;
+        if (source !== undefined && label !== pinned?.label) {
+          this.#db.prepare('UPDATE sources SET label = ? WHERE source = ?').run(label, source);
+        }
         if (source === undefined) {
           source = Number(
             this.#db
