@@ -105,7 +105,7 @@ describe('every operation authorizes', () => {
       const err = await kmsError(t.kms.invoke(name, requests[name], as('nobody')));
       expect(err.name, name).toBe('AccessDeniedException');
       expect(err.message, name).toMatch(new RegExp(`^User: arn:aws:iam::${ACCOUNT}:user/nobody is not authorized to perform: kms:\\w+ on resource: (arn:aws:kms:local-1:${ACCOUNT}:(key|alias)/\\S+|\\*) (because|with)`));
-      const record = t.kms.audit.list({ limit: 1 })[0]?.record;
+      const record = t.kms.audit.list({ MaxResults: 1 })[0]?.record;
       expect(record, name).toMatchObject({ eventName: name, errorCode: 'AccessDeniedException', userIdentity: { type: 'IAMUser', arn: userArn('nobody') } });
     }
     expect(snapshotState(db)).toBe(before);

@@ -34,9 +34,9 @@ describe('access keys', () => {
     for (const name of readdirSync(t.dir)) {
       expect(readFileSync(join(t.dir, name)).includes(Buffer.from(k.SecretAccessKey)), name).toBe(false);
     }
-    const record = kms.audit.list({ eventName: 'CreateAccessKey' })[0]?.record;
+    const record = kms.audit.list({ EventName: 'CreateAccessKey' })[0]?.record;
     expect(record).toMatchObject({ eventName: 'CreateAccessKey', responseElements: { accessKey: { accessKeyId: k.AccessKeyId, principalArn: 'arn:aws:iam::111122223333:root' } } });
-    expect(JSON.stringify(kms.audit.list({ limit: 100 }))).not.toContain(k.SecretAccessKey);
+    expect(JSON.stringify(kms.audit.list({ MaxResults: 100 }))).not.toContain(k.SecretAccessKey);
   });
 
   it('refuses a key for a user or role that does not exist, naming the command that creates it', async () => {
@@ -60,7 +60,7 @@ describe('access keys', () => {
     expect(t.kms.lookupAccessKey(k.AccessKeyId)).not.toBeNull();
     t.kms.deleteAccessKey(k.AccessKeyId);
     expect(t.kms.lookupAccessKey(k.AccessKeyId)).toBeNull();
-    expect(t.kms.audit.list({ limit: 1 })[0]?.record).toMatchObject({ eventName: 'DeleteAccessKey', requestParameters: { accessKeyId: k.AccessKeyId } });
+    expect(t.kms.audit.list({ MaxResults: 1 })[0]?.record).toMatchObject({ eventName: 'DeleteAccessKey', requestParameters: { accessKeyId: k.AccessKeyId } });
     expect((await kmsError(Promise.resolve().then(() => t.kms.deleteAccessKey(k.AccessKeyId)))).name).toBe('NotFoundException');
   });
 

@@ -240,10 +240,10 @@ describe('wrong keys, algorithms and inputs get AWS errors and change nothing', 
   it('audits Sign without the message, and Verify failures with their error', async () => {
     const keyId = await createKey('ECC_NIST_P256', 'SIGN_VERIFY');
     await t.kms.invoke('Sign', { KeyId: keyId, Message: bytes('top secret message'), SigningAlgorithm: 'ECDSA_SHA_256' });
-    const record = t.kms.audit.list({ eventName: 'Sign', limit: 1 })[0]?.record;
+    const record = t.kms.audit.list({ EventName: 'Sign', MaxResults: 1 })[0]?.record;
     expect(record?.requestParameters).toEqual({ keyId, signingAlgorithm: 'ECDSA_SHA_256' });
     expect(JSON.stringify(record)).not.toContain('top secret');
     await kmsError(t.kms.invoke('Verify', { KeyId: keyId, Message: bytes('x'), Signature: new Uint8Array(70), SigningAlgorithm: 'ECDSA_SHA_256' }));
-    expect(t.kms.audit.list({ eventName: 'Verify', limit: 1 })[0]?.record.errorCode).toBe('KMSInvalidSignatureException');
+    expect(t.kms.audit.list({ EventName: 'Verify', MaxResults: 1 })[0]?.record.errorCode).toBe('KMSInvalidSignatureException');
   });
 });

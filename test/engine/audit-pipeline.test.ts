@@ -16,7 +16,7 @@ afterEach(() => t.cleanup());
 describe('audit pipeline', () => {
   it('writes exactly one record per call, including failures, with the request id and error', async () => {
     // Record 1 is the installation's creation.
-    expect(t.kms.audit.list({ limit: 1 })[0]?.record).toMatchObject({ eventName: 'CreateInstallation', requestParameters: { rootKeyProvider: 'memory' } });
+    expect(t.kms.audit.list({ MaxResults: 1 })[0]?.record).toMatchObject({ eventName: 'CreateInstallation', requestParameters: { rootKeyProvider: 'memory' } });
     expect(t.kms.audit.count()).toBe(1);
     const keyId = (await t.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
     expect(t.kms.audit.count()).toBe(2);
@@ -26,7 +26,7 @@ describe('audit pipeline', () => {
     expect(t.kms.audit.count()).toBe(4);
     await kmsError(t.kms.invoke('DescribeKey', { KeyId: 'alias/missing' }, { requestId: 'req-missing' }));
     expect(t.kms.audit.count()).toBe(5);
-    const [missing, invalid, ok] = t.kms.audit.list({ limit: 3 }).map((r) => r.record);
+    const [missing, invalid, ok] = t.kms.audit.list({ MaxResults: 3 }).map((r) => r.record);
     expect(ok).toMatchObject({ eventName: 'Encrypt', requestID: 'req-ok', readOnly: true, responseElements: null, eventSource: 'kms.amazonaws.com', awsRegion: 'local-1' });
     expect(ok?.errorCode).toBeUndefined();
     expect(ok?.resources).toEqual([{ accountId: '111122223333', type: 'AWS::KMS::Key', ARN: `arn:aws:kms:local-1:111122223333:key/${keyId}` }]);
@@ -40,7 +40,7 @@ describe('audit pipeline', () => {
     const secret = 'the-plaintext-that-must-not-be-logged';
     await t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: bytes(secret), EncryptionContext: { dept: 'finance' } });
     const dk = await t.kms.invoke('GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
-    const all = JSON.stringify(t.kms.audit.list({ limit: 100 }));
+    const all = JSON.stringify(t.kms.audit.list({ MaxResults: 100 }));
     expect(all).toContain('finance');
     for (const needle of [secret, Buffer.from(secret).toString('base64'), Buffer.from(dk.Plaintext).toString('base64'), Buffer.from(dk.Plaintext).toString('hex')]) {
       expect(all).not.toContain(needle);

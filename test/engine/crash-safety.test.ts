@@ -85,8 +85,8 @@ describe('kill -9 at a seam of the scheduled work', () => {
     try {
       expect(inspect(dir, rotating)).toMatchObject({ integrity: 'ok', versions: 2, current: 2 });
       expect(inspect(dir, doomed)).toMatchObject({ integrity: 'ok', versions: 0, keyRows: 0 });
-      expect(kms.audit.list({ eventName: 'RotateKey' })).toHaveLength(1);
-      expect(kms.audit.list({ eventName: 'DeleteKey' })).toHaveLength(1);
+      expect(kms.audit.list({ EventName: 'RotateKey' })).toHaveLength(1);
+      expect(kms.audit.list({ EventName: 'DeleteKey' })).toHaveLength(1);
       expect(kms.audit.verify().ok).toBe(true);
       expect(text((await kms.invoke('Decrypt', { CiphertextBlob: blob })).Plaintext)).toBe('before the crash');
       expect(kms.runScheduledWork()).toEqual({ rotated: 0, expired: 0, deleted: 0 });

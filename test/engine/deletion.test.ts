@@ -47,7 +47,7 @@ describe('scheduled deletion', () => {
       expect(readFileSync(join(t.dir, name)).includes(wrapped), `wrapped material still in ${name}`).toBe(false);
     }
 
-    const events = kms.audit.list({ eventName: 'DeleteKey' });
+    const events = kms.audit.list({ EventName: 'DeleteKey' });
     expect(events).toHaveLength(1);
     expect(events[0]?.record).toMatchObject({
       eventName: 'DeleteKey',

@@ -216,7 +216,7 @@ withOpenssl('importing key material wrapped by OpenSSL', () => {
     expect(md.KeyState).toBe('PendingImport');
     expect(md.ValidTo).toBeUndefined();
     expect((await kmsError(t.kms.invoke('Decrypt', { CiphertextBlob: enc.CiphertextBlob }))).name).toBe('KMSInvalidStateException');
-    const events = t.kms.audit.list({ eventName: 'DeleteExpiredKeyMaterial' });
+    const events = t.kms.audit.list({ EventName: 'DeleteExpiredKeyMaterial' });
     expect(events[0]?.record).toMatchObject({ eventType: 'AwsServiceEvent', serviceEventDetails: { keyId, keyMaterialId: imported.KeyMaterialId } });
 
     await importMaterial(keyId, material);

@@ -123,7 +123,7 @@ describe('automatic rotation', () => {
     const rotations = (await t.kms.invoke('ListKeyRotations', { KeyId: keyId })).Rotations;
     expect(rotations).toHaveLength(1);
     expect(rotations[0]).toMatchObject({ RotationType: 'AUTOMATIC', KeyMaterialState: 'CURRENT', RotationDate: new Date(t.clock.now()) });
-    const events = t.kms.audit.list({ eventName: 'RotateKey' });
+    const events = t.kms.audit.list({ EventName: 'RotateKey' });
     expect(events).toHaveLength(1);
     expect(events[0]?.record).toMatchObject({
       eventType: 'AwsServiceEvent',
@@ -227,7 +227,7 @@ describe('rotation limits and errors', () => {
     await kmsError(t.kms.invoke('RotateKeyOnDemand', { KeyId: keyId }));
     await t.kms.invoke('EnableKey', { KeyId: keyId });
     expect((await t.kms.invoke('ListKeyRotations', { KeyId: keyId })).Rotations).toEqual([]);
-    const failed = t.kms.audit.list({ eventName: 'RotateKeyOnDemand' });
+    const failed = t.kms.audit.list({ EventName: 'RotateKeyOnDemand' });
     expect(failed[0]?.record.errorCode).toBe('DisabledException');
   });
 });

@@ -48,14 +48,14 @@ describe('developer clock', () => {
     expect(text((await kms.invoke('Decrypt', { CiphertextBlob: old.CiphertextBlob })).Plaintext)).toBe('before the jump');
     expect((await kmsError(kms.invoke('DescribeKey', { KeyId: doomed }))).name).toBe('NotFoundException');
 
-    const advance = kms.audit.list({ eventName: 'AdvanceClock' });
+    const advance = kms.audit.list({ EventName: 'AdvanceClock' });
     expect(advance).toHaveLength(1);
     expect(advance[0]?.record).toMatchObject({
       requestParameters: { advanceByMs: 366 * DAY_MS },
       responseElements: { previousTime: moved.previous.toISOString(), currentTime: moved.current.toISOString() },
     });
     // Records after the jump carry the new time.
-    const rotate = kms.audit.list({ eventName: 'RotateKey' })[0]?.record;
+    const rotate = kms.audit.list({ EventName: 'RotateKey' })[0]?.record;
     expect(rotate?.eventTime).toBe(new Date(clock.now() + 366 * DAY_MS).toISOString().replace(/\.\d{3}Z$/, 'Z'));
     expect(kms.audit.verify().ok).toBe(true);
   });
@@ -94,7 +94,7 @@ describe('developer clock', () => {
     expect(t.kms.installation.developer).toBe(false);
     expect(() => t.kms.advanceClock(DAY_MS)).toThrow(expect.objectContaining({ name: 'UnsupportedOperationException' }));
     expect(t.kms.clock.now()).toBe(t.clock.now());
-    const refused = t.kms.audit.list({ eventName: 'AdvanceClock' });
+    const refused = t.kms.audit.list({ EventName: 'AdvanceClock' });
     expect(refused[0]?.record.errorCode).toBe('UnsupportedOperationException');
   });
 });

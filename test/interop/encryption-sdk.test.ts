@@ -28,7 +28,7 @@ describe('AWS Encryption SDK KMS keyring against the endpoint', () => {
     const out = await decrypt(keyring, result);
     expect(out.plaintext.toString()).toBe('a message for the encryption sdk');
     expect(out.messageHeader.encryptionContext).toMatchObject(context);
-    const events = ep.kms.audit.list({ limit: 2 }).map((r) => r.record.eventName);
+    const events = ep.kms.audit.list({ MaxResults: 2 }).map((r) => r.record.eventName);
     expect(events).toEqual(['Decrypt', 'GenerateDataKey']);
   });
 });

@@ -476,7 +476,7 @@ describe('raw RSA keyrings and Strongroom RSA recipients', () => {
     expect(info.edks[0]?.providerId).toBe(RSA_RECIPIENT_NAMESPACE);
     expect(utf8(info.edks[0]?.providerInfo ?? new Uint8Array())).toBe(rsaArn);
     expect(info.edks[0]?.ciphertext.length).toBe(256);
-    const [last] = ep.kms.audit.list({ limit: 1 });
+    const [last] = ep.kms.audit.list({ MaxResults: 1 });
     expect(last?.record.eventName).toBe('Decrypt');
   });
 

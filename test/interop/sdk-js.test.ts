@@ -281,13 +281,13 @@ describe('@aws-sdk/client-kms against the endpoint', () => {
     const nf = await rejected(kms.send(new DescribeKeyCommand({ KeyId: 'alias/does-not-exist' })));
     expect(nf).toBeInstanceOf(NotFoundException);
     expect(nf.$metadata.httpStatusCode).toBe(404);
-    expect(ep.kms.audit.list({ limit: 1 })[0]?.record.requestID).toBe(nf.$metadata.requestId);
+    expect(ep.kms.audit.list({ MaxResults: 1 })[0]?.record.requestID).toBe(nf.$metadata.requestId);
     const validation = await rejected(kms.send(new GenerateRandomCommand({ NumberOfBytes: 2000 })));
     expect(validation.name).toBe('ValidationException');
     expect(validation.message).toBe("1 validation error detected: Value '2000' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024");
     expect(validation.$metadata.httpStatusCode).toBe(400);
     const ok = await kms.send(new ListKeysCommand({}));
-    expect(ep.kms.audit.list({ limit: 1 })[0]?.record).toMatchObject({ requestID: ok.$metadata.requestId, userIdentity: { accessKeyId: ep.credentials.accessKeyId } });
+    expect(ep.kms.audit.list({ MaxResults: 1 })[0]?.record).toMatchObject({ requestID: ok.$metadata.requestId, userIdentity: { accessKeyId: ep.credentials.accessKeyId } });
   });
 
   it('refuses a client with a wrong secret, running nothing', async () => {

@@ -48,7 +48,7 @@ describe('AWS JSON 1.1 over HTTP', () => {
     for (const r of [ok, bad, unauth]) {
       expect(r.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     }
-    const records = ep.kms.audit.list({ limit: 2 }).map((r) => r.record);
+    const records = ep.kms.audit.list({ MaxResults: 2 }).map((r) => r.record);
     expect(records[0]).toMatchObject({ requestID: bad.headers.get('x-amzn-requestid'), errorCode: 'NotFoundException' });
     expect(records[1]).toMatchObject({ requestID: ok.headers.get('x-amzn-requestid'), eventName: 'ListKeys' });
     expect(bad.status).toBe(404);
@@ -58,7 +58,7 @@ describe('AWS JSON 1.1 over HTTP', () => {
 
   it('records the authenticated principal and source address', async () => {
     await rawRequest(ep, { target: 'TrentService.ListKeys', headers: { 'user-agent': 'test-agent/1.0' } });
-    const record = ep.kms.audit.list({ limit: 1 })[0]?.record;
+    const record = ep.kms.audit.list({ MaxResults: 1 })[0]?.record;
     expect(record?.userIdentity).toMatchObject({ type: 'Root', arn: 'arn:aws:iam::111122223333:root', accessKeyId: ep.credentials.accessKeyId });
     expect(record?.sourceIPAddress).toMatch(/127\.0\.0\.1/);
     expect(record?.userAgent).toBe('test-agent/1.0');
@@ -97,7 +97,7 @@ describe('bad input over HTTP: an AWS-shaped error, the server keeps serving, no
 
   it('audits a body that is not JSON as a failed call of its operation', async () => {
     await rawRequest(ep, { target: 'TrentService.Encrypt', body: '{"KeyId":' });
-    expect(ep.kms.audit.list({ limit: 1 })[0]?.record).toMatchObject({ eventName: 'Encrypt', errorCode: 'SerializationException' });
+    expect(ep.kms.audit.list({ MaxResults: 1 })[0]?.record).toMatchObject({ eventName: 'Encrypt', errorCode: 'SerializationException' });
   });
 
   it('refuses other methods and paths', async () => {

@@ -220,6 +220,21 @@ export class AuditLog {
     return this.#queries.query(input);
   }
 
+  /**
+   * Records per hour or day by outcome (the app's activity chart), oldest first. Times are the
+   * records' own (UTC); an empty bucket is absent.
+   */
+  activity(bucket: 'hour' | 'day', start?: Date, end?: Date): Array<{ start: string; success: number; failure: number }> {
+    const width = bucket === 'hour' ? 13 : 10;
+    const rows = this.#db
+      .prepare<[string, string], { b: string; ok: number; failed: number }>(
+        `SELECT substr(event_time, 1, ${width}) AS b, sum(error_code IS NULL) AS ok, sum(error_code IS NOT NULL) AS failed
+         FROM audit_log WHERE event_time >= ? AND event_time <= ? GROUP BY b ORDER BY b`,
+      )
+      .all(start === undefined ? '' : `${start.toISOString().slice(0, 19)}Z`, end === undefined ? '\uffff' : `${end.toISOString().slice(0, 19)}Z`);
+    return rows.map((r) => ({ start: bucket === 'hour' ? `${r.b}:00:00Z` : `${r.b}T00:00:00Z`, success: r.ok, failure: r.failed }));
+  }
+
   /** Every alias and the key it named just after record `seq` (an archive records them). */
   aliasesAt(seq: number): Record<string, string> {
     return this.#queries.aliasesAt(seq);

@@ -11,8 +11,11 @@ import { ValidationException } from '../errors.ts';
 import { validateRequest } from '../validate.ts';
 import type { AuditRecord } from './record.ts';
 
-/** Unvalidated query input: validated against the shared schema here. */
-export type AuditQueryInput = Record<string, unknown>;
+/**
+ * A query as the shared schema types it (times as Date). Validated again here: it may come from
+ * a surface (CLI flags, the bridge) as plain data.
+ */
+export type AuditQueryInput = { readonly [K in keyof AuditQueryRequest]?: AuditQueryRequest[K] };
 
 export type AuditPageRecord = {
   readonly seq: number;
