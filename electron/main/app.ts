@@ -2,12 +2,15 @@
 // tests pass fakes). Order matters: the scheme is registered, the sandbox forced and the data
 // directory set before `ready`; the session, protocol, IPC and window after it.
 
-import type { App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, Protocol, Session, WebContents } from 'electron';
+import type { App, BrowserWindow, BrowserWindowConstructorOptions, Dialog, IpcMain, Protocol, Session, Shell, WebContents } from 'electron';
 import { join } from 'node:path';
-import { ValidationException } from '../kms/errors.ts';
+import { FILE_PROGRESS_CHANNEL, type AddedFile, type AppSettings } from '../../shared/api/bridge.ts';
+import { createDispatcher, type Dispatch } from '../bridge/dispatch.ts';
+import { FileService } from '../bridge/files.ts';
+import { KMSInvalidStateException } from '../kms/errors.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import { createEngineHost, type EngineHost } from './engine-host.ts';
-import { registerIpc, type BridgeHandlers } from './ipc.ts';
+import { registerIpc, type FileIntake } from './ipc.ts';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
 import { devServerUrl, hardenSession, hardenWebContents, originCheck, trustedOrigins } from './security.ts';
 import { createMainWindow } from './window.ts';
@@ -23,6 +26,10 @@ export type AppDeps = {
   readonly BrowserWindow: (new (options: BrowserWindowConstructorOptions) => BrowserWindow) & {
     getAllWindows(): BrowserWindow[];
   };
+  /** Show in folder; absent in tests that do not exercise it. */
+  readonly shell?: Pick<Shell, 'showItemInFolder'>;
+  /** The open-file dialog behind pickFiles. */
+  readonly dialog?: Pick<Dialog, 'showOpenDialog'>;
   readonly env: NodeJS.ProcessEnv;
   readonly platform: NodeJS.Platform;
   /** Builds the engine host; createEngineHost unless a test injects one. */
@@ -37,15 +44,56 @@ export type StartedApp = {
   readonly engine: EngineHost | null;
 };
 
-export function bridgeHandlers(host: EngineHost): BridgeHandlers {
-  return {
-    status: async (args) => {
-      if (args.length !== 0) {
-        throw new ValidationException('status takes no arguments.');
+/** The bridge's main-process side: one file service and one dispatcher over the engine host. */
+export function createBridge(
+  host: EngineHost,
+  deps: Pick<AppDeps, 'shell' | 'dialog'> & { readonly dataDir: string; readonly send: (channel: string, payload: unknown) => void; readonly log?: (message: string, detail?: unknown) => void },
+): { readonly dispatch: Dispatch; readonly files: FileIntake; readonly service: FileService } {
+  const engine = () => {
+    const kms = host.engine();
+    if (kms === null) {
+      throw new KMSInvalidStateException('This installation is not unlocked, so files cannot be encrypted or decrypted yet.');
+    }
+    return kms;
+  };
+  const service = new FileService({ engine });
+  service.onProgress((progress) => deps.send(FILE_PROGRESS_CHANNEL, progress));
+  const settings = async (): Promise<AppSettings> => {
+    const status = await host.status();
+    return {
+      rootKeyProvider: status.rootKeyProvider ?? null,
+      rootKeyLocation: status.rootKeyLocation ?? null,
+      unlocked: status.unlocked,
+      dataDirectory: deps.dataDir,
+      endpoint: { running: false, url: null },
+      surface: 'electron',
+    };
+  };
+  const dispatch = createDispatcher({
+    status: () => host.status(),
+    engine: () => host.engine(),
+    files: service,
+    settings,
+    showInFolder: async (path) => {
+      if (deps.shell === undefined) {
+        return false;
       }
-      return host.status();
+      deps.shell.showItemInFolder(path);
+      return true;
+    },
+    ...(deps.log === undefined ? {} : { log: deps.log }),
+  });
+  const files: FileIntake = {
+    addPaths: async (paths): Promise<ReadonlyArray<AddedFile>> => service.add(paths),
+    pickFiles: async (): Promise<ReadonlyArray<AddedFile>> => {
+      if (deps.dialog === undefined) {
+        return [];
+      }
+      const picked = await deps.dialog.showOpenDialog({ properties: ['openFile', 'multiSelections'] });
+      return picked.canceled ? [] : service.add(picked.filePaths);
     },
   };
+  return { dispatch, files, service };
 }
 
 export function startApp(deps: AppDeps): StartedApp {
@@ -108,7 +156,18 @@ export function startApp(deps: AppDeps): StartedApp {
   const ready = app.whenReady().then(() => {
     hardenSession(deps.session.defaultSession);
     deps.protocol.handle(APP_SCHEME, createAppProtocolHandler({ root: join(appPath, 'out', 'renderer') }));
-    registerIpc(deps.ipcMain, bridgeHandlers(host), isTrusted, log);
+    const bridge = createBridge(host, {
+      dataDir,
+      ...(deps.shell === undefined ? {} : { shell: deps.shell }),
+      ...(deps.dialog === undefined ? {} : { dialog: deps.dialog }),
+      send: (channel, payload) => {
+        for (const window of deps.BrowserWindow.getAllWindows()) {
+          window.webContents.send(channel, payload);
+        }
+      },
+      log,
+    });
+    registerIpc(deps.ipcMain, bridge.dispatch, bridge.files, isTrusted, log);
     openWindow();
     app.on('activate', () => {
       if (deps.BrowserWindow.getAllWindows().length === 0) {

@@ -1,16 +1,16 @@
-// The contract between the sandboxed renderer and the main process: the channel names, the one
-// result shape every bridge call resolves with, and the type of `window.strongroom`. The preload
-// exposes exactly the methods of StrongroomBridge and nothing else (DESIGN.md invariant 2).
-// No Node and no DOM APIs here: both sides import it.
+// The contract between the sandboxed renderer and the engine: one list of operations — every KMS
+// operation of the shared table, plus the app's own (status, audit, files, settings) — each with
+// a request schema. The preload (Electron) and the WebSocket bridge (browser mode) expose exactly
+// these as `window.strongroom.<camelCaseName>(input)`, every call resolving with one result
+// shape; the main process and the browser-mode server validate every request against its schema
+// before anything runs (DESIGN.md invariant 2). Besides the calls, one subscription (file job
+// progress) and one file intake (addFiles: dropped or picked files become opaque ids — the renderer
+// never handles a path). No Node and no DOM APIs here: both sides import it.
 
+import { auditQueryInput } from './audit.ts';
 import type { ErrorShape } from './errors.ts';
-
-/** IPC channel names. One per bridge method; the main process registers exactly these. */
-export const CHANNELS = {
-  status: 'strongroom:status',
-} as const;
-
-export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
+import { operations, operationNames, type OperationInput, type OperationName, type OperationOutput } from './operations.ts';
+import { bool, int, list, map, str, struct, time, type Infer, type StructureSpec } from './schema.ts';
 
 /** Every bridge call resolves (never rejects) with one of these. */
 export type BridgeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorShape };
@@ -41,7 +41,138 @@ export type InstallationStatus = {
   readonly problem?: InstallationProblemShape;
 };
 
-/** The type of `window.strongroom`. */
-export type StrongroomBridge = {
-  status(): Promise<BridgeResult<InstallationStatus>>;
+const fileIds = list({ required: true, min: 1, max: 1000, member: str({ min: 1, max: 64, pattern: /^f-[0-9a-f]{16}$/ }) });
+const jobId = str({ required: true, min: 1, max: 64, pattern: /^j-[0-9a-f]{16}$/ });
+
+/** The app's own operations: request schemas here, results typed in AppOutputs. */
+export const appOperations = {
+  Status: { summary: 'What this installation is, where its root key lives and whether it unlocks.', input: struct({}) },
+  QueryAudit: { summary: 'Audit records newest first, filtered and paged (the CLI’s audit query).', input: auditQueryInput },
+  VerifyAudit: { summary: 'Checks the audit tables, checkpoints and chain; reports the first problem.', input: struct({}) },
+  AuditActivity: {
+    summary: 'Operations per hour or day by outcome, for the activity chart.',
+    input: struct({ StartTime: time(), EndTime: time(), Bucket: str({ required: true, enum: ['hour', 'day'] }) }),
+  },
+  EncryptFiles: {
+    summary: 'Encrypts added files in the AWS Encryption SDK format under one or more keys; progress comes by onFileProgress.',
+    input: struct({
+      FileIds: fileIds,
+      KeyIds: list({ required: true, min: 1, max: 10, member: str({ min: 1, max: 2048 }) }),
+      EncryptionContext: map({ key: str({ min: 1, max: 256 }), value: str({ max: 4096 }), max: 64 }),
+      Signed: bool(),
+      FrameLength: int({ min: 4096, max: 16_777_216 }),
+    }),
+  },
+  DecryptFiles: {
+    summary: 'Decrypts added .strongroom files (the key is named inside each file).',
+    input: struct({ FileIds: fileIds, EncryptionContext: map({ key: str({ min: 1, max: 256 }), value: str({ max: 4096 }), max: 64 }) }),
+  },
+  CancelFileJob: { summary: 'Stops a running file job; files not finished leave nothing behind.', input: struct({ JobId: jobId }) },
+  ShowInFolder: { summary: 'Shows a finished output file in the system file manager.', input: struct({ FileId: str({ required: true, min: 1, max: 64 }) }) },
+  GetSettings: { summary: 'Root key source, local endpoint and data directory settings.', input: struct({}) },
+} as const satisfies Record<string, { readonly summary: string; readonly input: StructureSpec }>;
+
+export type AppOperationName = keyof typeof appOperations;
+export type BridgeOperationName = OperationName | AppOperationName;
+
+/** One file job's progress, pushed to onFileProgress subscribers. */
+export type FileProgress = {
+  readonly jobId: string;
+  readonly fileId: string;
+  readonly name: string;
+  readonly state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  /** The output's id (for ShowInFolder) and file name when done. */
+  readonly outputId?: string;
+  readonly outputName?: string;
+  readonly error?: ErrorShape;
 };
+
+/** A file the user dropped or picked: an opaque id, its name and size, never its path. */
+export type AddedFile = { readonly fileId: string; readonly name: string; readonly size: number; readonly encrypted: boolean };
+
+export type AuditActivityBucket = { readonly start: string; readonly success: number; readonly failure: number };
+
+export type AppSettings = {
+  readonly rootKeyProvider: string | null;
+  readonly rootKeyLocation: string | null;
+  readonly unlocked: boolean;
+  /** Where the data directory is, as the user set it (the one path the window shows: the user's own setting). */
+  readonly dataDirectory: string;
+  readonly endpoint: { readonly running: boolean; readonly url: string | null };
+  readonly surface: 'electron' | 'browser';
+};
+
+/** What each app operation resolves with. */
+export type AppOutputs = {
+  Status: InstallationStatus;
+  QueryAudit: { readonly records: ReadonlyArray<{ readonly seq: number; readonly record: Record<string, unknown>; readonly installationId?: string }>; readonly nextToken?: string };
+  VerifyAudit: {
+    readonly ok: boolean;
+    readonly records: number;
+    readonly lastSeq: number | null;
+    readonly checkpoints: number;
+    readonly unsignedRecords: number;
+    readonly problem?: { readonly kind: string; readonly seq?: number; readonly checkpoint?: number; readonly detail: string };
+  };
+  AuditActivity: { readonly buckets: ReadonlyArray<AuditActivityBucket> };
+  EncryptFiles: { readonly jobId: string };
+  DecryptFiles: { readonly jobId: string };
+  CancelFileJob: { readonly cancelled: boolean };
+  ShowInFolder: { readonly shown: boolean; readonly location?: string };
+  GetSettings: AppSettings;
+};
+
+export type AppInput<N extends AppOperationName> = Infer<(typeof appOperations)[N]['input']>;
+
+/** The request schema of any bridge operation. */
+export function bridgeInputSpec(name: BridgeOperationName): StructureSpec {
+  return name in appOperations ? appOperations[name as AppOperationName].input : operations[name as OperationName].input;
+}
+
+export const appOperationNames = Object.keys(appOperations) as ReadonlyArray<AppOperationName>;
+/** Every operation the bridge carries, in one list. */
+export const bridgeOperationNames: ReadonlyArray<BridgeOperationName> = [...operationNames, ...appOperationNames];
+
+export function isBridgeOperationName(name: string): name is BridgeOperationName {
+  return (bridgeOperationNames as ReadonlyArray<string>).includes(name);
+}
+
+/** 'CreateKey' → 'createKey': the method name on window.strongroom. */
+export function methodNameOf(name: BridgeOperationName): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+/** The IPC channel of one operation; the main process registers exactly these. */
+export function channelOf(name: BridgeOperationName): string {
+  return `strongroom:${name}`;
+}
+
+/** Channels outside the operation list: the preload's file intake and the progress push. */
+export const ADD_PATHS_CHANNEL = 'strongroom:files:add-paths';
+export const PICK_FILES_CHANNEL = 'strongroom:files:pick';
+export const FILE_PROGRESS_CHANNEL = 'strongroom:files:progress';
+
+type KmsMethods = {
+  readonly [N in OperationName as Uncapitalize<N>]: (input?: OperationInput<N>) => Promise<BridgeResult<OperationOutput<N>>>;
+};
+type AppMethods = {
+  readonly [N in AppOperationName as Uncapitalize<N>]: (input?: AppInput<N>) => Promise<BridgeResult<AppOutputs[N]>>;
+};
+
+/** The type of `window.strongroom`. */
+export type StrongroomBridge = KmsMethods &
+  AppMethods & {
+    /** Files from a drop or an <input type=file>: the preload (or the browser bridge) turns them into ids. */
+    readonly addFiles: (files: ReadonlyArray<File>) => Promise<BridgeResult<ReadonlyArray<AddedFile>>>;
+    /** Files from the system's open dialog (Electron); browser mode answers that it has none. */
+    readonly pickFiles: () => Promise<BridgeResult<ReadonlyArray<AddedFile>>>;
+    /** Progress of file jobs; returns the unsubscribe function. */
+    readonly onFileProgress: (listener: (progress: FileProgress) => void) => () => void;
+  };
+
+/** Every member window.strongroom has: the operations, then the three file members. */
+export function bridgeMemberNames(): ReadonlyArray<string> {
+  return [...bridgeOperationNames.map(methodNameOf), 'addFiles', 'pickFiles', 'onFileProgress'];
+}

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CHANNELS } from '../../shared/api/bridge.ts';
+import { ADD_PATHS_CHANNEL, bridgeOperationNames, channelOf, PICK_FILES_CHANNEL } from '../../shared/api/bridge.ts';
 import { CSP_HEADER } from '../../electron/main/csp.ts';
 import { FakeBrowserWindow, FakeEmitter, FakeWebContents, navigationEvent, type FakeIpcMain, type FakeSession } from './fakes.ts';
 
@@ -63,6 +63,16 @@ vi.mock('electron', async () => {
     BrowserWindow: f.FakeBrowserWindow,
     ipcMain: fakes.ipcMain,
     session: { defaultSession: fakes.session },
+    shell: {
+      showItemInFolder(path: string) {
+        electron.calls.push(`showItemInFolder:${path}`);
+      },
+    },
+    dialog: {
+      showOpenDialog() {
+        return Promise.resolve({ canceled: true, filePaths: [] });
+      },
+    },
     protocol: {
       registerSchemesAsPrivileged(schemes: unknown[]) {
         electron.calls.push('registerSchemesAsPrivileged');
@@ -106,7 +116,7 @@ describe('main process entry (electron mocked)', () => {
     expect(fakes.session.requestHandler).not.toBeNull();
     expect(fakes.session.checkHandler?.({}, 'media', 'app://strongroom', {})).toBe(false);
     expect(fakes.protocolHandlers.has('app')).toBe(true);
-    expect([...fakes.ipcMain.handlers.keys()]).toEqual([CHANNELS.status]);
+    expect([...fakes.ipcMain.handlers.keys()]).toEqual([...bridgeOperationNames.map(channelOf), ADD_PATHS_CHANNEL, PICK_FILES_CHANNEL]);
 
     expect(FakeBrowserWindow.created).toHaveLength(1);
     const [window] = FakeBrowserWindow.created;
@@ -134,7 +144,7 @@ describe('main process entry (electron mocked)', () => {
   });
 
   it('answers status on an uninitialized data dir with "run strongroom init", creating nothing', async () => {
-    const result = await fakes.ipcMain.invoke(CHANNELS.status, 'app://strongroom/index.html');
+    const result = await fakes.ipcMain.invoke(channelOf('Status'), 'app://strongroom/index.html');
     expect(result).toEqual({
       ok: true,
       value: { initialized: false, unlocked: false, problem: { code: 'NotInitialized', message: expect.stringContaining('strongroom init') } },
@@ -143,7 +153,7 @@ describe('main process entry (electron mocked)', () => {
   });
 
   it('refuses status from a foreign origin', async () => {
-    const result = await fakes.ipcMain.invoke(CHANNELS.status, 'https://evil.example/');
+    const result = await fakes.ipcMain.invoke(channelOf('Status'), 'https://evil.example/');
     expect(result).toMatchObject({ ok: false, error: { name: 'AccessDeniedException' } });
   });
 
