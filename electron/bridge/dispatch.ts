@@ -29,8 +29,11 @@ export type BridgeContext = {
   /** Who the window acts as; the installation owner when undefined. */
   readonly caller?: () => Caller | undefined;
   readonly settings: () => AppSettings | Promise<AppSettings>;
-  /** Shows a file in the system file manager; false when this surface cannot. */
-  readonly showInFolder: (path: string) => Promise<boolean>;
+  /**
+   * Shows a file in the system file manager: shown false when this surface cannot; location only
+   * when it is a folder the user chose (browser mode's output folder), never another path.
+   */
+  readonly showInFolder: (path: string) => Promise<{ readonly shown: boolean; readonly location?: string }>;
   readonly log?: (message: string, detail?: unknown) => void;
 };
 
@@ -93,7 +96,7 @@ export function createDispatcher(ctx: BridgeContext): Dispatch {
       return ctx.files.decrypt({ fileIds: input.FileIds as ReadonlyArray<string>, context: (input.EncryptionContext as Record<string, string> | undefined) ?? {} });
     },
     CancelFileJob: async (input) => ({ cancelled: ctx.files.cancel(input.JobId as string) }),
-    ShowInFolder: async (input) => ({ shown: await ctx.showInFolder(ctx.files.pathOf(input.FileId as string)) }),
+    ShowInFolder: async (input) => ctx.showInFolder(ctx.files.pathOf(input.FileId as string)),
     GetSettings: async () => ctx.settings(),
   };
 

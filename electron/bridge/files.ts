@@ -5,8 +5,8 @@
 // stops the file in progress, whose staging file is removed.
 
 import { randomBytes } from 'node:crypto';
-import { lstatSync, openSync, readSync, closeSync } from 'node:fs';
-import { basename } from 'node:path';
+import { closeSync, existsSync, lstatSync, openSync, readSync } from 'node:fs';
+import { basename, extname } from 'node:path';
 import type { AddedFile, FileProgress } from '../../shared/api/bridge.ts';
 import type { Caller } from '../kms/caller.ts';
 import type { Kms } from '../kms/engine.ts';
@@ -60,6 +60,26 @@ function looksEncrypted(path: string, name: string): boolean {
 
 const newId = (prefix: 'f' | 'j'): string => `${prefix}-${randomBytes(8).toString('hex')}`;
 
+/**
+ * `path`, or the first of "name (2).ext", "name (3).ext" … that does not exist: the window never
+ * replaces a file, and a user dropping the same file twice expects a second copy, not an error.
+ * (The file functions still refuse to replace a file that appears meanwhile.)
+ */
+export function freePath(path: string): string {
+  if (!existsSync(path)) {
+    return path;
+  }
+  const ext = extname(path);
+  const stem = path.slice(0, path.length - ext.length);
+  for (let n = 2; n < 10_000; n++) {
+    const candidate = `${stem} (${n})${ext}`;
+    if (!existsSync(candidate)) {
+      return candidate;
+    }
+  }
+  throw new ValidationException(`${basename(path)} and 10,000 numbered copies of it already exist; clear some out first.`);
+}
+
 export class FileService {
   readonly #files = new Map<string, Registered>();
   readonly #listeners = new Set<(progress: FileProgress) => void>();
@@ -101,6 +121,11 @@ export class FileService {
     });
   }
 
+  /** Drops a file from the registry (a removed row, a finished upload): its id stops working. */
+  forget(fileId: string): boolean {
+    return this.#files.delete(fileId);
+  }
+
   /** The path behind an id (for ShowInFolder), or a NotFoundException. */
   pathOf(fileId: string): string {
     const file = this.#files.get(fileId);
@@ -138,7 +163,7 @@ export class FileService {
     const options = caller === undefined ? {} : { caller };
     const keyrings = job.keyIds.map((k) => kmsKeyring(kms, k, options));
     return this.#start(files, (file, onProgress) => {
-      const output = encryptedPath(file.path, this.#outputDir(file.path, file.name));
+      const output = freePath(encryptedPath(file.path, this.#outputDir(file.path, file.name)));
       return encryptFile(file.path, output, {
         keyrings,
         context: job.context,
@@ -155,7 +180,7 @@ export class FileService {
     const caller = this.#caller();
     const keyrings = [installationKeyring(kms, caller === undefined ? {} : { caller })];
     return this.#start(files, async (file, onProgress) => {
-      const output = decryptedPath(file.path, this.#outputDir(file.path, file.name));
+      const output = freePath(decryptedPath(file.path, this.#outputDir(file.path, file.name)));
       const info = await decryptFile(file.path, output, { keyrings, onProgress });
       for (const [k, v] of Object.entries(job.context)) {
         if (info.context[k] !== v) {

@@ -4,7 +4,7 @@
 // already validates.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
 import { AuditLog } from '../kms/audit/log.ts';
 import { AuditCli } from './audit.ts';
@@ -26,6 +26,7 @@ import { formatOutput, parseOutputFormat, type OutputFormat } from './output.ts'
 import { buildRequest } from './params.ts';
 import { passphraseSource } from './passphrase.ts';
 import { evaluateQuery, parseQuery, type Query } from './query.ts';
+import { runUi } from './ui.ts';
 import { UsageError } from './usage-error.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, isLoopbackAddress, startEndpoint } from '../server/endpoint.ts';
 
@@ -240,6 +241,27 @@ class Cli {
     });
     kms.close();
     return EXIT_OK;
+  }
+
+  async ui(flags: Flags): Promise<number> {
+    const portText = takeOne(flags, 'port', 'ui') ?? '0';
+    const outputDir = takeOne(flags, 'output-dir', 'ui');
+    const rendererDir = takeOne(flags, 'renderer-dir', 'ui');
+    const noOpen = takeSwitch(flags, 'no-open', 'ui');
+    rejectLeftovers(flags, 'ui');
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+      throw new UsageError(`argument --port: invalid port: '${portText}' (0–65535; 0 picks a free port)`, 'ui');
+    }
+    return runUi({
+      dataDir: this.#g.dataDir,
+      port: Number(portText),
+      outputDir: outputDir === undefined ? undefined : resolve(outputDir),
+      rendererDir,
+      open: !noOpen,
+      providerForKind: this.providers(false),
+      print: (value) => this.print(value),
+      stderr: this.#io.stderr,
+    });
   }
 
   async accessKeys(command: 'create-access-key' | 'list-access-keys' | 'delete-access-key', flags: Flags): Promise<number> {
@@ -480,6 +502,8 @@ export async function main(io: CliIo): Promise<number> {
         return await cli.audit(words[1], words.slice(2), flags);
       case 'serve':
         return await cli.serve(flags);
+      case 'ui':
+        return await cli.ui(flags);
       case 'dev':
         return await cli.dev(words.slice(1), flags);
       case 'create-access-key':

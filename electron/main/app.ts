@@ -76,10 +76,10 @@ export function createBridge(
     settings,
     showInFolder: async (path) => {
       if (deps.shell === undefined) {
-        return false;
+        return { shown: false };
       }
       deps.shell.showItemInFolder(path);
-      return true;
+      return { shown: true };
     },
     ...(deps.log === undefined ? {} : { log: deps.log }),
   });

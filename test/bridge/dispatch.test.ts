@@ -42,7 +42,7 @@ beforeEach(async () => {
     settings: () => settings,
     showInFolder: async (path) => {
       shown.push(path);
-      return true;
+      return { shown: true };
     },
     log: () => {},
   });
@@ -119,13 +119,18 @@ describe('bridge dispatcher', () => {
     expect(await ok('ShowInFolder', { FileId: outputId })).toEqual({ shown: true });
     expect(shown.at(-1)).toBe(join(t.dir, 'a.txt.strongroom'));
 
-    // Decrypting writes a.txt again? It exists: refused, the input untouched.
+    // a.txt is still there: the decryption goes to a free name beside it, the input untouched.
     const [encrypted] = files.add([join(t.dir, 'a.txt.strongroom')]);
     expect(encrypted?.encrypted).toBe(true);
     await ok('DecryptFiles', { FileIds: [encrypted?.fileId] });
     await files.idle();
-    expect(progress.at(-1)).toMatchObject({ state: 'failed', error: { name: 'ValidationException', message: expect.stringContaining('already exists') } });
+    expect(progress.at(-1)).toMatchObject({ state: 'done', outputName: 'a (2).txt' });
+    expect(readFileSync(join(t.dir, 'a (2).txt'))).toEqual(Buffer.alloc(3_000_000, 1));
     expect(readFileSync(join(t.dir, 'a.txt'))).toEqual(Buffer.alloc(3_000_000, 1));
+    // Encrypting again does not replace the first output either.
+    await ok('EncryptFiles', { FileIds: [added[0]?.fileId], KeyIds: [keyId] });
+    await files.idle();
+    expect(progress.at(-1)).toMatchObject({ state: 'done', outputName: 'a.txt (2).strongroom' });
   });
 
   it('reports AccessDenied per file in plain words when a policy denies the caller', async () => {
