@@ -1,127 +1,203 @@
-// The minimal window: what this installation is, where its root key lives and whether it
-// unlocks. Everything comes from window.strongroom.status(); the renderer has no other access.
+// The shell: a skip link, a header with the installation's state, the main navigation (Keys,
+// Files, Policies, Audit, Settings) and the current screen in <main>. Screens are chosen by the
+// URL's hash. Until the installation is set up and unlocked, every screen but Settings shows
+// the installation card with what to do. Moving to another screen puts focus on its heading
+// (so a screen reader announces it) and names the window after it.
 
-import { useCallback, useEffect, useState, type ReactElement } from 'react';
-import type { BridgeResult, InstallationStatus } from '../../shared/api/bridge.ts';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import { Badge } from './components/Badge.tsx';
+import { StatusCard, statusWord, type LoadedStatus } from './components/StatusCard.tsx';
+import { AppContext, isReady, type AppState } from './lib/app.ts';
+import { call } from './lib/call.ts';
+import { hrefTo, sectionOf, useRoute, type Route, type Section } from './lib/router.ts';
+import { AuditScreen } from './screens/Audit.tsx';
+import { CreateKeyScreen } from './screens/CreateKey.tsx';
+import { FilesScreen } from './screens/Files.tsx';
+import { KeyDetailScreen } from './screens/KeyDetail.tsx';
+import { KeysScreen } from './screens/Keys.tsx';
+import { PoliciesScreen } from './screens/Policies.tsx';
+import { SettingsScreen } from './screens/Settings.tsx';
 
-type Loaded = { readonly state: 'loading' } | { readonly state: 'done'; readonly result: BridgeResult<InstallationStatus> };
+export { StatusCard } from './components/StatusCard.tsx';
 
-const PROVIDER_NAMES: Readonly<Record<string, string>> = {
-  keychain: 'OS keychain',
-  passphrase: 'Passphrase',
-};
+const NAV: ReadonlyArray<{ readonly section: Section; readonly label: string; readonly href: string }> = [
+  { section: 'keys', label: 'Keys', href: hrefTo('keys') },
+  { section: 'files', label: 'Files', href: hrefTo('files') },
+  { section: 'policies', label: 'Policies', href: hrefTo('policies') },
+  { section: 'audit', label: 'Audit', href: hrefTo('audit') },
+  { section: 'settings', label: 'Settings', href: hrefTo('settings') },
+];
 
-async function fetchStatus(): Promise<BridgeResult<InstallationStatus>> {
-  const bridge = window.strongroom;
-  if (bridge === undefined) {
-    return {
-      ok: false,
-      error: { name: 'KMSInternalException', message: 'The Strongroom bridge is missing: this page must be opened by the Strongroom app.' },
-    };
-  }
-  try {
-    return await bridge.status();
-  } catch (err) {
-    return { ok: false, error: { name: 'KMSInternalException', message: err instanceof Error ? err.message : String(err) } };
+export function screenTitle(route: Route): string {
+  switch (route.screen) {
+    case 'keys':
+      return 'Keys';
+    case 'create-key':
+      return 'Create key';
+    case 'key':
+      return `Key ${route.keyId}`;
+    case 'files':
+      return 'Files';
+    case 'policies':
+      return 'Policies';
+    case 'audit':
+      return 'Audit';
+    case 'settings':
+      return 'Settings';
+    case 'not-found':
+      return 'Page not found';
   }
 }
 
-function Row(props: { readonly label: string; readonly value: string | undefined; readonly mono?: boolean }): ReactElement | null {
-  if (props.value === undefined) {
-    return null;
-  }
+function NotReady(props: { readonly status: LoadedStatus; readonly onRefresh: () => void }): ReactElement {
+  const word = statusWord(props.status);
+  const title = props.status.state === 'loading' ? 'Checking this installation' : word.text === 'Locked' ? 'Strongroom is locked' : word.text === 'Not set up' ? 'Set up Strongroom' : 'Strongroom is unavailable';
   return (
-    <div className="row">
-      <dt>{props.label}</dt>
-      <dd className={props.mono === true ? 'mono' : undefined}>{props.value}</dd>
-    </div>
+    <>
+      <h1 tabIndex={-1}>{title}</h1>
+      {props.status.state === 'loading' ? null : (
+        <p>Keys, files, policies and the audit log need an installation whose root key is unlocked. Here is what this one needs:</p>
+      )}
+      <StatusCard loaded={props.status} onRefresh={props.onRefresh} />
+    </>
   );
 }
 
-export function StatusCard(props: { readonly loaded: Loaded; readonly onRefresh: () => void }): ReactElement {
-  const { loaded } = props;
-  let body: ReactElement;
-  if (loaded.state === 'loading') {
-    body = <p className="muted">Checking this installation…</p>;
-  } else if (!loaded.result.ok) {
-    body = (
-      <p className="problem" role="alert">
-        {loaded.result.error.name}: {loaded.result.error.message}
-      </p>
-    );
-  } else if (!loaded.result.value.initialized && loaded.result.value.problem !== undefined && loaded.result.value.problem.code !== 'NotInitialized') {
-    body = (
-      <p className="problem" role="alert">
-        {loaded.result.value.problem.message}
-      </p>
-    );
-  } else if (!loaded.result.value.initialized) {
-    body = (
-      <>
-        <p>
-          <span className="badge warn">Not set up</span>
-        </p>
-        <p>
-          Run <code>strongroom init</code> in a terminal to create this computer&apos;s installation, then press Refresh.
-        </p>
-      </>
-    );
-  } else {
-    const s = loaded.result.value;
-    body = (
-      <>
-        <p>
-          {s.unlocked ? <span className="badge ok">Unlocked</span> : <span className="badge warn">Locked</span>}
-        </p>
-        <dl>
-          <Row label="Root key" value={s.rootKeyProvider === undefined ? undefined : (PROVIDER_NAMES[s.rootKeyProvider] ?? s.rootKeyProvider)} />
-          <Row label="Where it lives" value={s.rootKeyLocation} />
-          <Row label="Account" value={s.accountId} mono />
-          <Row label="Region" value={s.region} mono />
-          <Row label="Installation" value={s.installationId} mono />
-        </dl>
-        {s.problem === undefined ? null : (
-          <p className="problem" role="alert">
-            {s.problem.message}
-          </p>
-        )}
-      </>
-    );
-  }
+function NotFound(props: { readonly path: string }): ReactElement {
   return (
-    <section className="card" aria-labelledby="status-title">
-      <div className="card-head">
-        <h2 id="status-title">Installation</h2>
-        <button type="button" onClick={props.onRefresh} disabled={loaded.state === 'loading'}>
-          Refresh
-        </button>
-      </div>
-      {body}
-    </section>
+    <>
+      <h1 tabIndex={-1}>Page not found</h1>
+      <p>
+        There is no screen at <code>{props.path}</code>. <a href={hrefTo('keys')}>Go to Keys</a>.
+      </p>
+    </>
   );
+}
+
+function Screen(props: { readonly route: Route; readonly status: LoadedStatus; readonly onRefreshStatus: () => void }): ReactElement {
+  const { route } = props;
+  if (route.screen === 'settings') {
+    return <SettingsScreen status={props.status} onRefreshStatus={props.onRefreshStatus} />;
+  }
+  if (route.screen === 'not-found') {
+    return <NotFound path={route.path} />;
+  }
+  const ready = props.status.state === 'done' && props.status.result.ok && isReady(props.status.result.value);
+  if (!ready) {
+    return <NotReady status={props.status} onRefresh={props.onRefreshStatus} />;
+  }
+  switch (route.screen) {
+    case 'keys':
+      return <KeysScreen />;
+    case 'create-key':
+      return <CreateKeyScreen />;
+    case 'key':
+      return <KeyDetailScreen key={route.keyId} keyId={route.keyId} />;
+    case 'files':
+      return <FilesScreen />;
+    case 'policies':
+      return <PoliciesScreen keyId={route.keyId} />;
+    case 'audit':
+      return <AuditScreen query={route.query} />;
+  }
 }
 
 export function App(): ReactElement {
-  const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
-  const refresh = useCallback(() => {
-    setLoaded({ state: 'loading' });
-    void fetchStatus().then((result) => {
-      setLoaded({ state: 'done', result });
+  const [status, setStatus] = useState<LoadedStatus>({ state: 'loading' });
+  const route = useRoute();
+  const mainRef = useRef<HTMLElement>(null);
+  const firstRoute = useRef(true);
+
+  const refreshStatus = useCallback(() => {
+    setStatus({ state: 'loading' });
+    void call((b) => b.status()).then((result) => {
+      setStatus({ state: 'done', result });
     });
   }, []);
   useEffect(() => {
-    refresh();
-  }, [refresh]);
+    refreshStatus();
+  }, [refreshStatus]);
+
+  const title = screenTitle(route);
+  useEffect(() => {
+    document.title = `${title} — Strongroom`;
+  }, [title]);
+
+  // On every screen change after the first: focus the new screen's heading. A change of query
+  // only (the key chosen on Policies) is not a new screen: focus stays where the user is.
+  const routeKey = route.screen === 'key' ? `key:${route.keyId}` : route.screen;
+  useEffect(() => {
+    if (firstRoute.current) {
+      firstRoute.current = false;
+      return;
+    }
+    const heading = mainRef.current?.querySelector<HTMLElement>('h1');
+    (heading ?? mainRef.current)?.focus();
+  }, [routeKey]);
+
+  // Files dropped outside the Files screen's drop zone must not make the window open them.
+  useEffect(() => {
+    const block = (e: DragEvent): void => {
+      if (e.dataTransfer !== null && [...e.dataTransfer.types].includes('Files')) {
+        e.preventDefault();
+      }
+    };
+    window.addEventListener('dragover', block);
+    window.addEventListener('drop', block);
+    return () => {
+      window.removeEventListener('dragover', block);
+      window.removeEventListener('drop', block);
+    };
+  }, []);
+
+  const appState = useMemo<AppState>(
+    () => ({ status: status.state === 'done' && status.result.ok ? status.result.value : null, refreshStatus }),
+    [status, refreshStatus],
+  );
+  const section = sectionOf(route);
+  const word = statusWord(status);
+
   return (
-    <main>
-      <header>
-        <h1>Strongroom</h1>
-        <p className="muted">A key management service on this computer.</p>
+    <AppContext.Provider value={appState}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          // The hash names screens; the skip link only moves focus.
+          e.preventDefault();
+          mainRef.current?.focus();
+        }}
+      >
+        Skip to content
+      </a>
+      <header className="app-header">
+        <a className="brand" href={hrefTo('keys')}>
+          <span className="brand-mark" aria-hidden="true">
+            ◆
+          </span>{' '}
+          Strongroom
+        </a>
+        <a className="status-link" href={hrefTo('settings')}>
+          <span className="visually-hidden">Installation: </span>
+          <Badge tone={word.tone}>{word.text}</Badge>
+        </a>
       </header>
-      <StatusCard loaded={loaded} onRefresh={refresh} />
-      <p className="note">
-        Key management screens are not in this version yet. Use the <code>strongroom</code> command to create and use keys.
-      </p>
-    </main>
+      <div className="app-body">
+        <nav className="app-nav" aria-label="Main">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.section}>
+                <a href={item.href} aria-current={section === item.section ? 'page' : undefined}>
+                  {item.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" ref={mainRef} tabIndex={-1}>
+          <Screen route={route} status={status} onRefreshStatus={refreshStatus} />
+        </main>
+      </div>
+    </AppContext.Provider>
   );
 }

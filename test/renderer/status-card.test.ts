@@ -1,9 +1,10 @@
-// The minimal window's status card, rendered to HTML in Node (no DOM needed).
+// The installation status card (Settings, and the screens while the installation is not ready),
+// rendered to HTML in Node (no DOM needed).
 
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { StatusCard } from '../../renderer/src/App.tsx';
+import { StatusCard, statusWord } from '../../renderer/src/components/StatusCard.tsx';
 import type { BridgeResult, InstallationStatus } from '../../shared/api/bridge.ts';
 
 const render = (result: BridgeResult<InstallationStatus> | null): string =>
@@ -57,8 +58,25 @@ describe('status card', () => {
     expect(html).toContain('No passphrase was supplied.');
   });
 
-  it('shows a bridge error by name and message, and a loading state', () => {
-    expect(render({ ok: false, error: { name: 'AccessDeniedException', message: 'refused' } })).toContain('AccessDeniedException: refused');
+  it('shows a bridge error in plain words with its name and message, and a loading state', () => {
+    const html = render({ ok: false, error: { name: 'AccessDeniedException', message: 'refused' } });
+    expect(html).toContain('<strong>Access denied</strong>: refused');
+    expect(html).toContain('AccessDeniedException');
+    expect(html).toContain('role="alert"');
     expect(render(null)).toContain('Checking this installation');
+  });
+
+  it('says a passphrase installation cannot be unlocked from the window yet, and what to use', () => {
+    const html = render({ ok: true, value: { initialized: true, rootKeyProvider: 'passphrase', unlocked: false } });
+    expect(html).toContain('Unlocking it from this window is not in this version');
+    expect(html).toContain('<code>strongroom</code>');
+  });
+
+  it('names the state for the header badge', () => {
+    expect(statusWord({ state: 'loading' }).text).toBe('Checking…');
+    expect(statusWord({ state: 'done', result: { ok: true, value: { initialized: true, unlocked: true } } })).toEqual({ text: 'Unlocked', tone: 'ok' });
+    expect(statusWord({ state: 'done', result: { ok: true, value: { initialized: true, unlocked: false } } }).text).toBe('Locked');
+    expect(statusWord({ state: 'done', result: { ok: true, value: { initialized: false, unlocked: false, problem: { code: 'NotInitialized', message: '' } } } }).text).toBe('Not set up');
+    expect(statusWord({ state: 'done', result: { ok: false, error: { name: 'KMSInternalException', message: 'x' } } }).text).toBe('Unavailable');
   });
 });

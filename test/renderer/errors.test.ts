@@ -1,0 +1,57 @@
+// Error wording: every error the engine can answer has plain words; the ErrorMessage component
+// shows them with the AWS name and the engine's message.
+
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { ErrorMessage, Problems } from '../../renderer/src/components/ErrorMessage.tsx';
+import { errorText, plainErrorName, wordError } from '../../renderer/src/lib/errors.ts';
+import { kmsErrorNames } from '../../shared/api/errors.ts';
+
+describe('error wording', () => {
+  it('words AccessDeniedException as "Access denied: <message>"', () => {
+    const message = 'User: arn:aws:iam::111122223333:user/alice is not authorized to perform: kms:Decrypt on resource: k';
+    expect(errorText({ name: 'AccessDeniedException', message })).toBe(`Access denied: ${message}`);
+  });
+
+  it('has plain words for every error name the engine can answer, none of them the raw name', () => {
+    for (const name of kmsErrorNames) {
+      const words = plainErrorName(name);
+      expect(words, name).not.toBe(name);
+      expect(words, name).not.toMatch(/Exception$/);
+      expect(words.length, name).toBeGreaterThan(2);
+    }
+  });
+
+  it('splits an unknown name into words instead of showing nothing', () => {
+    expect(plainErrorName('SomeNewFaultException')).toBe('Some new fault');
+    expect(plainErrorName('WireError')).toBe('Wire');
+    expect(plainErrorName('')).toBe('Error');
+  });
+
+  it('keeps the code and the message, and adds a hint where there is one', () => {
+    const w = wordError({ name: 'AccessDeniedException', message: ' no ' });
+    expect(w).toMatchObject({ title: 'Access denied', message: 'no', code: 'AccessDeniedException' });
+    expect(w.hint).toContain('simulator');
+    expect(wordError({ name: 'NotFoundException', message: 'x' }).hint).toBeUndefined();
+    expect(errorText({ name: 'NotFoundException', message: '' })).toBe('Not found');
+  });
+
+  it('renders the error as an alert with words, message and name', () => {
+    const html = renderToStaticMarkup(
+      createElement(ErrorMessage, { error: { name: 'MalformedPolicyDocumentException', message: 'The key policy is malformed at Statement[0].Action[1]' }, context: 'Not saved.' }),
+    );
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('<strong>The policy is not valid</strong>: The key policy is malformed at Statement[0].Action[1]');
+    expect(html).toContain('MalformedPolicyDocumentException');
+    expect(html).toContain('Not saved.');
+    expect(renderToStaticMarkup(createElement(ErrorMessage, { error: null }))).toBe('');
+    expect(renderToStaticMarkup(createElement(ErrorMessage, { error: { name: 'X', message: 'y' }, live: false }))).not.toContain('role=');
+  });
+
+  it('renders form problems as one paragraph or a list', () => {
+    expect(renderToStaticMarkup(createElement(Problems, { problems: [] }))).toBe('');
+    expect(renderToStaticMarkup(createElement(Problems, { problems: ['a'] }))).toContain('<p>a</p>');
+    expect(renderToStaticMarkup(createElement(Problems, { problems: ['a', 'b'] }))).toContain('<li>b</li>');
+  });
+});
