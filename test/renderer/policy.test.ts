@@ -71,6 +71,20 @@ describe('policy summary', () => {
     expect(deny?.sentence).toBe('Deny everyone (any principal) the use of ScheduleKeyDeletion on this key, only when any of the key’s aliases matches "alias/prod*".');
   });
 
+  it('reads an account in a Deny as every user and role in it, whatever their identity policies say', () => {
+    const s = summarizePolicy(
+      {
+        Statement: [
+          { Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:GenerateDataKey*', Resource: '*' },
+          { Effect: 'Deny', Principal: { AWS: '444455556666' }, Action: 'kms:Decrypt', Resource: '*' },
+        ],
+      },
+      ACCOUNT,
+    );
+    expect(s.statements[0]?.who).toEqual([`this installation’s account (${ACCOUNT}): its owner, and every user and role in it`]);
+    expect(s.statements[1]?.who).toEqual(['account 444455556666: its root, and every user and role in it']);
+  });
+
   it('reads NotPrincipal, NotAction, other accounts, services and deleted principals', () => {
     const s = summarizePolicy({
       Statement: {

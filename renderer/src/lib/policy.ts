@@ -77,15 +77,20 @@ export type PolicySummary = { readonly statements: ReadonlyArray<StatementSummar
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown): Array<string> => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
 
-/** One principal in words. `ownAccount` is this installation's account id, when known. */
-export function describePrincipal(name: string, ownAccount?: string): string {
+/**
+ * One principal in words. `ownAccount` is this installation's account id, when known. An account
+ * in an Allow reaches its users and roles only through their identity policies; in a Deny it
+ * reaches every one of them, whatever their policies say (`effect` 'Deny').
+ */
+export function describePrincipal(name: string, ownAccount?: string, effect?: 'Allow' | 'Deny' | null): string {
   if (name === '*') {
     return 'everyone (any principal)';
   }
+  const members = effect === 'Deny' ? 'every user and role in it' : 'users and roles whose identity policies allow it';
   const accountWords = (account: string): string =>
     account === ownAccount
-      ? `this installation’s account (${account}): its owner, and users and roles whose identity policies allow it`
-      : `account ${account}: its root, and its users and roles whose identity policies allow it`;
+      ? `this installation’s account (${account}): its owner, and ${members}`
+      : `account ${account}: its root, and ${effect === 'Deny' ? members : `its ${members}`}`;
   if (/^\d{12}$/.test(name)) {
     return accountWords(name);
   }
@@ -118,7 +123,7 @@ export function describePrincipal(name: string, ownAccount?: string): string {
   return name;
 }
 
-function principals(value: unknown, ownAccount?: string): Array<string> {
+function principals(value: unknown, ownAccount?: string, effect?: 'Allow' | 'Deny' | null): Array<string> {
   if (value === '*') {
     return [describePrincipal('*')];
   }
@@ -129,7 +134,7 @@ function principals(value: unknown, ownAccount?: string): Array<string> {
   for (const [type, names] of Object.entries(value)) {
     for (const name of strings(names)) {
       if (type === 'AWS') {
-        out.push(describePrincipal(name, ownAccount));
+        out.push(describePrincipal(name, ownAccount, effect));
       } else if (type === 'Service') {
         out.push(`the service ${name}`);
       } else {
@@ -302,7 +307,7 @@ function summarizeStatement(raw: unknown, index: number, ownAccount: string | un
   if (raw.NotPrincipal !== undefined) {
     who = [`everyone except ${joinWords(principals(raw.NotPrincipal, ownAccount))}`];
   } else if (raw.Principal !== undefined) {
-    who = principals(raw.Principal, ownAccount);
+    who = principals(raw.Principal, ownAccount, effect);
   } else {
     who = ['the principal whose identity policy this is'];
   }

@@ -465,7 +465,7 @@ function RecordsTable(props: { readonly filters: AuditFilters }): ReactElement {
                       {formatDateTime(r.eventTime, true)}
                     </button>
                   </th>
-                  <td>{r.eventName}</td>
+                  <td title={r.eventName}>{r.eventName}</td>
                   <td>{r.outcome === 'Success' ? <Badge tone="ok">Success</Badge> : <Badge tone="problem">{r.errorCode ?? 'Failure'}</Badge>}</td>
                   <td title={r.principal}>{shortPrincipal(r.principal)}</td>
                   <td className="mono small" title={r.keys.join('\n')}>
