@@ -47,10 +47,12 @@ function parseSarif(text: string): Array<Finding> {
   return (sarif.runs ?? []).flatMap((run) =>
     (run.results ?? []).map((r) => {
       const where = r.locations?.[0]?.physicalLocation;
+      const uri = where?.artifactLocation?.uri;
       return {
         check: r.ruleId ?? '',
         severity: r.level ?? '',
-        file: where?.artifactLocation?.uri ?? 'N/A',
+        // Global findings name no file: the report says file:/// (the CSV form says N/A).
+        file: uri === undefined || uri === '' || uri === 'file:///' ? 'N/A' : uri,
         location: String(where?.region?.startLine ?? 0),
         description: r.message?.text ?? '',
       };
