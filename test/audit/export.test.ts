@@ -28,6 +28,7 @@ import { ValidationException, type KmsError } from '../../electron/kms/errors.ts
 import { MemoryRootKeyProvider } from '../../electron/kms/rootkey/memory.ts';
 import { DATABASE_FILE } from '../../electron/kms/store/database.ts';
 import { bytes, kmsError, tempDir } from '../support/engine.ts';
+import { encodings, findSecrets, type Secret } from '../support/secrets.ts';
 
 const ACCOUNT = '111122223333';
 const REGION = 'local-1';
@@ -655,34 +656,7 @@ describe('files that are not exports', () => {
 
 // --- 3. No secret in any export ------------------------------------------------------------------------
 
-type Secret = { readonly what: string; readonly value: Uint8Array };
 
-/** Every form a secret could be written in: raw, hex (both cases), base64 (standard, no padding), base64url. */
-function encodings(value: Uint8Array): Array<{ form: string; needle: Buffer }> {
-  const raw = Buffer.from(value);
-  const hex = raw.toString('hex');
-  return [
-    { form: 'raw', needle: raw },
-    { form: 'hex', needle: Buffer.from(hex, 'latin1') },
-    { form: 'HEX', needle: Buffer.from(hex.toUpperCase(), 'latin1') },
-    { form: 'base64', needle: Buffer.from(raw.toString('base64').replace(/=+$/, ''), 'latin1') },
-    { form: 'base64url', needle: Buffer.from(raw.toString('base64url'), 'latin1') },
-  ];
-}
-
-function findSecrets(files: ReadonlyArray<{ name: string; data: Buffer }>, secrets: ReadonlyArray<Secret>): Array<string> {
-  const found: Array<string> = [];
-  for (const secret of secrets) {
-    for (const { form, needle } of encodings(secret.value)) {
-      for (const file of files) {
-        if (file.data.includes(needle)) {
-          found.push(`${secret.what} (${form}) in ${file.name}`);
-        }
-      }
-    }
-  }
-  return found;
-}
 
 function wrapForImport(publicKeyDer: Uint8Array, material: Uint8Array): Uint8Array {
   const key = createPublicKey({ key: Buffer.from(publicKeyDer), format: 'der', type: 'spki' });

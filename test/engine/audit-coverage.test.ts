@@ -29,6 +29,7 @@ import { DATABASE_FILE } from '../../electron/kms/store/database.ts';
 import { operationNames, operations, type OperationName } from '../../shared/api/operations.ts';
 import { bytes, kmsError, newEngine, text, type TestEngine } from '../support/engine.ts';
 import { snapshotState } from '../support/snapshot.ts';
+import { encodings, findSecrets, type Secret } from '../support/secrets.ts';
 
 const ACCOUNT = '111122223333';
 const REGION = 'local-1';
@@ -800,38 +801,11 @@ describe.each(operationNames.map((name) => [name] as const))('%s writes exactly 
 
 // --- 2. No secret reaches the disk -------------------------------------------------------------------
 
-type Secret = { readonly what: string; readonly value: Uint8Array };
-
-/** Every form a secret could be written in: raw, hex (both cases), base64 (standard, url-safe; no padding so a longer encoding matches too). */
-function encodings(value: Uint8Array): Array<{ form: string; needle: Buffer }> {
-  const raw = Buffer.from(value);
-  const hex = raw.toString('hex');
-  return [
-    { form: 'raw', needle: raw },
-    { form: 'hex', needle: Buffer.from(hex, 'latin1') },
-    { form: 'HEX', needle: Buffer.from(hex.toUpperCase(), 'latin1') },
-    { form: 'base64', needle: Buffer.from(raw.toString('base64').replace(/=+$/, ''), 'latin1') },
-    { form: 'base64url', needle: Buffer.from(raw.toString('base64url'), 'latin1') },
-  ];
-}
 
 function dataDirFiles(dir: string): Array<{ name: string; data: Buffer }> {
   return readdirSync(dir).map((name) => ({ name, data: readFileSync(join(dir, name)) }));
 }
 
-function findSecrets(files: ReadonlyArray<{ name: string; data: Buffer }>, secrets: ReadonlyArray<Secret>): Array<string> {
-  const found: Array<string> = [];
-  for (const secret of secrets) {
-    for (const { form, needle } of encodings(secret.value)) {
-      for (const file of files) {
-        if (file.data.includes(needle)) {
-          found.push(`${secret.what} (${form}) in ${file.name}`);
-        }
-      }
-    }
-  }
-  return found;
-}
 
 /**
  * Scans every file of the data directory while the engine is open (recent pages in the WAL), then

@@ -1,5 +1,6 @@
 // Key lifecycle: CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey, DisableKey.
 
+import { defaultKeyPolicy } from '../../../shared/api/key-policy.ts';
 import { randomUUID } from 'node:crypto';
 import type { Handler } from '../context.ts';
 import { keySpecInfo, SUPPORTED_KEY_SPECS } from '../crypto/key-specs.ts';
@@ -20,25 +21,6 @@ import { checkTags } from './tags.ts';
 
 /** AWS's quota of customer managed keys per account and Region. */
 export const MAX_KEYS = 100_000;
-export function defaultKeyPolicy(accountId: string): string {
-  return JSON.stringify(
-    {
-      Version: '2012-10-17',
-      Id: 'key-default-1',
-      Statement: [
-        {
-          Sid: 'Enable IAM User Permissions',
-          Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${accountId}:root` },
-          Action: 'kms:*',
-          Resource: '*',
-        },
-      ],
-    },
-    null,
-    2,
-  );
-}
 
 export const createKey: Handler<'CreateKey'> = (ctx, input) => {
   ctx.authorize('kms:CreateKey', null);

@@ -2,6 +2,7 @@
 // (the engine is the judge of validity; this only describes). Also the policy templates the
 // create-key wizard offers and the action list of the policy simulator.
 
+import { defaultKeyPolicy } from '../../../shared/api/key-policy.ts';
 import { operationNames } from '../../../shared/api/operations.ts';
 
 /** Every action a policy can name for an operation the engine serves, as kms:<Name>, sorted. */
@@ -9,26 +10,7 @@ export const KMS_ACTIONS: ReadonlyArray<string> = [
   ...new Set(operationNames.flatMap((op) => (op === 'ReEncrypt' ? ['kms:ReEncryptFrom', 'kms:ReEncryptTo'] : [`kms:${op}`]))),
 ].sort();
 
-/** AWS's default key policy, exactly as the engine writes it when CreateKey has none. */
-export function defaultKeyPolicy(accountId: string): string {
-  return JSON.stringify(
-    {
-      Version: '2012-10-17',
-      Id: 'key-default-1',
-      Statement: [
-        {
-          Sid: 'Enable IAM User Permissions',
-          Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${accountId}:root` },
-          Action: 'kms:*',
-          Resource: '*',
-        },
-      ],
-    },
-    null,
-    2,
-  );
-}
+export { defaultKeyPolicy };
 
 /**
  * Only the installation owner (the account root itself): unlike the default policy, users and
