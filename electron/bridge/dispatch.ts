@@ -14,10 +14,15 @@ import {
   type InstallationStatus,
 } from '../../shared/api/bridge.ts';
 import { isOperationName, type OperationName } from '../../shared/api/operations.ts';
+import type { KeyObject } from 'node:crypto';
 import type { Caller } from '../kms/caller.ts';
 import type { Kms } from '../kms/engine.ts';
 import { KMSInvalidStateException, toKmsError, ValidationException } from '../kms/errors.ts';
 import { validateRequest } from '../kms/validate.ts';
+import { publicKeyPem, readPublicKey } from '../kms/audit/checkpoints.ts';
+import { AuditWorkspace } from '../kms/audit/workspace.ts';
+import { DEFAULT_PORT } from '../server/endpoint.ts';
+import { EndpointControl } from './endpoint-control.ts';
 import type { FileService } from './files.ts';
 
 export type BridgeContext = {
@@ -34,15 +39,44 @@ export type BridgeContext = {
    * when it is a folder the user chose (browser mode's output folder), never another path.
    */
   readonly showInFolder: (path: string) => Promise<{ readonly shown: boolean; readonly location?: string }>;
+  /**
+   * Where an audit export should go: Electron asks with a save dialog (null when cancelled);
+   * browser mode answers a free name in its output folder.
+   */
+  readonly exportDestination: (suggestedName: string) => Promise<string | null>;
+  /** The inspection workspace's database file (imported exports). */
+  readonly workspacePath: string;
   readonly log?: (message: string, detail?: unknown) => void;
 };
 
 export type Dispatch = (name: string, input: unknown) => Promise<BridgeResult<unknown>>;
 
+/** The dispatcher, and what it holds open (the endpoint the window may start). */
+export type Dispatcher = Dispatch & { readonly close: () => Promise<unknown> };
+
 type AppHandlers = { readonly [N in AppOperationName]: (input: Record<string, unknown>) => Promise<AppOutputs[N]> };
 
-export function createDispatcher(ctx: BridgeContext): Dispatch {
+function trustedKeyFrom(pem: string): KeyObject {
+  try {
+    return readPublicKey(new TextEncoder().encode(pem));
+  } catch (err) {
+    throw new ValidationException(`The trusted public key is not a public key (PEM SubjectPublicKeyInfo, as Audit › Download public key saves it): ${err instanceof Error ? err.message : String(err)}.`);
+  }
+}
+
+/** The workspace for one call: opened, used, closed (it is a file of its own, rarely used). */
+async function withWorkspace<T>(path: string, use: (workspace: AuditWorkspace) => Promise<T> | T): Promise<T> {
+  const workspace = new AuditWorkspace(path);
+  try {
+    return await use(workspace);
+  } finally {
+    workspace.close();
+  }
+}
+
+export function createDispatcher(ctx: BridgeContext): Dispatcher {
   const log = ctx.log ?? console.warn;
+  const endpoint = new EndpointControl(log);
   const openEngine = async (): Promise<Kms> => {
     const engine = ctx.engine();
     if (engine !== null) {
@@ -97,10 +131,85 @@ export function createDispatcher(ctx: BridgeContext): Dispatch {
     },
     CancelFileJob: async (input) => ({ cancelled: ctx.files.cancel(input.JobId as string) }),
     ShowInFolder: async (input) => ctx.showInFolder(ctx.files.pathOf(input.FileId as string)),
-    GetSettings: async () => ctx.settings(),
+    GetSettings: async () => ({ ...(await ctx.settings()), endpoint: endpoint.status() }),
+    ExportAudit: async (input) => {
+      const engine = await openEngine();
+      const layout = input.Layout === 'cloudtrail' ? 'cloudtrail' : 'jsonl';
+      const gzip = input.Gzip === true;
+      const stamp = new Date(engine.clock.now()).toISOString().slice(0, 10);
+      const suggested = `strongroom-audit-${engine.installation.accountId}-${stamp}.${layout === 'jsonl' ? 'jsonl' : 'json'}${gzip ? '.gz' : ''}`;
+      const destination = await ctx.exportDestination(suggested);
+      if (destination === null) {
+        return { cancelled: true };
+      }
+      const summary = await engine.exportAuditLog({
+        file: destination,
+        layout,
+        gzip,
+        ...(input.StartTime instanceof Date ? { startTime: input.StartTime } : {}),
+        ...(input.EndTime instanceof Date ? { endTime: input.EndTime } : {}),
+      });
+      const [file] = ctx.files.add([summary.file]);
+      if (file === undefined) {
+        throw new KMSInvalidStateException('The export was written but could not be registered.');
+      }
+      return { file, records: summary.records, firstSeq: summary.firstSeq, lastSeq: summary.lastSeq, sha256: summary.sha256 };
+    },
+    ImportAudit: async (input) => {
+      const trustedPublicKey = typeof input.TrustedPublicKey === 'string' ? trustedKeyFrom(input.TrustedPublicKey) : undefined;
+      return withWorkspace(ctx.workspacePath, async (workspace) => {
+        const imported = [];
+        for (const fileId of input.FileIds as ReadonlyArray<string>) {
+          const result = await workspace.import(ctx.files.pathOf(fileId), {
+            ...(typeof input.Label === 'string' ? { label: input.Label } : {}),
+            ...(trustedPublicKey === undefined ? {} : { trustedPublicKey }),
+            nowMs: Date.now(),
+          });
+          imported.push({ installationId: result.installationId, label: result.label, records: result.records, added: result.added, trust: result.trust, keyFingerprint: result.keyFingerprint });
+        }
+        return { imported };
+      });
+    },
+    AuditPublicKey: async () => {
+      const key = (await openEngine()).audit.publicKey();
+      if (key === null) {
+        throw new KMSInvalidStateException('This installation has no audit-signing key yet.');
+      }
+      return { PublicKey: publicKeyPem(key.spki), Fingerprint: key.fingerprint };
+    },
+    QueryAuditWorkspace: async (input) =>
+      withWorkspace(ctx.workspacePath, (workspace) => {
+        const page = workspace.query(input);
+        return {
+          records: page.records.map((r) => ({ seq: r.seq, record: r.record as unknown as Record<string, unknown>, ...(r.installationId === undefined ? {} : { installationId: r.installationId }) })),
+          ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
+        };
+      }),
+    AuditSources: async () =>
+      withWorkspace(ctx.workspacePath, (workspace) => ({
+        sources: workspace.sources().map((s) => ({
+          installationId: s.installationId,
+          label: s.label,
+          accountId: s.accountId,
+          region: s.region,
+          records: s.records,
+          firstTime: s.firstTime,
+          lastTime: s.lastTime,
+          keyFingerprint: s.keyFingerprint,
+        })),
+      })),
+    SetEndpoint: async (input) => (input.Enabled === true ? endpoint.start(await openEngine(), typeof input.Port === 'number' ? input.Port : DEFAULT_PORT) : endpoint.stop()),
+    CreateEndpointCredentials: async () => (await openEngine()).createAccessKey('root'),
+    ListEndpointCredentials: async () => ({
+      AccessKeys: (await openEngine()).listAccessKeys().map((k) => ({ AccessKeyId: k.AccessKeyId, PrincipalArn: k.PrincipalArn, CreateDate: k.CreateDate.toISOString(), Status: k.Status })),
+    }),
+    DeleteEndpointCredentials: async (input) => {
+      (await openEngine()).deleteAccessKey(input.AccessKeyId as string);
+      return { deleted: true };
+    },
   };
 
-  return async (name, input) => {
+  const dispatch: Dispatch = async (name, input) => {
     try {
       if (!isBridgeOperationName(name)) {
         throw new ValidationException(`${JSON.stringify(name).slice(0, 80)} is not an operation of the Strongroom bridge.`);
@@ -121,4 +230,5 @@ export function createDispatcher(ctx: BridgeContext): Dispatch {
       return { ok: false, error: error.toShape() };
     }
   };
+  return Object.assign(dispatch, { close: () => endpoint.stop() });
 }

@@ -5,7 +5,8 @@
 import type { App, BrowserWindow, BrowserWindowConstructorOptions, Dialog, IpcMain, Protocol, Session, Shell, WebContents } from 'electron';
 import { join } from 'node:path';
 import { FILE_PROGRESS_CHANNEL, type AddedFile, type AppSettings } from '../../shared/api/bridge.ts';
-import { createDispatcher, type Dispatch } from '../bridge/dispatch.ts';
+import { createDispatcher, type Dispatcher } from '../bridge/dispatch.ts';
+import { WORKSPACE_FILE } from '../kms/audit/workspace.ts';
 import { FileService } from '../bridge/files.ts';
 import { KMSInvalidStateException } from '../kms/errors.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
@@ -28,8 +29,8 @@ export type AppDeps = {
   };
   /** Show in folder; absent in tests that do not exercise it. */
   readonly shell?: Pick<Shell, 'showItemInFolder'>;
-  /** The open-file dialog behind pickFiles. */
-  readonly dialog?: Pick<Dialog, 'showOpenDialog'>;
+  /** The open-file dialog behind pickFiles, the save dialog behind an audit export. */
+  readonly dialog?: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>;
   readonly env: NodeJS.ProcessEnv;
   readonly platform: NodeJS.Platform;
   /** Builds the engine host; createEngineHost unless a test injects one. */
@@ -48,7 +49,7 @@ export type StartedApp = {
 export function createBridge(
   host: EngineHost,
   deps: Pick<AppDeps, 'shell' | 'dialog'> & { readonly dataDir: string; readonly send: (channel: string, payload: unknown) => void; readonly log?: (message: string, detail?: unknown) => void },
-): { readonly dispatch: Dispatch; readonly files: FileIntake; readonly service: FileService } {
+): { readonly dispatch: Dispatcher; readonly files: FileIntake; readonly service: FileService } {
   const engine = () => {
     const kms = host.engine();
     if (kms === null) {
@@ -81,6 +82,14 @@ export function createBridge(
       deps.shell.showItemInFolder(path);
       return { shown: true };
     },
+    exportDestination: async (suggestedName) => {
+      if (deps.dialog === undefined) {
+        return null;
+      }
+      const chosen = await deps.dialog.showSaveDialog({ defaultPath: suggestedName, properties: ['createDirectory', 'showOverwriteConfirmation'] });
+      return chosen.canceled || chosen.filePath === undefined || chosen.filePath === '' ? null : chosen.filePath;
+    },
+    workspacePath: join(deps.dataDir, WORKSPACE_FILE),
     ...(deps.log === undefined ? {} : { log: deps.log }),
   });
   const files: FileIntake = {
@@ -149,7 +158,11 @@ export function startApp(deps: AppDeps): StartedApp {
       app.quit();
     }
   });
+  let bridgeClose: (() => Promise<unknown>) | null = null;
   app.on('will-quit', () => {
+    // The endpoint the window may have started stops taking requests with the app; the engine
+    // closes now, not after the listener's callback, since Electron does not wait for promises here.
+    void bridgeClose?.().catch((err: unknown) => log('Strongroom: the endpoint did not stop cleanly', err));
     host.close();
   });
 
@@ -167,6 +180,7 @@ export function startApp(deps: AppDeps): StartedApp {
       },
       log,
     });
+    bridgeClose = bridge.dispatch.close;
     registerIpc(deps.ipcMain, bridge.dispatch, bridge.files, isTrusted, log);
     openWindow();
     app.on('activate', () => {

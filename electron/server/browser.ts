@@ -50,7 +50,8 @@ import {
   type WireResponse,
 } from '../../shared/api/wire.ts';
 import { createDispatcher } from '../bridge/dispatch.ts';
-import { FileService } from '../bridge/files.ts';
+import { FileService, freePath } from '../bridge/files.ts';
+import { WORKSPACE_FILE } from '../kms/audit/workspace.ts';
 import type { Kms } from '../kms/engine.ts';
 import { KMSInvalidStateException, LimitExceededException, NotFoundException, SerializationException, toKmsError, ValidationException } from '../kms/errors.ts';
 import { validateRequest } from '../kms/validate.ts';
@@ -75,6 +76,8 @@ export type BrowserServerOptions = {
   readonly outputDir?: string;
   /** Where the per-launch staging folder is made; the system temp folder when absent. */
   readonly stagingParent?: string;
+  /** The inspection workspace (imported audit exports); audit-workspace.db in the data directory when absent. */
+  readonly workspacePath?: string;
   /** Shows a file in the system file manager (ShowInFolder); openInFileManager when absent. */
   readonly showInFolder?: (path: string) => Promise<boolean>;
   readonly log?: (message: string, detail?: unknown) => void;
@@ -300,6 +303,10 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     // `strongroom ui` printed): that folder may be told, so a page whose file manager did not
     // open can still say where the file is. A staging copy's place is never told.
     showInFolder: async (path) => (isInside(outputDir, path) ? { shown: await showInFolder(path), location: outputDir } : { shown: false }),
+    // A page cannot show a save dialog for a path on this machine: exports go to the output
+    // folder under a free name, and the page says where it went, as it does for any output.
+    exportDestination: async (suggestedName) => freePath(join(outputDir, suggestedName)),
+    workspacePath: options.workspacePath ?? join(options.dataDir, WORKSPACE_FILE),
     log,
   });
 
@@ -690,6 +697,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
           files.cancel(jobId);
         }
         await files.idle();
+        await dispatch.close();
         await rm(stagingDir, { recursive: true, force: true });
       })();
       return closing;

@@ -70,6 +70,29 @@ export const appOperations = {
   CancelFileJob: { summary: 'Stops a running file job; files not finished leave nothing behind.', input: struct({ JobId: jobId }) },
   ShowInFolder: { summary: 'Shows a finished output file in the system file manager.', input: struct({ FileId: str({ required: true, min: 1, max: 64 }) }) },
   GetSettings: { summary: 'Root key source, local endpoint and data directory settings.', input: struct({}) },
+  ExportAudit: {
+    summary: 'Exports the audit log (or a time range) with its checkpoints to a file the user chooses; verifies anywhere with the public key.',
+    input: struct({ Layout: str({ enum: ['jsonl', 'cloudtrail'] }), Gzip: bool(), StartTime: time(), EndTime: time() }),
+  },
+  ImportAudit: {
+    summary: "Verifies added audit exports from other installations and adds them to the inspection workspace.",
+    input: struct({
+      FileIds: fileIds,
+      Label: str({ min: 1, max: 64, pattern: /^[A-Za-z0-9 ._/-]+$/ }),
+      /** PEM text of the exporting installation's audit public key, kept apart from the export: proof of who signed it. */
+      TrustedPublicKey: str({ min: 1, max: 8192 }),
+    }),
+  },
+  AuditPublicKey: { summary: 'This installation’s audit-signing public key (PEM) and its fingerprint, to keep apart from exports.', input: struct({}) },
+  QueryAuditWorkspace: { summary: 'Imported audit records, newest first, filtered and paged; each names its installation.', input: auditQueryInput },
+  AuditSources: { summary: 'The installations the inspection workspace holds.', input: struct({}) },
+  SetEndpoint: {
+    summary: 'Starts (on a loopback port) or stops the AWS-compatible endpoint in this process.',
+    input: struct({ Enabled: bool({ required: true }), Port: int({ min: 0, max: 65535 }) }),
+  },
+  CreateEndpointCredentials: { summary: "An access key for the installation owner, to sign endpoint requests; the secret is shown once.", input: struct({}) },
+  ListEndpointCredentials: { summary: 'The access keys that can sign endpoint requests (ids only).', input: struct({}) },
+  DeleteEndpointCredentials: { summary: 'Deletes an access key.', input: struct({ AccessKeyId: str({ required: true, min: 16, max: 128, pattern: /^[A-Z0-9]+$/ }) }) },
 } as const satisfies Record<string, { readonly summary: string; readonly input: StructureSpec }>;
 
 export type AppOperationName = keyof typeof appOperations;
@@ -122,6 +145,26 @@ export type AppOutputs = {
   CancelFileJob: { readonly cancelled: boolean };
   ShowInFolder: { readonly shown: boolean; readonly location?: string };
   GetSettings: AppSettings;
+  ExportAudit: { readonly file: AddedFile; readonly records: number; readonly firstSeq: number | null; readonly lastSeq: number | null; readonly sha256: string } | { readonly cancelled: true };
+  ImportAudit: { readonly imported: ReadonlyArray<{ readonly installationId: string; readonly label: string; readonly records: number; readonly added: number; readonly trust: string; readonly keyFingerprint: string }> };
+  AuditPublicKey: { readonly PublicKey: string; readonly Fingerprint: string };
+  QueryAuditWorkspace: AppOutputs['QueryAudit'];
+  AuditSources: {
+    readonly sources: ReadonlyArray<{
+      readonly installationId: string;
+      readonly label: string;
+      readonly accountId: string;
+      readonly region: string;
+      readonly records: number;
+      readonly firstTime: string | null;
+      readonly lastTime: string | null;
+      readonly keyFingerprint: string;
+    }>;
+  };
+  SetEndpoint: AppSettings['endpoint'];
+  CreateEndpointCredentials: { readonly AccessKeyId: string; readonly SecretAccessKey: string; readonly PrincipalArn: string };
+  ListEndpointCredentials: { readonly AccessKeys: ReadonlyArray<{ readonly AccessKeyId: string; readonly PrincipalArn: string; readonly CreateDate: string; readonly Status: string }> };
+  DeleteEndpointCredentials: { readonly deleted: true };
 };
 
 export type AppInput<N extends AppOperationName> = Infer<(typeof appOperations)[N]['input']>;

@@ -5,15 +5,19 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CreateKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppSettings, FileProgress } from '../../shared/api/bridge.ts';
-import { createDispatcher, type Dispatch } from '../../electron/bridge/dispatch.ts';
+import { createDispatcher, type Dispatcher } from '../../electron/bridge/dispatch.ts';
 import { FileService } from '../../electron/bridge/files.ts';
 import type { Kms } from '../../electron/kms/engine.ts';
 import { newEngine, type TestEngine } from '../support/engine.ts';
 
 let t: TestEngine;
-let dispatch: Dispatch;
+let dispatch: Dispatcher;
+/** What the save dialog answers next (null: the user cancelled). */
+let exportAnswer: string | null;
+const suggestions: Array<string> = [];
 let files: FileService;
 let progress: Array<FileProgress>;
 let engineOpen: boolean;
@@ -44,10 +48,19 @@ beforeEach(async () => {
       shown.push(path);
       return { shown: true };
     },
+    exportDestination: async (suggestedName) => {
+      suggestions.push(suggestedName);
+      return exportAnswer;
+    },
+    workspacePath: join(t.dir, 'workspace.db'),
     log: () => {},
   });
+  exportAnswer = join(t.dir, 'export.jsonl');
 });
-afterEach(() => t.cleanup());
+afterEach(async () => {
+  await dispatch.close();
+  t.cleanup();
+});
 
 async function ok<T>(name: string, input?: unknown): Promise<T> {
   const result = await dispatch(name, input);
@@ -154,5 +167,75 @@ describe('bridge dispatcher', () => {
   it('refuses folders and ids it did not hand out', async () => {
     expect(() => files.add([t.dir])).toThrow(/is not a regular file \(it is a folder/);
     expect(await dispatch('ShowInFolder', { FileId: 'f-0000000000000000' })).toMatchObject({ ok: false, error: { name: 'NotFoundException' } });
+  });
+  it('exports the audit log where the user chose, and imports it into the inspection workspace', async () => {
+    const keyId = (await ok<{ KeyMetadata: { KeyId: string } }>('CreateKey', { Description: 'exported' })).KeyMetadata.KeyId;
+    await dispatch('DescribeKey', { KeyId: 'alias/missing' });
+    const exported = await ok<{ file: { fileId: string; name: string }; records: number; lastSeq: number; sha256: string }>('ExportAudit', { Layout: 'jsonl' });
+    expect(suggestions.at(-1)).toMatch(/^strongroom-audit-111122223333-\d{4}-\d{2}-\d{2}\.jsonl$/);
+    expect(exported.file.name).toBe('export.jsonl');
+    // Everything up to the export itself is in the file (the export's own record comes after).
+    expect(exported.records).toBe(t.kms.audit.count() - 1);
+    expect(readFileSync(join(t.dir, 'export.jsonl'), 'utf8')).toContain(keyId);
+
+    // The user cancels the save dialog: nothing is written.
+    exportAnswer = null;
+    expect(await ok('ExportAudit', { Layout: 'cloudtrail', Gzip: true })).toEqual({ cancelled: true });
+    expect(suggestions.at(-1)).toMatch(/\.json\.gz$/);
+
+    // The public key, kept apart from the export, proves who signed it.
+    const key = await ok<{ PublicKey: string; Fingerprint: string }>('AuditPublicKey');
+    expect(key.PublicKey).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+    const imported = await ok<{ imported: Array<{ records: number; added: number; trust: string; label: string; keyFingerprint: string }> }>('ImportAudit', {
+      FileIds: [exported.file.fileId],
+      Label: 'desk-1',
+      TrustedPublicKey: key.PublicKey,
+    });
+    expect(imported.imported).toEqual([expect.objectContaining({ label: 'desk-1', records: exported.records, added: exported.records, trust: 'trusted-key', keyFingerprint: key.Fingerprint })]);
+    // Importing the same export again adds nothing; the installation's key is pinned now.
+    expect((await ok<{ imported: Array<{ added: number; trust: string }> }>('ImportAudit', { FileIds: [exported.file.fileId] })).imported[0]).toMatchObject({ added: 0, trust: 'pinned-key' });
+    const sources = await ok<{ sources: Array<{ label: string; records: number; accountId: string }> }>('AuditSources');
+    expect(sources.sources).toEqual([expect.objectContaining({ label: 'desk-1', records: exported.records, accountId: '111122223333' })]);
+    const failures = await ok<{ records: Array<{ installationId: string; record: { eventName: string } }> }>('QueryAuditWorkspace', { Outcome: 'Failure' });
+    expect(failures.records.map((r) => r.record.eventName)).toEqual(['DescribeKey']);
+    expect(failures.records[0]?.installationId).toEqual(expect.any(String));
+    expect(await ok<{ records: Array<unknown> }>('QueryAuditWorkspace', { KeyId: keyId })).toMatchObject({ records: [expect.anything()] });
+  });
+
+  it('refuses to import a file that is not an audit export, and keeps the workspace as it was', async () => {
+    const path = join(t.dir, 'not-an-export.jsonl');
+    writeFileSync(path, '{"hello":"world"}\n');
+    const [file] = files.add([path]);
+    const refused = await dispatch('ImportAudit', { FileIds: [file?.fileId] });
+    expect(refused).toMatchObject({ ok: false, error: { name: 'ValidationException' } });
+    expect(await ok('AuditSources')).toEqual({ sources: [] });
+    expect(await dispatch('ImportAudit', { FileIds: [file?.fileId], TrustedPublicKey: 'not a key' })).toMatchObject({ ok: false, error: { name: 'ValidationException', message: expect.stringContaining('is not a public key') as unknown } });
+    expect(await dispatch('ImportAudit', { FileIds: [file?.fileId], Label: 'bad;label' })).toMatchObject({ ok: false, error: { name: 'ValidationException', message: expect.stringMatching(/label/i) as unknown } });
+  });
+
+  it('starts the AWS-compatible endpoint on loopback, serves signed requests with credentials it made, and stops it', async () => {
+    const started = await ok<{ running: boolean; url: string }>('SetEndpoint', { Enabled: true, Port: 0 });
+    expect(started).toEqual({ running: true, url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) as unknown });
+    expect(await ok('GetSettings')).toMatchObject({ endpoint: started });
+    const credentials = await ok<{ AccessKeyId: string; SecretAccessKey: string; PrincipalArn: string }>('CreateEndpointCredentials');
+    expect(credentials.PrincipalArn).toBe('arn:aws:iam::111122223333:root');
+    const listed = await ok<{ AccessKeys: Array<{ AccessKeyId: string; Status: string }> }>('ListEndpointCredentials');
+    expect(listed.AccessKeys).toEqual([expect.objectContaining({ AccessKeyId: credentials.AccessKeyId, Status: 'Active' })]);
+    expect(JSON.stringify(listed)).not.toContain(credentials.SecretAccessKey);
+
+    const client = new KMSClient({ endpoint: started.url, region: 'us-east-1', credentials: { accessKeyId: credentials.AccessKeyId, secretAccessKey: credentials.SecretAccessKey }, maxAttempts: 1 });
+    const created = await client.send(new CreateKeyCommand({ Description: 'over the endpoint' }));
+    expect((await ok<{ KeyMetadata: { Description: string } }>('DescribeKey', { KeyId: created.KeyMetadata?.KeyId })).KeyMetadata.Description).toBe('over the endpoint');
+
+    // Starting again on the same port is a no-op; a port in use is named in plain words.
+    expect(await ok('SetEndpoint', { Enabled: true, Port: Number(new URL(started.url).port) })).toEqual(started);
+    const other = createDispatcher({ status: async () => ({ initialized: true, unlocked: true }), engine: () => t.kms, files, settings: () => settings, showInFolder: async () => ({ shown: false }), exportDestination: async () => null, workspacePath: join(t.dir, 'w2.db'), log: () => {} });
+    expect(await other('SetEndpoint', { Enabled: true, Port: Number(new URL(started.url).port) })).toMatchObject({ ok: false, error: { name: 'ValidationException', message: expect.stringContaining('is in use by another program') as unknown } });
+
+    await ok('DeleteEndpointCredentials', { AccessKeyId: credentials.AccessKeyId });
+    await expect(client.send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    expect(await ok('SetEndpoint', { Enabled: false })).toEqual({ running: false, url: null });
+    await expect(client.send(new ListKeysCommand({}))).rejects.toThrow();
+    client.destroy();
   });
 });

@@ -72,6 +72,10 @@ vi.mock('electron', async () => {
       showOpenDialog() {
         return Promise.resolve({ canceled: true, filePaths: [] });
       },
+      showSaveDialog() {
+        electron.calls.push('showSaveDialog');
+        return Promise.resolve({ canceled: true });
+      },
     },
     protocol: {
       registerSchemesAsPrivileged(schemes: unknown[]) {
@@ -149,6 +153,13 @@ describe('main process entry (electron mocked)', () => {
       ok: true,
       value: { initialized: false, unlocked: false, problem: { code: 'NotInitialized', message: expect.stringContaining('strongroom init') } },
     });
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
+
+  it('asks where to save an audit export only once there is a log to export', async () => {
+    const result = await fakes.ipcMain.invoke(channelOf('ExportAudit'), 'app://strongroom/index.html', { Layout: 'jsonl' });
+    expect(result).toMatchObject({ ok: false, error: { name: 'KMSInvalidStateException', message: expect.stringContaining('strongroom init') as unknown } });
+    expect(electron.calls).not.toContain('showSaveDialog');
     expect(readdirSync(dataDir)).toEqual([]);
   });
 

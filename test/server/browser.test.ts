@@ -3,7 +3,7 @@
 // a fixture renderer folder (so this test needs no build), and the real client
 // (renderer/src/bridge/browser-bridge.ts) running on Node's own WebSocket with the page's Origin.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
@@ -425,6 +425,24 @@ describe('browser mode: the bridge', () => {
     expect(settings).toMatchObject({ surface: 'browser', unlocked: true, dataDirectory: dataDir, endpoint: { running: false, url: null } });
     expect(await bridge.pickFiles()).toMatchObject({ ok: false, error: { name: 'UnsupportedOperationException', message: expect.stringContaining('type="file"') } });
     expect(await bridge.addFiles([])).toMatchObject({ ok: false, error: { name: 'ValidationException' } });
+  });
+});
+
+describe('browser mode: audit export', () => {
+  it('writes an export into the output folder under a free name, and says where it is', async () => {
+    const bridge = client();
+    const first = value(await bridge.exportAudit({ Layout: 'jsonl' }));
+    const second = value(await bridge.exportAudit({ Layout: 'jsonl' }));
+    if ('cancelled' in first || 'cancelled' in second) {
+      throw new Error('browser mode never cancels an export');
+    }
+    expect(first.file.name).toMatch(/^strongroom-audit-\d{12}-\d{4}-\d{2}-\d{2}\.jsonl$/);
+    expect(second.file.name).toBe(first.file.name.replace(/\.jsonl$/, ' (2).jsonl'));
+    const written = readFileSync(join(server.outputDir, first.file.name));
+    expect(createHash('sha256').update(written).digest('hex')).toBe(first.sha256);
+    expect(value(await bridge.showInFolder({ FileId: first.file.fileId }))).toMatchObject({ location: server.outputDir });
+    // The workspace imports what the export wrote.
+    expect(value(await bridge.importAudit({ FileIds: [first.file.fileId] })).imported[0]).toMatchObject({ records: first.records, added: first.records });
   });
 });
 
