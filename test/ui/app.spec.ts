@@ -6,10 +6,14 @@
 // reason in plain words. Every screen is screenshotted (light, and dark for Keys and Audit) into
 // .test-tmp/screenshots/ for a human to look at, and checked with axe (no serious or critical
 // violation), and the main navigation and a primary action are used with the keyboard alone.
+// Then the audit log is exported and imported into the inspection workspace with its public key,
+// and the AWS-compatible endpoint is started from Settings and used by the AWS SDK.
 
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type BrowserContext, type JSHandle, type Locator, type Page } from '@playwright/test';
 
@@ -413,6 +417,91 @@ test.describe('Strongroom in the browser', () => {
 
     await expectAccessible(page, 'Files (access denied)');
     await screenshot(page, 'files-access-denied');
+  });
+
+  test('the audit log is exported, its public key downloaded, and the export imported into the workspace with that key', async () => {
+    await goTo(page, 'Audit');
+    const exportCard = page.getByRole('region', { name: 'Export' });
+    await exportCard.getByLabel('Format').selectOption('jsonl');
+    await exportCard.getByRole('checkbox', { name: 'Compress (gzip)' }).uncheck();
+    await exportCard.getByRole('button', { name: 'Export the log…' }).click();
+    await expect(exportCard.getByRole('status')).toContainText(/Exported \d+ records \(1–\d+\) to strongroom-audit-111122223333-\d{4}-\d{2}-\d{2}\.jsonl/);
+    const name = (await exportCard.getByRole('status').locator('strong').textContent()) ?? '';
+    // The file is in the output folder, and its SHA-256 is the one shown.
+    const exported = readFileSync(join(outputDir(), name));
+    await expect(exportCard.getByRole('status')).toContainText(createHash('sha256').update(exported).digest('hex'));
+    expect(exported.toString('utf8')).toContain(keyId);
+
+    const download = page.waitForEvent('download');
+    await exportCard.getByRole('button', { name: 'Download public key' }).click();
+    const pem = readFileSync((await (await download).path()) ?? '', 'utf8');
+    expect(pem).toMatch(/^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----\n$/);
+
+    const workspace = page.getByRole('region', { name: 'Inspection workspace' });
+    await expect(workspace.getByText('Nothing imported yet.')).toBeVisible();
+    await workspace.getByLabel('Export files', { exact: true }).setInputFiles({ name, mimeType: 'application/jsonl', buffer: exported });
+    await workspace.getByLabel('Trusted public key (optional)').setInputFiles({ name: 'audit.pem', mimeType: 'application/x-pem-file', buffer: Buffer.from(pem) });
+    await workspace.getByLabel('Label (optional)').fill('desk one;');
+    await expect(workspace.getByText('Letters, digits, spaces and . _ / - only')).toBeVisible();
+    await expect(workspace.getByRole('button', { name: 'Verify and import' })).toBeDisabled();
+    await workspace.getByLabel('Label (optional)').fill('desk-one');
+    await workspace.getByRole('button', { name: 'Verify and import' }).click();
+    await expect(workspace.getByRole('status').filter({ hasText: 'Verified' })).toContainText(/desk-one: \d+ new records of \d+, signed by the trusted public key you gave/);
+    await expect(workspace.getByRole('row', { name: /desk-one/ })).toContainText(ACCOUNT);
+
+    // The Records card reads the workspace: the imported key's records are there.
+    const records = page.getByRole('region', { name: 'Records' });
+    await records.getByRole('radio', { name: 'Imported exports (inspection workspace)' }).check();
+    await records.getByLabel('Event name').fill('CreateKey');
+    await records.getByRole('button', { name: 'Apply filters' }).click();
+    const rows = records.getByRole('table', { name: 'Audit records, newest first' }).getByRole('row');
+    await expect(rows.filter({ has: page.getByRole('cell', { name: 'CreateKey', exact: true }) }).filter({ hasText: keyId.slice(0, 8) })).toHaveCount(1);
+    await expectAccessible(page, 'Audit (export and workspace)');
+    await screenshot(page, 'audit-workspace');
+    await records.getByRole('button', { name: 'Clear filters' }).click();
+    await records.getByRole('radio', { name: 'This installation' }).check();
+  });
+
+  test('the AWS-compatible endpoint is started from Settings and the AWS SDK uses it with an access key made there', async () => {
+    await goTo(page, 'Settings');
+    const endpoint = page.getByRole('region', { name: 'Local endpoint' });
+    await expect(endpoint.getByRole('status').first()).toContainText('Not running');
+    await endpoint.getByLabel('Port').fill('70000');
+    await expect(endpoint.getByText('A port is a whole number from 0 to 65535')).toBeVisible();
+    await endpoint.getByLabel('Port').fill('0');
+    await endpoint.getByRole('button', { name: 'Start the endpoint' }).click();
+    await expect(endpoint.getByRole('status').first()).toContainText('Running');
+    const url = (await endpoint.locator('dd.mono').first().textContent()) ?? '';
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    await endpoint.getByRole('button', { name: 'Create an access key' }).click();
+    const secretBox = endpoint.locator('.secret-once');
+    await expect(secretBox).toContainText('Copy the secret now');
+    const accessKeyId = (await secretBox.locator('dd').nth(0).textContent()) ?? '';
+    const secretAccessKey = (await secretBox.locator('dd').nth(1).textContent()) ?? '';
+    await expect(secretBox.getByLabel('Environment for the AWS CLI')).toContainText(`AWS_ENDPOINT_URL_KMS=${url}`);
+    await expect(endpoint.getByRole('row', { name: new RegExp(accessKeyId) })).toBeVisible();
+    await expectAccessible(page, 'Settings (endpoint running, new access key)');
+    await screenshot(page, 'settings-endpoint');
+
+    const client = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+    try {
+      const listed = await client.send(new ListKeysCommand({}));
+      expect(listed.Keys?.map((k) => k.KeyId)).toContain(keyId);
+
+      await secretBox.getByRole('button', { name: 'I have copied it' }).click();
+      await expect(secretBox).toHaveCount(0);
+      await endpoint.getByRole('button', { name: `Delete ${accessKeyId}` }).click();
+      const confirm = page.getByRole('dialog', { name: 'Delete this access key?' });
+      await confirm.getByRole('button', { name: 'Delete the key' }).click();
+      await expect(endpoint.getByText('No access keys: create one to use the endpoint.')).toBeVisible();
+      await expect(client.send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    } finally {
+      client.destroy();
+    }
+    await endpoint.getByRole('button', { name: 'Stop the endpoint' }).click();
+    await expect(endpoint.getByRole('status').first()).toContainText('Not running');
+    await goTo(page, 'Keys');
   });
 
   test('Settings, and Keys and Audit in the dark theme', async () => {

@@ -24,10 +24,14 @@ export type AuditRow = {
   /** Key ARNs the record names (resources[].ARN). */
   readonly keys: ReadonlyArray<string>;
   readonly requestId: string | undefined;
+  /** The installation an imported record came from (workspace records only). */
+  readonly installationId: string | undefined;
+  /** Unique within one listing: seq alone repeats across imported installations. */
+  readonly rowKey: string;
   readonly record: AnyRecord;
 };
 
-export function auditRow(seq: number, record: AnyRecord): AuditRow {
+export function auditRow(seq: number, record: AnyRecord, installationId?: string): AuditRow {
   const identity = obj(record.userIdentity);
   const principal = str(identity?.arn) ?? str(identity?.invokedBy) ?? str(identity?.principalId) ?? str(identity?.type) ?? '—';
   const resources = Array.isArray(record.resources) ? record.resources : [];
@@ -43,6 +47,8 @@ export function auditRow(seq: number, record: AnyRecord): AuditRow {
     principal,
     keys,
     requestId: str(record.requestID),
+    installationId,
+    rowKey: installationId === undefined ? String(seq) : `${installationId}:${seq}`,
     record,
   };
 }

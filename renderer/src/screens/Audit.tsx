@@ -2,8 +2,8 @@
 // (AuditActivity), and the records themselves (QueryAudit) in a virtualized table — only the rows
 // in view are rendered, and further pages are fetched as the table scrolls — filtered as the
 // engine filters (time range, event, key or alias, principal, error code, outcome, request id),
-// with each record's JSON in a drawer. Export and import write and read files the bridge does
-// not reach; the screen says so and gives the commands.
+// with each record's JSON in a drawer; the same table reads the inspection workspace (imported
+// exports). Export and import are in AuditExchange.tsx.
 
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type ReactElement } from 'react';
 import { kmsErrorNames } from '../../../shared/api/errors.ts';
@@ -12,7 +12,7 @@ import { ActivityChart } from '../components/ActivityChart.tsx';
 import { Badge } from '../components/Badge.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { Loading, Unavailable } from '../components/Notice.tsx';
+import { Loading } from '../components/Notice.tsx';
 import {
   auditQueryFor,
   auditRow,
@@ -29,6 +29,7 @@ import {
 import { call, useLoad } from '../lib/call.ts';
 import { formatDateTime } from '../lib/format.ts';
 import type { ErrorShape } from '../../../shared/api/errors.ts';
+import { ExportSection, WorkspaceSection } from './AuditExchange.tsx';
 
 const ROW_HEIGHT = 36;
 const PAGE_SIZE = 200;
@@ -56,6 +57,9 @@ export function AuditScreen(props: { readonly query: Readonly<Record<string, str
     setForm(initial);
     setApplied(initial);
   }, [initial]);
+  const [source, setSource] = useState<RecordSource>('local');
+  // Bumped by an import, so the workspace listing reloads.
+  const [imports, setImports] = useState(0);
   const { problems } = auditQueryFor(form);
   const hasProblems = Object.keys(problems).length > 0;
 
@@ -85,21 +89,31 @@ export function AuditScreen(props: { readonly query: Readonly<Record<string, str
             setApplied(EMPTY_FILTERS);
           }}
         />
-        <RecordsTable filters={applied} />
+        <fieldset className="segmented">
+          <legend>Records of</legend>
+          {(['local', 'workspace'] as const).map((value) => (
+            <label key={value} className="check">
+              <input
+                type="radio"
+                name="records-source"
+                value={value}
+                checked={source === value}
+                onChange={() => {
+                  setSource(value);
+                }}
+              />
+              <span>{value === 'local' ? 'This installation' : 'Imported exports (inspection workspace)'}</span>
+            </label>
+          ))}
+        </fieldset>
+        <RecordsTable filters={applied} source={source} refresh={imports} />
       </section>
-      <section className="card" aria-labelledby="export-title">
-        <Unavailable title="Export and import" headingLevel={2}>
-          <p>
-            Exporting the log (a signed file anyone can verify with the public key) and importing other installations’ exports are not in the app yet: the engine
-            writes and reads those files directly, and the window has no operation for it. In a terminal:
-          </p>
-          <pre className="commands">
-            <code>
-              {'strongroom audit public-key --out audit.pem\nstrongroom audit export --out audit.jsonl.gz\nstrongroom audit verify --from-export audit.jsonl.gz --trusted-public-key audit.pem\nstrongroom audit import laptop-2.jsonl.gz --label laptop-2'}
-            </code>
-          </pre>
-        </Unavailable>
-      </section>
+      <ExportSection />
+      <WorkspaceSection
+        onImported={() => {
+          setImports((n) => n + 1);
+        }}
+      />
     </>
   );
 }
@@ -283,7 +297,9 @@ type RecordsState = {
   readonly done: boolean;
 };
 
-function RecordsTable(props: { readonly filters: AuditFilters }): ReactElement {
+type RecordSource = 'local' | 'workspace';
+
+function RecordsTable(props: { readonly filters: AuditFilters; readonly source: RecordSource; readonly refresh: number }): ReactElement {
   const [state, setState] = useState<RecordsState>({ rows: [], nextToken: undefined, loading: true, error: null, done: false });
   const generation = useRef(0);
   const loadingRef = useRef(false);
@@ -294,6 +310,7 @@ function RecordsTable(props: { readonly filters: AuditFilters }): ReactElement {
   const focusPending = useRef(false);
   const [open, setOpen] = useState<AuditRow | null>(null);
   const filtersKey = JSON.stringify(props.filters);
+  const { source, refresh } = props;
 
   const fetchPage = useCallback(
     async (token: string | undefined, reset: boolean): Promise<void> => {
@@ -304,7 +321,8 @@ function RecordsTable(props: { readonly filters: AuditFilters }): ReactElement {
       loadingRef.current = true;
       setState((s) => (reset ? { rows: [], nextToken: undefined, loading: true, error: null, done: false } : { ...s, loading: true, error: null }));
       const { query } = auditQueryFor(JSON.parse(filtersKey) as AuditFilters);
-      const r = await call((b) => b.queryAudit({ ...query, MaxResults: PAGE_SIZE, ...(token === undefined ? {} : { NextToken: token }) }));
+      const input = { ...query, MaxResults: PAGE_SIZE, ...(token === undefined ? {} : { NextToken: token }) };
+      const r = await call((b) => (source === 'local' ? b.queryAudit(input) : b.queryAuditWorkspace(input)));
       if (gen !== generation.current) {
         return;
       }
@@ -313,7 +331,7 @@ function RecordsTable(props: { readonly filters: AuditFilters }): ReactElement {
         setState((s) => ({ ...s, loading: false, error: r.error }));
         return;
       }
-      const page = r.value.records.map((x) => auditRow(x.seq, x.record));
+      const page = r.value.records.map((x) => auditRow(x.seq, x.record, x.installationId));
       setState((s) => ({
         rows: reset ? page : [...s.rows, ...page],
         nextToken: r.value.nextToken,
@@ -322,7 +340,8 @@ function RecordsTable(props: { readonly filters: AuditFilters }): ReactElement {
         done: r.value.nextToken === undefined,
       }));
     },
-    [filtersKey],
+    // refresh is not read: a new value (an import) makes a new fetchPage, which reloads.
+    [filtersKey, source, refresh],
   );
 
   useEffect(() => {
@@ -446,7 +465,7 @@ function RecordsTable(props: { readonly filters: AuditFilters }): ReactElement {
             {visible.map((r, i) => {
               const index = start + i;
               return (
-                <tr key={r.seq} data-row={index} aria-rowindex={index + 2} className={index === active ? 'active' : undefined}>
+                <tr key={r.rowKey} data-row={index} aria-rowindex={index + 2} className={index === active ? 'active' : undefined}>
                   <th scope="row">
                     <button
                       type="button"
@@ -480,7 +499,9 @@ function RecordsTable(props: { readonly filters: AuditFilters }): ReactElement {
             {end < total ? <tr aria-hidden="true" className="spacer" style={{ height: (total - end) * ROW_HEIGHT }} /> : null}
           </tbody>
         </table>
-        {!state.loading && total === 0 && state.error === null ? <p className="empty">No records match these filters.</p> : null}
+        {!state.loading && total === 0 && state.error === null ? (
+          <p className="empty">{source === 'workspace' && filtersKey === JSON.stringify(EMPTY_FILTERS) ? 'Nothing imported yet: import exports on the Inspection workspace card.' : 'No records match these filters.'}</p>
+        ) : null}
         {state.loading && total > 0 ? <p className="muted small loading-more">Loading more…</p> : null}
       </div>
       <RecordDrawer row={open} onClose={() => setOpen(null)} />
@@ -511,6 +532,14 @@ function RecordDrawer(props: { readonly row: AuditRow | null; readonly onClose: 
                 <dt>Error</dt>
                 <dd>
                   <ErrorMessage error={{ name: row.errorCode, message: row.errorMessage ?? '' }} live={false} />
+                </dd>
+              </div>
+            )}
+            {row.installationId === undefined ? null : (
+              <div className="row">
+                <dt>Installation</dt>
+                <dd className="mono small">
+                  {String((row.record.recipientAccountId as string | undefined) ?? '')} · {row.installationId}
                 </dd>
               </div>
             )}

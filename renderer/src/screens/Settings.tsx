@@ -1,14 +1,15 @@
 // Settings: the installation (status card), the root key's source and state, the local
-// AWS-compatible endpoint (shown; starting and stopping it is not an operation the window has,
-// so the CLI command is given), the data directory, and the theme.
+// AWS-compatible endpoint and its access keys (EndpointSettings.tsx), the data directory, and the
+// theme.
 
 import type { ReactElement } from 'react';
 import { Badge } from '../components/Badge.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { Loading, Unavailable } from '../components/Notice.tsx';
+import { Loading } from '../components/Notice.tsx';
 import { providerName, StatusCard, type LoadedStatus } from '../components/StatusCard.tsx';
 import { call, useLoad } from '../lib/call.ts';
 import { THEMES, useTheme, type Theme } from '../lib/theme.ts';
+import { EndpointSection } from './EndpointSettings.tsx';
 
 const THEME_WORDS: Readonly<Record<Theme, string>> = {
   system: 'Match the system',
@@ -67,33 +68,7 @@ export function SettingsScreen(props: { readonly status: LoadedStatus; readonly 
             </p>
           </section>
 
-          <section className="card" aria-labelledby="endpoint-title">
-            <h2 id="endpoint-title">Local endpoint</h2>
-            <dl>
-              <div className="row">
-                <dt>State</dt>
-                <dd>{settings.endpoint.running ? <Badge tone="ok">Running</Badge> : <Badge>Not running</Badge>}</dd>
-              </div>
-              {settings.endpoint.url === null ? null : (
-                <div className="row">
-                  <dt>Address</dt>
-                  <dd className="mono">{settings.endpoint.url}</dd>
-                </div>
-              )}
-            </dl>
-            <Unavailable title="Starting and stopping the endpoint" headingLevel={3}>
-              <p>
-                The app cannot start or stop the AWS-compatible endpoint in this version: the window has no operation for it. Run it in a terminal, where it serves
-                until Ctrl-C:
-              </p>
-              <pre className="commands">
-                <code>strongroom serve</code>
-              </pre>
-              <p className="hint">
-                It listens on http://127.0.0.1:8567 by default. AWS clients (the AWS CLI, SDKs, boto3) need an access key: <code>strongroom create-access-key --principal root</code>.
-              </p>
-            </Unavailable>
-          </section>
+          <EndpointSection endpoint={settings.endpoint} />
 
           <section className="card" aria-labelledby="data-title">
             <h2 id="data-title">Data directory</h2>
