@@ -9,7 +9,6 @@
 // handed a private file (0600, in a 0700 folder) that redirects to the address, never the
 // address itself.
 
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProviderForKind } from '../kms/installation.ts';
 import { createEngineHost } from '../main/engine-host.ts';
+import { openWithSystem } from '../server/desktop-open.ts';
 
 export type UiOptions = {
   readonly dataDir: string;
@@ -36,23 +36,6 @@ export function defaultRendererDir(): string {
 
 const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Starts the system's opener on `target`; true once it started (whether a browser then appears is up to it). */
-function launch(target: string, platform: NodeJS.Platform = process.platform): Promise<boolean> {
-  const [command, args] = platform === 'darwin' ? ['open', [target]] : platform === 'win32' ? ['explorer.exe', [target]] : ['xdg-open', [target]];
-  return new Promise((done) => {
-    try {
-      const child = spawn(command, args, { stdio: 'ignore', detached: true });
-      child.once('error', () => done(false));
-      child.once('spawn', () => {
-        child.unref();
-        done(true);
-      });
-    } catch {
-      done(false);
-    }
-  });
-}
-
 /** Opens `url` in the system browser through a private redirect file; `folder` holds that file (remove it at exit). */
 export async function openInBrowser(url: string): Promise<{ opened: boolean; folder: string }> {
   const folder = await mkdtemp(join(tmpdir(), 'strongroom-open-'));
@@ -62,7 +45,7 @@ export async function openInBrowser(url: string): Promise<{ opened: boolean; fol
     `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta http-equiv="refresh" content="0;url=${escapeHtml(url)}"><title>Strongroom</title><p><a href="${escapeHtml(url)}" rel="noreferrer">Open Strongroom</a></p>\n`,
     { mode: 0o600 },
   );
-  return { opened: await launch(file), folder };
+  return { opened: await openWithSystem(file), folder };
 }
 
 export async function runUi(options: UiOptions): Promise<number> {

@@ -78,9 +78,18 @@ export function resolveAppPath(root: string, url: string): string | null {
   if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== APP_HOST || parsed.username !== '' || parsed.password !== '') {
     return null;
   }
+  return resolveUnder(root, parsed.pathname);
+}
+
+/**
+ * The file under `root` that a percent-encoded URL path names ('/' is index.html), or null when
+ * it would leave `root` (`..` or `.` segments, encoded or not, backslashes, NUL bytes) or is
+ * malformed. Shared by the app:// handler and browser mode's static server.
+ */
+export function resolveUnder(root: string, encodedPath: string): string | null {
   let path: string;
   try {
-    path = decodeURIComponent(parsed.pathname);
+    path = decodeURIComponent(encodedPath);
   } catch {
     return null;
   }

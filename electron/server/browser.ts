@@ -19,14 +19,13 @@
 // name. Outputs go to one output folder (the user's `--output-dir`, else ~/Strongroom files): a
 // file job never writes beside a staging file the user cannot see.
 
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, mkdir, open, readFile, realpath, rm, stat, type FileHandle } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AddedFile, AppSettings, BridgeResult, FileProgress, InstallationStatus } from '../../shared/api/bridge.ts';
@@ -51,12 +50,13 @@ import {
 } from '../../shared/api/wire.ts';
 import { createDispatcher } from '../bridge/dispatch.ts';
 import { FileService, freePath } from '../bridge/files.ts';
+import { openInFileManager } from './desktop-open.ts';
 import { WORKSPACE_FILE } from '../kms/audit/workspace.ts';
 import type { Kms } from '../kms/engine.ts';
 import { KMSInvalidStateException, LimitExceededException, NotFoundException, SerializationException, toKmsError, ValidationException } from '../kms/errors.ts';
 import { validateRequest } from '../kms/validate.ts';
 import { CSP_HEADER, CSP_META } from '../main/csp.ts';
-import { contentTypeFor } from '../main/protocol.ts';
+import { contentTypeFor, resolveUnder } from '../main/protocol.ts';
 
 /** The part of the engine host (electron/main/engine-host.ts) the server uses. */
 export type BrowserEngineHost = {
@@ -156,22 +156,7 @@ export function resolveStaticPath(root: string, target: string): string | null {
   if (!target.startsWith('/') || target.startsWith('//')) {
     return null;
   }
-  let path: string;
-  try {
-    path = decodeURIComponent(target.split(/[?#]/, 1)[0] ?? '');
-  } catch {
-    return null;
-  }
-  if (path.includes('\0') || path.includes('\\')) {
-    return null;
-  }
-  const segments = path.split('/').filter((s) => s !== '');
-  if (segments.some((s) => s === '..' || s === '.')) {
-    return null;
-  }
-  const base = resolve(root);
-  const file = resolve(base, segments.length === 0 ? 'index.html' : segments.join('/'));
-  return file !== base && isInside(base, file) ? file : null;
+  return resolveUnder(root, target.split(/[?#]/, 1)[0] ?? '');
 }
 
 /**
@@ -198,34 +183,6 @@ export function stagingName(name: string, platform: NodeJS.Platform = process.pl
     throw new ValidationException(`The file name ${JSON.stringify(name.slice(0, 80))}… is longer than ${MAX_NAME_BYTES} bytes; rename the file and drop it again.`);
   }
   return safe;
-}
-
-/** Starts a detached helper; true once it started. Its exit status is not awaited (the file manager keeps running). */
-function launch(command: string, args: ReadonlyArray<string>): Promise<boolean> {
-  return new Promise((done) => {
-    try {
-      const child = spawn(command, args, { stdio: 'ignore', detached: true });
-      child.once('error', () => done(false));
-      child.once('spawn', () => {
-        child.unref();
-        done(true);
-      });
-    } catch {
-      done(false);
-    }
-  });
-}
-
-/** Shows a file in the system file manager: the server runs on the user's own desktop. */
-export function openInFileManager(path: string, platform: NodeJS.Platform = process.platform): Promise<boolean> {
-  if (platform === 'darwin') {
-    return launch('open', ['-R', path]);
-  }
-  if (platform === 'win32') {
-    return launch('explorer.exe', [`/select,${path}`]);
-  }
-  // xdg-open has no "select this file"; the folder it is in is the next best thing.
-  return launch('xdg-open', [dirname(path)]);
 }
 
 // ---------------------------------------------------------------------------------------------
