@@ -9,10 +9,11 @@
 // the error is returned. If the audit record cannot be written the operation fails: nothing
 // runs unaudited (DESIGN.md invariant 3).
 
-import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  isOperationName,
   operations,
   type OperationName,
   type OperationOutput,
@@ -40,7 +41,7 @@ import {
   ValidationException,
   toKmsError,
 } from './errors.ts';
-import { aliasArn, keyArn, type Scope } from './identifiers.ts';
+import { aliasArn, isKeyUuid, keyArn, parseKmsArn, type Scope } from './identifiers.ts';
 import { initInstallation, openInstallation, type InstallationInfo } from './installation.ts';
 import { createAlias, deleteAlias, listAliases, updateAlias } from './operations/aliases.ts';
 import {
@@ -81,6 +82,15 @@ import { GrantRepository } from './store/grants.ts';
 import type { RootKeyProvider, RootKeyProviderKind } from './rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
 import { KeyRepository, type KeyRow, type MaterialRow } from './store/repository.ts';
+import {
+  canonicalInput,
+  CLEAR_QUORUM_RULE,
+  REQUEST_FORMAT,
+  SET_QUORUM_RULE,
+  type ApprovalRequest,
+} from './quorum/approval.ts';
+import { QUORUM_GUARDED, QuorumStore, type Custodian, type QuorumOutcome, type QuorumRule } from './quorum/quorum.ts';
+
 
 /**
  * Every operation in shared/api/operations.ts must have a handler here: the mapped type makes a
@@ -153,6 +163,25 @@ type PendingCall = {
   readonly record: (input: unknown, output: unknown, error: KmsError | null) => AuditRecord;
 };
 
+/** The longest an approval request may stay valid. */
+export const MAX_APPROVAL_LIFETIME_MS = 7 * DAY_MS;
+export const DEFAULT_APPROVAL_LIFETIME_MS = 60 * 60 * 1000;
+
+function withExtra(data: JsonObject | undefined): { additionalEventData?: JsonObject } {
+  return data === undefined ? {} : { additionalEventData: data };
+}
+
+function quorumAuditData(outcome: QuorumOutcome): JsonObject {
+  return {
+    quorum: {
+      threshold: outcome.threshold,
+      custodians: [...outcome.custodians],
+      approvedBy: [...outcome.approvedBy],
+      ...(outcome.problems.length > 0 ? { problems: [...outcome.problems] } : {}),
+    },
+  };
+}
+
 export type BatchCall = { readonly name: OperationName; readonly input: unknown; readonly options?: InvokeOptions };
 export type BatchResult = { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly error: KmsError };
 
@@ -163,6 +192,11 @@ export type InvokeOptions = {
   readonly caller?: Caller;
   /** A request id chosen by the surface (the endpoint's x-amzn-RequestId); random when omitted. */
   readonly requestId?: string;
+  /**
+   * Custodian approvals (parsed approval files) for an operation a quorum rule guards
+   * (decision D25). Not part of the input: approvals sign the input, so they cannot be in it.
+   */
+  readonly approvals?: ReadonlyArray<unknown>;
 };
 
 type CommonOptions = {
@@ -223,6 +257,7 @@ export class Kms {
   readonly #principals: PrincipalStore;
   readonly #grants: GrantRepository;
   readonly #access: AccessControl;
+  readonly #quorum: QuorumStore;
   /** The clock operations read: the injected clock, plus a developer installation's offset. */
   readonly #clock: Clock;
   #clockOffsetMs = 0;
@@ -262,6 +297,7 @@ export class Kms {
     this.#accessKeys = new AccessKeyStore(db, this.#clock);
     this.#principals = new PrincipalStore(db, this.#scope, this.#clock);
     this.#grants = new GrantRepository(db);
+    this.#quorum = new QuorumStore(db);
     this.#access = new AccessControl(this.#repo, this.#grants, this.#principals, this.#scope, () => this.#liveRootKey());
     const signer = new CheckpointSigner(db, this.#liveRootKey(), info.installationId, this.#clock.now(), {
       everyRecords: options.auditCheckpoints?.everyRecords ?? DEFAULT_CHECKPOINT_EVERY_RECORDS,
@@ -442,6 +478,7 @@ export class Kms {
     const startedAt = this.#clock.now();
     const touched = new Map<string, KeyRow>();
     let request: Readonly<Record<string, unknown>> = {};
+    let quorum: QuorumOutcome | null = null;
     const ctx: OperationContext = {
       operation: name,
       repo: this.#repo,
@@ -459,6 +496,12 @@ export class Kms {
       },
       authorize: (action, key) => {
         this.#access.authorize({ caller, action, key, input: request, now: this.#clock.now() });
+        // Policy first, then the quorum rule, then (in the handler) the key's state: D25.
+        if (key !== null && action === `kms:${name}` && QUORUM_GUARDED.has(name)) {
+          this.#checkQuorum(name, key, request, options.approvals ?? [], (outcome) => {
+            quorum = outcome;
+          });
+        }
       },
       authorizeAlias: (action, aliasName) => {
         this.#access.authorize({ caller, action, key: null, resource: aliasArn(this.#scope, aliasName), input: request, now: this.#clock.now() });
@@ -479,6 +522,7 @@ export class Kms {
         responseElements: error === null ? responseElementsFor(name, spec.readOnly, output) : null,
         ...(error === null ? {} : { error: error.toShape() }),
         resourceArns: [...touched.keys()].map((id) => keyArn(this.#scope, id)),
+        ...(quorum === null ? {} : { additionalEventData: quorumAuditData(quorum) }),
       });
     return {
       ctx,
@@ -637,8 +681,173 @@ export class Kms {
     return value;
   };
 
+  // --- Quorum approval (D25) -------------------------------------------------------------------
+
+  /**
+   * The quorum check of a guarded call on `key`: nothing when the key has no rule; otherwise
+   * the approvals must satisfy it (quorum/quorum.ts). Runs inside the call's transaction, so the
+   * nonces it consumes are kept only if the call succeeds.
+   */
+  #checkQuorum(operation: string, key: KeyRow, input: Readonly<Record<string, unknown>>, approvals: ReadonlyArray<unknown>, report: (o: QuorumOutcome) => void): void {
+    const rule = this.#quorum.getRule(key.keyId);
+    if (rule === null) {
+      return;
+    }
+    const arn = keyArn(this.#scope, key.keyId);
+    this.#quorum.check(rule, approvals, this.#expected(operation, arn, canonicalInput({ ...input, KeyId: arn })), this.#clock.now(), report);
+  }
+
+  #expected(operation: string, arn: string, input: JsonObject): Parameters<QuorumStore['check']>[2] {
+    return { installationId: this.installation.installationId, accountId: this.#scope.accountId, region: this.#scope.region, operation, input, keyArn: arn };
+  }
+
+  /** A key id or ARN (or alias, for requests) to the key row, without an operation context. */
+  #keyFor(given: string): KeyRow {
+    let keyId: string | null = null;
+    if (given.startsWith('arn:')) {
+      const arn = parseKmsArn(given);
+      if (arn.accountId === this.#scope.accountId && arn.region === this.#scope.region) {
+        keyId = arn.resourceType === 'alias' ? (this.#repo.getAlias(arn.resource)?.keyId ?? null) : arn.resource;
+      }
+    } else if (given.startsWith('alias/')) {
+      keyId = this.#repo.getAlias(given)?.keyId ?? null;
+    } else if (isKeyUuid(given)) {
+      keyId = given;
+    }
+    const key = keyId === null ? null : this.#repo.getKey(keyId);
+    if (key === null) {
+      throw new NotFoundException(`Key '${given}' does not exist in this installation.`);
+    }
+    return key;
+  }
+
+  /** Registers a custodian (a name and an Ed25519 public key, PEM SPKI), audited. */
+  addCustodian(name: string, publicKeyPem: string): Custodian {
+    this.#assertOpen();
+    return this.#auditedLocal('AddCustodian', { custodianName: name }, (c: Custodian) => ({ custodian: { name: c.name, fingerprint: c.fingerprint } }), () =>
+      this.#quorum.addCustodian(name, publicKeyPem, this.#clock.now()),
+    );
+  }
+
+  listCustodians(): Array<Custodian & { readonly keys: ReadonlyArray<string> }> {
+    this.#assertOpen();
+    const rules = this.#quorum.listRules();
+    return this.#quorum.listCustodians().map((c) => ({ ...c, keys: rules.filter((r) => r.custodians.includes(c.name)).map((r) => keyArn(this.#scope, r.keyId)) }));
+  }
+
+  /** Removes a custodian, audited; refused while a quorum rule names them. */
+  removeCustodian(name: string): Custodian {
+    this.#assertOpen();
+    return this.#auditedLocal('RemoveCustodian', { custodianName: name }, (c: Custodian) => ({ custodian: { name: c.name, fingerprint: c.fingerprint } }), () =>
+      this.#quorum.removeCustodian(name),
+    );
+  }
+
+  /** A key's quorum rule (KeyId as id, ARN or alias), or null. */
+  getQuorumRule(keyId: string): (QuorumRule & { readonly keyArn: string }) | null {
+    this.#assertOpen();
+    const key = this.#keyFor(keyId);
+    const rule = this.#quorum.getRule(key.keyId);
+    return rule === null ? null : { ...rule, keyArn: keyArn(this.#scope, key.keyId) };
+  }
+
+  /**
+   * Sets (or changes) a key's quorum rule, audited. The first rule on a key needs no approvals;
+   * changing an existing rule needs approvals that satisfy the existing one.
+   */
+  setQuorumRule(keyId: string, threshold: number, custodians: ReadonlyArray<string>, approvals: ReadonlyArray<unknown> = []): QuorumRule & { readonly keyArn: string } {
+    this.#assertOpen();
+    let outcome: QuorumOutcome | null = null;
+    return this.#auditedQuorum(SET_QUORUM_RULE, { keyId, threshold, custodians: [...custodians] }, () => outcome, () => {
+      const key = this.#keyFor(keyId);
+      const arn = keyArn(this.#scope, key.keyId);
+      const rule = this.#quorum.normalizeRule(threshold, custodians);
+      const current = this.#quorum.getRule(key.keyId);
+      if (current !== null) {
+        this.#quorum.check(current, approvals, this.#expected(SET_QUORUM_RULE, arn, this.#ruleInput(arn, rule)), this.#clock.now(), (o) => {
+          outcome = o;
+        });
+      }
+      this.#quorum.setRule(key.keyId, rule.threshold, rule.custodians, this.#clock.now());
+      return { keyId: key.keyId, keyArn: arn, threshold: rule.threshold, custodians: rule.custodians, updatedAt: this.#clock.now() };
+    });
+  }
+
+  /** Removes a key's quorum rule, audited; needs approvals that satisfy it. */
+  clearQuorumRule(keyId: string, approvals: ReadonlyArray<unknown> = []): void {
+    this.#assertOpen();
+    let outcome: QuorumOutcome | null = null;
+    this.#auditedQuorum(CLEAR_QUORUM_RULE, { keyId }, () => outcome, () => {
+      const key = this.#keyFor(keyId);
+      const arn = keyArn(this.#scope, key.keyId);
+      const current = this.#quorum.getRule(key.keyId);
+      if (current === null) {
+        throw new NotFoundException(`Key ${arn} has no quorum rule.`);
+      }
+      this.#quorum.check(current, approvals, this.#expected(CLEAR_QUORUM_RULE, arn, { KeyId: arn }), this.#clock.now(), (o) => {
+        outcome = o;
+      });
+      this.#quorum.clearRule(key.keyId);
+      return null;
+    });
+  }
+
+  #ruleInput(arn: string, rule: { threshold: number; custodians: ReadonlyArray<string> }): JsonObject {
+    return { KeyId: arn, Threshold: rule.threshold, Custodians: [...rule.custodians] };
+  }
+
+  /** #auditedLocal for rule changes: the record carries the quorum outcome, success or refusal. */
+  #auditedQuorum<T>(eventName: string, requestParameters: JsonObject, outcome: () => QuorumOutcome | null, act: () => T): T {
+    return this.#auditedLocal(eventName, requestParameters, () => null, act, () => {
+      const o = outcome();
+      return o === null ? undefined : quorumAuditData(o);
+    });
+  }
+
+  /**
+   * Writes an approval request for `operation` with `input` (as the CLI or an SDK would send
+   * it): validated with the operation's schema, KeyId resolved to the key ARN, with a fresh
+   * nonce and an expiry. Audited. The request is what custodians sign.
+   */
+  createApprovalRequest(operation: string, input: Readonly<Record<string, unknown>>, expiresInMs: number = DEFAULT_APPROVAL_LIFETIME_MS): ApprovalRequest {
+    this.#assertOpen();
+    return this.#auditedLocal('CreateApprovalRequest', { operation, input: canonicalInput(input) }, (r: ApprovalRequest) => ({ nonce: r.nonce, keyArn: String(r.input.KeyId), expiresAt: r.expiresAt }), () => {
+      if (!Number.isSafeInteger(expiresInMs) || expiresInMs <= 0 || expiresInMs > MAX_APPROVAL_LIFETIME_MS) {
+        throw new ValidationException('An approval request lives from one second up to 7 days (--expires-in 1h, 1d, 7d).');
+      }
+      let canonical: JsonObject;
+      if (operation === SET_QUORUM_RULE || operation === CLEAR_QUORUM_RULE) {
+        const key = this.#keyFor(typeof input.KeyId === 'string' ? input.KeyId : '');
+        const arn = keyArn(this.#scope, key.keyId);
+        canonical = operation === CLEAR_QUORUM_RULE
+          ? { KeyId: arn }
+          : this.#ruleInput(arn, this.#quorum.normalizeRule(Number(input.Threshold), Array.isArray(input.Custodians) ? input.Custodians.map(String) : []));
+      } else if (QUORUM_GUARDED.has(operation) && isOperationName(operation)) {
+        const validated = this.#validate(operations[operation].input, input, 'base64');
+        const key = this.#keyFor(typeof validated.KeyId === 'string' ? validated.KeyId : '');
+        canonical = canonicalInput({ ...validated, KeyId: keyArn(this.#scope, key.keyId) });
+      } else {
+        throw new ValidationException(
+          `${operation} is not an operation a quorum rule guards. Approvals are for: ${[...QUORUM_GUARDED].filter((n) => isOperationName(n)).join(', ')}, ${SET_QUORUM_RULE}, ${CLEAR_QUORUM_RULE}.`,
+        );
+      }
+      const now = this.#clock.now();
+      return {
+        format: REQUEST_FORMAT,
+        installationId: this.installation.installationId,
+        accountId: this.#scope.accountId,
+        region: this.#scope.region,
+        operation,
+        input: canonical,
+        nonce: randomBytes(32).toString('base64url'),
+        createdAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + expiresInMs).toISOString(),
+      };
+    });
+  }
+
   /** Runs a Strongroom (non-KMS) management action with its audit record, in one transaction. */
-  #auditedLocal<T>(eventName: string, requestParameters: JsonObject, response: (result: T) => JsonObject | null, act: () => T): T {
+  #auditedLocal<T>(eventName: string, requestParameters: JsonObject, response: (result: T) => JsonObject | null, act: () => T, extra: () => JsonObject | undefined = () => undefined): T {
     const base = {
       eventName,
       eventTimeMs: this.#clock.now(),
@@ -654,13 +863,13 @@ export class Kms {
       return this.#db
         .transaction(() => {
           const result = act();
-          this.#appendOrFail(eventName, () => buildRecord({ ...base, responseElements: response(result) }));
+          this.#appendOrFail(eventName, () => buildRecord({ ...base, responseElements: response(result), ...withExtra(extra()) }));
           return result;
         })
         .immediate();
     } catch (thrown) {
       const error = toKmsError(thrown);
-      throw this.#recordFailure(eventName, error, () => buildRecord({ ...base, responseElements: null, error: error.toShape() }));
+      throw this.#recordFailure(eventName, error, () => buildRecord({ ...base, responseElements: null, error: error.toShape(), ...withExtra(extra()) }));
     }
   }
 
