@@ -5,6 +5,7 @@ import { operationNames, operations, type OperationName } from '../../shared/api
 import type { Spec } from '../../shared/api/schema.ts';
 import { kebab } from './names.ts';
 import { operationFlags } from './params.ts';
+import { QUORUM_GUARDED } from '../kms/quorum/quorum.ts';
 
 const GROUPS: ReadonlyArray<{ title: string; match: RegExp }> = [
   { title: 'Aliases', match: /Alias/ },
@@ -38,6 +39,16 @@ export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> =
   { usage: 'audit import <file>… [--trusted-public-key F] [--label L] [--workspace-file F]', summary: 'Verifies other installations’ exports and adds them to the inspection workspace.' },
   { usage: 'audit sources [--workspace-file F]', summary: 'The installations an inspection workspace holds.' },
   { usage: 'audit archive --before T --out F [--format jsonl|cloudtrail] [--gzip] [--force]', summary: 'Export, verify, then prune records older than T, leaving an anchor the live chain continues from.' },
+  { usage: 'custodian keygen --name <name> --out <name>.key [--public-out <name>.pub.pem] [--force]', summary: 'Offline: makes a custodian’s Ed25519 key pair; writes the private key (PKCS#8 PEM, mode 0600) and prints the public key and its fingerprint. openssl genpkey -algorithm ed25519 works too.' },
+  { usage: 'custodian add --name <name> --public-key <file.pem>', summary: 'Registers a custodian of this installation by name with an Ed25519 public key (PEM SPKI), audited with its fingerprint.' },
+  { usage: 'custodian list', summary: 'Custodians with their key fingerprints and the keys whose quorum rules name them.' },
+  { usage: 'custodian remove --name <name>', summary: 'Removes a custodian; refused while a quorum rule names them.' },
+  { usage: 'quorum set --key-id K --threshold M --custodians a,b,c [--approvals f…]', summary: 'Marks a key: ScheduleKeyDeletion, PutKeyPolicy, DisableKey and ExportKeyMaterial then need M of the custodians’ approvals. Changing an existing rule needs approvals under it.' },
+  { usage: 'quorum show --key-id K', summary: 'A key’s quorum rule, or null.' },
+  { usage: 'quorum clear --key-id K --approvals f…', summary: 'Removes a key’s quorum rule; needs approvals under it.' },
+  { usage: "approval request <Operation> --input '<json>' [--expires-in 1h] --out req.json [--force]", summary: 'Writes what custodians sign: this installation, the operation (or SetQuorumRule / ClearQuorumRule), its exact input with the key ARN, a nonce, an expiry (at most 7d).' },
+  { usage: 'approval sign --request req.json --key <name>.key --out <name>.approval.json [--yes] [--force]', summary: 'Offline: shows the request in plain words, then signs it with a custodian’s Ed25519 key. Pass approval files to the operation with --approvals a.json b.json.' },
+  { usage: 'approval show <file>', summary: 'Shows a request or approval file in plain words.' },
   { usage: 'dev clock show', summary: 'A developer installation’s clock: the time the engine sees and its offset from real time.' },
   { usage: 'dev clock advance <duration>', summary: 'Moves a developer installation’s clock forward (366d, 12h, 1d12h), audited, then runs the rotations, deletions and expiries now due.' },
 ];
@@ -103,6 +114,9 @@ export function operationHelp(name: OperationName): string {
   for (const { flag, spec } of operationFlags(name)) {
     const shown = spec.type === 'boolean' ? `--${flag} | --no-${flag}` : `--${flag}`;
     lines.push(`  ${shown.padEnd(42)} ${spec.required === true ? '(required) ' : ''}${describeSpec(spec)}`);
+  }
+  if (QUORUM_GUARDED.has(name)) {
+    lines.push(`  ${'--approvals <file> [<file>…]'.padEnd(42)} custodian approval files, needed when the key has a quorum rule (strongroom quorum show)`);
   }
   lines.push('', GLOBAL_FLAGS, '');
   return lines.join('\n');

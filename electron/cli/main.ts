@@ -26,6 +26,7 @@ import { formatOutput, parseOutputFormat, type OutputFormat } from './output.ts'
 import { buildRequest } from './params.ts';
 import { passphraseSource } from './passphrase.ts';
 import { evaluateQuery, parseQuery, type Query } from './query.ts';
+import { QuorumCli, takeApprovals } from './quorum.ts';
 import { runUi } from './ui.ts';
 import { UsageError } from './usage-error.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, isLoopbackAddress, startEndpoint } from '../server/endpoint.ts';
@@ -99,12 +100,14 @@ class Cli {
   }
 
   async operation(name: OperationName, command: string, flags: Flags): Promise<number> {
+    // Custodian approvals for a quorum-guarded call (D25): files, not part of the request.
+    const approvals = takeApprovals(flags, command);
     const request = buildRequest(name, flags, command);
     const kms = await this.open();
     try {
       const caller = this.callerFor(kms);
       const invoke = (input: Record<string, unknown>) =>
-        kms.invoke(name, input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }) }) as Promise<Record<string, unknown>>;
+        kms.invoke(name, input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }), ...(approvals.length === 0 ? {} : { approvals }) }) as Promise<Record<string, unknown>>;
       let output = await invoke(request);
       // Like the AWS CLI, list commands return every page unless a page was asked for.
       const paged = 'Marker' in operations[name].input.members && request.Limit === undefined && request.Marker === undefined;
@@ -402,6 +405,15 @@ class Cli {
     }
   }
 
+  quorumCli(): QuorumCli {
+    return new QuorumCli({
+      print: (value) => this.print(value),
+      warn: (text) => this.#io.stderr.write(text),
+      open: () => this.open(),
+      stdin: this.#io.stdin,
+    });
+  }
+
   audit(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
     return new AuditCli({
       dataDir: this.#g.dataDir,
@@ -482,7 +494,7 @@ export async function main(io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
-    const extra = command === 'dev' || command === 'encrypt-file' || command === 'decrypt-file' || command === 'audit' ? [] : words.slice(1);
+    const extra = ['dev', 'encrypt-file', 'decrypt-file', 'audit', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
@@ -506,6 +518,18 @@ export async function main(io: CliIo): Promise<number> {
         return await cli.ui(flags);
       case 'dev':
         return await cli.dev(words.slice(1), flags);
+      case 'custodian':
+        if (words.length > 2) {
+          throw new UsageError(`unexpected arguments: ${words.slice(2).join(' ')}`, command);
+        }
+        return await cli.quorumCli().custodian(words[1], flags);
+      case 'quorum':
+        if (words.length > 2) {
+          throw new UsageError(`unexpected arguments: ${words.slice(2).join(' ')}`, command);
+        }
+        return await cli.quorumCli().quorum(words[1], flags);
+      case 'approval':
+        return await cli.quorumCli().approval(words[1], words.slice(2), flags);
       case 'create-access-key':
       case 'list-access-keys':
       case 'delete-access-key':
