@@ -89,7 +89,7 @@ import {
   SET_QUORUM_RULE,
   type ApprovalRequest,
 } from './quorum/approval.ts';
-import { QUORUM_GUARDED, QuorumStore, type Custodian, type QuorumOutcome, type QuorumRule } from './quorum/quorum.ts';
+import { MAX_APPROVAL_LIFETIME_MS, QUORUM_GUARDED, QuorumStore, type Custodian, type QuorumOutcome, type QuorumRule } from './quorum/quorum.ts';
 
 
 /**
@@ -163,8 +163,6 @@ type PendingCall = {
   readonly record: (input: unknown, output: unknown, error: KmsError | null) => AuditRecord;
 };
 
-/** The longest an approval request may stay valid. */
-export const MAX_APPROVAL_LIFETIME_MS = 7 * DAY_MS;
 export const DEFAULT_APPROVAL_LIFETIME_MS = 60 * 60 * 1000;
 
 function withExtra(data: JsonObject | undefined): { additionalEventData?: JsonObject } {

@@ -115,6 +115,14 @@ describe('ScheduleKeyDeletion on a marked key', () => {
     expect(err.message).toContain(`bob's approval expired at ${request.expiresAt}.`);
   });
 
+  it('refuses a hand-made request that lives longer than 7 days, and makes none', async () => {
+    const request = t.kms.createApprovalRequest('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
+    const long: ApprovalRequest = { ...request, expiresAt: new Date(Date.parse(request.createdAt) + 8 * DAY_MS).toISOString() };
+    const err = await kmsError(t.kms.invoke('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 }, { approvals: [approve(alice, long), approve(bob, long)] }));
+    expect(err.message).toContain("alice's approval is for a request that lives longer than 7 days");
+    expect(() => t.kms.createApprovalRequest('DisableKey', { KeyId: keyId }, 8 * DAY_MS)).toThrow(/up to 7 days/);
+  });
+
   it('refuses an approval for a different input (another pending window), naming the difference', async () => {
     const seven = t.kms.createApprovalRequest('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
     const ten = t.kms.createApprovalRequest('ScheduleKeyDeletion', { KeyId: arn, PendingWindowInDays: 10 });

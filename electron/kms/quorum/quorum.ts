@@ -16,6 +16,9 @@ import {
   type Approval,
 } from './approval.ts';
 
+/** The longest an approval request may stay valid (createdAt to expiresAt). */
+export const MAX_APPROVAL_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** Operations a quorum rule guards, by name: ExportKeyMaterial is guarded once it exists. */
 export const QUORUM_GUARDED: ReadonlySet<string> = new Set(['ScheduleKeyDeletion', 'PutKeyPolicy', 'DisableKey', 'ExportKeyMaterial']);
 
@@ -202,6 +205,10 @@ export class QuorumStore {
         problems.push(`${who}'s approval expired at ${r.expiresAt}.`);
         return;
       }
+      if (expires - Date.parse(r.createdAt) > MAX_APPROVAL_LIFETIME_MS) {
+        problems.push(`${who}'s approval is for a request that lives longer than 7 days (${r.createdAt} to ${r.expiresAt}); requests made by \`strongroom approval request\` never do.`);
+        return;
+      }
       const used = this.nonceUse(r.nonce);
       if (used !== null) {
         problems.push(`${who}'s approval was already used: its request (nonce ${r.nonce}) authorized a ${used.operation} at ${new Date(used.consumedAt).toISOString()}, and an approval is good for one call.`);
@@ -219,7 +226,7 @@ export class QuorumStore {
     if (approvedBy.length < rule.threshold) {
       const n = approvedBy.length;
       const given = approvals.length === 0
-        ? `no approvals were given. Create a request with \`strongroom approval request ${expected.operation} --input '<json>'\`, have custodians sign it with \`strongroom approval sign\`, and pass the files with --approvals.`
+        ? `no approvals were given. Create a request with \`strongroom approval request ${expected.operation} --input '<json>'\`, have custodians sign it with \`strongroom approval sign\`, and pass the files to the strongroom CLI with --approvals (the AWS-compatible endpoint and the app cannot carry approvals).`
         : `${n} valid approval${n === 1 ? '' : 's'} given${n > 0 ? ` (${approvedBy.join(', ')})` : ''}.`;
       throw new AccessDeniedException(
         `${expected.operation} on key ${expected.keyArn} needs ${rule.threshold} of ${rule.custodians.length} custodian approvals (${rule.custodians.join(', ')}); ${given}${problems.length > 0 ? ` ${problems.join(' ')}` : ''}`,
