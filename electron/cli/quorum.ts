@@ -188,6 +188,9 @@ export class QuorumCli {
           const request = kms.createApprovalRequest(operation, input as Record<string, unknown>, ms);
           writeNew(out, `${JSON.stringify(request, null, 2)}\n`, force);
           this.#host.print({ RequestFile: out, Operation: request.operation, KeyId: request.input.KeyId, Nonce: request.nonce, ExpiresAt: request.expiresAt });
+          if (!kms.hasQuorumRule(String(request.input.KeyId))) {
+            this.#host.warn(`Note: key ${String(request.input.KeyId)} has no quorum rule now, so ${operation} on it needs no approvals.\n`);
+          }
           this.#host.warn(`Send ${out} to the custodians; each signs it with: strongroom approval sign --request ${out} --key <their key> --out <name>.approval.json\n`);
         });
       }

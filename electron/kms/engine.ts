@@ -742,6 +742,12 @@ export class Kms {
   }
 
   /** A key's quorum rule (KeyId as id, ARN or alias), or null. */
+  /** Whether a key (id, ARN or alias) has a quorum rule; for the CLI's hints. */
+  hasQuorumRule(keyId: string): boolean {
+    this.#assertOpen();
+    return this.#quorum.getRule(this.#keyFor(keyId).keyId) !== null;
+  }
+
   getQuorumRule(keyId: string): (QuorumRule & { readonly keyArn: string }) | null {
     this.#assertOpen();
     const key = this.#keyFor(keyId);
@@ -809,7 +815,9 @@ export class Kms {
    */
   createApprovalRequest(operation: string, input: Readonly<Record<string, unknown>>, expiresInMs: number = DEFAULT_APPROVAL_LIFETIME_MS): ApprovalRequest {
     this.#assertOpen();
-    return this.#auditedLocal('CreateApprovalRequest', { operation, input: canonicalInput(input) }, (r: ApprovalRequest) => ({ nonce: r.nonce, keyArn: String(r.input.KeyId), expiresAt: r.expiresAt }), () => {
+    // The input's values are not logged here (the guarded call's own record holds them, with
+    // its schema's sensitive members dropped); the nonce ties this record to that call.
+    return this.#auditedLocal('CreateApprovalRequest', { operation, keyId: typeof input.KeyId === 'string' ? input.KeyId : null }, (r: ApprovalRequest) => ({ nonce: r.nonce, keyArn: String(r.input.KeyId), expiresAt: r.expiresAt }), () => {
       if (!Number.isSafeInteger(expiresInMs) || expiresInMs <= 0 || expiresInMs > MAX_APPROVAL_LIFETIME_MS) {
         throw new ValidationException('An approval request lives from one second up to 7 days (--expires-in 1h, 1d, 7d).');
       }

@@ -15,7 +15,9 @@ import {
   type Approval,
   type ApprovalRequest,
 } from '../../electron/kms/quorum/approval.ts';
+import { startTestEndpoint } from '../support/endpoint.ts';
 import { kmsError, newEngine, type TestEngine } from '../support/engine.ts';
+import { rawRequest } from '../support/signed-fetch.ts';
 
 type Custodian = { name: string; privatePem: string; publicPem: string };
 
@@ -305,3 +307,28 @@ describe('custodians', () => {
     expect(() => t.kms.addCustodian('bad name', custodian('x').publicPem)).toThrow(/not a valid custodian name/);
   });
 });
+
+describe('over the AWS-compatible endpoint', () => {
+  it('refuses a guarded call on a marked key (approvals cannot travel there, not even as an extra body member)', async () => {
+    const ep = await startTestEndpoint();
+    try {
+      const c = custodian('alice');
+      ep.kms.addCustodian('alice', c.publicPem);
+      const id = (await ep.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
+      ep.kms.setQuorumRule(id, 1, ['alice']);
+      const request = ep.kms.createApprovalRequest('DisableKey', { KeyId: id });
+      const r = await rawRequest(ep, { target: 'TrentService.DisableKey', body: JSON.stringify({ KeyId: id, XStrongroomApprovals: [approve(c, request)] }) });
+      expect(r.status).toBe(400);
+      expect(r.json()).toMatchObject({ __type: 'AccessDeniedException' });
+      expect(String(r.json().message)).toContain('needs 1 of 1 custodian approvals (alice); no approvals were given');
+      expect(String(r.json().message)).toContain('the AWS-compatible endpoint and the app cannot carry approvals');
+      // The same approval works through the engine API the CLI uses.
+      await ep.kms.invoke('DisableKey', { KeyId: id }, { approvals: [approve(c, request)] });
+      const other = (await ep.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
+      expect((await rawRequest(ep, { target: 'TrentService.DisableKey', body: JSON.stringify({ KeyId: other }) })).status).toBe(200);
+    } finally {
+      await ep.close();
+    }
+  });
+});
+
