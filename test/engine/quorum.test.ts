@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultKeyPolicy } from '../../shared/api/key-policy.ts';
 import { DAY_MS } from '../../electron/kms/clock.ts';
 import {
+  describeRequest,
   generateCustodianKey,
   parsePrivateKey,
   signRequest,
@@ -284,6 +285,21 @@ describe('the rule itself', () => {
     t.kms.purgeDueDeletions();
     expect(t.kms.listCustodians().every((c) => c.keys.length === 0)).toBe(true);
     t.kms.removeCustodian('alice');
+  });
+});
+
+describe('what a custodian is shown', () => {
+  it('describes the request in plain words, with terminal escapes and bidi overrides made visible', () => {
+    const policy = `{"Statement":[]}\u001b[2K\u001b[1A\u202etext\u009b`;
+    // The key policy schema refuses most of these, but a request file can be written by hand.
+    const made = t.kms.createApprovalRequest('PutKeyPolicy', { KeyId: keyId, Policy: '{"Statement":[]}', BypassPolicyLockoutSafetyCheck: true });
+    const request: ApprovalRequest = { ...made, input: { ...made.input, Policy: policy } };
+    const shown = describeRequest(request);
+    expect(shown).toContain(`You are approving ONE PutKeyPolicy call, to REPLACE the key policy of key ${arn} with the policy below, bypassing the lockout safety check.`);
+    expect(shown).toContain(`Installation ${t.kms.installation.installationId} (account 111122223333, region local-1).`);
+    expect(shown).toContain('\\u{1b}[2K\\u{1b}[1A\\u{202e}text');
+    expect([...shown].filter((ch) => ['\u001b', '\u202e', '\u009b'].includes(ch))).toEqual([]);
+    expect(shown).toContain(`expires ${request.expiresAt}. It can be used once (nonce ${request.nonce}).`);
   });
 });
 

@@ -234,8 +234,21 @@ function action(request: ApprovalRequest): string {
   }
 }
 
+/**
+ * Control characters (terminal escapes) and bidirectional overrides shown as \u{…}, so a crafted
+ * request cannot redraw or reorder what the custodian reads before signing.
+ */
+function visible(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
+}
+
 /** The plain-words description `strongroom approval sign` shows before signing. */
 export function describeRequest(request: ApprovalRequest): string {
+  return visible(describeRaw(request));
+}
+
+function describeRaw(request: ApprovalRequest): string {
   const lines = [
     `You are approving ONE ${request.operation} call, to ${action(request)}.`,
     `Installation ${request.installationId} (account ${request.accountId}, region ${request.region}).`,
