@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultKeyPolicy } from '../../shared/api/key-policy.ts';
+import { isOperationName, type OperationName } from '../../shared/api/operations.ts';
+import { QUORUM_GUARDED } from '../../electron/kms/quorum/quorum.ts';
 import { DAY_MS } from '../../electron/kms/clock.ts';
 import {
   describeRequest,
@@ -223,6 +225,33 @@ describe('the other guarded operations', () => {
       return null;
     })();
     expect(err?.message).toContain('Encrypt is not an operation a quorum rule guards');
+  });
+});
+
+describe('every guarded operation the table has', () => {
+  // A minimal valid input per guarded operation. When ExportKeyMaterial (guarded by name) is
+  // merged into the operation table, this test fails until it has an entry here — so its guard
+  // is tested, not assumed.
+  const inputs: Partial<Record<OperationName, (id: string) => Record<string, unknown>>> = {
+    ScheduleKeyDeletion: (id) => ({ KeyId: id }),
+    PutKeyPolicy: (id) => ({ KeyId: id, Policy: defaultKeyPolicy('111122223333') }),
+    DisableKey: (id) => ({ KeyId: id }),
+  };
+
+  it('is refused on a marked key without approvals and runs with them', async () => {
+    const present = [...QUORUM_GUARDED].filter((n): n is OperationName => isOperationName(n));
+    expect(present.filter((n) => inputs[n] === undefined), 'guarded operations without a test input').toEqual([]);
+    for (const name of present) {
+      const input = (inputs[name] as (id: string) => Record<string, unknown>)(keyId);
+      const err = await kmsError(t.kms.invoke(name, input));
+      expect(err.message, name).toContain(`${name} on key ${arn} needs 2 of 3 custodian approvals`);
+      const request = t.kms.createApprovalRequest(name, input);
+      await t.kms.invoke(name, input, { approvals: [approve(carol, request), approve(bob, request)] });
+      if (name === 'ScheduleKeyDeletion') {
+        await t.kms.invoke('CancelKeyDeletion', { KeyId: keyId });
+      }
+      await t.kms.invoke('EnableKey', { KeyId: keyId });
+    }
   });
 });
 
