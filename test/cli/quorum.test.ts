@@ -4,9 +4,9 @@
 // operations run with --approvals. Refusals (too few, replayed, expired, other input,
 // non-custodian) are AccessDeniedException naming the custodians, and everything is audited.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, type CliRun } from '../support/cli.ts';
 import { tempDir } from '../support/engine.ts';
 
@@ -59,6 +59,11 @@ describe('strongroom custodian, quorum and approval', () => {
     keyArn = created.KeyMetadata.Arn;
     const set = ok(run('quorum', 'set', '--key-id', keyId, '--threshold', '2', '--custodians', 'alice,bob,carol')) as { QuorumRule: { Threshold: number; Custodians: Array<string> } };
     expect(set.QuorumRule).toMatchObject({ KeyArn: keyArn, Threshold: 2, Custodians: ['alice', 'bob', 'carol'] });
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   });
 
   it('refuses deletion with 1 of 2 approvals, proceeds with 2 (one from an openssl key), and refuses the approvals replayed', () => {
