@@ -29,6 +29,11 @@ function dataKeyLength(spec: DataKeySpec | undefined, numberOfBytes: number | un
   throw new ValidationException('Specify either KeySpec (AES_256 or AES_128) or NumberOfBytes (1–1024).');
 }
 
+/** KeyMaterialId when the key has one (keys in a custom key store have none). */
+function materialIdOf(sealed: { readonly materialId?: string | undefined }): { KeyMaterialId?: string } {
+  return sealed.materialId !== undefined ? { KeyMaterialId: sealed.materialId } : {};
+}
+
 type DataKeyInput = {
   readonly KeyId: string;
   readonly KeySpec?: DataKeySpec;
@@ -52,13 +57,13 @@ function generateDataKey(ctx: OperationContext, input: DataKeyInput, action: str
 export const generateDataKeyHandler: Handler<'GenerateDataKey'> = (ctx, input) => {
   refuseRecipient(input.Recipient);
   const dk = generateDataKey(ctx, input, 'kms:GenerateDataKey');
-  return { CiphertextBlob: dk.blob, Plaintext: dk.plaintext, KeyId: dk.arn, KeyMaterialId: dk.materialId };
+  return { CiphertextBlob: dk.blob, Plaintext: dk.plaintext, KeyId: dk.arn, ...materialIdOf(dk) };
 };
 
 export const generateDataKeyWithoutPlaintext: Handler<'GenerateDataKeyWithoutPlaintext'> = (ctx, input) => {
   const dk = generateDataKey(ctx, input, 'kms:GenerateDataKeyWithoutPlaintext');
   wipe(dk.plaintext);
-  return { CiphertextBlob: dk.blob, KeyId: dk.arn, KeyMaterialId: dk.materialId };
+  return { CiphertextBlob: dk.blob, KeyId: dk.arn, ...materialIdOf(dk) };
 };
 
 type DataKeyPairInput = {
@@ -94,7 +99,7 @@ function makeDataKeyPair(ctx: OperationContext, input: DataKeyPairInput, action:
       PublicKey: publicKeyDer(importPrivateKey(privateKey)),
       KeyId: keyArn(ctx.scope, key.keyId),
       KeyPairSpec: input.KeyPairSpec,
-      KeyMaterialId: sealed.materialId,
+      ...materialIdOf(sealed),
     },
   };
 }
