@@ -107,6 +107,13 @@ describe.skipIf(!inCi && 'missing' in tools)('PKCS#11 custom key store on SoftHS
     expect(object?.access).not.toContain('extractable');
   });
 
+  it('GenerateRandom with CustomKeyStoreId draws from the token', async () => {
+    const random = await t.kms.invoke('GenerateRandom', { NumberOfBytes: 48, CustomKeyStoreId: storeId });
+    expect(random.Plaintext).toHaveLength(48);
+    expect(Buffer.from(random.Plaintext).equals(Buffer.alloc(48))).toBe(false);
+    expect((await kmsError(t.kms.invoke('GenerateRandom', { NumberOfBytes: 8, CustomKeyStoreId: 'cks-0123456789abcdef0' }))).name).toBe('CustomKeyStoreNotFoundException');
+  });
+
   it('refuses key specs, origins and stores AWS refuses', async () => {
     expect((await kmsError(t.kms.invoke('CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId, KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' }))).name).toBe('UnsupportedOperationException');
     expect((await kmsError(t.kms.invoke('CreateKey', { CustomKeyStoreId: storeId }))).name).toBe('ValidationException');
@@ -163,6 +170,7 @@ describe.skipIf(!inCi && 'missing' in tools)('PKCS#11 custom key store on SoftHS
       expect(err.message, name).toMatch(new RegExp(`is unavailable: its custom key store ${storeId} is DISCONNECTED`));
     }
     expect((await kmsError(t.kms.invoke('CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId }))).name).toBe('CustomKeyStoreInvalidStateException');
+    expect((await kmsError(t.kms.invoke('GenerateRandom', { NumberOfBytes: 8, CustomKeyStoreId: storeId }))).name).toBe('CustomKeyStoreInvalidStateException');
     expect((await kmsError(t.kms.invoke('DisconnectCustomKeyStore', { CustomKeyStoreId: storeId }))).name).toBe('CustomKeyStoreInvalidStateException');
 
     await t.kms.invoke('ConnectCustomKeyStore', { CustomKeyStoreId: storeId });

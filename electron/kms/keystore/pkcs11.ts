@@ -32,6 +32,8 @@ export interface TokenSession {
   gcmEncrypt(label: string, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): { ciphertext: Uint8Array; tag: Uint8Array };
   /** AES-GCM inside the token; null when the tag does not verify. */
   gcmDecrypt(label: string, iv: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): Uint8Array | null;
+  /** `length` random bytes from the token's generator. */
+  random(length: number): Uint8Array;
   /** Closes the session (the last one on the token logs the user out). */
   close(): void;
 }
@@ -226,6 +228,10 @@ class Pkcs11Session implements TokenSession {
       }
       throw err;
     }
+  }
+
+  random(length: number): Uint8Array {
+    return new Uint8Array(this.#p11.C_GenerateRandom(this.#session, Buffer.alloc(length)));
   }
 
   close(): void {

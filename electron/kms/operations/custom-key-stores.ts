@@ -222,15 +222,15 @@ export function tokenIdFor(keyId: string): Uint8Array {
 }
 
 /**
- * For CreateKey with CustomKeyStoreId: the store, which must be CONNECTED (AWS:
- * CustomKeyStoreInvalidStateException otherwise), and a session on its token.
+ * For CreateKey and GenerateRandom with CustomKeyStoreId: the store, which must be CONNECTED
+ * (AWS: CustomKeyStoreInvalidStateException otherwise), and a session on its token.
  */
-export function connectedStoreForCreate(ctx: OperationContext, storeId: string): { row: CustomKeyStoreRow; session: TokenSession } {
+export function connectedStore(ctx: OperationContext, storeId: string, purpose: string): { row: CustomKeyStoreRow; session: TokenSession } {
   const row = requireStore(ctx, storeId);
   if (row.connectionState !== 'CONNECTED') {
     ctx.keyStores.drop(row.storeId);
     throw new CustomKeyStoreInvalidStateException(
-      `Custom key store ${row.storeId} is ${row.connectionState}: connect it (ConnectCustomKeyStore) before creating keys in it.`,
+      `Custom key store ${row.storeId} is ${row.connectionState}: connect it (ConnectCustomKeyStore) before ${purpose}.`,
     );
   }
   try {
@@ -271,7 +271,7 @@ export function tokenKeyFor(ctx: OperationContext, key: KeyRow): TokenKey | null
 }
 
 /** Runs a token call; a token failure closes this process's session (the next call logs in again). */
-export function onToken<T>(ctx: OperationContext, token: TokenKey, use: (session: TokenSession) => T): T {
+export function onToken<T>(ctx: OperationContext, token: Pick<TokenKey, 'storeId' | 'session'>, use: (session: TokenSession) => T): T {
   try {
     return use(token.session);
   } catch (err) {

@@ -10,6 +10,7 @@ import { wipe } from '../crypto/wipe.ts';
 import { UnsupportedOperationException, ValidationException } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
 import { resolveKey } from '../resolve.ts';
+import { connectedStore, onToken } from './custom-key-stores.ts';
 import { dryRunSucceeded, refuseRecipient, requireSymmetricEncryptionKey, sealUnderKey } from './encryption.ts';
 
 type DataKeyPairSpec = Extract<KeySpec, 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_P521' | 'ECC_SECG_P256K1' | 'SM2' | 'ECC_NIST_EDWARDS25519'>;
@@ -118,14 +119,17 @@ export const generateDataKeyPairWithoutPlaintext: Handler<'GenerateDataKeyPairWi
 
 export const generateRandom: Handler<'GenerateRandom'> = (ctx, input) => {
   refuseRecipient(input.Recipient);
-  if (input.CustomKeyStoreId !== undefined) {
-    throw new UnsupportedOperationException('Custom key stores are not supported: omit CustomKeyStoreId.');
-  }
-  if (input.NumberOfBytes === undefined) {
+  const length = input.NumberOfBytes;
+  if (length === undefined) {
     throw new ValidationException(
       "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null",
     );
   }
   ctx.authorize('kms:GenerateRandom', null);
-  return { Plaintext: randomBytes(input.NumberOfBytes) };
+  if (input.CustomKeyStoreId !== undefined) {
+    // As AWS with a CloudHSM store: the bytes come from the store's token (C_GenerateRandom).
+    const store = connectedStore(ctx, input.CustomKeyStoreId, 'generating random bytes with it');
+    return { Plaintext: onToken(ctx, { storeId: store.row.storeId, session: store.session }, (session) => session.random(length)) };
+  }
+  return { Plaintext: randomBytes(length) };
 };

@@ -14,7 +14,7 @@ import { keyArn } from '../identifiers.ts';
 import { requireState } from '../key-state.ts';
 import { resolveKey } from '../resolve.ts';
 import type { KeyRow } from '../store/repository.ts';
-import { connectedStoreForCreate, tokenIdFor, tokenLabelFor } from './custom-key-stores.ts';
+import { connectedStore, tokenIdFor, tokenLabelFor } from './custom-key-stores.ts';
 import { checkLockout } from './key-policy.ts';
 import { addMaterial } from './material.ts';
 import { keyMetadata } from './metadata.ts';
@@ -106,7 +106,7 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
     checkLockout(ctx, row, bound, input);
   }
   // The store must be CONNECTED (CustomKeyStoreInvalidStateException otherwise).
-  const store = input.CustomKeyStoreId === undefined ? null : connectedStoreForCreate(ctx, input.CustomKeyStoreId);
+  const store = input.CustomKeyStoreId === undefined ? null : connectedStore(ctx, input.CustomKeyStoreId, 'creating keys in it');
   ctx.repo.insertKey(row);
   ctx.touch(row);
   if (store !== null) {
