@@ -259,4 +259,16 @@ describe.skipIf(!inCi && 'missing' in tools)('PKCS#11 custom key store on SoftHS
     const files = readdirSync(t.dir).map((name) => ({ name, data: readFileSync(join(t.dir, name)) }));
     expect(findSecrets(files, secrets)).toEqual([]);
   });
+
+  it('deleting the store’s last KMS key frees the store for deletion and leaves the token object, as AWS does', async () => {
+    await t.kms.invoke('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
+    // Pending deletion still counts as a key in the store.
+    expect((await kmsError(t.kms.invoke('DeleteCustomKeyStore', { CustomKeyStoreId: storeId }))).name).toBe('CustomKeyStoreHasCMKsException');
+    t.clock.advance(8 * 24 * 3600 * 1000);
+    expect(t.kms.runScheduledWork().deleted).toBe(1);
+    expect((await kmsError(t.kms.invoke('DescribeKey', { KeyId: keyId }))).name).toBe('NotFoundException');
+    await t.kms.invoke('DisconnectCustomKeyStore', { CustomKeyStoreId: storeId });
+    expect(await t.kms.invoke('DeleteCustomKeyStore', { CustomKeyStoreId: storeId })).toEqual({});
+    expect(parseObjects(listSecretKeys(modulePath, TOKEN, PIN)).map((o) => o.label)).toContain(keyId);
+  });
 });
