@@ -191,9 +191,19 @@ describe.skipIf(!inCi && 'missing' in tools)('PKCS#11 custom key store on SoftHS
   });
 
   it('a wrong PIN leaves the store FAILED with INVALID_CREDENTIALS; a missing token with CLUSTER_NOT_FOUND; both recover', async () => {
+    // With no session on the token, the token itself refuses the PIN (C_Login: CKR_PIN_INCORRECT).
+    await t.kms.invoke('DisconnectCustomKeyStore', { CustomKeyStoreId: storeId });
     const wrong = await createStore('wrong-pin', WRONG_PIN);
     expect(await t.kms.invoke('ConnectCustomKeyStore', { CustomKeyStoreId: wrong })).toEqual({});
     expect(await describeStore(wrong)).toMatchObject({ ConnectionState: 'FAILED', ConnectionErrorCode: 'INVALID_CREDENTIALS' });
+    // While another store of this process is logged in to the token, C_Login would answer
+    // CKR_USER_ALREADY_LOGGED_IN for any PIN: the wrong one is still refused.
+    await t.kms.invoke('ConnectCustomKeyStore', { CustomKeyStoreId: storeId });
+    const riding = await createStore('riding-on-a-login', WRONG_PIN);
+    await t.kms.invoke('ConnectCustomKeyStore', { CustomKeyStoreId: riding });
+    expect(await describeStore(riding)).toMatchObject({ ConnectionState: 'FAILED', ConnectionErrorCode: 'INVALID_CREDENTIALS' });
+    await t.kms.invoke('DisconnectCustomKeyStore', { CustomKeyStoreId: riding });
+    await t.kms.invoke('DeleteCustomKeyStore', { CustomKeyStoreId: riding });
     // As AWS: a FAILED store is disconnected before it is connected again.
     expect((await kmsError(t.kms.invoke('ConnectCustomKeyStore', { CustomKeyStoreId: wrong }))).name).toBe('CustomKeyStoreInvalidStateException');
     expect((await kmsError(t.kms.invoke('UpdateCustomKeyStore', { CustomKeyStoreId: wrong, KeyStorePassword: PIN }))).name).toBe('CustomKeyStoreInvalidStateException');
