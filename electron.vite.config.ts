@@ -49,7 +49,7 @@ export default defineConfig({
       externalizeDeps: true,
       rolldownOptions: {
         input: { index: at('electron/main/index.ts') },
-        external: ['better-sqlite3', 'keytar'],
+        external: ['better-sqlite3', 'keytar', 'pkcs11js'],
         output: { entryFileNames: '[name].js' },
       },
     },

@@ -9,6 +9,7 @@ import type { AesKey } from './crypto/aes-gcm.ts';
 import type { Scope } from './identifiers.ts';
 import type { AccessControl } from './policy/access-control.ts';
 import type { PrincipalStore } from './principals.ts';
+import type { CustomKeyStores } from './keystore/stores.ts';
 import type { GrantRepository } from './store/grants.ts';
 import type { KeyRepository, KeyRow, MaterialRow } from './store/repository.ts';
 import type { KeyObject } from 'node:crypto';
@@ -18,6 +19,8 @@ export type OperationContext = {
   readonly repo: KeyRepository;
   readonly grants: GrantRepository;
   readonly principals: PrincipalStore;
+  /** Custom key stores: their rows and this process's sessions on their tokens. */
+  readonly keyStores: CustomKeyStores;
   /** Policy evaluation: handlers that decide more than allow/deny (lockout check, simulation, grants). */
   readonly access: AccessControl;
   readonly clock: Clock;

@@ -75,10 +75,19 @@ import { listResourceTags, tagResource, untagResource } from './operations/tags.
 import { createGrant, listGrants, listRetirableGrants, retireGrant, revokeGrant } from './operations/grants.ts';
 import { getKeyPolicy, listKeyPolicies, putKeyPolicy } from './operations/key-policy.ts';
 import { simulatePolicy } from './operations/simulate.ts';
+import {
+  connectCustomKeyStore,
+  createCustomKeyStore,
+  deleteCustomKeyStore,
+  describeCustomKeyStores,
+  disconnectCustomKeyStore,
+  updateCustomKeyStore,
+} from './operations/custom-key-stores.ts';
 import { AccessControl } from './policy/access-control.ts';
 import type { PrincipalKind } from './principal-id.ts';
 import { PrincipalStore, resolvePrincipal, type IdentityPolicyRow, type PrincipalRow } from './principals.ts';
 import { GrantRepository } from './store/grants.ts';
+import { CustomKeyStores } from './keystore/stores.ts';
 import type { RootKeyProvider, RootKeyProviderKind } from './rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
 import { KeyRepository, type KeyRow, type MaterialRow } from './store/repository.ts';
@@ -143,6 +152,12 @@ const HANDLERS: HandlerTable = {
   ListRetirableGrants: listRetirableGrants,
   RetireGrant: retireGrant,
   RevokeGrant: revokeGrant,
+  CreateCustomKeyStore: createCustomKeyStore,
+  ConnectCustomKeyStore: connectCustomKeyStore,
+  DisconnectCustomKeyStore: disconnectCustomKeyStore,
+  DescribeCustomKeyStores: describeCustomKeyStores,
+  UpdateCustomKeyStore: updateCustomKeyStore,
+  DeleteCustomKeyStore: deleteCustomKeyStore,
   SimulatePolicy: simulatePolicy,
 };
 
@@ -254,6 +269,7 @@ export class Kms {
   readonly #accessKeys: AccessKeyStore;
   readonly #principals: PrincipalStore;
   readonly #grants: GrantRepository;
+  readonly #keyStores: CustomKeyStores;
   readonly #access: AccessControl;
   readonly #quorum: QuorumStore;
   /** The clock operations read: the injected clock, plus a developer installation's offset. */
@@ -296,6 +312,7 @@ export class Kms {
     this.#principals = new PrincipalStore(db, this.#scope, this.#clock);
     this.#grants = new GrantRepository(db);
     this.#quorum = new QuorumStore(db);
+    this.#keyStores = new CustomKeyStores(db);
     this.#access = new AccessControl(this.#repo, this.#grants, this.#principals, this.#scope, () => this.#liveRootKey());
     const signer = new CheckpointSigner(db, this.#liveRootKey(), info.installationId, this.#clock.now(), {
       everyRecords: options.auditCheckpoints?.everyRecords ?? DEFAULT_CHECKPOINT_EVERY_RECORDS,
@@ -482,6 +499,7 @@ export class Kms {
       repo: this.#repo,
       grants: this.#grants,
       principals: this.#principals,
+      keyStores: this.#keyStores,
       access: this.#access,
       clock: this.#clock,
       scope: this.#scope,
@@ -1087,6 +1105,7 @@ export class Kms {
     // OpenSSL free (and clear) it.
     this.#rootKey = null;
     this.#accessKeyCache.clear();
+    this.#keyStores.closeAll();
     this.#db.close();
   }
 

@@ -56,6 +56,10 @@ export const InvalidImportTokenException = errorClass('InvalidImportTokenExcepti
 export const IncorrectKeyMaterialException = errorClass('IncorrectKeyMaterialException');
 export const KMSInvalidSignatureException = errorClass('KMSInvalidSignatureException');
 export const KMSInvalidMacException = errorClass('KMSInvalidMacException');
+export const CustomKeyStoreHasCMKsException = errorClass('CustomKeyStoreHasCMKsException');
+export const CustomKeyStoreInvalidStateException = errorClass('CustomKeyStoreInvalidStateException');
+export const CustomKeyStoreNameInUseException = errorClass('CustomKeyStoreNameInUseException');
+export const CustomKeyStoreNotFoundException = errorClass('CustomKeyStoreNotFoundException');
 
 /** Anything thrown inside an operation becomes a KmsError; unknown faults become KMSInternalException. */
 export function toKmsError(err: unknown): KmsError {

@@ -27,6 +27,10 @@ export const errorHttpStatus = {
   MalformedPolicyDocumentException: 400,
   TagException: 400,
   UnsupportedOperationException: 400,
+  CustomKeyStoreHasCMKsException: 400,
+  CustomKeyStoreInvalidStateException: 400,
+  CustomKeyStoreNameInUseException: 400,
+  CustomKeyStoreNotFoundException: 400,
   // Unmodeled errors every AWS JSON service may return.
   ValidationException: 400,
   SerializationException: 400,

@@ -175,9 +175,43 @@ const keyMetadata = struct(
     PendingDeletionWindowInDays: int(),
     ExpirationModel: str({ enum: EXPIRATION_MODELS }),
     CurrentKeyMaterialId: str(),
+    CustomKeyStoreId: str(),
   },
   { required: true },
 );
+
+// --- Custom key stores (reference §3.11) --------------------------------------------------------
+
+/** AWS's two types, and Strongroom's own: a PKCS#11 token (an HSM, a smart card, SoftHSM). */
+export const CUSTOM_KEY_STORE_TYPES = ['AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE', 'PKCS11'] as const;
+export const CONNECTION_STATES = ['CONNECTED', 'CONNECTING', 'FAILED', 'DISCONNECTED', 'DISCONNECTING'] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+/** AWS's ConnectionErrorCode values; a PKCS#11 store uses the ones that mean the same thing for a token. */
+export const CONNECTION_ERROR_CODES = [
+  'INVALID_CREDENTIALS', 'CLUSTER_NOT_FOUND', 'NETWORK_ERRORS', 'INTERNAL_ERROR', 'INSUFFICIENT_CLOUDHSM_HSMS',
+  'USER_LOCKED_OUT', 'USER_NOT_FOUND', 'USER_LOGGED_IN', 'SUBNET_NOT_FOUND', 'INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET',
+  'XKS_PROXY_ACCESS_DENIED', 'XKS_PROXY_NOT_REACHABLE', 'XKS_VPC_ENDPOINT_SERVICE_NOT_FOUND', 'XKS_PROXY_INVALID_RESPONSE',
+  'XKS_PROXY_INVALID_CONFIGURATION', 'XKS_VPC_ENDPOINT_SERVICE_INVALID_CONFIGURATION', 'XKS_PROXY_TIMED_OUT',
+  'XKS_PROXY_INVALID_TLS_CONFIGURATION',
+] as const;
+export type ConnectionErrorCode = (typeof CONNECTION_ERROR_CODES)[number];
+
+const customKeyStoreIdType = str({ required: true, min: 1, max: 64 });
+const customKeyStoreName = str({ min: 1, max: 256 });
+/** The token's user PIN (AWS: the CloudHSM kmsuser password). Never logged, stored only wrapped. */
+const keyStorePassword = str({ min: 1, max: 256, sensitive: true });
+const pkcs11ModulePath = str({ min: 1, max: 1024 });
+const pkcs11TokenLabel = str({ min: 1, max: 32 });
+const customKeyStoreEntry = struct({
+  CustomKeyStoreId: str(),
+  CustomKeyStoreName: str(),
+  CustomKeyStoreType: str({ enum: CUSTOM_KEY_STORE_TYPES }),
+  ConnectionState: str({ enum: CONNECTION_STATES }),
+  ConnectionErrorCode: str({ enum: CONNECTION_ERROR_CODES }),
+  CreationDate: time(),
+  XStrongroomPkcs11ModulePath: str(),
+  XStrongroomPkcs11TokenLabel: str(),
+});
 
 const policyName = str({ min: 1, max: 128, pattern: /^[\w]+$/ });
 export const GRANT_OPERATION_NAMES = [
@@ -751,6 +785,61 @@ export const operations = {
     readOnly: false,
     summary: 'Revokes a grant: for principals the key policy (or an identity policy it delegates to) allows kms:RevokeGrant.',
     input: struct({ KeyId: keyIdType, GrantId: { ...grantIdType, required: true }, DryRun: dryRun }),
+    output: empty,
+  },
+  CreateCustomKeyStore: {
+    readOnly: false,
+    summary: 'Creates a custom key store: with CustomKeyStoreType PKCS11, a PKCS#11 token (module path, token label, user PIN) whose keys never leave it.',
+    input: struct({
+      CustomKeyStoreName: { ...customKeyStoreName, required: true },
+      CloudHsmClusterId: str({ min: 19, max: 24 }),
+      TrustAnchorCertificate: str({ min: 1, max: 5000 }),
+      KeyStorePassword: keyStorePassword,
+      CustomKeyStoreType: str({ enum: CUSTOM_KEY_STORE_TYPES }),
+      XksProxyUriEndpoint: str({ min: 10, max: 128 }),
+      XksProxyUriPath: str({ min: 10, max: 128 }),
+      XksProxyVpcEndpointServiceName: str({ min: 20, max: 64 }),
+      XksProxyConnectivity: str({ enum: ['PUBLIC_ENDPOINT', 'VPC_ENDPOINT_SERVICE'] }),
+      XStrongroomPkcs11ModulePath: pkcs11ModulePath,
+      XStrongroomPkcs11TokenLabel: pkcs11TokenLabel,
+    }),
+    output: struct({ CustomKeyStoreId: str() }),
+  },
+  ConnectCustomKeyStore: {
+    readOnly: false,
+    summary: 'Connects a custom key store: logs in to its token; DescribeCustomKeyStores then shows CONNECTED, or FAILED with a ConnectionErrorCode.',
+    input: struct({ CustomKeyStoreId: customKeyStoreIdType }),
+    output: empty,
+  },
+  DisconnectCustomKeyStore: {
+    readOnly: false,
+    summary: 'Disconnects a custom key store: its keys are Unavailable until it is connected again.',
+    input: struct({ CustomKeyStoreId: customKeyStoreIdType }),
+    output: empty,
+  },
+  DescribeCustomKeyStores: {
+    readOnly: true,
+    summary: 'Lists custom key stores with their connection state, in pages; CustomKeyStoreId or CustomKeyStoreName picks one.',
+    input: struct({ CustomKeyStoreId: str({ min: 1, max: 64 }), CustomKeyStoreName: customKeyStoreName, Limit: limit, Marker: marker }),
+    output: struct({ CustomKeyStores: list({ required: true, member: customKeyStoreEntry }), ...pagedOutput }),
+  },
+  UpdateCustomKeyStore: {
+    readOnly: false,
+    summary: 'Renames a disconnected custom key store or changes its token label or PIN.',
+    input: struct({
+      CustomKeyStoreId: customKeyStoreIdType,
+      NewCustomKeyStoreName: customKeyStoreName,
+      KeyStorePassword: keyStorePassword,
+      CloudHsmClusterId: str({ min: 19, max: 24 }),
+      XStrongroomPkcs11ModulePath: pkcs11ModulePath,
+      XStrongroomPkcs11TokenLabel: pkcs11TokenLabel,
+    }),
+    output: empty,
+  },
+  DeleteCustomKeyStore: {
+    readOnly: false,
+    summary: 'Deletes a disconnected custom key store that holds no KMS keys (the token and its objects are left as they are).',
+    input: struct({ CustomKeyStoreId: customKeyStoreIdType }),
     output: empty,
   },
   SimulatePolicy: {

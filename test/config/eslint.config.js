@@ -40,7 +40,7 @@ export default tseslint.config(
         'error',
         {
           ...noElectronInEngine,
-          patterns: [{ group: ['node:*', 'fs', 'path', 'crypto', 'child_process', 'better-sqlite3', 'keytar'], message: 'shared/ and renderer/ run in the sandboxed renderer: no Node modules.' }],
+          patterns: [{ group: ['node:*', 'fs', 'path', 'crypto', 'child_process', 'better-sqlite3', 'keytar', 'pkcs11js'], message: 'shared/ and renderer/ run in the sandboxed renderer: no Node modules.' }],
         },
       ],
     },

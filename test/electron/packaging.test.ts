@@ -25,6 +25,7 @@ describe('packaging config', () => {
     expect(config).toMatch(/^ {2}- out\/\*\*$/m);
     expect(config).toMatch(/node_modules\/better-sqlite3\/\*\*/);
     expect(config).toMatch(/node_modules\/keytar\/\*\*/);
+    expect(config).toMatch(/node_modules\/pkcs11js\/\*\*/);
     for (const target of ['AppImage', 'deb', 'dmg', 'nsis']) {
       expect(config).toMatch(new RegExp(`^\\s+- ${target}$`, 'm'));
     }

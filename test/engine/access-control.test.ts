@@ -97,6 +97,12 @@ describe('every operation authorizes', () => {
       ListRetirableGrants: { RetiringPrincipal: userArn('nobody') },
       RetireGrant: { KeyId: keyId, GrantId: grant.GrantId },
       RevokeGrant: { KeyId: keyId, GrantId: grant.GrantId },
+      CreateCustomKeyStore: { CustomKeyStoreName: 'theirs', CustomKeyStoreType: 'PKCS11' },
+      ConnectCustomKeyStore: { CustomKeyStoreId: 'cks-0123456789abcdef0' },
+      DisconnectCustomKeyStore: { CustomKeyStoreId: 'cks-0123456789abcdef0' },
+      DescribeCustomKeyStores: {},
+      UpdateCustomKeyStore: { CustomKeyStoreId: 'cks-0123456789abcdef0', NewCustomKeyStoreName: 'renamed' },
+      DeleteCustomKeyStore: { CustomKeyStoreId: 'cks-0123456789abcdef0' },
       SimulatePolicy: { Principal: 'root', Action: 'kms:Encrypt', KeyId: keyId },
     };
     const db = new Database(join(t.dir, DATABASE_FILE), { readonly: true });

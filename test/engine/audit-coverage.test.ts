@@ -21,6 +21,7 @@ import Database from 'better-sqlite3';
 import { constants, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Caller } from '../../electron/kms/caller.ts';
 import { KmsError } from '../../electron/kms/errors.ts';
@@ -105,6 +106,7 @@ function wrapForImport(publicKeyDer: Uint8Array, material: Uint8Array): Uint8Arr
 class Setup {
   readonly t: TestEngine;
   #aliases = 0;
+  #stores = 0;
   constructor(t: TestEngine) {
     this.t = t;
   }
@@ -153,6 +155,21 @@ class Setup {
   }
   async ciphertext(keyId: string): Promise<Uint8Array> {
     return (await this.t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: bytes('audit coverage') })).CiphertextBlob;
+  }
+  /**
+   * A PKCS11 custom key store. Its module path is this test file: creating the store only checks
+   * that the file exists; connecting answers {} and leaves the store FAILED (no PKCS#11 module
+   * there), which is all these fixtures need. Real tokens: test/keystore/pkcs11.test.ts.
+   */
+  async keyStore(pin = 'audit-coverage-pin'): Promise<string> {
+    const created = await this.t.kms.invoke('CreateCustomKeyStore', {
+      CustomKeyStoreName: `audit-coverage-${++this.#stores}`,
+      CustomKeyStoreType: 'PKCS11',
+      XStrongroomPkcs11ModulePath: fileURLToPath(import.meta.url),
+      XStrongroomPkcs11TokenLabel: 'audit-coverage',
+      KeyStorePassword: pin,
+    });
+    return created.CustomKeyStoreId ?? '';
   }
   async grant(keyId: string): Promise<{ GrantId: string; GrantToken: string }> {
     return this.t.kms.invoke('CreateGrant', { KeyId: keyId, GranteePrincipal: userArn('grantee'), Operations: ['Encrypt'] });
@@ -615,6 +632,60 @@ const FIXTURES: { readonly [N in OperationName]?: Fixture } = {
       return { input: { KeyId: keyId, GrantId: 'not-a-grant-id' }, keys: [keyId], error: 'InvalidGrantIdException' };
     },
   },
+  CreateCustomKeyStore: {
+    read: false,
+    scope: 'account',
+    valid: async () => ({
+      input: {
+        CustomKeyStoreName: `audit-coverage-created-${randomUUID()}`,
+        CustomKeyStoreType: 'PKCS11',
+        XStrongroomPkcs11ModulePath: fileURLToPath(import.meta.url),
+        XStrongroomPkcs11TokenLabel: 'audit-coverage',
+        KeyStorePassword: 'audit-coverage-pin',
+      },
+      keys: [],
+    }),
+    // AWS's own store types need AWS's cloud.
+    invalid: async () => ({ input: { CustomKeyStoreName: 'cloud', KeyStorePassword: 'audit-coverage-pin' }, keys: [], error: 'UnsupportedOperationException' }),
+  },
+  ConnectCustomKeyStore: {
+    read: false,
+    scope: 'account',
+    valid: async (s) => ({ input: { CustomKeyStoreId: await s.keyStore() }, keys: [] }),
+    invalid: async () => ({ input: { CustomKeyStoreId: 'cks-0123456789abcdef0' }, keys: [], error: 'CustomKeyStoreNotFoundException' }),
+  },
+  DisconnectCustomKeyStore: {
+    read: false,
+    scope: 'account',
+    valid: async (s) => {
+      const id = await s.keyStore();
+      await s.t.kms.invoke('ConnectCustomKeyStore', { CustomKeyStoreId: id });
+      return { input: { CustomKeyStoreId: id }, keys: [] };
+    },
+    // A store that was never connected is already DISCONNECTED.
+    invalid: async (s) => ({ input: { CustomKeyStoreId: await s.keyStore() }, keys: [], error: 'CustomKeyStoreInvalidStateException' }),
+  },
+  DescribeCustomKeyStores: {
+    read: true,
+    scope: 'account',
+    valid: async (s) => {
+      await s.keyStore();
+      return { input: {}, keys: [] };
+    },
+    invalid: async () => ({ input: { CustomKeyStoreId: 'cks-0123456789abcdef0' }, keys: [], error: 'CustomKeyStoreNotFoundException' }),
+  },
+  UpdateCustomKeyStore: {
+    read: false,
+    scope: 'account',
+    valid: async (s) => ({ input: { CustomKeyStoreId: await s.keyStore(), NewCustomKeyStoreName: `audit-coverage-renamed-${randomUUID()}`, KeyStorePassword: 'new-pin' }, keys: [] }),
+    invalid: async () => ({ input: { CustomKeyStoreId: 'cks-0123456789abcdef0', NewCustomKeyStoreName: 'x' }, keys: [], error: 'CustomKeyStoreNotFoundException' }),
+  },
+  DeleteCustomKeyStore: {
+    read: false,
+    scope: 'account',
+    valid: async (s) => ({ input: { CustomKeyStoreId: await s.keyStore() }, keys: [] }),
+    invalid: async () => ({ input: { CustomKeyStoreId: 'cks-0123456789abcdef0' }, keys: [], error: 'CustomKeyStoreNotFoundException' }),
+  },
   SimulatePolicy: {
     read: true,
     scope: 'key',
@@ -891,6 +962,9 @@ describe('no secret in the database files', () => {
     keep('GenerateDataKeyPairWithoutPlaintext private key blob', pairw.PrivateKeyCiphertextBlob);
     keep('GenerateDataKeyPairWithoutPlaintext private key', (await kms.invoke('Decrypt', { CiphertextBlob: pairw.PrivateKeyCiphertextBlob, EncryptionContext: context })).Plaintext);
     keep('GenerateRandom bytes', (await kms.invoke('GenerateRandom', { NumberOfBytes: 32 })).Plaintext);
+    // A custom key store's PIN (KeyStorePassword), at creation and when changed.
+    const storeId = await s.keyStore(keepText('custom key store PIN', `pin-${randomUUID()}`));
+    await kms.invoke('UpdateCustomKeyStore', { CustomKeyStoreId: storeId, KeyStorePassword: keepText('updated custom key store PIN', `pin-${randomUUID()}`) });
 
     // Imported material: a symmetric key and an HMAC key, with known bytes.
     const importedMaterial = keep('imported symmetric material', randomBytes(32));

@@ -64,8 +64,10 @@ describe('schema 2 → 5', () => {
     const kms = await t.reopen();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    // At least schema 5 (other migrations are appended in parallel; the latest one is SCHEMA_VERSION).
+    // This legacy file predates every later migration; the number itself is the integrator's.
     expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(5);
+    expect(db.prepare('SELECT count(*) AS n FROM custom_key_stores').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM quorum_rules').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM key_material').get()).toEqual({ n: rows.material.length });
     db.close();
     expect(text((await kms.invoke('Decrypt', { CiphertextBlob: blob })).Plaintext)).toBe('written by schema 2');

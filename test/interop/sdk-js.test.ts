@@ -3,6 +3,14 @@
 // Limit and Marker, errors as the SDK's exception classes with AWS's statuses, and request ids
 // that match the audit log.
 import {
+  ConnectCustomKeyStoreCommand,
+  CreateCustomKeyStoreCommand,
+  CustomKeyStoreInvalidStateException,
+  CustomKeyStoreNotFoundException,
+  DeleteCustomKeyStoreCommand,
+  DescribeCustomKeyStoresCommand,
+  DisconnectCustomKeyStoreCommand,
+  UpdateCustomKeyStoreCommand,
   CancelKeyDeletionCommand,
   CreateGrantCommand,
   GetKeyPolicyCommand,
@@ -57,6 +65,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { constants, createPublicKey, diffieHellman, generateKeyPairSync, publicEncrypt, randomBytes, verify } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { isStrongroomOnly, operationNames, type OperationName } from '../../shared/api/operations.ts';
 import { startTestEndpoint, type TestEndpoint } from '../support/endpoint.ts';
 
@@ -340,6 +349,40 @@ describe('@aws-sdk/client-kms against the endpoint', () => {
     covered.add('RevokeGrant');
     expect((await kms.send(new ListGrantsCommand({ KeyId }))).Grants).toEqual([]);
     appKms.destroy();
+  });
+
+  it('manages custom key stores (the PKCS11 fields are Strongroom’s, so the store is made in-process)', async () => {
+    // The SDK sends only modeled members: without Strongroom's XStrongroomPkcs11* fields the store is refused.
+    const refused = await rejected(kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'sdk', CustomKeyStoreType: 'PKCS11' as 'AWS_CLOUDHSM', KeyStorePassword: 'sdk-pin-1234' })));
+    expect(refused.name).toBe('ValidationException');
+    expect(refused.message).toMatch(/XStrongroomPkcs11ModulePath/);
+    covered.add('CreateCustomKeyStore');
+    // A "module" that is not one (this file): the store connects to FAILED, as a real token's absence would.
+    const made = await ep.kms.invoke('CreateCustomKeyStore', {
+      CustomKeyStoreName: 'sdk',
+      CustomKeyStoreType: 'PKCS11',
+      XStrongroomPkcs11ModulePath: fileURLToPath(import.meta.url),
+      XStrongroomPkcs11TokenLabel: 'sdk',
+      KeyStorePassword: 'sdk-pin-1234',
+    });
+    const id = made.CustomKeyStoreId ?? '';
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    covered.add('ConnectCustomKeyStore');
+    const described = (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id }))).CustomKeyStores?.[0];
+    covered.add('DescribeCustomKeyStores');
+    expect(described).toMatchObject({ CustomKeyStoreId: id, CustomKeyStoreName: 'sdk', CustomKeyStoreType: 'PKCS11', ConnectionState: 'FAILED', ConnectionErrorCode: 'CLUSTER_NOT_FOUND' });
+    expect(described?.CreationDate).toBeInstanceOf(Date);
+    expect(await rejected(kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id })))).toBeInstanceOf(CustomKeyStoreInvalidStateException);
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    covered.add('DisconnectCustomKeyStore');
+    await kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: id, NewCustomKeyStoreName: 'sdk-renamed' }));
+    covered.add('UpdateCustomKeyStore');
+    expect((await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreName: 'sdk-renamed' }))).CustomKeyStores?.map((s) => s.ConnectionState)).toEqual(['DISCONNECTED']);
+    await kms.send(new DeleteCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    covered.add('DeleteCustomKeyStore');
+    const gone = await rejected(kms.send(new DeleteCustomKeyStoreCommand({ CustomKeyStoreId: id })));
+    expect(gone).toBeInstanceOf(CustomKeyStoreNotFoundException);
+    expect(gone.$metadata.httpStatusCode).toBe(400);
   });
 
   it('covered every AWS operation the engine implements', () => {

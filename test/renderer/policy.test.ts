@@ -99,7 +99,7 @@ describe('policy summary', () => {
       },
     });
     expect(s.statements[0]?.who[0]).toBe('everyone except account 444455556666: its root, and its users and roles whose identity policies allow it');
-    expect(s.statements[0]?.what[0]).toBe('every action except kms:Describe* (DescribeKey)');
+    expect(s.statements[0]?.what[0]).toBe('every action except kms:Describe* (DescribeCustomKeyStores, DescribeKey)');
     expect(describePrincipal('arn:aws:iam::444455556666:user/bob', ACCOUNT)).toBe('user bob in account 444455556666');
     expect(describePrincipal('arn:aws:sts::111122223333:assumed-role/ops/s1', ACCOUNT)).toBe('session s1 of role ops');
     expect(describePrincipal('AIDAEXAMPLE123')).toContain('deleted user');

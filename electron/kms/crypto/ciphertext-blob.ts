@@ -56,16 +56,42 @@ export function parseBlobHeader(blob: Uint8Array): BlobHeader | null {
   return { keyId: bytesToUuid(blob.subarray(1, 17)), keyVersion };
 }
 
+/** The AES-GCM step of a blob, in software (node:crypto) or inside a PKCS#11 token. */
+export type GcmSeal = (nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) => { ciphertext: Uint8Array; tag: Uint8Array };
+export type GcmOpen = (nonce: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array) => Uint8Array | null;
+
+/**
+ * Builds a blob with `seal` doing the AES-GCM: the same header, random 96-bit nonce, AAD and
+ * layout whoever holds the key (a custom key store's token seals with this too).
+ */
+export function sealBlobWith(
+  header: BlobHeader,
+  plaintext: Uint8Array,
+  context: Readonly<Record<string, string>> | undefined,
+  seal: GcmSeal,
+): Uint8Array {
+  const head = encodeHeader(header);
+  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const { ciphertext, tag } = seal(nonce, plaintext, concatBytes(head, encodeEncryptionContext(context)));
+  return concatBytes(head, nonce, ciphertext, tag);
+}
+
+/** Opens a blob whose header was already parsed with `open` doing the AES-GCM; null if authentication fails. */
+export function openBlobWith(blob: Uint8Array, context: Readonly<Record<string, string>> | undefined, open: GcmOpen): Uint8Array | null {
+  const head = blob.subarray(0, HEADER_BYTES);
+  const nonce = blob.subarray(HEADER_BYTES, HEADER_BYTES + GCM_NONCE_BYTES);
+  const ciphertext = blob.subarray(HEADER_BYTES + GCM_NONCE_BYTES, blob.length - GCM_TAG_BYTES);
+  const tag = blob.subarray(blob.length - GCM_TAG_BYTES);
+  return open(nonce, ciphertext, tag, concatBytes(head, encodeEncryptionContext(context)));
+}
+
 export function sealBlob(
   header: BlobHeader,
   material: AesKey,
   plaintext: Uint8Array,
   context: Readonly<Record<string, string>> | undefined,
 ): Uint8Array {
-  const head = encodeHeader(header);
-  const nonce = randomBytes(GCM_NONCE_BYTES);
-  const { ciphertext, tag } = aesGcmSeal(material, nonce, plaintext, concatBytes(head, encodeEncryptionContext(context)));
-  return concatBytes(head, nonce, ciphertext, tag);
+  return sealBlobWith(header, plaintext, context, (nonce, data, aad) => aesGcmSeal(material, nonce, data, aad));
 }
 
 /** Decrypts a blob whose header was already parsed; null if authentication fails. */
@@ -74,9 +100,5 @@ export function openBlob(
   material: AesKey,
   context: Readonly<Record<string, string>> | undefined,
 ): Uint8Array | null {
-  const head = blob.subarray(0, HEADER_BYTES);
-  const nonce = blob.subarray(HEADER_BYTES, HEADER_BYTES + GCM_NONCE_BYTES);
-  const ciphertext = blob.subarray(HEADER_BYTES + GCM_NONCE_BYTES, blob.length - GCM_TAG_BYTES);
-  const tag = blob.subarray(blob.length - GCM_TAG_BYTES);
-  return aesGcmOpen(material, nonce, ciphertext, tag, concatBytes(head, encodeEncryptionContext(context)));
+  return openBlobWith(blob, context, (nonce, ciphertext, tag, aad) => aesGcmOpen(material, nonce, ciphertext, tag, aad));
 }

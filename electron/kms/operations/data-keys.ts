@@ -10,6 +10,7 @@ import { wipe } from '../crypto/wipe.ts';
 import { UnsupportedOperationException, ValidationException } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
 import { resolveKey } from '../resolve.ts';
+import { connectedStore, onToken } from './custom-key-stores.ts';
 import { dryRunSucceeded, refuseRecipient, requireSymmetricEncryptionKey, sealUnderKey } from './encryption.ts';
 
 type DataKeyPairSpec = Extract<KeySpec, 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'ECC_NIST_P256' | 'ECC_NIST_P384' | 'ECC_NIST_P521' | 'ECC_SECG_P256K1' | 'SM2' | 'ECC_NIST_EDWARDS25519'>;
@@ -27,6 +28,11 @@ function dataKeyLength(spec: DataKeySpec | undefined, numberOfBytes: number | un
     return numberOfBytes;
   }
   throw new ValidationException('Specify either KeySpec (AES_256 or AES_128) or NumberOfBytes (1–1024).');
+}
+
+/** KeyMaterialId when the key has one (keys in a custom key store have none). */
+function materialIdOf(sealed: { readonly materialId?: string | undefined }): { KeyMaterialId?: string } {
+  return sealed.materialId !== undefined ? { KeyMaterialId: sealed.materialId } : {};
 }
 
 type DataKeyInput = {
@@ -52,13 +58,13 @@ function generateDataKey(ctx: OperationContext, input: DataKeyInput, action: str
 export const generateDataKeyHandler: Handler<'GenerateDataKey'> = (ctx, input) => {
   refuseRecipient(input.Recipient);
   const dk = generateDataKey(ctx, input, 'kms:GenerateDataKey');
-  return { CiphertextBlob: dk.blob, Plaintext: dk.plaintext, KeyId: dk.arn, KeyMaterialId: dk.materialId };
+  return { CiphertextBlob: dk.blob, Plaintext: dk.plaintext, KeyId: dk.arn, ...materialIdOf(dk) };
 };
 
 export const generateDataKeyWithoutPlaintext: Handler<'GenerateDataKeyWithoutPlaintext'> = (ctx, input) => {
   const dk = generateDataKey(ctx, input, 'kms:GenerateDataKeyWithoutPlaintext');
   wipe(dk.plaintext);
-  return { CiphertextBlob: dk.blob, KeyId: dk.arn, KeyMaterialId: dk.materialId };
+  return { CiphertextBlob: dk.blob, KeyId: dk.arn, ...materialIdOf(dk) };
 };
 
 type DataKeyPairInput = {
@@ -94,7 +100,7 @@ function makeDataKeyPair(ctx: OperationContext, input: DataKeyPairInput, action:
       PublicKey: publicKeyDer(importPrivateKey(privateKey)),
       KeyId: keyArn(ctx.scope, key.keyId),
       KeyPairSpec: input.KeyPairSpec,
-      KeyMaterialId: sealed.materialId,
+      ...materialIdOf(sealed),
     },
   };
 }
@@ -113,14 +119,17 @@ export const generateDataKeyPairWithoutPlaintext: Handler<'GenerateDataKeyPairWi
 
 export const generateRandom: Handler<'GenerateRandom'> = (ctx, input) => {
   refuseRecipient(input.Recipient);
-  if (input.CustomKeyStoreId !== undefined) {
-    throw new UnsupportedOperationException('Custom key stores are not supported: omit CustomKeyStoreId.');
-  }
-  if (input.NumberOfBytes === undefined) {
+  const length = input.NumberOfBytes;
+  if (length === undefined) {
     throw new ValidationException(
       "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null",
     );
   }
   ctx.authorize('kms:GenerateRandom', null);
-  return { Plaintext: randomBytes(input.NumberOfBytes) };
+  if (input.CustomKeyStoreId !== undefined) {
+    // As AWS with a CloudHSM store: the bytes come from the store's token (C_GenerateRandom).
+    const store = connectedStore(ctx, input.CustomKeyStoreId, 'generating random bytes with it');
+    return { Plaintext: onToken(ctx, { storeId: store.row.storeId, session: store.session }, (session) => session.random(length)) };
+  }
+  return { Plaintext: randomBytes(length) };
 };

@@ -6,7 +6,7 @@
 
 import type { EncryptionAlgorithm } from '../../../shared/api/operations.ts';
 import type { OperationContext } from '../context.ts';
-import { openBlob, parseBlobHeader, sealBlob } from '../crypto/ciphertext-blob.ts';
+import { openBlob, openBlobWith, parseBlobHeader, sealBlob, sealBlobWith } from '../crypto/ciphertext-blob.ts';
 import { keySpecInfo } from '../crypto/key-specs.ts';
 import { oaepDecrypt, oaepEncrypt, oaepMaxPlaintext, type OaepAlgorithm } from '../crypto/rsa-oaep.ts';
 import type { Handler } from '../context.ts';
@@ -22,6 +22,7 @@ import {
 import { keyArn } from '../identifiers.ts';
 import { resolveKey } from '../resolve.ts';
 import type { KeyRow } from '../store/repository.ts';
+import { onToken, tokenKeyFor } from './custom-key-stores.ts';
 import { withMaterial } from './material.ts';
 import { requireKeyForUse } from './usage.ts';
 
@@ -90,7 +91,7 @@ function encryptUnder(
   algorithm: EncryptionAlgorithm,
   plaintext: Uint8Array,
   context: Readonly<Record<string, string>> | undefined,
-): { blob: Uint8Array; materialId: string } {
+): { blob: Uint8Array; materialId?: string } {
   if (algorithm !== 'RSAES_OAEP_SHA_1' && algorithm !== 'RSAES_OAEP_SHA_256') {
     return sealUnderKey(ctx, key, plaintext, context);
   }
@@ -115,20 +116,31 @@ export function dryRunSucceeded(): never {
   throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
 }
 
-/** Encrypts under the key's current material. */
+/**
+ * Encrypts under the key's current material. A key in a custom key store is sealed by its token
+ * (AES-GCM inside the token) into the same blob layout, and has no KeyMaterialId (as AWS
+ * reports none for keys in custom key stores).
+ */
 export function sealUnderKey(
   ctx: OperationContext,
   key: KeyRow,
   plaintext: Uint8Array,
   context: Readonly<Record<string, string>> | undefined,
-): { blob: Uint8Array; materialId: string } {
+): { blob: Uint8Array; materialId?: string } {
+  const token = tokenKeyFor(ctx, key);
+  if (token !== null) {
+    const blob = onToken(ctx, token, (session) =>
+      sealBlobWith({ keyId: key.keyId, keyVersion: key.currentVersion }, plaintext, context, (nonce, data, aad) => session.gcmEncrypt(token.label, nonce, aad, data)),
+    );
+    return { blob };
+  }
   return withMaterial(ctx, key, key.currentVersion, (material, row) => ({
     blob: sealBlob({ keyId: key.keyId, keyVersion: key.currentVersion }, material, plaintext, context),
     materialId: row.materialId,
   }));
 }
 
-type Opened = { key: KeyRow; plaintext: Uint8Array; materialId: string; algorithm: EncryptionAlgorithm };
+type Opened = { key: KeyRow; plaintext: Uint8Array; materialId?: string; algorithm: EncryptionAlgorithm };
 
 /**
  * The decrypting half of Decrypt and ReEncrypt: parse the blob, find its key, check a given
@@ -184,15 +196,30 @@ function openCiphertext(
     );
   }
   requireSymmetricEncryptionKey(ctx, key, algorithm, action);
+  const token = tokenKeyFor(ctx, key);
   if (dryRun) {
     return dryRunSucceeded();
+  }
+  const failed = () =>
+    new InvalidCiphertextException(
+      'The ciphertext failed to authenticate: it was modified, or the encryption context is not exactly the one used to encrypt it (keys and values are case-sensitive).',
+    );
+  if (token !== null) {
+    if (header.keyVersion !== key.currentVersion) {
+      throw new InvalidCiphertextException(`The ciphertext names version ${header.keyVersion} of ${keyArn(ctx.scope, key.keyId)}, which that key does not have.`);
+    }
+    const plaintext = onToken(ctx, token, (session) =>
+      openBlobWith(blob, context, (nonce, ciphertext, tag, aad) => session.gcmDecrypt(token.label, nonce, aad, ciphertext, tag)),
+    );
+    if (plaintext === null) {
+      throw failed();
+    }
+    return { key, plaintext, algorithm: 'SYMMETRIC_DEFAULT' as const };
   }
   return withMaterial(ctx, key, header.keyVersion, (material, row) => {
     const plaintext = openBlob(blob, material, context);
     if (plaintext === null) {
-      throw new InvalidCiphertextException(
-        'The ciphertext failed to authenticate: it was modified, or the encryption context is not exactly the one used to encrypt it (keys and values are case-sensitive).',
-      );
+      throw failed();
     }
     return { key, plaintext, materialId: row.materialId, algorithm: 'SYMMETRIC_DEFAULT' as const };
   });
@@ -223,7 +250,7 @@ export const decrypt: Handler<'Decrypt'> = (ctx, input) => {
     KeyId: keyArn(ctx.scope, opened.key.keyId),
     Plaintext: opened.plaintext,
     EncryptionAlgorithm: opened.algorithm,
-    KeyMaterialId: opened.materialId,
+    ...(opened.materialId !== undefined ? { KeyMaterialId: opened.materialId } : {}),
   };
 };
 
@@ -247,8 +274,8 @@ export const reEncrypt: Handler<'ReEncrypt'> = (ctx, input) => {
       KeyId: keyArn(ctx.scope, destination.keyId),
       SourceEncryptionAlgorithm: source.algorithm,
       DestinationEncryptionAlgorithm: destinationAlgorithm,
-      SourceKeyMaterialId: source.materialId,
-      DestinationKeyMaterialId: sealed.materialId,
+      ...(source.materialId !== undefined ? { SourceKeyMaterialId: source.materialId } : {}),
+      ...(sealed.materialId !== undefined ? { DestinationKeyMaterialId: sealed.materialId } : {}),
     };
   } finally {
     source.plaintext.fill(0);

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Handler } from '../context.ts';
 import { keySpecInfo, SUPPORTED_KEY_SPECS } from '../crypto/key-specs.ts';
 import {
+  KMSInternalException,
   LimitExceededException,
   UnsupportedOperationException,
   ValidationException,
@@ -13,6 +14,7 @@ import { keyArn } from '../identifiers.ts';
 import { requireState } from '../key-state.ts';
 import { resolveKey } from '../resolve.ts';
 import type { KeyRow } from '../store/repository.ts';
+import { connectedStore, tokenIdFor, tokenLabelFor } from './custom-key-stores.ts';
 import { checkLockout } from './key-policy.ts';
 import { addMaterial } from './material.ts';
 import { keyMetadata } from './metadata.ts';
@@ -43,9 +45,22 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
     );
   }
   const origin = input.Origin ?? 'AWS_KMS';
-  if (origin !== 'AWS_KMS' && origin !== 'EXTERNAL') {
+  if (origin === 'EXTERNAL_KEY_STORE') {
     throw new UnsupportedOperationException(
-      `Origin ${origin} needs a custom key store, which a desktop installation does not have; use AWS_KMS (the default) or EXTERNAL (import your own material).`,
+      'Origin EXTERNAL_KEY_STORE needs an external key store proxy, which Strongroom does not have. For a key held by a PKCS#11 token, create it with Origin AWS_CLOUDHSM and the CustomKeyStoreId of a PKCS11 custom key store.',
+    );
+  }
+  // As AWS: a key in a custom key store takes Origin AWS_CLOUDHSM, and AWS_CLOUDHSM needs a store.
+  if ((origin === 'AWS_CLOUDHSM') !== (input.CustomKeyStoreId !== undefined)) {
+    throw new ValidationException(
+      origin === 'AWS_CLOUDHSM'
+        ? 'Origin AWS_CLOUDHSM needs CustomKeyStoreId: the custom key store whose token generates and holds the key.'
+        : `A key in a custom key store takes Origin AWS_CLOUDHSM, not ${origin}: pass Origin AWS_CLOUDHSM with CustomKeyStoreId.`,
+    );
+  }
+  if (origin === 'AWS_CLOUDHSM' && (keySpec !== 'SYMMETRIC_DEFAULT' || keyUsage !== 'ENCRYPT_DECRYPT')) {
+    throw new UnsupportedOperationException(
+      `Keys in a custom key store are SYMMETRIC_DEFAULT ENCRYPT_DECRYPT keys (AES-256-GCM inside the token), as in AWS; ${keySpec} ${keyUsage} is not supported there.`,
     );
   }
   if (origin === 'EXTERNAL' && spec.kind !== 'symmetric' && spec.kind !== 'hmac') {
@@ -53,8 +68,8 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
       `Importing material is supported for SYMMETRIC_DEFAULT and HMAC keys in this version of Strongroom; ${keySpec} keys take Origin AWS_KMS.`,
     );
   }
-  if (input.CustomKeyStoreId !== undefined || input.XksKeyId !== undefined) {
-    throw new UnsupportedOperationException('Custom key stores are not supported: omit CustomKeyStoreId and XksKeyId.');
+  if (input.XksKeyId !== undefined) {
+    throw new UnsupportedOperationException('External key stores are not supported: omit XksKeyId.');
   }
   if (input.MultiRegion === true) {
     throw new UnsupportedOperationException('Multi-Region keys are not supported on a desktop installation: omit MultiRegion.');
@@ -90,9 +105,22 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
   if (input.Policy !== undefined) {
     checkLockout(ctx, row, bound, input);
   }
+  // The store must be CONNECTED (CustomKeyStoreInvalidStateException otherwise).
+  const store = input.CustomKeyStoreId === undefined ? null : connectedStore(ctx, input.CustomKeyStoreId, 'creating keys in it');
   ctx.repo.insertKey(row);
   ctx.touch(row);
-  if (!external) {
+  if (store !== null) {
+    // The token generates the key and keeps it: sensitive, never extractable. Should this
+    // transaction then roll back, the token object stays as an orphan no KMS key names.
+    const label = tokenLabelFor(row.keyId);
+    ctx.keyStores.addKey(row.keyId, store.row.storeId, label);
+    try {
+      store.session.generateAesKey(label, tokenIdFor(row.keyId));
+    } catch (err) {
+      ctx.keyStores.drop(store.row.storeId);
+      throw new KMSInternalException(`The token of custom key store ${store.row.storeId} could not generate the key: ${(err as Error).message}`, { cause: err });
+    }
+  } else if (!external) {
     addMaterial(ctx, row, 1);
   }
   for (const t of tags) {

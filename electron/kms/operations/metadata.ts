@@ -35,15 +35,21 @@ export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
   const expiries = key.origin === 'EXTERNAL'
     ? ctx.repo.listMaterial(key.keyId, 0, 10_000).flatMap((m) => (m.wrapped !== null && m.validTo !== null ? [m.validTo] : []))
     : [];
+  const store = key.origin === 'AWS_CLOUDHSM' ? ctx.keyStores.keyStoreOf(key.keyId) : null;
+  // A key in a custom key store that is not connected is Unavailable (reference §6), whatever
+  // its own state; its own state returns when the store is connected again.
+  const storeRow = store === null ? null : ctx.keyStores.get(store.storeId);
+  const unavailable = store !== null && storeRow?.connectionState !== 'CONNECTED' && (key.keyState === 'Enabled' || key.keyState === 'Disabled');
+  const keyState = unavailable ? 'Unavailable' : key.keyState;
   return {
     AWSAccountId: ctx.scope.accountId,
     KeyId: key.keyId,
     Arn: keyArn(ctx.scope, key.keyId),
     CreationDate: new Date(key.createdAt),
-    Enabled: key.keyState === 'Enabled',
+    Enabled: keyState === 'Enabled',
     Description: key.description,
     KeyUsage: key.keyUsage,
-    KeyState: key.keyState,
+    KeyState: keyState,
     ...(key.deletionDate !== null ? { DeletionDate: new Date(key.deletionDate) } : {}),
     ...(expiries.length > 0 ? { ValidTo: new Date(Math.min(...expiries)) } : {}),
     Origin: key.origin,
@@ -55,5 +61,6 @@ export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
     ...(key.pendingWindowDays !== null ? { PendingDeletionWindowInDays: key.pendingWindowDays } : {}),
     ...(imported?.expirationModel != null ? { ExpirationModel: imported.expirationModel } : {}),
     ...(material !== null ? { CurrentKeyMaterialId: material.materialId } : {}),
+    ...(store !== null ? { CustomKeyStoreId: store.storeId } : {}),
   };
 }

@@ -36,6 +36,11 @@ function requireRotatable(ctx: OperationContext, key: KeyRow, row: StateRow, aut
     );
   }
   requireState(row, key.keyState, arn);
+  if (key.origin === 'AWS_CLOUDHSM') {
+    throw new UnsupportedOperationException(
+      `${arn} origin is AWS_CLOUDHSM which is not valid for this operation: keys in a custom key store do not rotate, automatically or on demand. Create a new key in the store and move to it (ReEncrypt).`,
+    );
+  }
   if (automatic && key.origin !== 'AWS_KMS') {
     throw new UnsupportedOperationException(
       `${arn} origin is ${key.origin} which is not valid for this operation: keys with imported material cannot rotate automatically. Import new material (ImportType NEW_KEY_MATERIAL) and call RotateKeyOnDemand instead.`,

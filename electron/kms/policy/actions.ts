@@ -33,7 +33,7 @@ export function actionsForOperation(operation: string): ReadonlyArray<string> {
  * installation owner (the account root) may always call them.
  */
 export const ACCOUNT_ACTIONS: ReadonlySet<string> = new Set(
-  ['CreateKey', 'ListKeys', 'ListAliases', 'GenerateRandom', 'ListRetirableGrants', 'CreateCustomKeyStore', 'DescribeCustomKeyStores'].map((a) => `kms:${a}`),
+  ['CreateKey', 'ListKeys', 'ListAliases', 'GenerateRandom', 'ListRetirableGrants', 'CreateCustomKeyStore', 'DescribeCustomKeyStores', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore'].map((a) => `kms:${a}`),
 );
 
 /** The operations a grant may allow (reference §11); the list lives with the request schema. */

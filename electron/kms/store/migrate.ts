@@ -8,12 +8,21 @@ import { updateToSchemaVersion2 } from './migrations/0002-access-keys.ts';
 import { updateToSchemaVersion3 } from './migrations/0003-lifecycle.ts';
 import { updateToSchemaVersion4 } from './migrations/0004-access-control.ts';
 import { updateToSchemaVersion5 } from './migrations/0005-audit.ts';
-import { updateToQuorumSchema } from './migrations/0006-quorum.ts';
+import { updateToSchemaVersion6 } from './migrations/0006-quorum.ts';
+import { updateToSchemaVersion7 } from './migrations/0007-custom-key-stores.ts';
 
 type Migration = (db: Database.Database) => void;
 
 /** Index i holds the migration to schema version i + 1. Append only. */
-const MIGRATIONS: ReadonlyArray<Migration> = [updateToSchemaVersion1, updateToSchemaVersion2, updateToSchemaVersion3, updateToSchemaVersion4, updateToSchemaVersion5, updateToQuorumSchema];
+const MIGRATIONS: ReadonlyArray<Migration> = [
+  updateToSchemaVersion1,
+  updateToSchemaVersion2,
+  updateToSchemaVersion3,
+  updateToSchemaVersion4,
+  updateToSchemaVersion5,
+  updateToSchemaVersion6,
+  updateToSchemaVersion7,
+];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

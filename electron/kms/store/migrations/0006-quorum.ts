@@ -4,7 +4,7 @@
 
 import type Database from 'better-sqlite3';
 
-export function updateToQuorumSchema(db: Database.Database): void {
+export function updateToSchemaVersion6(db: Database.Database): void {
   db.exec(`
     CREATE TABLE custodians (
       name           TEXT    PRIMARY KEY,
