@@ -9,7 +9,8 @@
 // the error is returned. If the audit record cannot be written the operation fails: nothing
 // runs unaudited (DESIGN.md invariant 3).
 
-import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { decodeBase64 } from '../../shared/api/base64.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -74,6 +75,7 @@ import { listResourceTags, tagResource, untagResource } from './operations/tags.
 import { createGrant, listGrants, listRetirableGrants, retireGrant, revokeGrant } from './operations/grants.ts';
 import { getKeyPolicy, listKeyPolicies, putKeyPolicy } from './operations/key-policy.ts';
 import { simulatePolicy } from './operations/simulate.ts';
+import { exportKeyMaterial } from './operations/export.ts';
 import { AccessControl } from './policy/access-control.ts';
 import type { PrincipalKind } from './principal-id.ts';
 import { PrincipalStore, resolvePrincipal, type IdentityPolicyRow, type PrincipalRow } from './principals.ts';
@@ -134,7 +136,26 @@ const HANDLERS: HandlerTable = {
   RetireGrant: retireGrant,
   RevokeGrant: revokeGrant,
   SimulatePolicy: simulatePolicy,
+  ExportKeyMaterial: exportKeyMaterial,
 };
+
+/**
+ * What an operation's audit record says beyond its loggable request members, in
+ * additionalEventData. ExportKeyMaterial's wrapping public key is a blob (never logged), so its
+ * SHA-256 names it instead: who the material was wrapped for, not the material.
+ */
+function additionalEventDataFor(name: OperationName, input: unknown): JsonObject | undefined {
+  if (name !== 'ExportKeyMaterial' || typeof input !== 'object' || input === null) {
+    return undefined;
+  }
+  const key = (input as { WrappingPublicKey?: unknown }).WrappingPublicKey;
+  const bytes = key instanceof Uint8Array ? key : typeof key === 'string' ? decodeBase64(key) : null;
+  return bytes === null ? undefined : { wrappingPublicKeySha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+function withAdditionalEventData(data: JsonObject | undefined): { additionalEventData?: JsonObject } {
+  return data === undefined ? {} : { additionalEventData: data };
+}
 
 /** Operations after which destroyed material must also leave the WAL file (see #checkpoint). */
 const DESTROYS_MATERIAL: ReadonlySet<OperationName> = new Set(['DeleteImportedKeyMaterial']);
@@ -477,6 +498,7 @@ export class Kms {
         // sensitive members are dropped structurally either way.
         requestParameters: input === null ? null : requestParametersFor(spec.input, input),
         responseElements: error === null ? responseElementsFor(name, spec.readOnly, output) : null,
+        ...withAdditionalEventData(additionalEventDataFor(name, input)),
         ...(error === null ? {} : { error: error.toShape() }),
         resourceArns: [...touched.keys()].map((id) => keyArn(this.#scope, id)),
       });

@@ -95,6 +95,17 @@ const OWNER_POLICY = JSON.stringify({
   Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT_ARN }, Action: 'kms:*', Resource: '*' }],
 });
 
+/** The owner's policy plus the explicit statement ExportKeyMaterial needs (kms:* does not grant it). */
+const EXPORT_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT_ARN }, Action: 'kms:*', Resource: '*' },
+    { Sid: 'Export', Effect: 'Allow', Principal: { AWS: ROOT_ARN }, Action: 'strongroom:ExportKeyMaterial', Resource: '*' },
+  ],
+});
+/** A wrapping public key for ExportKeyMaterial, as GetParametersForImport returns one. */
+const EXPORT_WRAPPING_KEY = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }));
+
 /** Wraps material as AWS's RSAES_OAEP_SHA_256 import instructions do. */
 function wrapForImport(publicKeyDer: Uint8Array, material: Uint8Array): Uint8Array {
   const key = createPublicKey({ key: Buffer.from(publicKeyDer), format: 'der', type: 'spki' });
@@ -622,6 +633,19 @@ const FIXTURES: { readonly [N in OperationName]?: Fixture } = {
     invalid: async (s) => {
       const keyId = await s.symmetric();
       return { input: { Principal: 'root', Action: 'kms:NotAnAction', KeyId: keyId }, keys: [keyId], error: 'ValidationException' };
+    },
+  },
+  ExportKeyMaterial: {
+    read: true,
+    scope: 'key',
+    valid: async (s) => {
+      const keyId = await s.key({ XStrongroomExportable: true, Policy: EXPORT_POLICY });
+      return { input: { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: EXPORT_WRAPPING_KEY }, keys: [keyId] };
+    },
+    // Created without XStrongroomExportable: never exportable.
+    invalid: async (s) => {
+      const keyId = await s.key({ Policy: EXPORT_POLICY });
+      return { input: { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: EXPORT_WRAPPING_KEY }, keys: [keyId], error: 'UnsupportedOperationException' };
     },
   },
 };

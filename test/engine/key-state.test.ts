@@ -20,6 +20,7 @@ const EXPECTED_ERROR: Readonly<Record<Exclude<StateEffect, 'ok'>, string>> = {
   creating: 'KMSInvalidStateException',
   updating: 'KMSInvalidStateException',
   externalPendingImport: 'UnsupportedOperationException',
+  disabledInvalidState: 'KMSInvalidStateException',
 };
 
 type Ctx = { keyId: string; blob: Uint8Array; other: string };

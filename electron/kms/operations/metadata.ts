@@ -55,5 +55,6 @@ export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
     ...(key.pendingWindowDays !== null ? { PendingDeletionWindowInDays: key.pendingWindowDays } : {}),
     ...(imported?.expirationModel != null ? { ExpirationModel: imported.expirationModel } : {}),
     ...(material !== null ? { CurrentKeyMaterialId: material.materialId } : {}),
+    ...(key.exportable ? { XStrongroomExportable: true } : {}),
   };
 }

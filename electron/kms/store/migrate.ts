@@ -8,11 +8,12 @@ import { updateToSchemaVersion2 } from './migrations/0002-access-keys.ts';
 import { updateToSchemaVersion3 } from './migrations/0003-lifecycle.ts';
 import { updateToSchemaVersion4 } from './migrations/0004-access-control.ts';
 import { updateToSchemaVersion5 } from './migrations/0005-audit.ts';
+import { updateToSchemaVersion6 } from './migrations/0006-exportable.ts';
 
 type Migration = (db: Database.Database) => void;
 
 /** Index i holds the migration to schema version i + 1. Append only. */
-const MIGRATIONS: ReadonlyArray<Migration> = [updateToSchemaVersion1, updateToSchemaVersion2, updateToSchemaVersion3, updateToSchemaVersion4, updateToSchemaVersion5];
+const MIGRATIONS: ReadonlyArray<Migration> = [updateToSchemaVersion1, updateToSchemaVersion2, updateToSchemaVersion3, updateToSchemaVersion4, updateToSchemaVersion5, updateToSchemaVersion6];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

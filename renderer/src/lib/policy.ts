@@ -5,9 +5,16 @@
 import { defaultKeyPolicy } from '../../../shared/api/key-policy.ts';
 import { operationNames } from '../../../shared/api/operations.ts';
 
-/** Every action a policy can name for an operation the engine serves, as kms:<Name>, sorted. */
+/**
+ * Every action a policy can name for an operation the engine serves, as kms:<Name> (and
+ * strongroom:ExportKeyMaterial, which kms:* never grants: D23), sorted.
+ */
 export const KMS_ACTIONS: ReadonlyArray<string> = [
-  ...new Set(operationNames.flatMap((op) => (op === 'ReEncrypt' ? ['kms:ReEncryptFrom', 'kms:ReEncryptTo'] : [`kms:${op}`]))),
+  ...new Set(
+    operationNames.flatMap((op) =>
+      op === 'ReEncrypt' ? ['kms:ReEncryptFrom', 'kms:ReEncryptTo'] : op === 'ExportKeyMaterial' ? ['strongroom:ExportKeyMaterial'] : [`kms:${op}`],
+    ),
+  ),
 ].sort();
 
 export { defaultKeyPolicy };

@@ -1,0 +1,76 @@
+// ExportKeyMaterial (Strongroom's own operation, issue 11, D23): the BYOK bridge out. Wraps an
+// exportable key's CURRENT material under a wrapping public key from AWS KMS's (or another
+// Strongroom's) GetParametersForImport, exactly as ImportKeyMaterial expects it, so a key born
+// here can be imported there. The import token is only passed through, so the caller has both
+// files `aws kms import-key-material` takes.
+//
+// Four gates, in order: the key exists; the caller is allowed strongroom:ExportKeyMaterial (an
+// explicit statement: kms:* and "*" never allow it); the key is Enabled; the key was created
+// with XStrongroomExportable. Only then is the wrapping public key checked and the material
+// unwrapped — into this function, wrapped again under the caller's key and wiped. Nothing is
+// written; the engine's audit record names the key, the wrapping algorithm and the SHA-256 of
+// the wrapping public key (engine.ts), never the material or the wrapped blob.
+
+import type { Handler } from '../context.ts';
+import {
+  isSupportedWrappingAlgorithm,
+  wrapMaterialForImport,
+  wrappingPublicKeyProblem,
+} from '../crypto/import-wrapping.ts';
+import { keySpecInfo } from '../crypto/key-specs.ts';
+import { unwrapMaterial } from '../crypto/material-wrap.ts';
+import { wipe } from '../crypto/wipe.ts';
+import { KMSInternalException, KMSInvalidStateException, UnsupportedOperationException, ValidationException } from '../errors.ts';
+import { keyArn } from '../identifiers.ts';
+import { requireState } from '../key-state.ts';
+import { resolveKey } from '../resolve.ts';
+import { materialBinding } from './material.ts';
+
+export const exportKeyMaterial: Handler<'ExportKeyMaterial'> = (ctx, input) => {
+  const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
+  ctx.authorize('strongroom:ExportKeyMaterial', key);
+  const arn = keyArn(ctx.scope, key.keyId);
+  requireState('exportMaterial', key.keyState, arn);
+  if (!key.exportable) {
+    throw new UnsupportedOperationException(
+      `${arn} was not created exportable, and never can be: only keys created with XStrongroomExportable (strongroom create-key --x-strongroom-exportable) can have their material exported.`,
+    );
+  }
+  const spec = keySpecInfo(key.keySpec);
+  if (spec.kind !== 'symmetric' && spec.kind !== 'hmac') {
+    throw new UnsupportedOperationException(
+      `Exporting ${key.keySpec} key material is not supported by this version of Strongroom; SYMMETRIC_DEFAULT and HMAC keys can be exported.`,
+    );
+  }
+  if (!isSupportedWrappingAlgorithm(input.WrappingAlgorithm)) {
+    throw new ValidationException(
+      `WrappingAlgorithm ${input.WrappingAlgorithm} is not supported for export (AWS retired RSAES_PKCS1_V1_5; SM2PKE exists only in China Regions). Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.`,
+    );
+  }
+  const problem = wrappingPublicKeyProblem(input.WrappingPublicKey);
+  if (problem !== null) {
+    throw new ValidationException(`WrappingPublicKey ${problem}.`);
+  }
+  const row = key.currentVersion > 0 ? ctx.repo.getMaterial(key.keyId, key.currentVersion) : null;
+  if (row === null || row.wrapped === null) {
+    throw new KMSInvalidStateException(`${arn} has no current key material to export.`);
+  }
+  const material = unwrapMaterial(ctx.rootKey, materialBinding(key, key.currentVersion), row.wrapped);
+  if (material === null) {
+    throw new KMSInternalException(`The stored material of ${arn} (version ${key.currentVersion}) failed to unwrap: the database row was modified.`);
+  }
+  let encrypted: Uint8Array;
+  try {
+    encrypted = wrapMaterialForImport(input.WrappingAlgorithm, input.WrappingPublicKey, material);
+  } finally {
+    wipe(material);
+  }
+  return {
+    KeyId: arn,
+    EncryptedKeyMaterial: encrypted,
+    ...(input.ImportToken !== undefined ? { ImportToken: input.ImportToken } : {}),
+    KeyMaterialId: row.materialId,
+    KeySpec: key.keySpec,
+    WrappingAlgorithm: input.WrappingAlgorithm,
+  };
+};
