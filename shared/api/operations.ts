@@ -796,7 +796,7 @@ export const operations = {
   ExportKeyMaterial: {
     readOnly: true,
     strongroomOnly: true,
-    summary: 'Strongroom: wraps an exportable key’s current material for AWS KMS ImportKeyMaterial, with the public key GetParametersForImport returned (needs strongroom:ExportKeyMaterial in the key policy).',
+    summary: 'Strongroom: wraps an exportable key’s current material (or the older one KeyMaterialId names) for AWS KMS ImportKeyMaterial, with the public key GetParametersForImport returned (needs strongroom:ExportKeyMaterial in the key policy).',
     input: struct({
       KeyId: keyIdType,
       WrappingAlgorithm: str({ required: true, enum: WRAPPING_ALGORITHMS }),
@@ -804,6 +804,8 @@ export const operations = {
       WrappingPublicKey: blob({ required: true, min: 1, max: 8192 }),
       /** GetParametersForImport's ImportToken, returned unchanged so both files travel together. */
       ImportToken: blob({ min: 1, max: 6144 }),
+      /** An older material of the key (ListKeyRotations ALL_KEY_MATERIAL); the current one when omitted. */
+      KeyMaterialId: keyMaterialIdType,
     }),
     output: struct({
       KeyId: str({ required: true }),

@@ -131,6 +131,42 @@ describe('the BYOK bridge between two installations', () => {
     expect((await kmsError(two.kms.invoke('CreateKey', { Origin: 'EXTERNAL', XStrongroomKeyId: 'not-a-uuid' }))).name).toBe('ValidationException');
   });
 
+  it('a rotated key: the current material alone opens only the newest ciphertexts; moving every material in order opens them all', async () => {
+    const keyId = await exportableKey(one);
+    const blobs: Array<Uint8Array> = [];
+    for (let version = 1; version <= 3; version++) {
+      blobs.push((await one.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: bytes(`version ${version}`) })).CiphertextBlob);
+      if (version < 3) {
+        await one.kms.invoke('RotateKeyOnDemand', { KeyId: keyId });
+      }
+    }
+    const materials = (await one.kms.invoke('ListKeyRotations', { KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations.map((r) => r.KeyMaterialId ?? '');
+    expect(materials).toHaveLength(3);
+    const wrappingFor = async (materialId?: string) => {
+      const params = await two.kms.invoke('GetParametersForImport', { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+      const out = await one.kms.invoke('ExportKeyMaterial', { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: params.PublicKey, ...(materialId === undefined ? {} : { KeyMaterialId: materialId }) });
+      return { ImportToken: params.ImportToken, EncryptedKeyMaterial: out.EncryptedKeyMaterial, materialId: out.KeyMaterialId };
+    };
+    await two.kms.invoke('CreateKey', { Origin: 'EXTERNAL', XStrongroomKeyId: keyId });
+    // Oldest first: the first import becomes version 1 and current; each next one waits for
+    // RotateKeyOnDemand, which makes it the next version — the same numbers the blobs carry.
+    for (const [i, materialId] of materials.entries()) {
+      const wrapped = await wrappingFor(materialId);
+      expect(wrapped.materialId).toBe(materialId);
+      await two.kms.invoke('ImportKeyMaterial', { KeyId: keyId, ImportToken: wrapped.ImportToken, EncryptedKeyMaterial: wrapped.EncryptedKeyMaterial, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ImportType: 'NEW_KEY_MATERIAL' });
+      if (i > 0) {
+        await two.kms.invoke('RotateKeyOnDemand', { KeyId: keyId });
+      }
+    }
+    for (const [i, blob] of blobs.entries()) {
+      expect(text((await two.kms.invoke('Decrypt', { CiphertextBlob: blob })).Plaintext)).toBe(`version ${i + 1}`);
+    }
+    expect((await two.kms.invoke('DescribeKey', { KeyId: keyId })).KeyMetadata.CurrentKeyMaterialId).toBe(materials[2]);
+    // Without KeyMaterialId the export is the current material.
+    expect((await wrappingFor()).materialId).toBe(materials[2]);
+    expect((await kmsError(one.kms.invoke('ExportKeyMaterial', { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: rsa(2048).publicDer, KeyMaterialId: 'a'.repeat(64) }))).name).toBe('NotFoundException');
+  });
+
   it('an EXTERNAL key created exportable re-exports its imported material', async () => {
     const keyId = await exportableKey(one);
     await move(keyId, 'RSAES_OAEP_SHA_256', { XStrongroomExportable: true, Policy: EXPORT_POLICY });

@@ -1,5 +1,5 @@
 // ExportKeyMaterial (Strongroom's own operation, issue 11, D23): the BYOK bridge out. Wraps an
-// exportable key's CURRENT material under a wrapping public key from AWS KMS's (or another
+// exportable key's CURRENT material (or an older one named by KeyMaterialId) under a wrapping public key from AWS KMS's (or another
 // Strongroom's) GetParametersForImport, exactly as ImportKeyMaterial expects it, so a key born
 // here can be imported there. The import token is only passed through, so the caller has both
 // files `aws kms import-key-material` takes.
@@ -20,7 +20,7 @@ import {
 import { keySpecInfo } from '../crypto/key-specs.ts';
 import { unwrapMaterial } from '../crypto/material-wrap.ts';
 import { wipe } from '../crypto/wipe.ts';
-import { KMSInternalException, KMSInvalidStateException, UnsupportedOperationException, ValidationException } from '../errors.ts';
+import { KMSInternalException, KMSInvalidStateException, NotFoundException, UnsupportedOperationException, ValidationException } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
 import { requireState } from '../key-state.ts';
 import { resolveKey } from '../resolve.ts';
@@ -51,13 +51,25 @@ export const exportKeyMaterial: Handler<'ExportKeyMaterial'> = (ctx, input) => {
   if (problem !== null) {
     throw new ValidationException(`WrappingPublicKey ${problem}.`);
   }
-  const row = key.currentVersion > 0 ? ctx.repo.getMaterial(key.keyId, key.currentVersion) : null;
-  if (row === null || row.wrapped === null) {
-    throw new KMSInvalidStateException(`${arn} has no current key material to export.`);
+  // The current material by default: AWS's import takes one material per call and makes the
+  // first one current. An older one (rotated away) only when asked for by KeyMaterialId, so a
+  // whole history can be moved into another Strongroom in order (README, D23).
+  const row = input.KeyMaterialId !== undefined
+    ? ctx.repo.materialById(key.keyId, input.KeyMaterialId)
+    : key.currentVersion > 0 ? ctx.repo.getMaterial(key.keyId, key.currentVersion) : null;
+  if (row === null && input.KeyMaterialId !== undefined) {
+    throw new NotFoundException(`${arn} has no key material with KeyMaterialId ${input.KeyMaterialId}. ListKeyRotations with IncludeKeyMaterial ALL_KEY_MATERIAL lists them.`);
   }
-  const material = unwrapMaterial(ctx.rootKey, materialBinding(key, key.currentVersion), row.wrapped);
+  if (row === null || row.wrapped === null || row.version > key.currentVersion) {
+    throw new KMSInvalidStateException(
+      row === null || row.wrapped === null
+        ? `${arn} has no ${input.KeyMaterialId === undefined ? 'current ' : ''}key material to export (imported material that was deleted or expired cannot be).`
+        : `Key material ${row.materialId} of ${arn} is waiting to become current (PENDING_ROTATION); export it after RotateKeyOnDemand.`,
+    );
+  }
+  const material = unwrapMaterial(ctx.rootKey, materialBinding(key, row.version), row.wrapped);
   if (material === null) {
-    throw new KMSInternalException(`The stored material of ${arn} (version ${key.currentVersion}) failed to unwrap: the database row was modified.`);
+    throw new KMSInternalException(`The stored material of ${arn} (version ${row.version}) failed to unwrap: the database row was modified.`);
   }
   let encrypted: Uint8Array;
   try {
