@@ -47,6 +47,7 @@ export async function exportKey(kms: Kms, caller: Caller | undefined, flags: Fla
   const publicKeyPath = required(flags, 'wrapping-public-key');
   const algorithm = required(flags, 'wrapping-algorithm');
   const tokenPath = required(flags, 'import-token');
+  const materialId = takeOne(flags, 'key-material-id', COMMAND);
   const out = takeOne(flags, 'out', COMMAND);
   const force = flags.has('force');
   flags.delete('force');
@@ -59,6 +60,7 @@ export async function exportKey(kms: Kms, caller: Caller | undefined, flags: Fla
     WrappingAlgorithm: algorithm,
     WrappingPublicKey: encodeBase64(readBlobFile(publicKeyPath, 'wrapping-public-key')),
     ImportToken: encodeBase64(readBlobFile(tokenPath, 'import-token')),
+    ...(materialId === undefined ? {} : { KeyMaterialId: materialId }),
   };
   const output = (await kms.invoke('ExportKeyMaterial', request, { blobs: 'base64', ...(caller === undefined ? {} : { caller }) })) as unknown as Record<string, unknown>;
   if (out === undefined) {
