@@ -278,6 +278,17 @@ describe('refusals: the AWS error, one audit record, nothing changed', () => {
     await one.kms.invoke('ExportKeyMaterial', { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: wrapping.publicDer });
   });
 
+  it('policies name the action exactly: strongroom:ExportKeyMaterial and strongroom:* validate, other strongroom: names do not', async () => {
+    for (const action of ['strongroom:Foo', 'strongroom:SimulatePolicy', 'strongroom:Encrypt']) {
+      const err = await kmsError(one.kms.invoke('CreateKey', { XStrongroomExportable: true, Policy: policy(OWNER, { ...EXPORT, Action: action }) }));
+      expect(err.name, action).toBe('MalformedPolicyDocumentException');
+      expect(err.message, action).toMatch(/matches no KMS action/);
+    }
+    for (const action of ['strongroom:ExportKeyMaterial', 'strongroom:*', 'STRONGROOM:exportkeymaterial', 'strongroom:Export*']) {
+      await one.kms.invoke('CreateKey', { XStrongroomExportable: true, Policy: policy(OWNER, { ...EXPORT, Action: action }) });
+    }
+  });
+
   it('an explicit deny (Deny kms:* too) wins over the export statement', async () => {
     const keyId = await exportableKey(one, { Policy: policy(OWNER, EXPORT, { Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'kms:WrappingAlgorithm': 'RSAES_OAEP_SHA_1' } } }) });
     await refused({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_1', WrappingPublicKey: wrapping.publicDer }, 'AccessDeniedException', /with an explicit deny in a resource-based policy$/);

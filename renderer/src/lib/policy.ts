@@ -149,7 +149,7 @@ export function describeAction(action: string): string {
     return 'every KMS action';
   }
   if (action.includes('*') || action.includes('?')) {
-    const covered = actionsCovered(action).map((a) => a.slice(4));
+    const covered = actionsCovered(action).map((a) => a.replace(/^kms:/i, ''));
     if (covered.length === 0) {
       return `${action} (no action the app knows)`;
     }
