@@ -7,10 +7,11 @@
 //     MACs agree. Every wrapping algorithm.
 //  2. OpenSSL, given the wrapped blob and the wrapping private key, recovers the very material: the
 //     unwrapped bytes open a ciphertext blob the engine made (AES-256-GCM, docs/ciphertext-format.md)
-//     and compute the engine's HMAC. The material itself is never printed.
+//     and compute the engine's HMAC; an asymmetric key's unwrapped PKCS#8 yields (openssl pkey) the
+//     public key GetPublicKey returns. The material itself is never printed.
 //  3. Refusals — not exportable, no strongroom:ExportKeyMaterial (kms:* and "*" do not grant it),
-//     an explicit deny, disabled and pending-deletion keys, bad and small wrapping keys,
-//     unsupported specs — each with its AWS error, audited, and nothing changed.
+//     an explicit deny, disabled and pending-deletion keys, bad and small wrapping keys, RSA
+//     private keys without RSA_AES_KEY_WRAP — each with its AWS error, audited, and nothing changed.
 //  4. The audit record of an export: key, wrapping algorithm, the SHA-256 of the wrapping public
 //     key; never the material or the wrapped blob.
 import Database from 'better-sqlite3';
@@ -233,6 +234,30 @@ withOpenssl('OpenSSL unwraps the exported blob to the key’s material', () => {
   }
 });
 
+withOpenssl('OpenSSL reads an exported asymmetric key as the PKCS#8 private key AWS imports', () => {
+  const cases = [
+    { spec: 'ECC_NIST_P256', usage: 'SIGN_VERIFY', algorithm: 'RSAES_OAEP_SHA_256' },
+    { spec: 'ECC_SECG_P256K1', usage: 'SIGN_VERIFY', algorithm: 'RSA_AES_KEY_WRAP_SHA_1' },
+    { spec: 'ECC_NIST_P384', usage: 'KEY_AGREEMENT', algorithm: 'RSA_AES_KEY_WRAP_SHA_256' },
+    { spec: 'RSA_3072', usage: 'ENCRYPT_DECRYPT', algorithm: 'RSA_AES_KEY_WRAP_SHA_256' },
+  ] as const;
+  for (const c of cases) {
+    it(`${c.spec} with ${c.algorithm}: openssl pkey derives the very public key GetPublicKey returns`, async () => {
+      const dir = tempDir('strongroom-export-pkcs8-');
+      const wrapping = rsa(3072);
+      const pem = wrapping.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const keyId = await exportableKey(one, { KeySpec: c.spec, KeyUsage: c.usage });
+      const out = await one.kms.invoke('ExportKeyMaterial', { KeyId: keyId, WrappingAlgorithm: c.algorithm, WrappingPublicKey: wrapping.publicDer });
+      expect(out.KeySpec).toBe(c.spec);
+      const pkcs8 = opensslUnwrap(dir, c.algorithm, pem, 384, out.EncryptedKeyMaterial);
+      const derived = spawnSync(OPENSSL, ['pkey', '-inform', 'DER', '-pubout', '-outform', 'DER'], { input: pkcs8 });
+      expect(derived.status, derived.stderr.toString()).toBe(0);
+      const expected = (await one.kms.invoke('GetPublicKey', { KeyId: keyId })).PublicKey;
+      expect(derived.stdout.equals(Buffer.from(expected))).toBe(true);
+    });
+  }
+});
+
 // --- Refusals ------------------------------------------------------------------------------------
 
 describe('refusals: the AWS error, one audit record, nothing changed', () => {
@@ -324,9 +349,12 @@ describe('refusals: the AWS error, one audit record, nothing changed', () => {
     await refused(request(wrapping.publicDer, 'RSAES_PKCS1_V1_5'), 'ValidationException', /RSAES_PKCS1_V1_5 is not supported/);
   });
 
-  it('asymmetric keys: not exportable in this version', async () => {
-    const keyId = await exportableKey(one, { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
-    await refused({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: wrapping.publicDer }, 'UnsupportedOperationException', /Exporting ECC_NIST_P256 key material is not supported/);
+  it('asymmetric keys: RSA private keys only with RSA_AES_KEY_WRAP (AWS’s rule), and nothing too large for direct OAEP', async () => {
+    const rsaKey = await exportableKey(one, { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' });
+    await refused({ KeyId: rsaKey, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: wrapping.publicDer }, 'ValidationException', /AWS KMS imports RSA private keys only with RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256/);
+    // A P-521 PKCS#8 key (~240 bytes) does not fit RSA-OAEP-SHA-256 under a 2048-bit key (190 bytes).
+    const p521 = await exportableKey(one, { KeySpec: 'ECC_NIST_P521', KeyUsage: 'SIGN_VERIFY' });
+    await refused({ KeyId: p521, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: wrapping.publicDer }, 'ValidationException', /is too large for RSAES_OAEP_SHA_256 under this wrapping key; use RSA_AES_KEY_WRAP_SHA_256/);
   });
 });
 

@@ -149,6 +149,16 @@ export function wrappingPublicKeyProblem(publicKeyDer: Uint8Array): string | nul
 }
 
 /**
+ * The most bytes RSAES_OAEP_* can wrap directly under this public key (RFC 8017: k − 2·hLen − 2);
+ * larger material (private keys) needs RSA_AES_KEY_WRAP_*.
+ */
+export function oaepCapacity(algorithm: SupportedWrappingAlgorithm, publicKeyDer: Uint8Array): number {
+  const key = createPublicKey({ key: Buffer.from(publicKeyDer), format: 'der', type: 'spki' });
+  const modulusBytes = (key.asymmetricKeyDetails?.modulusLength ?? 0) / 8;
+  return modulusBytes - 2 * (oaepHash(algorithm) === 'sha1' ? 20 : 32) - 2;
+}
+
+/**
  * Wraps key material exactly as AWS's ImportKeyMaterial expects it (the inverse of
  * unwrapImportedMaterial): RSA-OAEP of the material, or RSA-OAEP of a fresh AES-256 key followed
  * by the material under AES-KWP. The caller has checked the key with wrappingPublicKeyProblem.

@@ -4,6 +4,10 @@
 // here can be imported there. The import token is only passed through, so the caller has both
 // files `aws kms import-key-material` takes.
 //
+// The material is what AWS's import takes for the key spec: 32 bytes for SYMMETRIC_DEFAULT, the
+// HMAC key for HMAC_*, the DER PKCS#8 PrivateKeyInfo for RSA and ECC keys (as Strongroom stores
+// them). Strongroom's own import takes only the first two; AWS takes all three.
+//
 // Four gates, in order: the key exists; the caller is allowed strongroom:ExportKeyMaterial (an
 // explicit statement: kms:* and "*" never allow it); the key is Enabled; the key was created
 // with XStrongroomExportable. Only then is the wrapping public key checked and the material
@@ -14,6 +18,7 @@
 import type { Handler } from '../context.ts';
 import {
   isSupportedWrappingAlgorithm,
+  oaepCapacity,
   wrapMaterialForImport,
   wrappingPublicKeyProblem,
 } from '../crypto/import-wrapping.ts';
@@ -37,14 +42,18 @@ export const exportKeyMaterial: Handler<'ExportKeyMaterial'> = (ctx, input) => {
     );
   }
   const spec = keySpecInfo(key.keySpec);
-  if (spec.kind !== 'symmetric' && spec.kind !== 'hmac') {
-    throw new UnsupportedOperationException(
-      `Exporting ${key.keySpec} key material is not supported by this version of Strongroom; SYMMETRIC_DEFAULT and HMAC keys can be exported.`,
-    );
+  if (!spec.supported) {
+    throw new UnsupportedOperationException(`Exporting ${key.keySpec} key material is not supported by this version of Strongroom.`);
   }
   if (!isSupportedWrappingAlgorithm(input.WrappingAlgorithm)) {
     throw new ValidationException(
       `WrappingAlgorithm ${input.WrappingAlgorithm} is not supported for export (AWS retired RSAES_PKCS1_V1_5; SM2PKE exists only in China Regions). Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.`,
+    );
+  }
+  // AWS's rule: RSA private keys are imported only with RSA_AES_KEY_WRAP_*.
+  if (spec.kind === 'rsa' && !input.WrappingAlgorithm.startsWith('RSA_AES_KEY_WRAP_')) {
+    throw new ValidationException(
+      `${key.keySpec} key material (a PKCS#8 private key) is too large for ${input.WrappingAlgorithm}; AWS KMS imports RSA private keys only with RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256.`,
     );
   }
   const problem = wrappingPublicKeyProblem(input.WrappingPublicKey);
@@ -73,6 +82,12 @@ export const exportKeyMaterial: Handler<'ExportKeyMaterial'> = (ctx, input) => {
   }
   let encrypted: Uint8Array;
   try {
+    const direct = input.WrappingAlgorithm === 'RSAES_OAEP_SHA_1' || input.WrappingAlgorithm === 'RSAES_OAEP_SHA_256';
+    if (direct && material.length > oaepCapacity(input.WrappingAlgorithm, input.WrappingPublicKey)) {
+      throw new ValidationException(
+        `${key.keySpec} key material (${material.length} bytes) is too large for ${input.WrappingAlgorithm} under this wrapping key; use RSA_AES_KEY_WRAP_SHA_256 (or a larger wrapping key).`,
+      );
+    }
     encrypted = wrapMaterialForImport(input.WrappingAlgorithm, input.WrappingPublicKey, material);
   } finally {
     wipe(material);
