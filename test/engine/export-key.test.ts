@@ -320,12 +320,18 @@ describe('refusals: the AWS error, one audit record, nothing changed', () => {
     await one.kms.invoke('ExportKeyMaterial', { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: wrapping.publicDer });
   });
 
-  it('a user whose identity policy allows "*" on a key that delegates kms:* to the account', async () => {
+  it('a user whose identity policy allows "*" on a key that delegates to the account; an identity policy naming the action does', async () => {
     one.kms.createPrincipal('user', 'alice');
     one.kms.putIdentityPolicy('user', 'alice', 'admin', policy({ Effect: 'Allow', Action: '*', Resource: '*' }));
     const keyId = await exportableKey(one);
-    const err = await kmsError(one.kms.invoke('ExportKeyMaterial', { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: wrapping.publicDer }, { caller: one.kms.callerFor('alice', 'test') }));
+    const asAlice = { caller: one.kms.callerFor('alice', 'test') };
+    const request = { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: wrapping.publicDer };
+    const err = await kmsError(one.kms.invoke('ExportKeyMaterial', request, asAlice));
     expect(err.name).toBe('AccessDeniedException');
+    // The key policy's export statement names the account root, so it delegates: an identity
+    // policy naming the action explicitly completes it.
+    one.kms.putIdentityPolicy('user', 'alice', 'export', policy({ Effect: 'Allow', Action: 'strongroom:ExportKeyMaterial', Resource: keyArn(keyId) }));
+    expect((await one.kms.invoke('ExportKeyMaterial', request, asAlice)).KeyId).toBe(keyArn(keyId));
   });
 
   it('disabled and pending-deletion keys', async () => {
