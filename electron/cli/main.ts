@@ -18,6 +18,7 @@ import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
 import { parseArgs, takeOne, takeSwitch } from './args.ts';
+import { exportKey } from './export-key.ts';
 import { decryptFiles, encryptFiles } from './files.ts';
 import { parseDuration } from './duration.ts';
 import { localCommandsFor, mainHelp, operationHelp } from './help.ts';
@@ -369,6 +370,16 @@ class Cli {
     }
   }
 
+  async exportKey(flags: Flags): Promise<number> {
+    const kms = await this.open();
+    try {
+      await exportKey(kms, this.callerFor(kms), flags, (v) => this.print(v));
+      return EXIT_OK;
+    } finally {
+      kms.close();
+    }
+  }
+
   async dev(words: ReadonlyArray<string>, flags: Flags): Promise<number> {
     const [area, action, amount, ...rest] = words;
     const usage = 'dev clock show | dev clock advance <duration>';
@@ -503,6 +514,11 @@ export async function main(io: CliIo): Promise<number> {
     }
     if (command === 'encrypt-file' || command === 'decrypt-file') {
       return await cli.files(command, words.slice(1), flags);
+    }
+    if (command === 'export-key') {
+      // Errors name the operation, as the generated export-key-material command's do.
+      operation = 'ExportKeyMaterial';
+      return await cli.exportKey(flags);
     }
     cli.ownerOnly(command);
     switch (command) {

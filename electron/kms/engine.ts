@@ -9,7 +9,8 @@
 // the error is returned. If the audit record cannot be written the operation fails: nothing
 // runs unaudited (DESIGN.md invariant 3).
 
-import { createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { decodeBase64 } from '../../shared/api/base64.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -83,6 +84,7 @@ import {
   disconnectCustomKeyStore,
   updateCustomKeyStore,
 } from './operations/custom-key-stores.ts';
+import { exportKeyMaterial } from './operations/export.ts';
 import { AccessControl } from './policy/access-control.ts';
 import type { PrincipalKind } from './principal-id.ts';
 import { PrincipalStore, resolvePrincipal, type IdentityPolicyRow, type PrincipalRow } from './principals.ts';
@@ -159,7 +161,26 @@ const HANDLERS: HandlerTable = {
   UpdateCustomKeyStore: updateCustomKeyStore,
   DeleteCustomKeyStore: deleteCustomKeyStore,
   SimulatePolicy: simulatePolicy,
+  ExportKeyMaterial: exportKeyMaterial,
 };
+
+/**
+ * What an operation's audit record says beyond its loggable request members, in
+ * additionalEventData. ExportKeyMaterial's wrapping public key is a blob (never logged), so its
+ * SHA-256 names it instead: who the material was wrapped for, not the material.
+ */
+function additionalEventDataFor(name: OperationName, input: unknown): JsonObject | undefined {
+  if (name !== 'ExportKeyMaterial' || typeof input !== 'object' || input === null) {
+    return undefined;
+  }
+  const key = (input as { WrappingPublicKey?: unknown }).WrappingPublicKey;
+  const bytes = key instanceof Uint8Array ? key : typeof key === 'string' ? decodeBase64(key) : null;
+  return bytes === null ? undefined : { wrappingPublicKeySha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+function withAdditionalEventData(data: JsonObject): { additionalEventData?: JsonObject } {
+  return Object.keys(data).length === 0 ? {} : { additionalEventData: data };
+}
 
 /** Operations after which destroyed material must also leave the WAL file (see #checkpoint). */
 const DESTROYS_MATERIAL: ReadonlySet<OperationName> = new Set(['DeleteImportedKeyMaterial']);
@@ -513,7 +534,8 @@ export class Kms {
       authorize: (action, key) => {
         this.#access.authorize({ caller, action, key, input: request, now: this.#clock.now() });
         // Policy first, then the quorum rule, then (in the handler) the key's state: D25.
-        if (key !== null && action === `kms:${name}` && QUORUM_GUARDED.has(name)) {
+        // The operation's own action (kms:Op, or strongroom:Op for Strongroom's own, e.g. export).
+        if (key !== null && action.endsWith(`:${name}`) && QUORUM_GUARDED.has(name)) {
           this.#checkQuorum(name, key, request, options.approvals ?? [], (outcome) => {
             quorum = outcome;
           });
@@ -536,9 +558,9 @@ export class Kms {
         // sensitive members are dropped structurally either way.
         requestParameters: input === null ? null : requestParametersFor(spec.input, input),
         responseElements: error === null ? responseElementsFor(name, spec.readOnly, output) : null,
+        ...withAdditionalEventData({ ...additionalEventDataFor(name, input), ...(quorum === null ? {} : quorumAuditData(quorum)) }),
         ...(error === null ? {} : { error: error.toShape() }),
         resourceArns: [...touched.keys()].map((id) => keyArn(this.#scope, id)),
-        ...(quorum === null ? {} : { additionalEventData: quorumAuditData(quorum) }),
       });
     return {
       ctx,
@@ -847,7 +869,9 @@ export class Kms {
           ? { KeyId: arn }
           : this.#ruleInput(arn, this.#quorum.normalizeRule(Number(input.Threshold), Array.isArray(input.Custodians) ? input.Custodians.map(String) : []));
       } else if (QUORUM_GUARDED.has(operation) && isOperationName(operation)) {
-        const validated = this.#validate(operations[operation].input, input, 'base64');
+        // Blobs as the caller holds them: base64 text from the CLI's JSON, bytes from code.
+        const blobs = Object.values(input).some((v) => v instanceof Uint8Array) ? 'bytes' : 'base64';
+        const validated = this.#validate(operations[operation].input, input, blobs);
         const key = this.#keyFor(typeof validated.KeyId === 'string' ? validated.KeyId : '');
         canonical = canonicalInput({ ...validated, KeyId: keyArn(this.#scope, key.keyId) });
       } else {

@@ -20,7 +20,8 @@ export type StateRow =
   | 'rotationRead'
   | 'importParameters'
   | 'importMaterial'
-  | 'deleteImported';
+  | 'deleteImported'
+  | 'exportMaterial';
 
 /** What a state does to an operation: allowed, or which of AWS's footnoted errors it gets. */
 export type StateEffect =
@@ -32,7 +33,8 @@ export type StateEffect =
   | 'unavailable'
   | 'creating'
   | 'updating'
-  | 'externalPendingImport';
+  | 'externalPendingImport'
+  | 'disabledInvalidState';
 
 const ALL_OK: Readonly<Record<KeyState, StateEffect>> = {
   Enabled: 'ok',
@@ -128,6 +130,18 @@ export const KEY_STATE_TABLE: Readonly<Record<StateRow, Readonly<Record<KeyState
     Creating: 'creating',
   },
   deleteImported: { ...ALL_OK, Creating: 'creating', Updating: 'updating' },
+  // ExportKeyMaterial (Strongroom's own, D23): only an Enabled key's material leaves, and a
+  // disabled key is an invalid state for it (not DisabledException: it is not a cryptographic use).
+  exportMaterial: {
+    Enabled: 'ok',
+    Disabled: 'disabledInvalidState',
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    PendingImport: 'pendingImport',
+    Unavailable: 'unavailable',
+    Creating: 'creating',
+    Updating: 'updating',
+  },
 };
 
 /** The error AWS returns for an effect other than 'ok', worded as AWS words it. */
@@ -149,6 +163,8 @@ export function stateError(effect: Exclude<StateEffect, 'ok'>, keyArn: string, s
       return new KMSInvalidStateException(`${keyArn} is creating.`);
     case 'updating':
       return new KMSInvalidStateException(`${keyArn} is updating.`);
+    case 'disabledInvalidState':
+      return new KMSInvalidStateException(`${keyArn} is disabled.`);
     case 'externalPendingImport':
       return new UnsupportedOperationException(
         `${keyArn} origin is EXTERNAL which is not valid for this operation while its key material is pending import.`,

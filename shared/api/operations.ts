@@ -176,6 +176,8 @@ const keyMetadata = struct(
     ExpirationModel: str({ enum: EXPIRATION_MODELS }),
     CurrentKeyMaterialId: str(),
     CustomKeyStoreId: str(),
+    /** Strongroom extension: present (true) only on keys created with XStrongroomExportable. */
+    XStrongroomExportable: bool(),
   },
   { required: true },
 );
@@ -270,6 +272,14 @@ export const operations = {
       Tags: tagList,
       MultiRegion: bool(),
       XksKeyId: str({ min: 1, max: 128 }),
+      /** Strongroom extension: ExportKeyMaterial may wrap this key's material (fixed at creation). */
+      XStrongroomExportable: bool(),
+      /**
+       * Strongroom extension, Origin EXTERNAL only: the new key takes this key id (a UUID) instead
+       * of a random one, so the key moved here from another Strongroom (ExportKeyMaterial there,
+       * ImportKeyMaterial here) opens the ciphertexts that installation made (docs D23).
+       */
+      XStrongroomKeyId: str({ min: 36, max: 36, pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/ }),
     }),
     output: struct({ KeyMetadata: keyMetadata }),
   },
@@ -848,7 +858,7 @@ export const operations = {
     summary: 'Strongroom: would Principal be allowed Action (on KeyId)? Returns the decision and the key policy, identity policy or grant statements that produced it.',
     input: struct({
       Principal: str({ required: true, min: 1, max: 256 }),
-      Action: str({ required: true, min: 1, max: 128, pattern: /^kms:[A-Za-z]+$/ }),
+      Action: str({ required: true, min: 1, max: 128, pattern: /^(kms|strongroom):[A-Za-z]+$/ }),
       KeyId: optionalKeyId,
       EncryptionContext: encryptionContext,
       ContextEntries: map({ key: str({ min: 1, max: 256 }), value: str() }),
@@ -872,6 +882,29 @@ export const operations = {
       }),
     }),
   },
+  ExportKeyMaterial: {
+    readOnly: true,
+    strongroomOnly: true,
+    summary: 'Strongroom: wraps an exportable key’s current material (or the older one KeyMaterialId names) for AWS KMS ImportKeyMaterial, with the public key GetParametersForImport returned (needs strongroom:ExportKeyMaterial in the key policy).',
+    input: struct({
+      KeyId: keyIdType,
+      WrappingAlgorithm: str({ required: true, enum: WRAPPING_ALGORITHMS }),
+      /** DER SubjectPublicKeyInfo of an RSA key (2048–4096 bits), as GetParametersForImport returns PublicKey. */
+      WrappingPublicKey: blob({ required: true, min: 1, max: 8192 }),
+      /** GetParametersForImport's ImportToken, returned unchanged so both files travel together. */
+      ImportToken: blob({ min: 1, max: 6144 }),
+      /** An older material of the key (ListKeyRotations ALL_KEY_MATERIAL); the current one when omitted. */
+      KeyMaterialId: keyMaterialIdType,
+    }),
+    output: struct({
+      KeyId: str({ required: true }),
+      EncryptedKeyMaterial: blob({ required: true }),
+      ImportToken: blob(),
+      KeyMaterialId: str({ required: true }),
+      KeySpec: str({ required: true, enum: KEY_SPECS }),
+      WrappingAlgorithm: str({ required: true, enum: WRAPPING_ALGORITHMS }),
+    }),
+  },
 } as const satisfies Record<string, OperationSpec>;
 
 export type OperationName = keyof typeof operations;
@@ -884,7 +917,7 @@ export function isOperationName(name: string): name is OperationName {
   return Object.hasOwn(operations, name);
 }
 
-/** True for Strongroom's own operations (SimulatePolicy), which AWS SDKs and the AWS CLI do not have. */
+/** True for Strongroom's own operations (SimulatePolicy, ExportKeyMaterial), which AWS SDKs and the AWS CLI do not have. */
 export function isStrongroomOnly(name: OperationName): boolean {
   const spec: OperationSpec = operations[name];
   return spec.strongroomOnly === true;

@@ -3,6 +3,7 @@
 // the lockout check, grants (constraints, retire, revoke, tokens, names), identity policies and
 // SimulatePolicy — on a real SQLite file.
 import Database from 'better-sqlite3';
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Caller } from '../../electron/kms/caller.ts';
@@ -28,6 +29,9 @@ function as(name: string): { caller: Caller } {
 function policy(...statements: ReadonlyArray<Record<string, unknown>>): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
+
+/** An RSA public key to wrap exports for (DER SubjectPublicKeyInfo, as GetParametersForImport returns it). */
+const WRAPPING_PUBLIC_KEY = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }));
 
 const ownerStatement = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'kms:*', Resource: '*' };
 
@@ -104,13 +108,14 @@ describe('every operation authorizes', () => {
       UpdateCustomKeyStore: { CustomKeyStoreId: 'cks-0123456789abcdef0', NewCustomKeyStoreName: 'renamed' },
       DeleteCustomKeyStore: { CustomKeyStoreId: 'cks-0123456789abcdef0' },
       SimulatePolicy: { Principal: 'root', Action: 'kms:Encrypt', KeyId: keyId },
+      ExportKeyMaterial: { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: WRAPPING_PUBLIC_KEY },
     };
     const db = new Database(join(t.dir, DATABASE_FILE), { readonly: true });
     const before = snapshotState(db);
     for (const name of operationNames) {
       const err = await kmsError(t.kms.invoke(name, requests[name], as('nobody')));
       expect(err.name, name).toBe('AccessDeniedException');
-      expect(err.message, name).toMatch(new RegExp(`^User: arn:aws:iam::${ACCOUNT}:user/nobody is not authorized to perform: kms:\\w+ on resource: (arn:aws:kms:local-1:${ACCOUNT}:(key|alias)/\\S+|\\*) (because|with)`));
+      expect(err.message, name).toMatch(new RegExp(`^User: arn:aws:iam::${ACCOUNT}:user/nobody is not authorized to perform: (kms|strongroom):\\w+ on resource: (arn:aws:kms:local-1:${ACCOUNT}:(key|alias)/\\S+|\\*) (because|with)`));
       const record = t.kms.audit.list({ MaxResults: 1 })[0]?.record;
       expect(record, name).toMatchObject({ eventName: name, errorCode: 'AccessDeniedException', userIdentity: { type: 'IAMUser', arn: userArn('nobody') } });
     }

@@ -5,7 +5,7 @@
 //     not about authorization, and for a denial to a principal with no permissions. Records are
 //     read with SQL from the database file, so the check does not depend on the AuditLog API.
 //  2. A byte scan: after a session that handled known secrets (plaintexts, data keys, data key
-//     pairs' private keys, imported key material, messages, MACs, shared secrets, ciphertext
+//     pairs' private keys, imported and exported key material, messages, MACs, shared secrets, ciphertext
 //     blobs, grant tokens, an access key secret, the root key), none of them appears in any file
 //     of the data directory as raw bytes, hex (either case) or base64 (standard or url-safe),
 //     while the encryption context — which AWS logs — does (the scan can find things).
@@ -95,6 +95,17 @@ const OWNER_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT_ARN }, Action: 'kms:*', Resource: '*' }],
 });
+
+/** The owner's policy plus the explicit statement ExportKeyMaterial needs (kms:* does not grant it). */
+const EXPORT_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT_ARN }, Action: 'kms:*', Resource: '*' },
+    { Sid: 'Export', Effect: 'Allow', Principal: { AWS: ROOT_ARN }, Action: 'strongroom:ExportKeyMaterial', Resource: '*' },
+  ],
+});
+/** A wrapping public key for ExportKeyMaterial, as GetParametersForImport returns one. */
+const EXPORT_WRAPPING_KEY = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }));
 
 /** Wraps material as AWS's RSAES_OAEP_SHA_256 import instructions do. */
 function wrapForImport(publicKeyDer: Uint8Array, material: Uint8Array): Uint8Array {
@@ -695,6 +706,19 @@ const FIXTURES: { readonly [N in OperationName]?: Fixture } = {
       return { input: { Principal: 'root', Action: 'kms:NotAnAction', KeyId: keyId }, keys: [keyId], error: 'ValidationException' };
     },
   },
+  ExportKeyMaterial: {
+    read: true,
+    scope: 'key',
+    valid: async (s) => {
+      const keyId = await s.key({ XStrongroomExportable: true, Policy: EXPORT_POLICY });
+      return { input: { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: EXPORT_WRAPPING_KEY }, keys: [keyId] };
+    },
+    // Created without XStrongroomExportable: never exportable.
+    invalid: async (s) => {
+      const keyId = await s.key({ Policy: EXPORT_POLICY });
+      return { input: { KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: EXPORT_WRAPPING_KEY }, keys: [keyId], error: 'UnsupportedOperationException' };
+    },
+  },
 };
 
 // --- Checking one record ---------------------------------------------------------------------------
@@ -978,6 +1002,16 @@ describe('no secret in the database files', () => {
     await kms.invoke('VerifyMac', { KeyId: hmacKey, Message: macMessage, Mac: mac, MacAlgorithm: 'HMAC_SHA_256' });
     const generatedMac = keep('MAC of a generated HMAC key', (await kms.invoke('GenerateMac', { KeyId: await s.key({ KeySpec: 'HMAC_512', KeyUsage: 'GENERATE_VERIFY_MAC' }), Message: macMessage, MacAlgorithm: 'HMAC_SHA_512' })).Mac);
     expect(generatedMac.length).toBe(64);
+
+    // Exported material (ExportKeyMaterial): known imported bytes, re-exported both ways; the
+    // wrapped blobs and the passed-through token are as secret as the material for this scan.
+    const exportedMaterial = keep('exported material', randomBytes(32));
+    const exportable = (await s.imported(exportedMaterial, { XStrongroomExportable: true, Policy: EXPORT_POLICY })).keyId;
+    for (const algorithm of ['RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_256']) {
+      const token = keep('import token passed through an export', randomBytes(64));
+      const exported = await kms.invoke('ExportKeyMaterial', { KeyId: exportable, WrappingAlgorithm: algorithm, WrappingPublicKey: EXPORT_WRAPPING_KEY, ImportToken: token });
+      keep(`EncryptedKeyMaterial (${algorithm})`, exported.EncryptedKeyMaterial);
+    }
 
     // Signing and key agreement.
     const signKey = await s.signing();

@@ -3,6 +3,7 @@
 // KEY_STATE_TABLE says. States the API cannot reach yet (PendingImport, Unavailable, Creating,
 // Updating, PendingReplicaDeletion) are set directly in the database.
 import Database from 'better-sqlite3';
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_STATES, type KeyState } from '../../shared/api/operations.ts';
@@ -20,6 +21,7 @@ const EXPECTED_ERROR: Readonly<Record<Exclude<StateEffect, 'ok'>, string>> = {
   creating: 'KMSInvalidStateException',
   updating: 'KMSInvalidStateException',
   externalPendingImport: 'UnsupportedOperationException',
+  disabledInvalidState: 'KMSInvalidStateException',
 };
 
 type Ctx = { keyId: string; blob: Uint8Array; other: string };
@@ -115,5 +117,26 @@ function tableTest(title: string, cases: ReadonlyArray<Case>, keyIn: (state: Key
   });
 }
 
+// ExportKeyMaterial (D23) on an exportable key whose policy allows the export.
+const EXPORT_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: ['kms:*', 'strongroom:ExportKeyMaterial'], Resource: '*' }],
+});
+const WRAPPING_PUBLIC_KEY = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }));
+const EXPORT_CASES: ReadonlyArray<Case> = [
+  { op: 'ExportKeyMaterial', row: 'exportMaterial', call: (t, c) => t.kms.invoke('ExportKeyMaterial', { KeyId: c.keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: WRAPPING_PUBLIC_KEY }) },
+];
+
+async function exportableKeyInState(state: KeyState): Promise<Ctx> {
+  const keyId = (await t.kms.invoke('CreateKey', { XStrongroomExportable: true, Policy: EXPORT_POLICY })).KeyMetadata.KeyId;
+  db.prepare('UPDATE keys SET key_state = ?, deletion_date = ? WHERE key_id = ?').run(
+    state,
+    state === 'PendingDeletion' || state === 'PendingReplicaDeletion' ? t.clock.now() + 30 * 86_400_000 : null,
+    keyId,
+  );
+  return { ...ctx, keyId };
+}
+
 tableTest('key-state table', CASES, keyInState, 'key');
+tableTest('key-state table, exportable keys', EXPORT_CASES, exportableKeyInState, 'exportable key');
 tableTest('key-state table, keys with imported material', EXTERNAL_CASES, externalKeyInState, 'EXTERNAL key');

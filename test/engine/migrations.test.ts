@@ -64,8 +64,7 @@ describe('schema 2 → 5', () => {
     const kms = await t.reopen();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    // This legacy file predates every later migration; the number itself is the integrator's.
-    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(5);
+    expect(SCHEMA_VERSION).toBe(8);
     expect(db.prepare('SELECT count(*) AS n FROM custom_key_stores').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM quorum_rules').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM key_material').get()).toEqual({ n: rows.material.length });
@@ -91,5 +90,7 @@ describe('schema 2 → 5', () => {
     expect((await kms.invoke('GetKeyPolicy', { KeyId: keyId })).Policy).toContain(':root');
     const asLegacy = kms.callerFor('legacy', 'test');
     expect((await kmsError(kms.invoke('DescribeKey', { KeyId: keyId }, { caller: asLegacy }))).name).toBe('AccessDeniedException');
+    // Schema 6 (0006-exportable): a key from before it is not exportable, and says nothing about it.
+    expect((await kms.invoke('DescribeKey', { KeyId: keyId })).KeyMetadata.XStrongroomExportable).toBeUndefined();
   });
 });

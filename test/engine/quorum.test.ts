@@ -3,6 +3,7 @@
 // ExportKeyMaterial by name), and to change or clear its rule. Replays, expired approvals,
 // approvals for another input and non-custodian keys are refused, and all of it is audited.
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -229,16 +230,31 @@ describe('the other guarded operations', () => {
 });
 
 describe('every guarded operation the table has', () => {
+  const wrappingPublicKey = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'der', type: 'spki' }));
+  const exportPolicy = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'Owner', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'Export', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'strongroom:ExportKeyMaterial', Resource: '*' },
+    ],
+  });
   // A minimal valid input per guarded operation. When ExportKeyMaterial (guarded by name) is
   // merged into the operation table, this test fails until it has an entry here — so its guard
   // is tested, not assumed.
   const inputs: Partial<Record<OperationName, (id: string) => Record<string, unknown>>> = {
     ScheduleKeyDeletion: (id) => ({ KeyId: id }),
-    PutKeyPolicy: (id) => ({ KeyId: id, Policy: defaultKeyPolicy('111122223333') }),
+    // The export statement stays, so ExportKeyMaterial (after PutKeyPolicy) is still allowed by policy.
+    PutKeyPolicy: (id) => ({ KeyId: id, Policy: exportPolicy }),
     DisableKey: (id) => ({ KeyId: id }),
+    ExportKeyMaterial: (id) => ({ KeyId: id, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingPublicKey: wrappingPublicKey }),
   };
 
   it('is refused on a marked key without approvals and runs with them', async () => {
+    // Export needs a key created exportable and a policy that allows it, so this test's key is one.
+    const exportable = await t.kms.invoke('CreateKey', { Description: 'guarded, exportable', XStrongroomExportable: true, Policy: exportPolicy });
+    const keyId = exportable.KeyMetadata.KeyId;
+    const arn = exportable.KeyMetadata.Arn;
+    t.kms.setQuorumRule(keyId, 2, ['alice', 'bob', 'carol']);
     const present = [...QUORUM_GUARDED].filter((n): n is OperationName => isOperationName(n));
     expect(present.filter((n) => inputs[n] === undefined), 'guarded operations without a test input').toEqual([]);
     for (const name of present) {

@@ -236,10 +236,27 @@ function modelConditionHolds(c: GenCondition, context: Readonly<Record<string, s
   }
 }
 
+/**
+ * Does the statement's Action cover the action? D23: a strongroom: action is allowed only by a
+ * pattern written with the strongroom: prefix, and denied by anything covering it under either
+ * prefix (Deny kms:* denies strongroom:ExportKeyMaterial).
+ */
+function modelActionCovers(s: GenStatement, action: string): boolean {
+  const covers = (name: string, pattern: string) => globMatch(pattern.toLowerCase(), name.toLowerCase());
+  if (!action.startsWith('strongroom:')) {
+    return s.actions.some((a) => covers(action, a));
+  }
+  if (s.effect === 'Allow') {
+    return s.actions.some((a) => a.toLowerCase().startsWith('strongroom:') && covers(action, a));
+  }
+  const asKms = `kms:${action.slice('strongroom:'.length)}`;
+  return s.actions.some((a) => covers(action, a) || covers(asKms, a));
+}
+
 /** Do the statement's Action, Resource and Condition cover the request (principal aside)? */
 function modelStatementCovers(s: GenStatement, action: string, resource: string, context: Readonly<Record<string, string>> | null): boolean {
   return (
-    s.actions.some((a) => globMatch(a.toLowerCase(), action.toLowerCase())) &&
+    modelActionCovers(s, action) &&
     s.resources.some((r) => globMatch(r, resource)) &&
     s.conditions.every((c) => modelConditionHolds(c, context))
   );

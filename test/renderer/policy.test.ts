@@ -132,6 +132,9 @@ describe('policy summary', () => {
     expect(describeAction('kms:Nothing*')).toContain('no action the app knows');
     expect(actionsCovered('kms:ReEncrypt*')).toEqual(['kms:ReEncryptFrom', 'kms:ReEncryptTo']);
     expect(describeAction('kms:*e*').endsWith('more)')).toBe(true);
+    // D23: strongroom:ExportKeyMaterial is its own prefix; kms:* does not cover it.
+    expect(describeAction('strongroom:*')).toBe('strongroom:* (strongroom:ExportKeyMaterial)');
+    expect(actionsCovered('kms:*')).not.toContain('strongroom:ExportKeyMaterial');
   });
 });
 

@@ -8,15 +8,22 @@
 //                                    under that AES key with AES Key Wrap with Padding (RFC 5649,
 //                                    OpenSSL's id-aesNNN-wrap-pad).
 //
+// ExportKeyMaterial (D23) wraps with the same two schemes, under a public key from AWS's (or
+// another Strongroom's) GetParametersForImport: wrapMaterialForImport below.
+//
 // Everything comes from OpenSSL through node:crypto. A failure of any step is one answer, null,
 // so the caller's error cannot tell an attacker which step failed.
 
 import {
   constants,
+  createCipheriv,
   createDecipheriv,
   createPrivateKey,
+  createPublicKey,
   generateKeyPairSync,
   privateDecrypt,
+  publicEncrypt,
+  randomBytes,
   type KeyObject,
 } from 'node:crypto';
 import type { WrappingAlgorithm, WrappingKeySpec } from '../../../shared/api/operations.ts';
@@ -112,6 +119,66 @@ export function unwrapImportedMaterial(
   }
   try {
     return aesKeyUnwrapWithPadding(kek, encrypted.subarray(modulusBytes));
+  } finally {
+    wipe(kek);
+  }
+}
+
+/** AES Key Wrap with Padding (RFC 5649) under a 256-bit key: OpenSSL's id-aes256-wrap-pad. */
+function aesKeyWrapWithPadding(kek: Uint8Array, material: Uint8Array): Uint8Array {
+  const cipher = createCipheriv('id-aes256-wrap-pad', kek, KWP_IV);
+  return new Uint8Array(Buffer.concat([cipher.update(material), cipher.final()]));
+}
+
+/** Why a wrapping public key is refused, or null when it is an RSA key of a size AWS issues. */
+export function wrappingPublicKeyProblem(publicKeyDer: Uint8Array): string | null {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(publicKeyDer), format: 'der', type: 'spki' });
+  } catch {
+    return 'is not a DER SubjectPublicKeyInfo public key (pass the PublicKey GetParametersForImport returned: its base64 text or the decoded bytes)';
+  }
+  if (key.asymmetricKeyType !== 'rsa') {
+    return `is a ${key.asymmetricKeyType ?? 'unknown'} key; the wrapping algorithms take an RSA public key (RSA_2048, RSA_3072 or RSA_4096)`;
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < 2048 || bits > 4096) {
+    return `is a ${bits}-bit RSA key; a wrapping key must be 2048 to 4096 bits (RSA_2048, RSA_3072 or RSA_4096)`;
+  }
+  return null;
+}
+
+/**
+ * The most bytes RSAES_OAEP_* can wrap directly under this public key (RFC 8017: k − 2·hLen − 2);
+ * larger material (private keys) needs RSA_AES_KEY_WRAP_*.
+ */
+export function oaepCapacity(algorithm: SupportedWrappingAlgorithm, publicKeyDer: Uint8Array): number {
+  const key = createPublicKey({ key: Buffer.from(publicKeyDer), format: 'der', type: 'spki' });
+  const modulusBytes = (key.asymmetricKeyDetails?.modulusLength ?? 0) / 8;
+  return modulusBytes - 2 * (oaepHash(algorithm) === 'sha1' ? 20 : 32) - 2;
+}
+
+/**
+ * Wraps key material exactly as AWS's ImportKeyMaterial expects it (the inverse of
+ * unwrapImportedMaterial): RSA-OAEP of the material, or RSA-OAEP of a fresh AES-256 key followed
+ * by the material under AES-KWP. The caller has checked the key with wrappingPublicKeyProblem.
+ */
+export function wrapMaterialForImport(algorithm: SupportedWrappingAlgorithm, publicKeyDer: Uint8Array, material: Uint8Array): Uint8Array {
+  const key = createPublicKey({ key: Buffer.from(publicKeyDer), format: 'der', type: 'spki' });
+  const hash = oaepHash(algorithm);
+  const oaep = (data: Uint8Array): Uint8Array =>
+    new Uint8Array(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, data));
+  if (algorithm === 'RSAES_OAEP_SHA_1' || algorithm === 'RSAES_OAEP_SHA_256') {
+    return oaep(material);
+  }
+  const kek = new Uint8Array(randomBytes(32));
+  try {
+    const wrappedKek = oaep(kek);
+    const wrapped = aesKeyWrapWithPadding(kek, material);
+    const out = new Uint8Array(wrappedKek.length + wrapped.length);
+    out.set(wrappedKek, 0);
+    out.set(wrapped, wrappedKek.length);
+    return out;
   } finally {
     wipe(kek);
   }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Handler } from '../context.ts';
 import { keySpecInfo, SUPPORTED_KEY_SPECS } from '../crypto/key-specs.ts';
 import {
+  AlreadyExistsException,
   KMSInternalException,
   LimitExceededException,
   UnsupportedOperationException,
@@ -74,6 +75,16 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
   if (input.MultiRegion === true) {
     throw new UnsupportedOperationException('Multi-Region keys are not supported on a desktop installation: omit MultiRegion.');
   }
+  if (input.XStrongroomKeyId !== undefined) {
+    if (origin !== 'EXTERNAL') {
+      throw new ValidationException(
+        'XStrongroomKeyId is only valid with Origin EXTERNAL: it gives the key that will take material exported from another Strongroom the key id it had there.',
+      );
+    }
+    if (ctx.repo.getKey(input.XStrongroomKeyId) !== null) {
+      throw new AlreadyExistsException(`A key with key id ${input.XStrongroomKeyId} already exists in this installation.`);
+    }
+  }
   const policy = input.Policy ?? defaultKeyPolicy(ctx.scope.accountId);
   const bound = ctx.access.bindKeyPolicy(policy);
   const tags = input.Tags ?? [];
@@ -85,7 +96,7 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
   // An EXTERNAL key has no material until ImportKeyMaterial gives it some.
   const external = origin === 'EXTERNAL';
   const row: KeyRow = {
-    keyId: randomUUID(),
+    keyId: input.XStrongroomKeyId ?? randomUUID(),
     createdAt: ctx.clock.now(),
     description: input.Description ?? '',
     keySpec,
@@ -101,6 +112,7 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
     currentVersion: external ? 0 : 1,
     rotationPeriodDays: null,
     nextRotationAt: null,
+    exportable: input.XStrongroomExportable === true,
   };
   if (input.Policy !== undefined) {
     checkLockout(ctx, row, bound, input);

@@ -62,5 +62,6 @@ export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
     ...(imported?.expirationModel != null ? { ExpirationModel: imported.expirationModel } : {}),
     ...(material !== null ? { CurrentKeyMaterialId: material.materialId } : {}),
     ...(store !== null ? { CustomKeyStoreId: store.storeId } : {}),
+    ...(key.exportable ? { XStrongroomExportable: true } : {}),
   };
 }

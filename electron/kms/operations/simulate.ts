@@ -15,7 +15,7 @@ export const simulatePolicy: Handler<'SimulatePolicy'> = (ctx, input) => {
   ctx.authorize('kms:SimulatePolicy', key);
   const action = KMS_ACTIONS.find((a) => a.toLowerCase() === input.Action.toLowerCase());
   if (action === undefined) {
-    throw new ValidationException(`'${input.Action}' is not a KMS action; use kms:<Operation>, e.g. kms:Decrypt, kms:ReEncryptFrom, kms:CreateGrant.`);
+    throw new ValidationException(`'${input.Action}' is not a KMS action; use kms:<Operation>, e.g. kms:Decrypt, kms:ReEncryptFrom, kms:CreateGrant, or strongroom:ExportKeyMaterial.`);
   }
   const principal = resolvePrincipal(ctx.principals, ctx.scope.accountId, input.Principal);
   const extra = new Map<string, ReadonlyArray<string>>();

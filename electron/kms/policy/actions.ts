@@ -20,11 +20,32 @@ const AWS_ACTIONS = [
 /** Strongroom's own actions (policy simulation), named in the same style. */
 const STRONGROOM_ACTIONS = ['SimulatePolicy'] as const;
 
-/** Every action a policy may name, as 'kms:<Name>'. */
-export const KMS_ACTIONS: ReadonlyArray<string> = [...AWS_ACTIONS, ...STRONGROOM_ACTIONS].map((a) => `kms:${a}`);
+/**
+ * The service prefix of actions an AWS policy must never grant by accident (D23). kms:* cannot
+ * match them, and an Allow grants them only through a pattern written with this prefix
+ * (strongroom:ExportKeyMaterial, strongroom:*): not Action "*", not NotAction.
+ */
+export const STRONGROOM_PREFIX = 'strongroom:';
+
+/** Actions under the strongroom: prefix: taking key material out of the installation. */
+const STRONGROOM_PREFIXED_ACTIONS = ['ExportKeyMaterial'] as const;
+
+/** Every action a policy may name: 'kms:<Name>', and the few 'strongroom:<Name>'. */
+export const KMS_ACTIONS: ReadonlyArray<string> = [
+  ...[...AWS_ACTIONS, ...STRONGROOM_ACTIONS].map((a) => `kms:${a}`),
+  ...STRONGROOM_PREFIXED_ACTIONS.map((a) => `${STRONGROOM_PREFIX}${a}`),
+];
+
+/** True for an action only a strongroom:-prefixed Allow can grant. */
+export function isStrongroomPrefixed(action: string): boolean {
+  return action.toLowerCase().startsWith(STRONGROOM_PREFIX);
+}
 
 /** The action(s) an operation is authorized as: its own name, except ReEncrypt (From and To). */
 export function actionsForOperation(operation: string): ReadonlyArray<string> {
+  if ((STRONGROOM_PREFIXED_ACTIONS as ReadonlyArray<string>).includes(operation)) {
+    return [`${STRONGROOM_PREFIX}${operation}`];
+  }
   return operation === 'ReEncrypt' ? ['kms:ReEncryptFrom', 'kms:ReEncryptTo'] : [`kms:${operation}`];
 }
 

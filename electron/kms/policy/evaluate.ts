@@ -10,6 +10,7 @@
 import type { ConditionValues } from './conditions.ts';
 import { clauseHolds } from './conditions.ts';
 import type { PolicyDocument, PrincipalSet, Statement } from './document.ts';
+import { isStrongroomPrefixed } from './actions.ts';
 
 export type CallerIdentity = {
   /** aws:PrincipalArn: arn:aws:iam::<account>:root | user/<name> | role/<name>. */
@@ -126,8 +127,29 @@ function statementPrincipal(s: Statement, caller: CallerIdentity, bindings: Read
   return 'caller';
 }
 
-function actionApplies(s: Statement, action: string): boolean {
+/** A compiled Action pattern written with the strongroom: prefix (strongroom:ExportKeyMaterial, strongroom:*). */
+function namesStrongroomPrefix(pattern: RegExp): boolean {
+  return /^\^strongroom:/i.test(pattern.source);
+}
+
+function patternsApply(s: Statement, action: string): boolean {
   return s.actions !== null ? s.actions.some((a) => a.test(action)) : s.notActions !== null && !s.notActions.some((a) => a.test(action));
+}
+
+/**
+ * Whether a statement's Action (or NotAction) covers `action`. D23: a strongroom: action is
+ * allowed only by an explicit strongroom: pattern — never by Action "*", kms:* or NotAction — but
+ * denied by anything that would deny it under either prefix (Deny kms:* denies
+ * strongroom:ExportKeyMaterial too): allows are strict, denies generous.
+ */
+function actionApplies(s: Statement, action: string): boolean {
+  if (!isStrongroomPrefixed(action)) {
+    return patternsApply(s, action);
+  }
+  if (s.effect === 'Allow') {
+    return s.actions !== null && s.actions.some((a) => namesStrongroomPrefix(a) && a.test(action));
+  }
+  return patternsApply(s, action) || patternsApply(s, `kms:${action.slice(action.indexOf(':') + 1)}`);
 }
 
 function appliesTo(s: Statement, action: string, resource: string, conditions: ConditionValues): boolean {
@@ -202,7 +224,7 @@ function describe(r: StatementRef): string {
 export function evaluate(req: AuthorizationRequest): Decision {
   const { caller, action, keyPolicy } = req;
   const resource = req.resource ?? '*';
-  const operation = action.slice('kms:'.length);
+  const operation = action.slice(action.indexOf(':') + 1);
   const isRoot = caller.principalId === null;
 
   const keyAllows: Array<StatementRef> = [];

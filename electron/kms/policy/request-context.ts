@@ -127,7 +127,7 @@ function computeAll(f: RequestFacts): Map<string, ReadonlyArray<string>> {
   }
   set('kms:calleraccount', scope.accountId);
 
-  const op = action.slice('kms:'.length);
+  const op = action.slice(action.indexOf(':') + 1);
   if (op === 'CreateKey') {
     const spec = str(input.KeySpec) ?? str(input.CustomerMasterKeySpec) ?? 'SYMMETRIC_DEFAULT';
     const usage = str(input.KeyUsage) ?? 'ENCRYPT_DECRYPT';

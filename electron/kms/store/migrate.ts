@@ -10,6 +10,7 @@ import { updateToSchemaVersion4 } from './migrations/0004-access-control.ts';
 import { updateToSchemaVersion5 } from './migrations/0005-audit.ts';
 import { updateToSchemaVersion6 } from './migrations/0006-quorum.ts';
 import { updateToSchemaVersion7 } from './migrations/0007-custom-key-stores.ts';
+import { updateToSchemaVersion8 } from './migrations/0008-exportable.ts';
 
 type Migration = (db: Database.Database) => void;
 
@@ -22,6 +23,7 @@ const MIGRATIONS: ReadonlyArray<Migration> = [
   updateToSchemaVersion5,
   updateToSchemaVersion6,
   updateToSchemaVersion7,
+  updateToSchemaVersion8,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -25,6 +25,8 @@ export type KeyRow = {
   readonly rotationPeriodDays: number | null;
   /** When the next automatic rotation is due; null while automatic rotation is off. */
   readonly nextRotationAt: number | null;
+  /** Created with XStrongroomExportable (ExportKeyMaterial may wrap its material); fixed at creation. */
+  readonly exportable: boolean;
 };
 
 export type RotationType = 'AUTOMATIC' | 'ON_DEMAND';
@@ -82,6 +84,7 @@ type RawKey = {
   current_version: number;
   rotation_period_days: number | null;
   next_rotation_at: number | null;
+  exportable: number;
 };
 
 function toKeyRow(r: RawKey): KeyRow {
@@ -102,6 +105,7 @@ function toKeyRow(r: RawKey): KeyRow {
     currentVersion: r.current_version,
     rotationPeriodDays: r.rotation_period_days,
     nextRotationAt: r.next_rotation_at,
+    exportable: r.exportable === 1,
   };
 }
 
@@ -162,10 +166,10 @@ export class KeyRepository {
       insertKey: db.prepare(
         `INSERT INTO keys (key_id, created_at, description, key_spec, key_usage, origin, key_manager,
            key_state, deletion_date, pending_window_days, multi_region, policy, policy_bindings, current_version,
-           rotation_period_days, next_rotation_at)
+           rotation_period_days, next_rotation_at, exportable)
          VALUES (@keyId, @createdAt, @description, @keySpec, @keyUsage, @origin, @keyManager,
            @keyState, @deletionDate, @pendingWindowDays, @multiRegion, @policy, @policyBindings, @currentVersion,
-           @rotationPeriodDays, @nextRotationAt)`,
+           @rotationPeriodDays, @nextRotationAt, @exportable)`,
       ),
       listKeys: db.prepare<[number, string, string, number], RawKey>(
         `SELECT * FROM keys WHERE (created_at, key_id) > (?, ?) OR ? = '' ORDER BY created_at, key_id LIMIT ?`,
@@ -264,7 +268,7 @@ export class KeyRepository {
   }
 
   insertKey(row: KeyRow): void {
-    this.#stmts.insertKey.run({ ...row, multiRegion: row.multiRegion ? 1 : 0 });
+    this.#stmts.insertKey.run({ ...row, multiRegion: row.multiRegion ? 1 : 0, exportable: row.exportable ? 1 : 0 });
   }
 
   setRotation(keyId: string, periodDays: number | null, nextAt: number | null): void {

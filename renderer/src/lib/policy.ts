@@ -5,9 +5,16 @@
 import { defaultKeyPolicy } from '../../../shared/api/key-policy.ts';
 import { operationNames } from '../../../shared/api/operations.ts';
 
-/** Every action a policy can name for an operation the engine serves, as kms:<Name>, sorted. */
+/**
+ * Every action a policy can name for an operation the engine serves, as kms:<Name> (and
+ * strongroom:ExportKeyMaterial, which kms:* never grants: D23), sorted.
+ */
 export const KMS_ACTIONS: ReadonlyArray<string> = [
-  ...new Set(operationNames.flatMap((op) => (op === 'ReEncrypt' ? ['kms:ReEncryptFrom', 'kms:ReEncryptTo'] : [`kms:${op}`]))),
+  ...new Set(
+    operationNames.flatMap((op) =>
+      op === 'ReEncrypt' ? ['kms:ReEncryptFrom', 'kms:ReEncryptTo'] : op === 'ExportKeyMaterial' ? ['strongroom:ExportKeyMaterial'] : [`kms:${op}`],
+    ),
+  ),
 ].sort();
 
 export { defaultKeyPolicy };
@@ -142,7 +149,7 @@ export function describeAction(action: string): string {
     return 'every KMS action';
   }
   if (action.includes('*') || action.includes('?')) {
-    const covered = actionsCovered(action).map((a) => a.slice(4));
+    const covered = actionsCovered(action).map((a) => a.replace(/^kms:/i, ''));
     if (covered.length === 0) {
       return `${action} (no action the app knows)`;
     }
