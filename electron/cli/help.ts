@@ -38,6 +38,10 @@ export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> =
   { usage: 'audit import <file>… [--trusted-public-key F] [--label L] [--workspace-file F]', summary: 'Verifies other installations’ exports and adds them to the inspection workspace.' },
   { usage: 'audit sources [--workspace-file F]', summary: 'The installations an inspection workspace holds.' },
   { usage: 'audit archive --before T --out F [--format jsonl|cloudtrail] [--gzip] [--force]', summary: 'Export, verify, then prune records older than T, leaving an anchor the live chain continues from.' },
+  { usage: 'backup create --shares N --threshold M --out F [--share-dir D] [--share-format words|qr-svg|qr-png|json] [--encrypt-share-to i=custodian.pem …] [--share-passphrase-file i=F …]', summary: 'Writes an encrypted backup of the whole installation (database and root key) and N shares of its key, any M of which restore it; shares can be sealed to a custodian’s Ed25519/X25519 public key or a passphrase.' },
+  { usage: 'backup verify --in F --share f1 f2 …', summary: 'Checks shares against a backup (checksums, backup id, recombined key, the file’s authentication and database) without restoring.' },
+  { usage: 'backup restore --in F --share f1 f2 … [--root-key keychain|passphrase]', summary: 'Restores a backup into a new or empty --data-dir: the root key goes to the chosen provider; audited as RestoreBackup after the restored records.' },
+  { usage: 'backup decrypt-share --in F (--key custodian.pem | --passphrase-file F) [--out F] [--format words|json]', summary: 'Reveals a sealed share with the custodian’s private key or its passphrase.' },
   { usage: 'dev clock show', summary: 'A developer installation’s clock: the time the engine sees and its offset from real time.' },
   { usage: 'dev clock advance <duration>', summary: 'Moves a developer installation’s clock forward (366d, 12h, 1d12h), audited, then runs the rotations, deletions and expiries now due.' },
 ];

@@ -119,6 +119,17 @@ export class PassphraseRootKeyProvider implements RootKeyProvider {
   }
 
   async create(installationId: string): Promise<{ readonly key: Uint8Array; readonly params: string }> {
+    const key = new Uint8Array(randomBytes(ROOT_KEY_BYTES));
+    try {
+      return { key, params: (await this.adopt(installationId, key)).params };
+    } catch (err) {
+      key.fill(0);
+      throw err;
+    }
+  }
+
+  /** Wraps a given root key (one restored from a backup) under a passphrase asked for now. */
+  async adopt(installationId: string, key: Uint8Array): Promise<{ readonly params: string; readonly stored: boolean }> {
     const passphrase = normalize(await this.#passphrase());
     if (passphrase.length === 0) {
       throw new ValidationException('The passphrase is empty. Choose a passphrase of at least 8 characters.');
@@ -128,7 +139,6 @@ export class PassphraseRootKeyProvider implements RootKeyProvider {
     }
     const salt = randomBytes(SALT_BYTES);
     const nonce = randomBytes(NONCE_BYTES);
-    const key = new Uint8Array(randomBytes(ROOT_KEY_BYTES));
     const kek = await deriveKey(passphrase, salt, V1.N, V1.r, V1.p);
     try {
       const cipher = createCipheriv('aes-256-gcm', kek, nonce);
@@ -144,7 +154,7 @@ export class PassphraseRootKeyProvider implements RootKeyProvider {
         nonce: nonce.toString('base64'),
         wrapped: wrapped.toString('base64'),
       };
-      return { key, params: JSON.stringify(params) };
+      return { params: JSON.stringify(params), stored: true };
     } finally {
       kek.fill(0);
     }
