@@ -13,6 +13,8 @@
 //  5. Audit log (bench/audit.ts): append cost against a bare SQLite insert of the same row, then
 //     query pages and a full verify on 1,000,000 generated records.
 //  6. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
+//  8. Backup (bench/backup.ts): `backup create` 3-of-5, verify and restore against a plain
+//     VACUUM INTO copy of the same database.
 //  7. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
 //     installation, loads the root key, encrypts, audits and prints), against a bare `node -e ''`
 //     start in the same run.
@@ -33,6 +35,7 @@ import { asymmetric } from './asymmetric.ts';
 import { policyCost } from './policy.ts';
 import { envelopeBench } from './envelope.ts';
 import { auditBench } from './audit.ts';
+import { backupBench } from './backup.ts';
 import { runLoad, type PreparedRequest } from './http-load.ts';
 import { measure, type Rate } from './measure.ts';
 
@@ -210,6 +213,7 @@ await inProcess(quick ? 0.3 : 2);
 await asymmetric(quick ? 0.3 : 1.5);
 await policyCost(quick ? 0.3 : 2);
 await envelopeBench({ quick });
+await backupBench(quick);
 auditBench({ quick });
 await http(quick ? 1 : 4);
 cli(quick ? 3 : 9);
