@@ -13,11 +13,11 @@
 //  5. Audit log (bench/audit.ts): append cost against a bare SQLite insert of the same row, then
 //     query pages and a full verify on 1,000,000 generated records.
 //  6. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
-//  8. Backup (bench/backup.ts): `backup create` 3-of-5, verify and restore against a plain
-//     VACUUM INTO copy of the same database.
 //  7. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
 //     installation, loads the root key, encrypts, audits and prints), against a bare `node -e ''`
 //     start in the same run.
+//  8. Backup (bench/backup.ts): `backup create` 3-of-5, verify and restore against a plain
+//     VACUUM INTO copy of the same database.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { Hash } from '@smithy/hash-node';
