@@ -55,6 +55,14 @@ export function takeOne(flags: Map<string, ReadonlyArray<string>>, name: string,
   return values[0];
 }
 
+/** Refuses any flag the command did not take. */
+export function rejectLeftovers(flags: ReadonlyMap<string, ReadonlyArray<string>>, command: string): void {
+  const unknown = [...flags.keys()];
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
+  }
+}
+
 /** Removes and returns a flag that takes no value. */
 export function takeSwitch(flags: Map<string, ReadonlyArray<string>>, name: string, command: string | null): boolean {
   const values = flags.get(name);

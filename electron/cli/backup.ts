@@ -12,7 +12,8 @@ import { readShareFiles, restoreBackup, verifyBackup } from '../kms/backup/resto
 import { custodianPrivateKey, custodianPublicKey, parseSealed, unseal } from '../kms/backup/seal.ts';
 import { decodeShare, shareJson, shareToWords, shareUri, shareWordsText, encodeShare } from '../kms/backup/shares.ts';
 import type { RootKeyProvider } from '../kms/rootkey/provider.ts';
-import { takeOne } from './args.ts';
+import { rejectLeftovers, takeOne } from './args.ts';
+import { withoutFinalNewline } from './passphrase.ts';
 import { UsageError } from './usage-error.ts';
 
 type Flags = Map<string, ReadonlyArray<string>>;
@@ -32,13 +33,6 @@ export type BackupCliHost = {
   /** A provider for a new root key home (asks for a new passphrase twice when interactive). */
   readonly newProvider: (kind: 'keychain' | 'passphrase') => RootKeyProvider;
 };
-
-function rejectLeftovers(flags: Flags, command: string): void {
-  const unknown = [...flags.keys()];
-  if (unknown.length > 0) {
-    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
-  }
-}
 
 function takeList(flags: Flags, name: string): ReadonlyArray<string> {
   const values = flags.get(name) ?? [];
@@ -78,11 +72,6 @@ function indexedFiles(values: ReadonlyArray<string>, flag: string, command: stri
     out.set(index, { file, bytes });
   }
   return out;
-}
-
-function passphraseText(bytes: Buffer): string {
-  // A file written with `echo` ends with a newline that is not part of the passphrase.
-  return bytes.toString('utf8').replace(/\r?\n$/, '');
 }
 
 export class BackupCli {
@@ -132,7 +121,7 @@ export class BackupCli {
     }
     const words = new Map<number, string>();
     for (const [index, { bytes }] of passphrases) {
-      words.set(index, passphraseText(bytes));
+      words.set(index, withoutFinalNewline(bytes.toString('utf8')));
     }
     const kms = await this.#host.open();
     try {
@@ -211,7 +200,7 @@ export class BackupCli {
     if (sealed === null) {
       throw new ValidationException(`${input} is not a sealed share (it is not encrypted; give it to backup restore as it is).`);
     }
-    const payload = await unseal(sealed, keyFile !== undefined ? { privateKey: custodianPrivateKey(unlock, `--key ${keyFile}`) } : { passphrase: passphraseText(unlock) }, what);
+    const payload = await unseal(sealed, keyFile !== undefined ? { privateKey: custodianPrivateKey(unlock, `--key ${keyFile}`) } : { passphrase: withoutFinalNewline(unlock.toString('utf8')) }, what);
     const share = decodeShare(payload, what);
     if (share.backupId !== sealed.BackupId || share.index !== sealed.Index) {
       throw new ValidationException(`${what} is corrupted: the sealed label (backup ${sealed.BackupId}, share ${sealed.Index}) does not match the share inside.`);

@@ -18,7 +18,7 @@ import type { PrincipalRow } from '../kms/principals.ts';
 import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
-import { parseArgs, takeOne, takeSwitch } from './args.ts';
+import { parseArgs, rejectLeftovers, takeOne, takeSwitch } from './args.ts';
 import { decryptFiles, encryptFiles } from './files.ts';
 import { parseDuration } from './duration.ts';
 import { localCommandsFor, mainHelp, operationHelp } from './help.ts';
@@ -448,13 +448,6 @@ function installationFields(info: InstallationInfo): Record<string, unknown> {
     CreationDate: new Date(info.createdAt),
     Developer: info.developer,
   };
-}
-
-function rejectLeftovers(flags: Flags, command: string): void {
-  const unknown = [...flags.keys()];
-  if (unknown.length > 0) {
-    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
-  }
 }
 
 /** Runs one command line; resolves with the exit code. Never throws. */

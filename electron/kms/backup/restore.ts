@@ -75,9 +75,12 @@ export async function unlockBackup(file: string, shares: ReadonlyArray<ShareInpu
 
 type Row = { installation_id: string; root_key_check: Uint8Array };
 
-/** Opens the snapshot read-only and checks it is the installation the header names, under this root key. */
-function checkSnapshot(path: string, header: BackupHeader, rootKey: Uint8Array): { auditRecords: number; auditIntact: boolean } {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+/**
+ * Checks the snapshot (a file, or the bytes themselves, deserialized in memory) is the
+ * installation the header names, under this root key. Reads only.
+ */
+function checkSnapshot(source: string | Buffer, header: BackupHeader, rootKey: Uint8Array): { auditRecords: number; auditIntact: boolean } {
+  const db = typeof source === 'string' ? new Database(source, { readonly: true, fileMustExist: true }) : new Database(source);
   try {
     const integrity = db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') {
@@ -116,16 +119,6 @@ export type VerifySummary = {
   readonly AuditIntact: boolean;
 };
 
-function withScratch<T>(near: string, use: (dir: string) => T): T {
-  const dir = join(dirname(near), `.${basename(near)}.check-${randomBytes(6).toString('hex')}`);
-  mkdirSync(dir, { mode: 0o700 });
-  try {
-    return use(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 function summaryOf(v: VerifiedBackup, snap: { auditRecords: number; auditIntact: boolean }): VerifySummary {
   const h = v.header;
   return {
@@ -144,16 +137,11 @@ function summaryOf(v: VerifiedBackup, snap: { auditRecords: number; auditIntact:
   };
 }
 
-/** `backup verify`: the shares recover this backup's key, and the backup decrypts to a sound installation. */
+/** `backup verify`: the shares recover this backup's key, and the backup decrypts to a sound installation. Writes nothing. */
 export async function verifyBackup(file: string, shares: ReadonlyArray<ShareInput>): Promise<VerifySummary> {
   const v = await unlockBackup(file, shares);
   try {
-    const snap = withScratch(resolve(file), (dir) => {
-      const path = join(dir, DATABASE_FILE);
-      writeFileSync(path, v.payload.database, { mode: 0o600 });
-      return checkSnapshot(path, v.header, v.payload.rootKey);
-    });
-    return summaryOf(v, snap);
+    return summaryOf(v, checkSnapshot(v.payload.database, v.header, v.payload.rootKey));
   } finally {
     v.payload.rootKey.fill(0);
     v.payload.database.fill(0);

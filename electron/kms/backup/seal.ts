@@ -4,14 +4,13 @@
 // scrypt (the passphrase root key provider's cost) and AES-256-GCM. The sealed file keeps the
 // backup id and share index in the clear, authenticated as AAD, so errors can name the share.
 
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, hkdfSync, randomBytes, scrypt, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { IncorrectKeyException, ValidationException } from '../errors.ts';
-import { MIN_PASSPHRASE_LENGTH } from '../rootkey/passphrase.ts';
+import { deriveKey, MIN_PASSPHRASE_LENGTH, SCRYPT_V1 } from '../rootkey/passphrase.ts';
 
 export const SEALED_FORMAT = 'strongroom-sealed-share';
 const HKDF_INFO = 'strongroom/backup-share-seal/x25519/v1';
-const SCRYPT = { N: 131072, r: 8, p: 1 } as const;
 const MAX_N = 2 ** 20;
 
 export type SealedShare = {
@@ -78,9 +77,7 @@ export function custodianPrivateKey(pem: Uint8Array, what: string): Uint8Array {
 }
 
 function deriveScrypt(passphrase: string, salt: Uint8Array, N: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(passphrase.normalize('NFC'), salt, 32, { N, r, p, maxmem: 128 * N * r + 16 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  return deriveKey(passphrase.normalize('NFC'), salt, N, r, p);
 }
 
 function x25519Kek(shared: Uint8Array, ephemeral: Uint8Array, recipient: Uint8Array): Buffer {
@@ -111,8 +108,8 @@ export async function sealToPassphrase(payload: Uint8Array, backupId: string, in
     throw new ValidationException(`The passphrase for share ${index} is too short: use at least ${MIN_PASSPHRASE_LENGTH} characters.`);
   }
   const salt = randomBytes(16);
-  const kek = await deriveScrypt(passphrase, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p);
-  return encrypt(kek, { Format: SEALED_FORMAT, Version: 1, BackupId: backupId, Index: index, Recipient: { Type: 'passphrase', Kdf: 'scrypt', ...SCRYPT, Salt: b64(salt) } }, payload);
+  const kek = await deriveScrypt(passphrase, salt, SCRYPT_V1.N, SCRYPT_V1.r, SCRYPT_V1.p);
+  return encrypt(kek, { Format: SEALED_FORMAT, Version: 1, BackupId: backupId, Index: index, Recipient: { Type: 'passphrase', Kdf: 'scrypt', ...SCRYPT_V1, Salt: b64(salt) } }, payload);
 }
 
 /** A sealed share file's JSON, or null when the text is not one. */

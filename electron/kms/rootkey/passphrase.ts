@@ -19,7 +19,8 @@ export const MIN_PASSPHRASE_LENGTH = 8;
  * N = 2^17, r = 8: 128 MiB and roughly half a second per derivation on a laptop — paid once per
  * open, and expensive enough to slow down guessing a copied database.
  */
-const V1 = { N: 131072, r: 8, p: 1 } as const;
+export const SCRYPT_V1 = { N: 131072, r: 8, p: 1 } as const;
+const V1 = SCRYPT_V1;
 const SALT_BYTES = 16;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -45,7 +46,8 @@ function aad(version: number, installationId: string): Buffer {
   return Buffer.from(`strongroom/root-key/passphrase/v${version}/${installationId}`, 'utf8');
 }
 
-function deriveKey(passphrase: string, salt: Uint8Array, N: number, r: number, p: number): Promise<Buffer> {
+/** scrypt to a 32-byte key, with maxmem raised to fit the cost (also used to seal backup shares). */
+export function deriveKey(passphrase: string, salt: Uint8Array, N: number, r: number, p: number): Promise<Buffer> {
   // scrypt needs 128 * N * r bytes; Node's default maxmem (32 MiB) is below version 1's cost.
   const options: ScryptOptions = { N, r, p, maxmem: 128 * N * r + 16 * 1024 * 1024 };
   return new Promise((resolve, reject) => {
