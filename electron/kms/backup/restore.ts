@@ -177,8 +177,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
   if (adopt === undefined) {
     throw new InstallationError('ProviderNotAllowed', `The ${options.provider.kind} root key provider cannot take a restored root key.`);
   }
-  mkdirSync(dirname(dataDir), { recursive: true });
   const v = await unlockBackup(options.file, options.shares);
+  mkdirSync(dirname(dataDir), { recursive: true });
   const staging = join(dirname(dataDir), `.${basename(dataDir)}.restoring-${randomBytes(6).toString('hex')}`);
   let adopted: { params: string; stored: boolean } | null = null;
   try {
