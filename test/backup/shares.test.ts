@@ -4,6 +4,8 @@
 // sealing to a custodian's Ed25519/X25519 key or to a passphrase round-trips, and the wrong key or
 // passphrase is named as such.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { combine } from 'shamir-secret-sharing';
 import { describe, expect, it } from 'vitest';
 import { KmsError } from '../../electron/kms/errors.ts';
 import { custodianPrivateKey, custodianPublicKey, parseSealed, sealToPassphrase, sealToPublicKey, unseal } from '../../electron/kms/backup/seal.ts';
@@ -62,6 +64,34 @@ describe('splitting and verified recombination', () => {
         await refused(recoverBackupKey(named(set), header), 'ValidationException', /^2 shares given; this backup needs 3 \(of 5\)/);
       }
     }
+  });
+
+  it('property: for random N, M and keys, any M shares recover the key, and M-1 shares recombined by the library give a key the check refuses', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .integer({ min: 2, max: 8 })
+          .chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 2, max: n }), fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }))),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        async ([n, m, order], keyBytes) => {
+          const key = Uint8Array.from(keyBytes);
+          const id = randomBytes(16).toString('hex');
+          const shares = await splitBackupKey(key, id, n, m);
+          const shuffled = order.map((i) => shares[i] as Share);
+          const header = { backupId: id, threshold: m, total: n, keyCheck: backupKeyCheck(key, id) };
+          const got = await recoverBackupKey(named(shuffled.slice(0, m)), header);
+          expect(Buffer.from(got.key).equals(Buffer.from(key))).toBe(true);
+          const short = shuffled.slice(0, m - 1);
+          await expect(recoverBackupKey(named(short), header)).rejects.toThrow(/given; this backup needs/);
+          if (short.length >= 2) {
+            // What the library alone would hand back: some other key, which the commitment refuses.
+            const wrong = await combine(short.map((s) => s.share));
+            expect(backupKeyCheck(wrong, id).equals(header.keyCheck)).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('below the threshold the library yields a wrong key silently; the key check catches it', async () => {
