@@ -104,7 +104,7 @@ describe('backup through the engine', () => {
 const unreachable = await probeKeychain();
 
 describe.skipIf(unreachable !== null && !keychainRequired)('restore into the real OS keychain', () => {
-  it('a passphrase installation restored with --root-key keychain opens from the keychain on the "new machine"', () => {
+  it('a passphrase installation restored with --root-key keychain opens from the keychain on the "new machine"', async () => {
     const home = tempDir('strongroom-backup-keychain-');
     const env = { STRONGROOM_PASSPHRASE: 'keychain restore test passphrase' };
     const src = join(home, 'src');
@@ -125,7 +125,7 @@ describe.skipIf(unreachable !== null && !keychainRequired)('restore into the rea
       expect((plain.json() as { Plaintext: string }).Plaintext).toBe('aGk=');
       expect((cli(dest, ['audit', 'verify']).json() as { Intact: boolean }).Intact).toBe(true);
     } finally {
-      void deleteKeychainRootKey(summary.InstallationId);
+      await deleteKeychainRootKey(summary.InstallationId);
     }
   });
 });
