@@ -16,6 +16,8 @@
 //  7. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
 //     installation, loads the root key, encrypts, audits and prints), against a bare `node -e ''`
 //     start in the same run.
+//  8. Backup (bench/backup.ts): `backup create` 3-of-5, verify and restore against a plain
+//     VACUUM INTO copy of the same database.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { Hash } from '@smithy/hash-node';
@@ -33,6 +35,7 @@ import { asymmetric } from './asymmetric.ts';
 import { policyCost } from './policy.ts';
 import { envelopeBench } from './envelope.ts';
 import { auditBench } from './audit.ts';
+import { backupBench } from './backup.ts';
 import { runLoad, type PreparedRequest } from './http-load.ts';
 import { measure, type Rate } from './measure.ts';
 
@@ -210,6 +213,7 @@ await inProcess(quick ? 0.3 : 2);
 await asymmetric(quick ? 0.3 : 1.5);
 await policyCost(quick ? 0.3 : 2);
 await envelopeBench({ quick });
+await backupBench(quick);
 auditBench({ quick });
 await http(quick ? 1 : 4);
 cli(quick ? 3 : 9);

@@ -11,7 +11,8 @@ export type ParsedArgs = {
   readonly flags: ReadonlyMap<string, ReadonlyArray<string>>;
 };
 
-export function parseArgs(argv: ReadonlyArray<string>): ParsedArgs {
+/** `repeatable` flags may also be given several times; their values are joined in order. */
+export function parseArgs(argv: ReadonlyArray<string>, repeatable: ReadonlySet<string> = new Set()): ParsedArgs {
   const words: Array<string> = [];
   const flags = new Map<string, Array<string>>();
   let current: Array<string> | null = null;
@@ -20,10 +21,11 @@ export function parseArgs(argv: ReadonlyArray<string>): ParsedArgs {
     if (arg.startsWith('--') && arg.length > 2) {
       const eq = arg.indexOf('=');
       const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      if (flags.has(name)) {
+      const earlier = flags.get(name);
+      if (earlier !== undefined && !repeatable.has(name)) {
         throw new UsageError(`--${name} was given more than once; give it once (with several values if it takes a list).`);
       }
-      current = [];
+      current = earlier ?? [];
       flags.set(name, current);
       if (eq !== -1) {
         current.push(arg.slice(eq + 1));
@@ -51,6 +53,14 @@ export function takeOne(flags: Map<string, ReadonlyArray<string>>, name: string,
     );
   }
   return values[0];
+}
+
+/** Refuses any flag the command did not take. */
+export function rejectLeftovers(flags: ReadonlyMap<string, ReadonlyArray<string>>, command: string): void {
+  const unknown = [...flags.keys()];
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
+  }
 }
 
 /** Removes and returns a flag that takes no value. */

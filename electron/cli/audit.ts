@@ -15,7 +15,7 @@ import type { AuditProblem } from '../kms/audit/verify.ts';
 import type { Kms } from '../kms/engine.ts';
 import { InstallationError, ValidationException } from '../kms/errors.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
-import { takeOne, takeSwitch } from './args.ts';
+import { rejectLeftovers, takeOne, takeSwitch } from './args.ts';
 import type { OutputFormat } from './output.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -33,13 +33,6 @@ export type AuditCliHost = {
 };
 
 export const AUDIT_SUBCOMMANDS = ['query', 'list', 'verify', 'checkpoint', 'checkpoints', 'public-key', 'export', 'import', 'sources', 'archive'] as const;
-
-function rejectLeftovers(flags: Flags, command: string): void {
-  const unknown = [...flags.keys()];
-  if (unknown.length > 0) {
-    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
-  }
-}
 
 /** ISO-8601 (2026-11-23, 2026-11-23T10:00:00Z) or epoch seconds. */
 function parseTime(text: string | undefined, flag: string, command: string): Date | undefined {

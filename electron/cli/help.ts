@@ -50,6 +50,10 @@ export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> =
   { usage: "approval request <Operation> --input '<json>' [--expires-in 1h] --out req.json [--force]", summary: 'Writes what custodians sign: this installation, the operation (or SetQuorumRule / ClearQuorumRule), its exact input with the key ARN, a nonce, an expiry (at most 7d).' },
   { usage: 'approval sign --request req.json --key <name>.key --out <name>.approval.json [--yes] [--force]', summary: 'Offline: shows the request in plain words, then signs it with a custodian’s Ed25519 key. Pass approval files to the operation with --approvals a.json b.json.' },
   { usage: 'approval show <file>', summary: 'Shows a request or approval file in plain words.' },
+  { usage: 'backup create --shares N --threshold M --out F [--share-dir D] [--share-format words|qr-svg|qr-png|json] [--encrypt-share-to i=custodian.pem …] [--share-passphrase-file i=F …]', summary: 'Writes an encrypted backup of the whole installation (database and root key) and N shares of its key, any M of which restore it; shares can be sealed to a custodian’s Ed25519/X25519 public key or a passphrase.' },
+  { usage: 'backup verify --in F --share f1 f2 …', summary: 'Checks shares against a backup (checksums, backup id, recombined key, the file’s authentication and database) without restoring.' },
+  { usage: 'backup restore --in F --share f1 f2 … [--root-key keychain|passphrase]', summary: 'Restores a backup into a new or empty --data-dir: the root key goes to the chosen provider; audited as RestoreBackup after the restored records.' },
+  { usage: 'backup decrypt-share --in F (--key custodian.pem | --passphrase-file F) [--out F] [--format words|json]', summary: 'Reveals a sealed share with the custodian’s private key or its passphrase.' },
   { usage: 'dev clock show', summary: 'A developer installation’s clock: the time the engine sees and its offset from real time.' },
   { usage: 'dev clock advance <duration>', summary: 'Moves a developer installation’s clock forward (366d, 12h, 1d12h), audited, then runs the rotations, deletions and expiries now due.' },
 ];

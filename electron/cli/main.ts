@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
 import { AuditLog } from '../kms/audit/log.ts';
 import { AuditCli } from './audit.ts';
+import { BackupCli, BACKUP_REPEATABLE_FLAGS } from './backup.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
@@ -17,7 +18,7 @@ import type { PrincipalRow } from '../kms/principals.ts';
 import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
-import { parseArgs, takeOne, takeSwitch } from './args.ts';
+import { parseArgs, rejectLeftovers, takeOne, takeSwitch } from './args.ts';
 import { exportKey } from './export-key.ts';
 import { decryptFiles, encryptFiles } from './files.ts';
 import { parseDuration } from './duration.ts';
@@ -425,6 +426,18 @@ class Cli {
     });
   }
 
+  backup(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    return new BackupCli({
+      dataDir: this.#g.dataDir,
+      passphraseFile: this.#g.passphraseFile,
+      userAgent: this.#userAgent,
+      print: (value) => this.print(value),
+      warn: (text) => this.#io.stderr.write(text),
+      open: () => this.open(),
+      newProvider: (kind) => this.providers(true)(kind),
+    }).run(sub, args, flags);
+  }
+
   audit(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
     return new AuditCli({
       dataDir: this.#g.dataDir,
@@ -460,19 +473,12 @@ function installationFields(info: InstallationInfo): Record<string, unknown> {
   };
 }
 
-function rejectLeftovers(flags: Flags, command: string): void {
-  const unknown = [...flags.keys()];
-  if (unknown.length > 0) {
-    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
-  }
-}
-
 /** Runs one command line; resolves with the exit code. Never throws. */
 export async function main(io: CliIo): Promise<number> {
   let command: string | null = null;
   let operation: OperationName | null = null;
   try {
-    const { words, flags: parsed } = parseArgs(io.argv);
+    const { words, flags: parsed } = parseArgs(io.argv, BACKUP_REPEATABLE_FLAGS);
     const flags: Flags = new Map(parsed);
     const help = takeSwitch(flags, 'help', null);
     const version = takeSwitch(flags, 'version', null);
@@ -505,7 +511,7 @@ export async function main(io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
-    const extra = ['dev', 'encrypt-file', 'decrypt-file', 'audit', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
+    const extra = ['dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
@@ -528,6 +534,8 @@ export async function main(io: CliIo): Promise<number> {
         return await cli.status(flags);
       case 'audit':
         return await cli.audit(words[1], words.slice(2), flags);
+      case 'backup':
+        return await cli.backup(words[1], words.slice(2), flags);
       case 'serve':
         return await cli.serve(flags);
       case 'ui':

@@ -36,13 +36,17 @@ function prompt(question: string, o: PassphraseOptions): Promise<string> {
   });
 }
 
+/** A passphrase file's text: a file written with `echo` ends with a newline that is not part of it. */
+export function withoutFinalNewline(text: string): string {
+  return text.replace(/\r?\n$/, '');
+}
+
 /** A passphrase source for the root key provider; `confirm` asks twice (for init). */
 export function passphraseSource(o: PassphraseOptions, confirm: boolean): () => Promise<string> {
   return async () => {
     if (o.file !== undefined) {
       try {
-        // A file written with `echo` ends with a newline that is not part of the passphrase.
-        return readFileSync(o.file, 'utf8').replace(/\r?\n$/, '');
+        return withoutFinalNewline(readFileSync(o.file, 'utf8'));
       } catch (err) {
         throw new UsageError(`argument --passphrase-file: cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
       }

@@ -92,6 +92,8 @@ import { GrantRepository } from './store/grants.ts';
 import { CustomKeyStores } from './keystore/stores.ts';
 import type { RootKeyProvider, RootKeyProviderKind } from './rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
+import { SCHEMA_VERSION } from './store/migrate.ts';
+import { createBackup, type BackupCreateOptions, type BackupSummary } from './backup/create.ts';
 import { KeyRepository, type KeyRow, type MaterialRow } from './store/repository.ts';
 import {
   canonicalInput,
@@ -409,6 +411,28 @@ export class Kms {
       return Kms.#ready(options.dataDir, db, info, rootKey, options);
     } catch (err) {
       db.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Opens an installation just restored from a backup (backup/restore.ts, on its staging folder)
+   * and appends the RestoreBackup record right after the restored records, before any scheduled
+   * work the restored state makes due. Opening checks the adopted root key against the key check
+   * value, as every open does.
+   */
+  static async openRestored(options: OpenOptions, record: { readonly requestParameters: JsonObject; readonly responseElements: JsonObject }): Promise<Kms> {
+    const db = openDatabase(join(options.dataDir, DATABASE_FILE));
+    try {
+      const { info, rootKey } = await openInstallation(db, options.providerForKind);
+      const kms = new Kms(options.dataDir, db, info, rootKey, options);
+      kms.#auditedLocal('RestoreBackup', record.requestParameters, () => record.responseElements, () => null);
+      kms.runScheduledWork();
+      return kms;
+    } catch (err) {
+      if (db.open) {
+        db.close();
+      }
       throw err;
     }
   }
@@ -942,6 +966,28 @@ export class Kms {
   async archiveAuditLog(options: ArchiveOptions): Promise<ArchiveSummary> {
     this.#assertOpen();
     return archiveAuditLog(this.#auditHost(), options);
+  }
+
+  /**
+   * Writes an M-of-N backup of the whole installation (backup/create.ts): the database snapshot
+   * and the root key, encrypted under a fresh backup key that exists only as shares. The root key
+   * leaves the engine only inside that encrypted file. Audited as CreateBackup (backup id, N, M;
+   * never a share or a key).
+   */
+  async createBackup(options: BackupCreateOptions): Promise<BackupSummary> {
+    this.#assertOpen();
+    return createBackup(
+      {
+        db: this.#db,
+        dataDir: this.dataDir,
+        installation: this.installation,
+        schemaVersion: SCHEMA_VERSION,
+        now: () => this.#clock.now(),
+        rootKey: () => new Uint8Array(this.#liveRootKey().export()),
+        audited: (eventName, requestParameters, response, act) => this.#auditedLocal(eventName, requestParameters, response, act),
+      },
+      options,
+    );
   }
 
   /** Signs the audit head now (or returns the newest checkpoint if it already does). */

@@ -132,6 +132,31 @@ export class KeychainRootKeyProvider implements RootKeyProvider {
     return { key, params: JSON.stringify(params) };
   }
 
+  /** Stores a restored root key; the same key already there is accepted, another is refused. */
+  async adopt(installationId: string, key: Uint8Array): Promise<{ readonly params: string; readonly stored: boolean }> {
+    const keytar = await this.#backend();
+    const account = keychainAccount(installationId);
+    const encoded = Buffer.from(key).toString('base64');
+    const params = JSON.stringify({ v: 1, service: KEYCHAIN_SERVICE, account } satisfies KeychainParams);
+    const existing = await this.#call(() => keytar.getPassword(KEYCHAIN_SERVICE, account));
+    if (existing !== null) {
+      if (existing === encoded) {
+        return { params, stored: false };
+      }
+      throw new InstallationError(
+        'AlreadyInitialized',
+        `Another root key for installation ${installationId} already exists in ${where(this.#platform, account)}; refusing to replace it. If that entry is stale, remove it first.`,
+      );
+    }
+    await this.#call(() => keytar.setPassword(KEYCHAIN_SERVICE, account, encoded));
+    const readBack = await this.#call(() => keytar.getPassword(KEYCHAIN_SERVICE, account));
+    if (readBack !== encoded) {
+      await keytar.deletePassword(KEYCHAIN_SERVICE, account).catch(() => false);
+      throw unavailable(this.#platform, `the keychain accepted the root key but did not return it when read back (${where(this.#platform, account)}), so it is not real secret storage`);
+    }
+    return { params, stored: true };
+  }
+
   async load(installationId: string, _params: string): Promise<Uint8Array> {
     const keytar = await this.#backend();
     // The entry name always comes from the installation id, never from the stored params, so a

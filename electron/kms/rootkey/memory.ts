@@ -27,6 +27,18 @@ export class MemoryRootKeyProvider implements RootKeyProvider {
     return { key, params: PARAMS };
   }
 
+  async adopt(installationId: string, key: Uint8Array): Promise<{ readonly params: string; readonly stored: boolean }> {
+    const existing = keys.get(installationId);
+    if (existing !== undefined) {
+      if (Buffer.from(existing).equals(Buffer.from(key))) {
+        return { params: PARAMS, stored: false };
+      }
+      throw new InstallationError('AlreadyInitialized', `Another root key for installation ${installationId} exists in process memory; refusing to replace it.`);
+    }
+    keys.set(installationId, Uint8Array.from(key));
+    return { params: PARAMS, stored: true };
+  }
+
   async load(installationId: string, _params: string): Promise<Uint8Array> {
     const key = keys.get(installationId);
     if (key === undefined) {

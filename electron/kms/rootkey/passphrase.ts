@@ -19,7 +19,8 @@ export const MIN_PASSPHRASE_LENGTH = 8;
  * N = 2^17, r = 8: 128 MiB and roughly half a second per derivation on a laptop — paid once per
  * open, and expensive enough to slow down guessing a copied database.
  */
-const V1 = { N: 131072, r: 8, p: 1 } as const;
+export const SCRYPT_V1 = { N: 131072, r: 8, p: 1 } as const;
+const V1 = SCRYPT_V1;
 const SALT_BYTES = 16;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -45,7 +46,8 @@ function aad(version: number, installationId: string): Buffer {
   return Buffer.from(`strongroom/root-key/passphrase/v${version}/${installationId}`, 'utf8');
 }
 
-function deriveKey(passphrase: string, salt: Uint8Array, N: number, r: number, p: number): Promise<Buffer> {
+/** scrypt to a 32-byte key, with maxmem raised to fit the cost (also used to seal backup shares). */
+export function deriveKey(passphrase: string, salt: Uint8Array, N: number, r: number, p: number): Promise<Buffer> {
   // scrypt needs 128 * N * r bytes; Node's default maxmem (32 MiB) is below version 1's cost.
   const options: ScryptOptions = { N, r, p, maxmem: 128 * N * r + 16 * 1024 * 1024 };
   return new Promise((resolve, reject) => {
@@ -119,6 +121,17 @@ export class PassphraseRootKeyProvider implements RootKeyProvider {
   }
 
   async create(installationId: string): Promise<{ readonly key: Uint8Array; readonly params: string }> {
+    const key = new Uint8Array(randomBytes(ROOT_KEY_BYTES));
+    try {
+      return { key, params: (await this.adopt(installationId, key)).params };
+    } catch (err) {
+      key.fill(0);
+      throw err;
+    }
+  }
+
+  /** Wraps a given root key (one restored from a backup) under a passphrase asked for now. */
+  async adopt(installationId: string, key: Uint8Array): Promise<{ readonly params: string; readonly stored: boolean }> {
     const passphrase = normalize(await this.#passphrase());
     if (passphrase.length === 0) {
       throw new ValidationException('The passphrase is empty. Choose a passphrase of at least 8 characters.');
@@ -128,7 +141,6 @@ export class PassphraseRootKeyProvider implements RootKeyProvider {
     }
     const salt = randomBytes(SALT_BYTES);
     const nonce = randomBytes(NONCE_BYTES);
-    const key = new Uint8Array(randomBytes(ROOT_KEY_BYTES));
     const kek = await deriveKey(passphrase, salt, V1.N, V1.r, V1.p);
     try {
       const cipher = createCipheriv('aes-256-gcm', kek, nonce);
@@ -144,7 +156,7 @@ export class PassphraseRootKeyProvider implements RootKeyProvider {
         nonce: nonce.toString('base64'),
         wrapped: wrapped.toString('base64'),
       };
-      return { key, params: JSON.stringify(params) };
+      return { params: JSON.stringify(params), stored: true };
     } finally {
       kek.fill(0);
     }

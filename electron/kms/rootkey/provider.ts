@@ -25,4 +25,12 @@ export type RootKeyProvider = {
   load(installationId: string, params: string): Promise<Uint8Array>;
   /** Where the key lives, in words, for `strongroom status` (no secrets). */
   describe(params: string): string;
+  /**
+   * Stores a root key that already exists (one restored from a backup) where this provider keeps
+   * keys, instead of generating one; returns the parameters as create() does. Refuses
+   * ('AlreadyInitialized') to overwrite a different stored key; `stored` is false when the same key
+   * was already there (nothing to undo if the restore then fails). Optional: a provider without it
+   * cannot be the target of `strongroom backup restore`.
+   */
+  adopt?(installationId: string, key: Uint8Array): Promise<{ readonly params: string; readonly stored: boolean }>;
 };
