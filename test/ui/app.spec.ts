@@ -425,11 +425,13 @@ test.describe('Strongroom in the browser', () => {
     await exportCard.getByLabel('Format').selectOption('jsonl');
     await exportCard.getByRole('checkbox', { name: 'Compress (gzip)' }).uncheck();
     await exportCard.getByRole('button', { name: 'Export the log…' }).click();
-    await expect(exportCard.getByRole('status')).toContainText(/Exported \d+ records \(1–\d+\) to strongroom-audit-111122223333-\d{4}-\d{2}-\d{2}\.jsonl/);
-    const name = (await exportCard.getByRole('status').locator('strong').textContent()) ?? '';
+    // The result's own status region (the "Exporting…" notice is another, while it lasts).
+    const result = exportCard.getByRole('status').filter({ hasText: 'Exported' });
+    await expect(result).toContainText(/Exported \d+ records \(1–\d+\) to strongroom-audit-111122223333-\d{4}-\d{2}-\d{2}\.jsonl/);
+    const name = (await result.locator('strong').textContent()) ?? '';
     // The file is in the output folder, and its SHA-256 is the one shown.
     const exported = readFileSync(join(outputDir(), name));
-    await expect(exportCard.getByRole('status')).toContainText(createHash('sha256').update(exported).digest('hex'));
+    await expect(result).toContainText(createHash('sha256').update(exported).digest('hex'));
     expect(exported.toString('utf8')).toContain(keyId);
 
     const download = page.waitForEvent('download');
