@@ -3,9 +3,9 @@
 // directory); a root key already held for the installation is accepted only when it is the same
 // key; and, against the real OS keychain (node test/run.mjs), a passphrase installation restored
 // with `--root-key keychain` opens from the keychain.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Kms } from '../../electron/kms/engine.ts';
 import { InstallationError, KmsError } from '../../electron/kms/errors.ts';
 import { restoreBackup, readShareFiles } from '../../electron/kms/backup/restore.ts';
@@ -13,20 +13,10 @@ import { deleteKeychainRootKey } from '../../electron/kms/rootkey/keychain.ts';
 import { MemoryRootKeyProvider, replaceMemoryRootKey } from '../../electron/kms/rootkey/memory.ts';
 import type { RootKeyProvider } from '../../electron/kms/rootkey/provider.ts';
 import { cli } from '../support/cli.ts';
-import { newEngine, tempDir as makeTempDir } from '../support/engine.ts';
+import { newEngine, tempDirsRemovedAfterAll } from '../support/engine.ts';
 import { keychainRequired, probeKeychain } from '../rootkey/helpers.ts';
 
-const made: Array<string> = [];
-function tempDir(prefix: string): string {
-  const dir = makeTempDir(prefix);
-  made.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of made) {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const tempDir = tempDirsRemovedAfterAll();
 
 async function sourceWithBackup(): Promise<{ kms: Kms; dir: string; ciphertext: Uint8Array; keyId: string; file: string; shares: Array<string>; cleanup: () => void }> {
   const engine = await newEngine();

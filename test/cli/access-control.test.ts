@@ -5,16 +5,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, type CliRun } from '../support/cli.ts';
+import { cli, type CliRun, expectOk } from '../support/cli.ts';
 import { tempDir } from '../support/engine.ts';
 
-const env = { STRONGROOM_PASSPHRASE: 'access control test passphrase' };
+const ok = expectOk;
 
-function ok(r: CliRun): Record<string, unknown> {
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout === '' ? {} : r.json();
-}
+
+const env = { STRONGROOM_PASSPHRASE: 'access control test passphrase' };
 
 function deniedMessage(r: CliRun, operation: string): string {
   expect(r.code).toBe(1);

@@ -5,12 +5,16 @@
 // workspace with only public keys, sources, workspace queries, and archive.
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../electron/kms/store/database.ts';
-import { cli, STRONGROOM_BIN, type CliRun } from '../support/cli.ts';
-import { tempDir as makeTempDir } from '../support/engine.ts';
+import { cli, STRONGROOM_BIN, type CliRun, expectOk, expectAwsError, expectUsageError } from '../support/cli.ts';
+import { tempDirsRemovedAfterAll } from '../support/engine.ts';
+
+const ok = expectOk;
+const awsError = (r: CliRun, name: string): string => expectAwsError(r, name, 'audit');
+const usageError = expectUsageError;
 
 const env = { STRONGROOM_PASSPHRASE: 'cli audit test passphrase' };
 const ACCOUNT = '444455556666';
@@ -19,38 +23,8 @@ const ACCOUNT_B = '777788889999';
 type Rec = { eventName: string; eventTime: string; requestID: string; errorCode?: string; userIdentity: { arn: string }; resources: Array<{ ARN: string }>; requestParameters: Record<string, unknown> | null };
 type Page = { Records: Array<{ Seq: number; InstallationId?: string; Record: Rec }>; NextToken?: string };
 
-function ok(r: CliRun): Record<string, unknown> {
-  expect(r.stderr, r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout === '' ? {} : r.json();
-}
-
-/** An AWS-style error: exit 1 and `An error occurred (Name) …`. */
-function awsError(r: CliRun, name: string): string {
-  expect(r.code, r.stderr).toBe(1);
-  expect(r.stderr).toMatch(new RegExp(`^An error occurred \\(${name}\\) when calling the audit command: `));
-  return r.stderr;
-}
-
-/** A usage error: exit 2 and `strongroom: error: …`. */
-function usageError(r: CliRun): string {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stderr).toMatch(/^strongroom: error: /);
-  return r.stderr;
-}
-
 /** Every directory this file makes, removed at the end. */
-const made: Array<string> = [];
-function tempDir(prefix: string): string {
-  const dir = makeTempDir(prefix);
-  made.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of made) {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const tempDir = tempDirsRemovedAfterAll();
 
 const keyOf = (r: Rec, i = 0): string => r.resources[i]?.ARN.split('/').pop() ?? '-';
 

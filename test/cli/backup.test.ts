@@ -7,13 +7,17 @@
 // and to a passphrase round-trip through decrypt-share; QR shares decode (PNG with pngjs + jsQR,
 // SVG by reading its path into a bitmap for jsQR) back to shares that verify.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsqrModule from 'jsqr';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, type CliRun } from '../support/cli.ts';
-import { tempDir as makeTempDir } from '../support/engine.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, type CliRun, expectOk, expectAwsError, expectUsageError } from '../support/cli.ts';
+import { tempDirsRemovedAfterAll } from '../support/engine.ts';
+
+const ok = (r: CliRun): Record<string, unknown> => expectOk(r, { allowStderr: true });
+const awsError = (r: CliRun, name: string): string => expectAwsError(r, name, 'backup');
+const usageError = expectUsageError;
 
 // jsqr is CommonJS with a default export in its types; under NodeNext the import is the module object.
 type JsQr = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
@@ -21,34 +25,7 @@ const jsQR = ((jsqrModule as unknown as { default?: JsQr }).default ?? jsqrModul
 
 const env = { STRONGROOM_PASSPHRASE: 'cli backup test passphrase' };
 
-const made: Array<string> = [];
-function tempDir(prefix: string): string {
-  const dir = makeTempDir(prefix);
-  made.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of made) {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-function ok(r: CliRun): Record<string, unknown> {
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout === '' ? {} : r.json();
-}
-
-function awsError(r: CliRun, name: string): string {
-  expect(r.code, r.stderr).toBe(1);
-  expect(r.stderr).toMatch(new RegExp(`^An error occurred \\(${name}\\) when calling the backup command: `));
-  return r.stderr;
-}
-
-function usageError(r: CliRun): string {
-  expect(r.code, r.stderr).toBe(2);
-  expect(r.stderr).toMatch(/^strongroom: error: /);
-  return r.stderr;
-}
+const tempDir = tempDirsRemovedAfterAll();
 
 type Summary = { BackupId: string; File: string; Threshold: number; Total: number; Shares: Array<{ Index: number; File: string; Format: string; SealedTo?: string }> };
 type Rec = { eventName: string; requestParameters: Record<string, unknown> | null; responseElements: Record<string, unknown> | null };

@@ -6,16 +6,13 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, type CliRun } from '../support/cli.ts';
+import { cli, expectOk } from '../support/cli.ts';
 import { tempDir } from '../support/engine.ts';
 
-const env = { STRONGROOM_PASSPHRASE: 'export key test passphrase' };
+const ok = expectOk;
 
-function ok(r: CliRun): Record<string, unknown> {
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout === '' ? {} : r.json();
-}
+
+const env = { STRONGROOM_PASSPHRASE: 'export key test passphrase' };
 
 describe('export-key', () => {
   let work: string;

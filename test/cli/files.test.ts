@@ -5,16 +5,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, type CliRun } from '../support/cli.ts';
+import { cli, type CliRun, expectOk } from '../support/cli.ts';
 import { tempDir } from '../support/engine.ts';
 
-const env = { STRONGROOM_PASSPHRASE: 'file encryption test passphrase' };
+const ok = expectOk;
 
-function ok(r: CliRun): Record<string, unknown> {
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout === '' ? {} : r.json();
-}
+
+const env = { STRONGROOM_PASSPHRASE: 'file encryption test passphrase' };
 
 type FileEntry = { Input: string; Output?: string; Status: string; Bytes?: number; AlgorithmSuite?: string; EncryptionContext?: Record<string, string>; Error?: { Name: string; Message: string } };
 const files = (r: CliRun) => (r.json() as { Files: Array<FileEntry> }).Files;

@@ -10,14 +10,11 @@ import { deleteKeychainRootKey } from '../../electron/kms/rootkey/keychain.ts';
 import { DATABASE_FILE } from '../../electron/kms/store/database.ts';
 import { OPENSSL } from '../interop/peers.ts';
 import { keychainRequired, probeKeychain } from '../rootkey/helpers.ts';
-import { cli, type CliRun } from '../support/cli.ts';
+import { cli, expectOk } from '../support/cli.ts';
 import { tempDir } from '../support/engine.ts';
 
-function ok(r: CliRun): Record<string, unknown> {
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout === '' ? {} : r.json();
-}
+const ok = expectOk;
+
 
 const keychainProblem = await probeKeychain();
 const withKeychain = keychainProblem === null || keychainRequired ? describe : describe.skip;

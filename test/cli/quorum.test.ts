@@ -7,15 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, type CliRun } from '../support/cli.ts';
+import { cli, type CliRun, expectOk } from '../support/cli.ts';
 import { tempDir } from '../support/engine.ts';
 
-const env = { STRONGROOM_PASSPHRASE: 'quorum test passphrase' };
+const ok = (r: CliRun): Record<string, unknown> => expectOk(r, { allowStderr: true });
 
-function ok(r: CliRun): Record<string, unknown> {
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout === '' ? {} : r.json();
-}
+
+const env = { STRONGROOM_PASSPHRASE: 'quorum test passphrase' };
 
 function denied(r: CliRun, operation: string): string {
   expect(r.code, r.stdout).toBe(1);

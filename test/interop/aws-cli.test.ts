@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEndpoint, type TestEndpoint } from '../support/endpoint.ts';
-import { AWS_CLI_V2, OPENSSL, peerAvailable, run } from './peers.ts';
+import { AWS_CLI_V2, isolatedAwsCliEnv, OPENSSL, peerAvailable, run } from './peers.ts';
 
 let ep: TestEndpoint;
 let work: string;
@@ -22,20 +22,8 @@ describe.runIf(peerAvailable(AWS_CLI_V2))('AWS CLI v2 against the endpoint', () 
   beforeAll(async () => {
     ep = await startTestEndpoint();
     work = mkdtempSync(join(tmpdir(), 'strongroom-awscli-'));
-    const empty = join(work, 'empty');
-    writeFileSync(empty, '');
     // Nothing from the machine's own AWS set-up: only what this test gives.
-    env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-    Object.assign(env, {
-      AWS_ACCESS_KEY_ID: ep.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: ep.credentials.secretAccessKey,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: empty,
-      AWS_SHARED_CREDENTIALS_FILE: empty,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-      HOME: work,
-    });
+    env = isolatedAwsCliEnv(work, ep.credentials);
   });
   afterAll(async () => {
     await ep?.close();

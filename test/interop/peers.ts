@@ -2,7 +2,8 @@
 // (installed by .ci/run). In CI they must be present; elsewhere a missing one skips its tests
 // with the reason.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const AWS_CLI_V2 = '/usr/bin/aws';
 export const DEBIAN_PYTHON = '/usr/bin/python3';
@@ -13,6 +14,27 @@ const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.
 /** True when the tests for this peer should run: it exists, or CI requires it (then they fail loudly). */
 export function peerAvailable(path: string): boolean {
   return existsSync(path) || ci;
+}
+
+/**
+ * An environment for the AWS CLI that holds nothing of the machine's own AWS set-up: these
+ * credentials, an empty config and credentials file (written to `work/empty`), no instance
+ * metadata, no pager, `work` as HOME.
+ */
+export function isolatedAwsCliEnv(work: string, credentials: { readonly accessKeyId: string; readonly secretAccessKey: string }): NodeJS.ProcessEnv {
+  const empty = join(work, 'empty');
+  writeFileSync(empty, '');
+  return {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_'))),
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: empty,
+    AWS_SHARED_CREDENTIALS_FILE: empty,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+    HOME: work,
+  };
 }
 
 export type Spawned = { code: number | null; stdout: string; stderr: string };

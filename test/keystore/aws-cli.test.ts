@@ -4,7 +4,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS_CLI_V2, peerAvailable, run } from '../interop/peers.ts';
+import { AWS_CLI_V2, isolatedAwsCliEnv, peerAvailable, run } from '../interop/peers.ts';
 import { startTestEndpoint, type TestEndpoint } from '../support/endpoint.ts';
 import { tempDir } from '../support/engine.ts';
 import { findSoftHsm, initSoftHsm } from '../support/softhsm.ts';
@@ -30,19 +30,7 @@ describe.runIf(peerAvailable(AWS_CLI_V2) && (inCi || !('missing' in tools)))('AW
     work = tempDir('strongroom-awscli-cks-');
     initSoftHsm(work, { label: 'aws-cli', pin: PIN, soPin: '1122' });
     ep = await startTestEndpoint();
-    const empty = join(work, 'empty');
-    writeFileSync(empty, '');
-    env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-    Object.assign(env, {
-      AWS_ACCESS_KEY_ID: ep.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: ep.credentials.secretAccessKey,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: empty,
-      AWS_SHARED_CREDENTIALS_FILE: empty,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-      HOME: work,
-    });
+    env = isolatedAwsCliEnv(work, ep.credentials);
   });
   afterAll(async () => {
     await ep?.close();

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { ManualClock } from '../../electron/kms/clock.ts';
 import { Kms } from '../../electron/kms/engine.ts';
 import { KmsError } from '../../electron/kms/errors.ts';
@@ -16,6 +17,21 @@ export type TestEngine = {
   reopen(): Promise<Kms>;
   cleanup(): void;
 };
+
+/** A tempDir maker for one test file: every folder it makes is removed after the file's tests (afterAll). */
+export function tempDirsRemovedAfterAll(): (prefix: string) => string {
+  const made: Array<string> = [];
+  afterAll(() => {
+    for (const dir of made.splice(0)) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  return (prefix) => {
+    const dir = tempDir(prefix);
+    made.push(dir);
+    return dir;
+  };
+}
 
 export function tempDir(prefix = 'strongroom-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
