@@ -118,6 +118,11 @@ describe.skipIf(!inCi && 'missing' in tools)('PKCS#11 custom key store on SoftHS
     expect((await kmsError(t.kms.invoke('CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId, KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' }))).name).toBe('UnsupportedOperationException');
     expect((await kmsError(t.kms.invoke('CreateKey', { CustomKeyStoreId: storeId }))).name).toBe('ValidationException');
     expect((await kmsError(t.kms.invoke('CreateKey', { Origin: 'AWS_CLOUDHSM' }))).name).toBe('ValidationException');
+    // A token key is never extractable, so it cannot be created exportable (D23, D24).
+    expect(await kmsError(t.kms.invoke('CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId, XStrongroomExportable: true }))).toMatchObject({
+      name: 'UnsupportedOperationException',
+      message: expect.stringContaining('cannot be exportable') as unknown,
+    });
     expect((await kmsError(t.kms.invoke('CreateKey', { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-0123456789abcdef0' }))).name).toBe('CustomKeyStoreNotFoundException');
     expect((await kmsError(t.kms.invoke('EnableKeyRotation', { KeyId: keyId }))).name).toBe('UnsupportedOperationException');
     expect((await kmsError(t.kms.invoke('RotateKeyOnDemand', { KeyId: keyId }))).name).toBe('UnsupportedOperationException');

@@ -64,6 +64,11 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
       `Keys in a custom key store are SYMMETRIC_DEFAULT ENCRYPT_DECRYPT keys (AES-256-GCM inside the token), as in AWS; ${keySpec} ${keyUsage} is not supported there.`,
     );
   }
+  if (origin === 'AWS_CLOUDHSM' && input.XStrongroomExportable === true) {
+    throw new UnsupportedOperationException(
+      'A key in a custom key store cannot be exportable: its token generates it as a non-extractable object, so no one — Strongroom included — can read it out. Create an exportable key without CustomKeyStoreId.',
+    );
+  }
   if (origin === 'EXTERNAL' && spec.kind !== 'symmetric' && spec.kind !== 'hmac') {
     throw new UnsupportedOperationException(
       `Importing material is supported for SYMMETRIC_DEFAULT and HMAC keys in this version of Strongroom; ${keySpec} keys take Origin AWS_KMS.`,
