@@ -171,16 +171,28 @@ describe('concurrency and shutdown', () => {
   });
 
   it('finishes requests in flight when closing, then refuses new connections', async () => {
-    const old = ep;
-    const inFlight = rawRequest(old, { target: 'TrentService.CreateKey' });
-    await new Promise((r) => setTimeout(r, 5));
-    const closed = old.server.close();
-    expect((await inFlight).status).toBe(200);
-    await closed;
-    await expect(rawRequest(old, { target: 'TrentService.ListKeys' })).rejects.toThrow();
-    // afterEach closes `ep`: give it a fresh one and finish the old engine here.
-    ep = await startTestEndpoint();
-    old.kms.close();
-    rmSync(old.dir, { recursive: true, force: true });
+    // Closed while a request is known to be in the handler (its signature is being checked, after
+    // the body was read): not after a guessed delay, which a loaded machine outruns.
+    let entered: () => void = () => {};
+    const inHandler = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const old = await startTestEndpoint({
+      now: () => {
+        entered();
+        return Date.now();
+      },
+    });
+    try {
+      const inFlight = rawRequest(old, { target: 'TrentService.CreateKey' });
+      await inHandler;
+      const closed = old.server.close();
+      expect((await inFlight).status).toBe(200);
+      await closed;
+      await expect(rawRequest(old, { target: 'TrentService.ListKeys' })).rejects.toThrow();
+    } finally {
+      old.kms.close();
+      rmSync(old.dir, { recursive: true, force: true });
+    }
   });
 });
