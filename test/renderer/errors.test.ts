@@ -5,7 +5,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { ErrorMessage, Problems } from '../../renderer/src/components/ErrorMessage.tsx';
-import { errorText, plainErrorName, wordError } from '../../renderer/src/lib/errors.ts';
+import { errorText, isQuorumRefusal, plainErrorName, QUORUM_HINT, wordError } from '../../renderer/src/lib/errors.ts';
 import { kmsErrorNames } from '../../shared/api/errors.ts';
 
 describe('error wording', () => {
@@ -35,6 +35,24 @@ describe('error wording', () => {
     expect(w.hint).toContain('simulator');
     expect(wordError({ name: 'NotFoundException', message: 'x' }).hint).toBeUndefined();
     expect(errorText({ name: 'NotFoundException', message: '' })).toBe('Not found');
+  });
+
+  it('says what to do when a quorum rule refused the call, instead of pointing to the policy simulator', () => {
+    const refusal = {
+      name: 'AccessDeniedException',
+      message:
+        "ScheduleKeyDeletion on key arn:aws:kms:us-east-1:111122223333:key/k needs 2 of 3 custodian approvals (alice, bob, carol); no approvals were given. Create a request with `strongroom approval request ScheduleKeyDeletion --input '<json>'`, …",
+    };
+    expect(isQuorumRefusal(refusal)).toBe(true);
+    expect(wordError(refusal)).toMatchObject({ title: 'Access denied', message: refusal.message, hint: QUORUM_HINT });
+    expect(QUORUM_HINT).toMatch(/approval request.*approval sign.*--approvals/);
+    const html = renderToStaticMarkup(createElement(ErrorMessage, { error: refusal }));
+    expect(html).toContain('needs 2 of 3 custodian approvals');
+    expect(html).toContain('cannot carry custodian approvals');
+    // A policy denial keeps the simulator hint.
+    const denied = { name: 'AccessDeniedException', message: 'User: arn:aws:iam::111122223333:user/x is not authorized to perform: kms:Decrypt' };
+    expect(isQuorumRefusal(denied)).toBe(false);
+    expect(wordError(denied).hint).toMatch(/policy simulator/);
   });
 
   it('renders the error as an alert with words, message and name', () => {

@@ -78,8 +78,19 @@ export type ErrorWording = {
   readonly hint?: string;
 };
 
+/**
+ * A refusal by a key's quorum rule (D25) reads "… needs M of N custodian approvals …": the policy
+ * simulator cannot help there, and the window cannot carry approvals, so the hint says what can.
+ */
+export const QUORUM_HINT =
+  'This key has a quorum rule, and this window cannot carry custodian approvals. Use the strongroom CLI: create a request with strongroom approval request, have the custodians sign it with strongroom approval sign, then run the same command with --approvals and their files.';
+
+export function isQuorumRefusal(error: ErrorLike): boolean {
+  return error.name === 'AccessDeniedException' && /needs \d+ of \d+ custodian approvals/.test(error.message);
+}
+
 export function wordError(error: ErrorLike): ErrorWording {
-  const hint = Object.hasOwn(HINTS, error.name) ? HINTS[error.name as KmsErrorName] : undefined;
+  const hint = isQuorumRefusal(error) ? QUORUM_HINT : Object.hasOwn(HINTS, error.name) ? HINTS[error.name as KmsErrorName] : undefined;
   return {
     title: plainErrorName(error.name),
     message: error.message.trim(),
