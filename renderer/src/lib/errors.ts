@@ -83,7 +83,7 @@ export type ErrorWording = {
  * simulator cannot help there, and the window cannot carry approvals, so the hint says what can.
  */
 export const QUORUM_HINT =
-  'This key has a quorum rule, and this window cannot carry custodian approvals. Use the strongroom CLI: create a request with strongroom approval request, have the custodians sign it with strongroom approval sign, then run the same command with --approvals and their files.';
+  'This key has a quorum rule, and this window cannot carry custodian approvals. Use the strongroom CLI: create a request with strongroom approval request, have the custodians sign it with strongroom approval sign, then run the same command with --approvals and their files. The key’s Quorum card lists the steps.';
 
 export function isQuorumRefusal(error: ErrorLike): boolean {
   return error.name === 'AccessDeniedException' && /needs \d+ of \d+ custodian approvals/.test(error.message);
@@ -97,6 +97,18 @@ export function wordError(error: ErrorLike): ErrorWording {
     code: error.name,
     ...(hint === undefined ? {} : { hint }),
   };
+}
+
+/**
+ * A message split at backticks into text and code parts ("run `x` now" → text, code x, text).
+ * An odd number of backticks is not markup: the message is one text part then.
+ */
+export function codeSpans(message: string): Array<{ readonly text: string; readonly code: boolean }> {
+  const parts = message.split('`');
+  if (parts.length % 2 === 0) {
+    return [{ text: message, code: false }];
+  }
+  return parts.map((text, i) => ({ text, code: i % 2 === 1 })).filter((p) => p.text !== '');
 }
 
 /** One line: "Access denied: User: … is not authorized …". */

@@ -405,7 +405,8 @@ function Backups(): ReactElement {
             '# check any 3 shares against the backup without restoring',
             'strongroom backup verify --in strongroom.backup --share <share> <share> <share>',
             '# restore into a new, empty data directory',
-            'strongroom backup restore --in strongroom.backup --share <share> <share> <share> --root-key keychain --data-dir <new folder>',
+            'strongroom backup restore --in strongroom.backup --share <share> <share> <share> \\',
+            '  --root-key keychain --data-dir <new folder>',
           ].join('\n')}
         </code>
       </pre>
