@@ -733,13 +733,44 @@ test.describe('Custody', () => {
     await row.getByRole('button', { name: `Disconnect ${HSM_STORE}` }).click();
     await page.getByRole('dialog', { name: `Disconnect ${HSM_STORE}?` }).getByRole('button', { name: 'Disconnect the store' }).click();
     await expect(row).toContainText('Disconnected');
-    await expect(row.getByRole('button', { name: `Delete ${HSM_STORE}` })).toBeVisible();
+    // Deleting it is refused while it holds a key, in plain words.
+    await row.getByRole('button', { name: `Delete ${HSM_STORE}` }).click();
+    await page.getByRole('dialog', { name: `Delete ${HSM_STORE}?` }).getByRole('button', { name: 'Delete the store' }).click();
+    const refused = stores.locator('.error-message');
+    await expect(refused).toContainText('The store was not deleted.');
+    await expect(refused).toContainText('The custom key store still holds keys');
+    await expect(refused).toContainText('CustomKeyStoreHasCMKsException');
+    await expect(row).toBeVisible();
     await goTo(page, 'Keys');
     await expect(page.getByRole('row', { name: new RegExp(HSM_ALIAS) })).toContainText('Unavailable');
     await page.getByRole('row', { name: new RegExp(HSM_ALIAS) }).getByRole('link').first().click();
     await expect(page.getByRole('region', { name: 'General' })).toContainText('Unavailable');
+    // A token's key does not rotate: no Rotation card offers it.
+    await expect(page.getByRole('region', { name: 'Rotation' })).toHaveCount(0);
     await expectAccessible(page, 'Key detail (unavailable)');
     await screenshot(page, 'key-detail-unavailable');
+  });
+
+  test('an exportable key is created with the wizard, and its page says so with the export command', async () => {
+    await goTo(page, 'Keys');
+    await page.getByRole('main').getByRole('link', { name: 'Create key' }).click();
+    const exportable = page.getByRole('checkbox', { name: 'Exportable (can be wrapped for AWS KMS import; cannot be changed later)' });
+    await expect(exportable).not.toBeChecked();
+    await exportable.check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Alias (optional)').fill('e2e-exportable');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(page.locator('dl.review').getByRole('definition').filter({ hasText: /^Yes$/ })).toBeVisible();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'alias/e2e-exportable' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'General' }).locator('.badge', { hasText: 'Exportable' })).toBeVisible();
+    const exportCard = page.getByRole('region', { name: 'Export for AWS KMS' });
+    await expect(exportCard).toContainText('strongroom export-key --key-id');
+    await expect(exportCard).toContainText('strongroom:ExportKeyMaterial');
+    await expect(page.getByRole('region', { name: 'Quorum' })).toContainText('No quorum rule');
+    await expectAccessible(page, 'Key detail (exportable)');
+    await screenshot(page, 'key-detail-exportable');
   });
 
   test('Custody and the quorum card in the dark theme', async () => {

@@ -281,7 +281,7 @@ export function CreateKeyScreen(): ReactElement {
                     />
                     <span>
                       In this installation
-                      <span className="muted small block">Wrapped under the root key, like every key so far.</span>
+                      <span className="muted small block">Its material is kept wrapped under the root key.</span>
                     </span>
                   </label>
                 </li>
