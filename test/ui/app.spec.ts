@@ -7,7 +7,9 @@
 // .test-tmp/screenshots/ for a human to look at, and checked with axe (no serious or critical
 // violation), and the main navigation and a primary action are used with the keyboard alone.
 // Then the audit log is exported and imported into the inspection workspace with its public key,
-// and the AWS-compatible endpoint is started from Settings and used by the AWS SDK.
+// and the AWS-compatible endpoint is started from Settings and used by the AWS SDK. A second
+// describe, on a page of its own, covers Custody: custodians and a quorum-guarded key, a PKCS#11
+// custom key store on a SoftHSM2 token, and an exportable key.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
