@@ -19,6 +19,7 @@ import type { Caller } from '../kms/caller.ts';
 import type { Kms } from '../kms/engine.ts';
 import { KMSInvalidStateException, toKmsError, ValidationException } from '../kms/errors.ts';
 import { validateRequest } from '../kms/validate.ts';
+import { QUORUM_GUARDED } from '../kms/quorum/quorum.ts';
 import { publicKeyPem, readPublicKey } from '../kms/audit/checkpoints.ts';
 import { AuditWorkspace } from '../kms/audit/workspace.ts';
 import { DEFAULT_PORT } from '../server/endpoint.ts';
@@ -206,6 +207,18 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
     DeleteEndpointCredentials: async (input) => {
       (await openEngine()).deleteAccessKey(input.AccessKeyId as string);
       return { deleted: true };
+    },
+    ListCustodians: async () => ({
+      Custodians: (await openEngine()).listCustodians().map((c) => ({ Name: c.name, Fingerprint: c.fingerprint, CreationDate: new Date(c.createdAt).toISOString(), KeyArns: [...c.keys] })),
+    }),
+    GetQuorumRule: async (input) => {
+      const rule = (await openEngine()).getQuorumRule(input.KeyId as string);
+      return {
+        Rule:
+          rule === null
+            ? null
+            : { KeyArn: rule.keyArn, Threshold: rule.threshold, Custodians: [...rule.custodians], GuardedOperations: [...QUORUM_GUARDED], UpdatedDate: new Date(rule.updatedAt).toISOString() },
+      };
     },
   };
 

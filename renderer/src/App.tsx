@@ -1,5 +1,5 @@
 // The shell: a skip link, a header with the installation's state, the main navigation (Keys,
-// Files, Policies, Audit, Settings) and the current screen in <main>. Screens are chosen by the
+// Files, Policies, Audit, Custody, Settings) and the current screen in <main>. Screens are chosen by the
 // URL's hash. Until the installation is set up and unlocked, every screen but Settings shows
 // the installation card with what to do. Moving to another screen puts focus on its heading
 // (so a screen reader announces it) and names the window after it.
@@ -11,6 +11,7 @@ import { AppContext, isReady, type AppState } from './lib/app.ts';
 import { call } from './lib/call.ts';
 import { hrefTo, sectionOf, useRoute, type Route, type Section } from './lib/router.ts';
 import { AuditScreen } from './screens/Audit.tsx';
+import { CustodyScreen } from './screens/Custody.tsx';
 import { CreateKeyScreen } from './screens/CreateKey.tsx';
 import { FilesScreen } from './screens/Files.tsx';
 import { KeyDetailScreen } from './screens/KeyDetail.tsx';
@@ -25,6 +26,7 @@ const NAV: ReadonlyArray<{ readonly section: Section; readonly label: string; re
   { section: 'files', label: 'Files', href: hrefTo('files') },
   { section: 'policies', label: 'Policies', href: hrefTo('policies') },
   { section: 'audit', label: 'Audit', href: hrefTo('audit') },
+  { section: 'custody', label: 'Custody', href: hrefTo('custody') },
   { section: 'settings', label: 'Settings', href: hrefTo('settings') },
 ];
 
@@ -42,6 +44,8 @@ export function screenTitle(route: Route): string {
       return 'Policies';
     case 'audit':
       return 'Audit';
+    case 'custody':
+      return 'Custody';
     case 'settings':
       return 'Settings';
     case 'not-found':
@@ -99,6 +103,8 @@ function Screen(props: { readonly route: Route; readonly status: LoadedStatus; r
       return <PoliciesScreen keyId={route.keyId} />;
     case 'audit':
       return <AuditScreen query={route.query} />;
+    case 'custody':
+      return <CustodyScreen />;
   }
 }
 

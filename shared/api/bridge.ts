@@ -93,6 +93,11 @@ export const appOperations = {
   CreateEndpointCredentials: { summary: "An access key for the installation owner, to sign endpoint requests; the secret is shown once.", input: struct({}) },
   ListEndpointCredentials: { summary: 'The access keys that can sign endpoint requests (ids only).', input: struct({}) },
   DeleteEndpointCredentials: { summary: 'Deletes an access key.', input: struct({ AccessKeyId: str({ required: true, min: 16, max: 128, pattern: /^[A-Z0-9]+$/ }) }) },
+  ListCustodians: { summary: 'The registered custodians (name, key fingerprint) and the keys whose quorum rules name each (read-only: custodians are added with the CLI).', input: struct({}) },
+  GetQuorumRule: {
+    summary: "A key's quorum rule (threshold and custodians), or none; guarded calls on such a key need custodian approvals, which only the CLI carries.",
+    input: struct({ KeyId: str({ required: true, min: 1, max: 2048 }) }),
+  },
 } as const satisfies Record<string, { readonly summary: string; readonly input: StructureSpec }>;
 
 export type AppOperationName = keyof typeof appOperations;
@@ -165,6 +170,27 @@ export type AppOutputs = {
   CreateEndpointCredentials: { readonly AccessKeyId: string; readonly SecretAccessKey: string; readonly PrincipalArn: string };
   ListEndpointCredentials: { readonly AccessKeys: ReadonlyArray<{ readonly AccessKeyId: string; readonly PrincipalArn: string; readonly CreateDate: string; readonly Status: string }> };
   DeleteEndpointCredentials: { readonly deleted: true };
+  ListCustodians: { readonly Custodians: ReadonlyArray<CustodianShape> };
+  GetQuorumRule: { readonly Rule: QuorumRuleShape | null };
+};
+
+/** A custodian as the window sees it: no public key text, its fingerprint and the keys that name it. */
+export type CustodianShape = {
+  readonly Name: string;
+  /** SHA256:<base64>, as ssh-keygen prints it. */
+  readonly Fingerprint: string;
+  readonly CreationDate: string;
+  /** ARNs of the keys whose quorum rules name this custodian. */
+  readonly KeyArns: ReadonlyArray<string>;
+};
+
+export type QuorumRuleShape = {
+  readonly KeyArn: string;
+  readonly Threshold: number;
+  readonly Custodians: ReadonlyArray<string>;
+  /** The operations the rule guards (besides changing the rule itself). */
+  readonly GuardedOperations: ReadonlyArray<string>;
+  readonly UpdatedDate: string;
 };
 
 export type AppInput<N extends AppOperationName> = Infer<(typeof appOperations)[N]['input']>;

@@ -3,6 +3,7 @@
 // first, file jobs report progress and never write over their input, and every outcome is a
 // BridgeResult.
 
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
@@ -237,5 +238,43 @@ describe('bridge dispatcher', () => {
     expect(await ok('SetEndpoint', { Enabled: false })).toEqual({ running: false, url: null });
     await expect(client.send(new ListKeysCommand({}))).rejects.toThrow();
     client.destroy();
+  });
+
+  it('lists custodians and shows a key’s quorum rule; a guarded call from the window is refused with what to do', async () => {
+    expect(await ok('ListCustodians', {})).toEqual({ Custodians: [] });
+    const pem = (): string => generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    t.kms.addCustodian('alice', pem());
+    t.kms.addCustodian('bob', pem());
+    const guarded = await ok<{ KeyMetadata: { KeyId: string; Arn: string } }>('CreateKey', {});
+    const plain = await ok<{ KeyMetadata: { KeyId: string } }>('CreateKey', {});
+    await ok('CreateAlias', { AliasName: 'alias/guarded', TargetKeyId: guarded.KeyMetadata.KeyId });
+    t.kms.setQuorumRule(guarded.KeyMetadata.KeyId, 2, ['alice', 'bob']);
+
+    const listed = await ok<{ Custodians: Array<{ Name: string; Fingerprint: string; KeyArns: Array<string> }> }>('ListCustodians', {});
+    expect(listed.Custodians.map((c) => c.Name)).toEqual(['alice', 'bob']);
+    for (const c of listed.Custodians) {
+      expect(c.Fingerprint).toMatch(/^SHA256:/);
+      expect(c.KeyArns).toEqual([guarded.KeyMetadata.Arn]);
+      // No public key text crosses the bridge: the fingerprint names it.
+      expect(JSON.stringify(c)).not.toContain('BEGIN PUBLIC KEY');
+    }
+    // By id, ARN or alias.
+    for (const id of [guarded.KeyMetadata.KeyId, guarded.KeyMetadata.Arn, 'alias/guarded']) {
+      expect(await ok('GetQuorumRule', { KeyId: id })).toMatchObject({
+        Rule: { KeyArn: guarded.KeyMetadata.Arn, Threshold: 2, Custodians: ['alice', 'bob'], GuardedOperations: expect.arrayContaining(['ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy', 'ExportKeyMaterial']) as unknown },
+      });
+    }
+    expect(await ok('GetQuorumRule', { KeyId: plain.KeyMetadata.KeyId })).toEqual({ Rule: null });
+    expect(await dispatch('GetQuorumRule', { KeyId: 'alias/none' })).toMatchObject({ ok: false, error: { name: 'NotFoundException' } });
+    expect(await dispatch('GetQuorumRule', {})).toMatchObject({ ok: false, error: { name: 'ValidationException' } });
+
+    // The window carries no approvals: the refusal names the rule and points to the CLI.
+    const refused = await dispatch('ScheduleKeyDeletion', { KeyId: guarded.KeyMetadata.KeyId, PendingWindowInDays: 7 });
+    expect(refused).toMatchObject({ ok: false, error: { name: 'AccessDeniedException' } });
+    const message = refused.ok ? '' : refused.error.message;
+    expect(message).toContain('needs 2 of 2 custodian approvals (alice, bob)');
+    expect(message).toContain('strongroom approval request ScheduleKeyDeletion');
+    expect(message).toContain('--approvals');
+    expect(await ok('DescribeKey', { KeyId: guarded.KeyMetadata.KeyId })).toMatchObject({ KeyMetadata: { KeyState: 'Enabled' } });
   });
 });

@@ -22,6 +22,8 @@ describe('key specs', () => {
   it('knows which keys rotate and which have a public key', () => {
     expect(canRotate({ KeySpec: 'SYMMETRIC_DEFAULT' })).toBe(true);
     expect(canRotate({ KeySpec: 'HMAC_256' })).toBe(false);
+    expect(canRotate({ KeySpec: 'SYMMETRIC_DEFAULT', Origin: 'AWS_CLOUDHSM' })).toBe(false);
+    expect(canRotate({ KeySpec: 'SYMMETRIC_DEFAULT', Origin: 'EXTERNAL' })).toBe(true);
     expect(isAsymmetric({ KeySpec: 'RSA_2048' })).toBe(true);
     expect(isAsymmetric({ KeySpec: 'ECC_SECG_P256K1' })).toBe(true);
     expect(isAsymmetric({ KeySpec: 'HMAC_512' })).toBe(false);

@@ -15,6 +15,7 @@ describe('routes', () => {
     expect(parseRoute('#/policies')).toEqual({ screen: 'policies', keyId: null });
     expect(parseRoute('#/audit?key=k&outcome=Failure')).toEqual({ screen: 'audit', query: { key: 'k', outcome: 'Failure' } });
     expect(parseRoute('#/settings')).toEqual({ screen: 'settings' });
+    expect(parseRoute('#/custody')).toEqual({ screen: 'custody' });
     expect(parseRoute('#/nope/x')).toEqual({ screen: 'not-found', path: '/nope/x' });
     expect(parseRoute('#/keys/a/b')).toEqual({ screen: 'not-found', path: '/keys/a/b' });
   });
@@ -34,6 +35,7 @@ describe('routes', () => {
     expect(sectionOf({ screen: 'create-key' })).toBe('keys');
     expect(sectionOf({ screen: 'key', keyId: 'x' })).toBe('keys');
     expect(sectionOf({ screen: 'audit', query: {} })).toBe('audit');
+    expect(sectionOf({ screen: 'custody' })).toBe('custody');
     expect(sectionOf({ screen: 'not-found', path: '/' })).toBeNull();
   });
 });

@@ -7,8 +7,11 @@
 // .test-tmp/screenshots/ for a human to look at, and checked with axe (no serious or critical
 // violation), and the main navigation and a primary action are used with the keyboard alone.
 // Then the audit log is exported and imported into the inspection workspace with its public key,
-// and the AWS-compatible endpoint is started from Settings and used by the AWS SDK.
+// and the AWS-compatible endpoint is started from Settings and used by the AWS SDK. A second
+// describe, on a page of its own, covers Custody: custodians and a quorum-guarded key, a PKCS#11
+// custom key store on a SoftHSM2 token, and an exportable key.
 
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type BrowserContext, type JSHandle, type Locator, type Page } from '@playwright/test';
+import { CUSTODIANS, PASSPHRASE, TOKEN } from './global-setup.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHOTS = join(ROOT, '.test-tmp', 'screenshots');
@@ -567,6 +571,221 @@ test.describe('Strongroom in the browser', () => {
     await expectAccessible(page, 'Files (dark)');
     await screenshot(page, 'files-dark');
 
+    await goTo(page, 'Settings');
+    await chooseTheme(page, 'Light');
+  });
+});
+
+// Custody, on a page of its own after the story: custodians registered with the CLI in
+// global-setup, a key marked 2-of-2 with the CLI here (after the story, whose first screen counts
+// no keys), its Quorum card and the refusal the window gets for a guarded call; then a SoftHSM2
+// token made a custom key store from the window, connected, given a key with the wizard, used,
+// disconnected — and the key is Unavailable.
+test.describe('Custody', () => {
+  const HSM_STORE = 'e2e-hsm';
+  const HSM_ALIAS = 'alias/e2e-in-token';
+  let context: BrowserContext;
+  let page: Page;
+  let guardedKeyId = '';
+
+  const cli = (...args: Array<string>): string => {
+    const run = spawnSync(process.execPath, [join(ROOT, 'electron', 'cli', 'bin.mjs'), ...args], {
+      env: { ...process.env, STRONGROOM_DATA_DIR: env('STRONGROOM_UI_DATA_DIR'), STRONGROOM_PASSPHRASE: PASSPHRASE },
+      encoding: 'utf8',
+    });
+    if (run.status !== 0) {
+      throw new Error(`strongroom ${args.join(' ')} failed: ${run.stderr}`);
+    }
+    return run.stdout;
+  };
+
+  test.beforeAll(async ({ browser }) => {
+    const created = JSON.parse(cli('create-key', '--description', 'Guarded by a 2-of-2 quorum')) as { KeyMetadata: { KeyId: string } };
+    guardedKeyId = created.KeyMetadata.KeyId;
+    cli('quorum', 'set', '--key-id', guardedKeyId, '--threshold', '2', '--custodians', CUSTODIANS.join(','));
+    context = await browser.newContext({ colorScheme: 'light' });
+    page = await context.newPage();
+    await page.goto(env('STRONGROOM_UI_URL'));
+    await expect(page.getByRole('link', { name: 'Installation: Unlocked' })).toBeVisible();
+  });
+
+  test.afterAll(async () => {
+    await context.close();
+  });
+
+  test('Custody is reached from the keyboard and lists the custodians with the keys that name them', async () => {
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    await skip.focus();
+    let reached = false;
+    for (let i = 0; i < 15 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await navLink(page, 'Custody').evaluate((el) => el === document.activeElement);
+    }
+    expect(reached, 'Tab reaches the Custody link').toBe(true);
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/#\/custody$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Custody' })).toBeFocused();
+    await expect(navLink(page, 'Custody')).toHaveAttribute('aria-current', 'page');
+    await expect(page).toHaveTitle('Custody — Strongroom');
+
+    const custodians = page.getByRole('region', { name: 'Custodians' });
+    for (const name of CUSTODIANS) {
+      const row = custodians.getByRole('row', { name: new RegExp(`^${name}\\b`) });
+      await expect(row).toContainText('SHA256:');
+      await expect(row.getByRole('link', { name: guardedKeyId })).toBeVisible();
+    }
+    await expect(page.getByRole('region', { name: 'Custom key stores' })).toContainText('No custom key stores yet.');
+    const backups = page.getByRole('region', { name: 'Backups (M of N)' });
+    await expect(backups).toContainText('strongroom backup create');
+    await expect(backups).toContainText('backup verify');
+    await expect(backups).toContainText('backup restore');
+    await expectAccessible(page, 'Custody');
+    await screenshot(page, 'custody');
+  });
+
+  test('the guarded key shows its quorum rule, and scheduling its deletion from the window is refused with what to do', async () => {
+    await page.getByRole('region', { name: 'Custodians' }).getByRole('link', { name: guardedKeyId }).first().click();
+    await expect(page).toHaveURL(new RegExp(`#/keys/${guardedKeyId}$`));
+    const quorum = page.getByRole('region', { name: 'Quorum' });
+    await expect(quorum).toContainText('2 of 2');
+    await expect(quorum).toContainText('alice, bob');
+    await expect(quorum).toContainText('Schedule deletion, Edit policy, Disable, Export key material need 2 custodian approvals');
+    const steps = quorum.getByLabel('Approval commands');
+    await expect(steps).toContainText('strongroom approval request ScheduleKeyDeletion');
+    await expect(steps).toContainText('strongroom approval sign --request request.json');
+    await expect(steps).toContainText(new RegExp(`strongroom schedule-key-deletion --key-id arn:aws:kms:[a-z0-9-]+:${ACCOUNT}:key/${guardedKeyId} --pending-window-in-days 30 --approvals`));
+    await quorum.getByLabel('Steps for').selectOption({ label: 'Disable' });
+    await expect(steps).toContainText('strongroom disable-key --key-id');
+    await expect(page.getByRole('region', { name: 'General' })).toContainText('No (fixed at creation)');
+    await expectAccessible(page, 'Key detail (quorum)');
+    await screenshot(page, 'key-detail-quorum');
+
+    await page.getByRole('button', { name: 'Schedule key deletion' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Schedule key deletion' });
+    await dialog.getByRole('button', { name: 'Schedule deletion' }).click();
+    const error = dialog.locator('.error-message');
+    await expect(error).toContainText('Access denied');
+    await expect(error).toContainText('needs 2 of 2 custodian approvals (alice, bob); no approvals were given');
+    await expect(error).toContainText('cannot carry custodian approvals');
+    await expect(error).toContainText('AccessDeniedException');
+    await expectAccessible(page, 'Key detail (quorum refusal)');
+    await screenshot(page, 'key-detail-quorum-refused', { fullPage: false });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('region', { name: 'General' })).toContainText('Enabled');
+  });
+
+  test('a PKCS#11 token becomes a store, holds a key made with the wizard, and the key is unavailable once it is disconnected', async () => {
+    await goTo(page, 'Custody');
+    const stores = page.getByRole('region', { name: 'Custom key stores' });
+    await stores.getByRole('button', { name: 'Add a PKCS#11 store' }).click();
+    const form = page.getByRole('dialog', { name: 'Add a PKCS#11 custom key store' });
+    await expect(form.getByLabel('Store name')).toBeFocused();
+    await form.getByLabel('Store name').fill(HSM_STORE);
+    await form.getByLabel('PKCS#11 module path').fill(env('STRONGROOM_UI_SOFTHSM_MODULE'));
+    await form.getByLabel('Token label').fill(TOKEN.label);
+    await form.getByLabel('User PIN').fill(TOKEN.pin);
+    await expect(form.getByLabel('User PIN')).toHaveAttribute('type', 'password');
+    await expectAccessible(page, 'Custody (new store)');
+    await screenshot(page, 'custody-new-store', { fullPage: false });
+    await form.getByRole('button', { name: 'Create the store' }).click();
+    await expect(form).toBeHidden();
+    const row = stores.getByRole('row', { name: new RegExp(`^${HSM_STORE}\\b`) });
+    await expect(row).toContainText('Disconnected');
+    await expect(row).toContainText('PKCS11');
+    await expect(row).toContainText(TOKEN.label);
+    // The PIN is nowhere in the page once sent.
+    expect(await page.content()).not.toContain(TOKEN.pin);
+
+    await row.getByRole('button', { name: `Connect ${HSM_STORE}` }).click();
+    await page.getByRole('dialog', { name: `Connect ${HSM_STORE}?` }).getByRole('button', { name: 'Connect the store' }).click();
+    await expect(row).toContainText('Connected');
+    await expect(stores.getByText(`Asked ${HSM_STORE} to connect`)).toBeVisible();
+
+    // The wizard offers the connected store; the key it makes there is SYMMETRIC_DEFAULT.
+    await goTo(page, 'Keys');
+    await page.getByRole('main').getByRole('link', { name: 'Create key' }).click();
+    await page.getByRole('radio', { name: new RegExp(`^In the custom key store ${HSM_STORE}`) }).check();
+    await expect(page.getByRole('checkbox', { name: /^Exportable/ })).toBeDisabled();
+    await expectAccessible(page, 'Create key (custom key store)');
+    await screenshot(page, 'create-key-in-store');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Alias (optional)').fill(HSM_ALIAS.replace(/^alias\//, ''));
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(page.locator('dl.review')).toContainText(`Custom key store ${HSM_STORE}`);
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: HSM_ALIAS })).toBeVisible();
+    const general = page.getByRole('region', { name: 'General' });
+    await expect(general).toContainText('AWS_CLOUDHSM');
+    await expect(general).toContainText(/cks-[0-9a-f]{17}/);
+    await expect(general).toContainText('Enabled');
+
+    // Used: a small file encrypted under it on the Files screen.
+    await goTo(page, 'Files');
+    await page.getByLabel('Choose files').setInputFiles({ name: 'e2e-token.txt', mimeType: 'text/plain', buffer: Buffer.from('Sealed by a key that lives in a PKCS#11 token.\n') });
+    const encryptPanel = page.getByRole('region', { name: 'Encrypt 1 file' });
+    await encryptPanel.getByRole('checkbox', { name: new RegExp(HSM_ALIAS) }).check();
+    await encryptPanel.getByRole('button', { name: 'Encrypt' }).click();
+    const job = page.getByRole('region', { name: 'Progress and results' }).getByRole('article', { name: /^Encrypting 1 file/ });
+    await expect(job.getByRole('heading')).toContainText('finished: 1 done', { timeout: 60_000 });
+    expect(readFileSync(join(env('STRONGROOM_UI_OUTPUT_DIR'), 'e2e-token.txt.strongroom'))[0]).toBe(0x02);
+
+    // Disconnected: the key is Unavailable.
+    await goTo(page, 'Custody');
+    await row.getByRole('button', { name: `Disconnect ${HSM_STORE}` }).click();
+    await page.getByRole('dialog', { name: `Disconnect ${HSM_STORE}?` }).getByRole('button', { name: 'Disconnect the store' }).click();
+    await expect(row).toContainText('Disconnected');
+    // Deleting it is refused while it holds a key, in plain words.
+    await row.getByRole('button', { name: `Delete ${HSM_STORE}` }).click();
+    await page.getByRole('dialog', { name: `Delete ${HSM_STORE}?` }).getByRole('button', { name: 'Delete the store' }).click();
+    const refused = stores.locator('.error-message');
+    await expect(refused).toContainText('The store was not deleted.');
+    await expect(refused).toContainText('The custom key store still holds keys');
+    await expect(refused).toContainText('CustomKeyStoreHasCMKsException');
+    await expect(row).toBeVisible();
+    await goTo(page, 'Keys');
+    await expect(page.getByRole('row', { name: new RegExp(HSM_ALIAS) })).toContainText('Unavailable');
+    await page.getByRole('row', { name: new RegExp(HSM_ALIAS) }).getByRole('link').first().click();
+    await expect(page.getByRole('region', { name: 'General' })).toContainText('Unavailable');
+    // A token's key does not rotate: no Rotation card offers it.
+    await expect(page.getByRole('region', { name: 'Rotation' })).toHaveCount(0);
+    await expectAccessible(page, 'Key detail (unavailable)');
+    await screenshot(page, 'key-detail-unavailable');
+  });
+
+  test('an exportable key is created with the wizard, and its page says so with the export command', async () => {
+    await goTo(page, 'Keys');
+    await page.getByRole('main').getByRole('link', { name: 'Create key' }).click();
+    const exportable = page.getByRole('checkbox', { name: 'Exportable (can be wrapped for AWS KMS import; cannot be changed later)' });
+    await expect(exportable).not.toBeChecked();
+    await exportable.check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Alias (optional)').fill('e2e-exportable');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(page.locator('dl.review').getByRole('definition').filter({ hasText: /^Yes$/ })).toBeVisible();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'alias/e2e-exportable' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'General' }).locator('.badge', { hasText: 'Exportable' })).toBeVisible();
+    const exportCard = page.getByRole('region', { name: 'Export for AWS KMS' });
+    await expect(exportCard).toContainText('strongroom export-key --key-id');
+    await expect(exportCard).toContainText('strongroom:ExportKeyMaterial');
+    await expect(page.getByRole('region', { name: 'Quorum' })).toContainText('No quorum rule');
+    await expectAccessible(page, 'Key detail (exportable)');
+    await screenshot(page, 'key-detail-exportable');
+  });
+
+  test('Custody and the quorum card in the dark theme', async () => {
+    await goTo(page, 'Settings');
+    await chooseTheme(page, 'Dark');
+    await goTo(page, 'Custody');
+    await expect(page.getByRole('region', { name: 'Custom key stores' })).toContainText(HSM_STORE);
+    await expectAccessible(page, 'Custody (dark)');
+    await screenshot(page, 'custody-dark');
+    await page.goto(`${new URL(env('STRONGROOM_UI_URL')).origin}/#/keys/${guardedKeyId}`);
+    await expect(page.getByRole('region', { name: 'Quorum' })).toContainText('2 of 2');
+    await expectAccessible(page, 'Key detail (quorum, dark)');
+    await screenshot(page, 'key-detail-quorum-dark');
     await goTo(page, 'Settings');
     await chooseTheme(page, 'Light');
   });

@@ -2,8 +2,13 @@
 // beside it (what documentation and the audit log call it) and, for some, what to do next.
 // role=alert so it is announced when it appears.
 
-import type { ReactElement } from 'react';
-import { wordError } from '../lib/errors.ts';
+import type { ReactElement, ReactNode } from 'react';
+import { codeSpans, wordError } from '../lib/errors.ts';
+
+/** The engine writes commands between backticks (`strongroom approval sign`): shown as code. */
+function withCode(message: string): ReactNode {
+  return codeSpans(message).map((part, i) => (part.code ? <code key={i}>{part.text}</code> : part.text));
+}
 
 export function ErrorMessage(props: {
   readonly error: { readonly name: string; readonly message: string } | null | undefined;
@@ -22,7 +27,7 @@ export function ErrorMessage(props: {
       {props.context === undefined ? null : <p className="error-context">{props.context}</p>}
       <p>
         <strong>{w.title}</strong>
-        {w.message === '' ? null : <>: {w.message}</>} <code className="error-code">{w.code}</code>
+        {w.message === '' ? null : <>: {withCode(w.message)}</>} <code className="error-code">{w.code}</code>
       </p>
       {w.hint === undefined ? null : <p className="error-hint">{w.hint}</p>}
     </div>

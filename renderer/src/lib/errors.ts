@@ -78,14 +78,37 @@ export type ErrorWording = {
   readonly hint?: string;
 };
 
+/**
+ * A refusal by a key's quorum rule (D25) reads "… needs M of N custodian approvals …": the policy
+ * simulator cannot help there, and the window cannot carry approvals, so the hint says what can.
+ */
+export const QUORUM_HINT =
+  'This key has a quorum rule, and this window cannot carry custodian approvals. Use the strongroom CLI: create a request with strongroom approval request, have the custodians sign it with strongroom approval sign, then run the same command with --approvals and their files. The key’s Quorum card lists the steps.';
+
+export function isQuorumRefusal(error: ErrorLike): boolean {
+  return error.name === 'AccessDeniedException' && /needs \d+ of \d+ custodian approvals/.test(error.message);
+}
+
 export function wordError(error: ErrorLike): ErrorWording {
-  const hint = Object.hasOwn(HINTS, error.name) ? HINTS[error.name as KmsErrorName] : undefined;
+  const hint = isQuorumRefusal(error) ? QUORUM_HINT : Object.hasOwn(HINTS, error.name) ? HINTS[error.name as KmsErrorName] : undefined;
   return {
     title: plainErrorName(error.name),
     message: error.message.trim(),
     code: error.name,
     ...(hint === undefined ? {} : { hint }),
   };
+}
+
+/**
+ * A message split at backticks into text and code parts ("run `x` now" → text, code x, text).
+ * An odd number of backticks is not markup: the message is one text part then.
+ */
+export function codeSpans(message: string): Array<{ readonly text: string; readonly code: boolean }> {
+  const parts = message.split('`');
+  if (parts.length % 2 === 0) {
+    return [{ text: message, code: false }];
+  }
+  return parts.map((text, i) => ({ text, code: i % 2 === 1 })).filter((p) => p.text !== '');
 }
 
 /** One line: "Access denied: User: … is not authorized …". */

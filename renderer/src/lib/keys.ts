@@ -76,9 +76,12 @@ export function isAsymmetric(meta: { readonly KeySpec: string }): boolean {
   return meta.KeySpec.startsWith('RSA_') || meta.KeySpec.startsWith('ECC_') || meta.KeySpec === 'SM2' || meta.KeySpec.startsWith('ML_DSA_');
 }
 
-/** Whether automatic and on-demand rotation apply (AWS: symmetric keys only). */
-export function canRotate(meta: { readonly KeySpec: string }): boolean {
-  return isSymmetric(meta);
+/**
+ * Whether automatic and on-demand rotation apply (AWS: symmetric keys only, and never keys in a
+ * custom key store — Origin AWS_CLOUDHSM — whose material the token holds).
+ */
+export function canRotate(meta: { readonly KeySpec: string; readonly Origin?: string }): boolean {
+  return isSymmetric(meta) && meta.Origin !== 'AWS_CLOUDHSM';
 }
 
 const COMMON_GRANT_OPERATIONS = ['DescribeKey', 'CreateGrant', 'RetireGrant'] as const;

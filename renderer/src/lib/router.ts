@@ -11,10 +11,11 @@ export type Route =
   | { readonly screen: 'files' }
   | { readonly screen: 'policies'; readonly keyId: string | null }
   | { readonly screen: 'audit'; readonly query: Readonly<Record<string, string>> }
+  | { readonly screen: 'custody' }
   | { readonly screen: 'settings' }
   | { readonly screen: 'not-found'; readonly path: string };
 
-export type Section = 'keys' | 'files' | 'policies' | 'audit' | 'settings';
+export type Section = 'keys' | 'files' | 'policies' | 'audit' | 'custody' | 'settings';
 
 /** The nav section a route belongs to (for aria-current), or null. */
 export function sectionOf(route: Route): Section | null {
@@ -26,6 +27,7 @@ export function sectionOf(route: Route): Section | null {
     case 'files':
     case 'policies':
     case 'audit':
+    case 'custody':
     case 'settings':
       return route.screen;
     case 'not-found':
@@ -69,6 +71,8 @@ export function parseRoute(hash: string): Route {
         return { screen: 'policies', keyId: query.key ?? null };
       case 'audit':
         return { screen: 'audit', query };
+      case 'custody':
+        return { screen: 'custody' };
       case 'settings':
         return { screen: 'settings' };
     }

@@ -1,5 +1,6 @@
 // Create key: a four-step wizard. 1 what kind of key (every KeySpec the engine creates, with
-// the usages each allows; the ones it refuses are listed with why), 2 alias, description and
+// the usages each allows; the ones it refuses are listed with why; where it lives — this
+// installation or a connected custom key store — and whether it is exportable), 2 alias, description and
 // tags, 3 the key policy (AWS's default, owner only, or custom JSON), 4 review. Create calls
 // CreateKey, then CreateAlias when an alias was typed.
 
@@ -10,7 +11,7 @@ import { JsonEditor } from '../components/JsonEditor.tsx';
 import { KeyValueRows } from '../components/KeyValueRows.tsx';
 import { PolicySummaryView } from '../components/PolicySummary.tsx';
 import { useApp } from '../lib/app.ts';
-import { call, useAction } from '../lib/call.ts';
+import { call, listAll, useAction, useLoad } from '../lib/call.ts';
 import { errorText } from '../lib/errors.ts';
 import { setFlash } from '../lib/flash.ts';
 import { parseJson, policyCharacterProblem } from '../lib/json.ts';
@@ -37,6 +38,8 @@ export function CreateKeyScreen(): ReactElement {
   const [tags, setTags] = useState<Array<Pair>>([]);
   const [policyChoice, setPolicyChoice] = useState<PolicyChoice>('default');
   const [customPolicy, setCustomPolicy] = useState('');
+  const [storeId, setStoreId] = useState('');
+  const [exportable, setExportable] = useState(false);
   const [problems, setProblems] = useState<ReadonlyArray<string>>([]);
   const [partial, setPartial] = useState<{ readonly keyId: string; readonly message: string } | null>(null);
   const action = useAction();
@@ -50,6 +53,11 @@ export function CreateKeyScreen(): ReactElement {
     }
     stepHeading.current?.focus();
   }, [step]);
+
+  const stores = useLoad(() => listAll((b, marker) => b.describeCustomKeyStores(marker === undefined ? {} : { Marker: marker }), (page) => page.CustomKeyStores), 'create-key-stores');
+  const allStores = stores.loaded.state === 'done' && stores.loaded.result.ok ? stores.loaded.result.value : [];
+  const connectedStores = allStores.filter((s) => s.ConnectionState === 'CONNECTED' && s.CustomKeyStoreId !== undefined);
+  const store = connectedStores.find((s) => s.CustomKeyStoreId === storeId);
 
   const choice = keySpecChoice(spec);
   const usages = choice?.usages ?? [];
@@ -70,6 +78,12 @@ export function CreateKeyScreen(): ReactElement {
         out.push('Choose a key spec this version offers.');
       } else if (!choice.usages.includes(usage)) {
         out.push(`Choose a usage ${spec} allows: ${choice.usages.map((u) => USAGE_WORDS[u]).join(' or ')}.`);
+      }
+      if (storeId !== '' && (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT')) {
+        out.push('A key in a custom key store is SYMMETRIC_DEFAULT for encrypt and decrypt (the token does AES-256-GCM): choose that, or keep the key in this installation.');
+      }
+      if (storeId !== '' && store === undefined) {
+        out.push('The chosen custom key store is not connected any more: connect it on the Custody screen, or keep the key in this installation.');
       }
     }
     if (n === 1) {
@@ -129,6 +143,9 @@ export function CreateKeyScreen(): ReactElement {
           ...(Object.keys(tagMap).length === 0 ? {} : { Tags: Object.entries(tagMap).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) }),
           // The default template is the engine's own default: send no policy and it writes it.
           ...(policyChoice === 'default' || policyText === null ? {} : { Policy: policyText }),
+          // As AWS: a key in a custom key store takes Origin AWS_CLOUDHSM with the store's id.
+          ...(storeId === '' ? {} : { Origin: 'AWS_CLOUDHSM' as const, CustomKeyStoreId: storeId }),
+          ...(exportable && storeId === '' ? { XStrongroomExportable: true } : {}),
         }),
       ),
     );
@@ -248,6 +265,77 @@ export function CreateKeyScreen(): ReactElement {
               </ul>
               <p className="hint">The usage cannot be changed after the key is created.</p>
             </fieldset>
+            <fieldset>
+              <legend>Where the key lives</legend>
+              <ul className="plain-list">
+                <li>
+                  <label className="check">
+                    <input
+                      type="radio"
+                      name="key-store"
+                      value=""
+                      checked={storeId === ''}
+                      onChange={() => {
+                        setStoreId('');
+                      }}
+                    />
+                    <span>
+                      In this installation
+                      <span className="muted small block">Its material is kept wrapped under the root key.</span>
+                    </span>
+                  </label>
+                </li>
+                {connectedStores.map((s) => (
+                  <li key={s.CustomKeyStoreId}>
+                    <label className="check">
+                      <input
+                        type="radio"
+                        name="key-store"
+                        value={s.CustomKeyStoreId}
+                        checked={storeId === s.CustomKeyStoreId}
+                        onChange={() => {
+                          setStoreId(s.CustomKeyStoreId ?? '');
+                          setSpec('SYMMETRIC_DEFAULT');
+                          setUsage('ENCRYPT_DECRYPT');
+                          setExportable(false);
+                        }}
+                      />
+                      <span>
+                        In the custom key store {s.CustomKeyStoreName} <span className="mono small muted">{s.CustomKeyStoreId}</span>
+                        <span className="muted small block">
+                          The PKCS#11 token {s.XStrongroomPkcs11TokenLabel ?? ''} generates and keeps it (Origin AWS_CLOUDHSM): SYMMETRIC_DEFAULT only, no rotation, never
+                          exportable, unavailable while the store is disconnected.
+                        </span>
+                      </span>
+                    </label>
+                  </li>
+                ))}
+              </ul>
+              {allStores.length > connectedStores.length ? (
+                <p className="hint">
+                  Stores that are not connected are not offered: connect them on the <a href={hrefTo('custody')}>Custody</a> screen.
+                </p>
+              ) : null}
+            </fieldset>
+            <div className="field">
+              <label className={storeId === '' ? 'check' : 'check disabled'}>
+                <input
+                  type="checkbox"
+                  checked={exportable && storeId === ''}
+                  disabled={storeId !== ''}
+                  aria-describedby="new-exportable-hint"
+                  onChange={(e) => {
+                    setExportable(e.target.checked);
+                  }}
+                />
+                <span>Exportable (can be wrapped for AWS KMS import; cannot be changed later)</span>
+              </label>
+              <p id="new-exportable-hint" className="hint">
+                Lets <code>strongroom export-key</code> wrap the key’s material for <code>aws kms import-key-material</code>, when the key policy also allows{' '}
+                <code>strongroom:ExportKeyMaterial</code>. Leave it off unless the key must move to AWS: a key created without it can never be exported.
+                {storeId === '' ? '' : ' Keys in a custom key store never leave the token.'}
+              </p>
+            </div>
             <p className="hint">
               To bring your own key material (Origin EXTERNAL), use <code>strongroom create-key --origin EXTERNAL</code> and{' '}
               <code>strongroom import-key-material</code>: importing is not in the app yet.
@@ -381,6 +469,14 @@ export function CreateKeyScreen(): ReactElement {
               <dd>
                 {USAGE_WORDS[usage]} <span className="mono small muted">{usage}</span>
               </dd>
+            </div>
+            <div className="row">
+              <dt>Where it lives</dt>
+              <dd>{store === undefined ? 'In this installation' : `Custom key store ${store.CustomKeyStoreName ?? ''} (${storeId})`}</dd>
+            </div>
+            <div className="row">
+              <dt>Exportable</dt>
+              <dd>{exportable && storeId === '' ? 'Yes' : 'No'}</dd>
             </div>
             <div className="row">
               <dt>Alias</dt>

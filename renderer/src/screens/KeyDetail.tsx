@@ -15,6 +15,7 @@ import { derToPem, downloadText } from '../lib/download.ts';
 import { takeFlash } from '../lib/flash.ts';
 import { formatDateTime, isoOf, toBytes } from '../lib/format.ts';
 import { aliasProblem, canRotate, fullAliasName, isAsymmetric, USAGE_WORDS, type AliasEntry, type KeyMetadata } from '../lib/keys.ts';
+import { approvalCommands, GUARDED_ACTION_WORDS } from '../lib/custody.ts';
 import { hrefTo, withQuery } from '../lib/router.ts';
 
 function Field(props: { readonly label: string; readonly children: ReactElement | string | null; readonly mono?: boolean }): ReactElement {
@@ -159,8 +160,22 @@ function KeyDetail(props: {
             </Field>
           )}
           {meta.ValidTo === undefined ? null : <Field label="Material expires">{formatDateTime(meta.ValidTo)}</Field>}
+          {meta.CustomKeyStoreId === undefined ? null : (
+            <Field label="Custom key store">
+              <span>
+                <a className="mono" href={hrefTo('custody')}>
+                  {meta.CustomKeyStoreId}
+                </a>{' '}
+                <span className="muted small">(held by a PKCS#11 token; unavailable while the store is disconnected)</span>
+              </span>
+            </Field>
+          )}
+          <Field label="Exportable">{meta.XStrongroomExportable === true ? <Badge tone="info">Exportable</Badge> : 'No (fixed at creation)'}</Field>
         </dl>
       </section>
+
+      <QuorumSection meta={meta} />
+      {meta.XStrongroomExportable === true ? <ExportSection meta={meta} /> : null}
 
       <DescriptionSection meta={meta} reload={props.reload} />
       <AliasesSection keyId={keyId} aliases={props.aliases} />
@@ -169,6 +184,77 @@ function KeyDetail(props: {
       {isAsymmetric(meta) ? <PublicKeySection meta={meta} label={props.primaryAlias} /> : null}
       <DeletionSection meta={meta} reload={props.reload} onMessage={props.onMessage} />
     </>
+  );
+}
+
+/** The key's quorum rule (D25), read-only: approvals are signed offline and only the CLI carries them. */
+function QuorumSection(props: { readonly meta: KeyMetadata }): ReactElement {
+  const { meta } = props;
+  const { loaded } = useLoad(() => call((b) => b.getQuorumRule({ KeyId: meta.KeyId })), `quorum:${meta.KeyId}`);
+  const [shown, setShown] = useState('ScheduleKeyDeletion');
+  if (loaded.state === 'loading') {
+    return <Loading>Loading the quorum rule…</Loading>;
+  }
+  if (!loaded.result.ok) {
+    return <ErrorMessage error={loaded.result.error} context="The key’s quorum rule could not be read." live={false} />;
+  }
+  const rule = loaded.result.value.Rule;
+  return (
+    <section className="card" aria-labelledby="quorum-title">
+      <h2 id="quorum-title">Quorum</h2>
+      {rule === null ? (
+        <p className="hint">
+          No quorum rule: the key policy alone decides who may delete, disable, re-policy or export this key. To require M custodians’ approvals for those, use{' '}
+          <code>strongroom quorum set --key-id {meta.KeyId} --threshold 2 --custodians alice,bob</code> (custodians are on the <a href={hrefTo('custody')}>Custody</a>{' '}
+          screen).
+        </p>
+      ) : (
+        <>
+          <dl>
+            <Field label="Approvals needed">{`${rule.Threshold} of ${rule.Custodians.length}`}</Field>
+            <Field label="Custodians">{rule.Custodians.join(', ')}</Field>
+            <Field label="Rule set">{formatDateTime(rule.UpdatedDate)}</Field>
+          </dl>
+          <p>
+            {rule.GuardedOperations.map((o) => GUARDED_ACTION_WORDS[o] ?? o).join(', ')} need {rule.Threshold} custodian approval{rule.Threshold === 1 ? '' : 's'} for each
+            call, and so does changing or clearing this rule. This window cannot carry approvals — they are signatures over the exact request, made offline — so those
+            buttons here are refused. Run them with the <code>strongroom</code> CLI:
+          </p>
+          <div className="field">
+            <label htmlFor="quorum-operation">Steps for</label>
+            <select id="quorum-operation" value={shown} onChange={(e) => setShown(e.target.value)}>
+              {rule.GuardedOperations.map((o) => (
+                <option key={o} value={o}>
+                  {GUARDED_ACTION_WORDS[o] ?? o}
+                </option>
+              ))}
+            </select>
+          </div>
+          <pre className="commands" tabIndex={0} aria-label="Approval commands">
+            <code>{approvalCommands(shown, rule.KeyArn, rule.Threshold)}</code>
+          </pre>
+        </>
+      )}
+    </section>
+  );
+}
+
+function ExportSection(props: { readonly meta: KeyMetadata }): ReactElement {
+  return (
+    <section className="card" aria-labelledby="export-title">
+      <h2 id="export-title">Export for AWS KMS</h2>
+      <p>
+        This key was created exportable: its material can be wrapped under a public key from AWS KMS <code>GetParametersForImport</code>, for{' '}
+        <code>aws kms import-key-material</code>, so the same key works in AWS. The window does not export; the CLI does, writing only the wrapped bytes:
+      </p>
+      <pre className="commands" tabIndex={0} aria-label="Export command">
+        <code>{`strongroom export-key --key-id ${props.meta.KeyId} --wrapping-public-key wrapping.der \\\n  --wrapping-algorithm RSAES_OAEP_SHA_256 --import-token token.bin --out material.bin`}</code>
+      </pre>
+      <p className="hint">
+        The key policy must allow <code>strongroom:ExportKeyMaterial</code> (the default policy does not name it; the owner’s <code>kms:*</code> does not cover it), and a
+        quorum rule on the key makes each export need its custodians’ approvals.
+      </p>
+    </section>
   );
 }
 
