@@ -543,6 +543,13 @@ class Ceremony {
     let share: Share;
     const sealed = parseSealed(text, what);
     if (sealed !== null) {
+      // The sealed label first: a share of another backup or index needs no key to be refused.
+      if (sealed.BackupId !== backup.BackupId) {
+        throw new ValidationException(`${what} belongs to backup ${sealed.BackupId}, not to this ceremony's backup ${backup.BackupId}.`);
+      }
+      if (sealed.Index !== index) {
+        throw new ValidationException(`${what} is share ${sealed.Index}, but ${name} holds share ${index}.`);
+      }
       const keyFile = this.#custodianKeys.get(name) ?? (this.#rl === null ? undefined : (await this.#rl.question(`${name}, your share is sealed: the path to your private key file: `)).trim());
       if (keyFile === undefined || keyFile === '') {
         throw new ValidationException(`${what} is sealed to ${name}'s key and no private key was given to open it (--custodian-key ${name}=<file>).`);
