@@ -48,6 +48,8 @@ export type CeremonyCliHost = {
   readonly dataDir: string;
   readonly userAgent: string;
   readonly stdin: NodeJS.ReadStream;
+  /** Where a terminal ceremony's prompts go (and typed answers echo). */
+  readonly stderr: NodeJS.WritableStream;
   readonly print: (value: unknown) => void;
   readonly warn: (text: string) => void;
   /** A provider for a new installation's root key (asks for a new passphrase twice when interactive). */
@@ -151,7 +153,7 @@ export class CeremonyCli {
     for (const sub of ['', 'custodians', 'public', 'shares']) {
       mkdirSync(join(outDir, sub), { recursive: true, mode: sub === 'custodians' ? 0o700 : 0o755 });
     }
-    const rl = interactive ? createInterface({ input: this.#host.stdin, output: process.stderr, terminal: true }) : null;
+    const rl = interactive ? createInterface({ input: this.#host.stdin, output: this.#host.stderr, terminal: true }) : null;
     try {
       return await new Ceremony(this.#host, plan, planFile, planText, outDir, existing, rl, reentered, custodianKeys).run();
     } finally {
@@ -593,7 +595,7 @@ class Ceremony {
         this.#say(`  ✔ ${name}'s share ${index} checks out (checksum, backup id, index).\n`);
         return share;
       } catch (err) {
-        this.#say(`  ✘ ${messageOf(err)}\n  Try again.\n`);
+        this.#say(`  ✘ ${err instanceof Error ? err.message : String(err)}\n  Try again.\n`);
       }
     }
   }

@@ -444,6 +444,7 @@ class Cli {
       dataDir: this.#g.dataDir,
       userAgent: this.#userAgent,
       stdin: this.#io.stdin,
+      stderr: this.#io.stderr,
       print: (value) => this.print(value),
       warn: (text) => this.#io.stderr.write(text),
       newProvider: (kind) => this.providers(true)(kind),

@@ -291,5 +291,9 @@ describe('strongroom ceremony from the command line', () => {
     const noTty = run(join(home, 'data-new'), 'ceremony', 'run', '--plan', planFile, '--out-dir', join(home, 'out-tty'));
     expect(noTty.code).toBe(2);
     expect(noTty.stderr).toMatch(/stdin is not a terminal.*pass --yes/);
+    const help = run(join(home, 'data-new'), 'ceremony', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('strongroom ceremony run --plan ceremony.json --out-dir D');
+    expect(help.stdout).toContain('strongroom ceremony verify-transcript --transcript transcript.json');
   });
 });
