@@ -8,7 +8,7 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { createInterface, type Interface } from 'node:readline/promises';
+import { createInterface } from 'node:readline/promises';
 import { AuditLog } from '../kms/audit/log.ts';
 import { canonicalJson } from '../kms/audit/canonical.ts';
 import { checkpointToJson, readPublicKey, spkiOf, publicKeyFingerprint, type Checkpoint } from '../kms/audit/checkpoints.ts';
@@ -56,6 +56,8 @@ export type CeremonyCliHost = {
   readonly newProvider: (kind: 'keychain' | 'passphrase') => RootKeyProvider;
   readonly providerForKind: ProviderForKind;
 };
+
+type Ask = (question: string) => Promise<string>;
 
 /** A step that failed: the ceremony stops here. */
 class StepFailed extends Error {}
@@ -153,12 +155,19 @@ export class CeremonyCli {
     for (const sub of ['', 'custodians', 'public', 'shares']) {
       mkdirSync(join(outDir, sub), { recursive: true, mode: sub === 'custodians' ? 0o700 : 0o755 });
     }
-    const rl = interactive ? createInterface({ input: this.#host.stdin, output: this.#host.stderr, terminal: true }) : null;
-    try {
-      return await new Ceremony(this.#host, plan, planFile, planText, outDir, existing, rl, reentered, custodianKeys).run();
-    } finally {
-      rl?.close();
-    }
+    // One line-reader per question, closed after it: between questions stdin is free for the
+    // passphrase prompt (echo off), which another open reader would echo.
+    const ask: Ask | null = interactive
+      ? async (question) => {
+          const rl = createInterface({ input: this.#host.stdin, output: this.#host.stderr, terminal: true });
+          try {
+            return await rl.question(question);
+          } finally {
+            rl.close();
+          }
+        }
+      : null;
+    return new Ceremony(this.#host, plan, planFile, planText, outDir, existing, ask, reentered, custodianKeys).run();
   }
 
   async #verifyTranscript(flags: Flags, command: string): Promise<number> {
@@ -244,7 +253,8 @@ class Ceremony {
   readonly #plan: CeremonyPlan;
   readonly #outDir: string;
   readonly #existing: boolean;
-  readonly #rl: Interface | null;
+  /** Asks on the terminal; null when not interactive. */
+  readonly #rl: Ask | null;
   readonly #reentered: ReadonlyMap<string, string>;
   readonly #custodianKeys: Map<string, string>;
   readonly #t: Transcript;
@@ -253,7 +263,7 @@ class Ceremony {
   #backup: BackupSummary | null = null;
   #checkpoint: Checkpoint | null = null;
 
-  constructor(host: CeremonyCliHost, plan: CeremonyPlan, planFile: string, planText: string, outDir: string, existing: boolean, rl: Interface | null, reentered: ReadonlyMap<string, string>, custodianKeys: ReadonlyMap<string, string>) {
+  constructor(host: CeremonyCliHost, plan: CeremonyPlan, planFile: string, planText: string, outDir: string, existing: boolean, rl: Ask | null, reentered: ReadonlyMap<string, string>, custodianKeys: ReadonlyMap<string, string>) {
     this.#host = host;
     this.#plan = plan;
     this.#outDir = outDir;
@@ -297,7 +307,7 @@ class Ceremony {
       return;
     }
     this.#say(`\nStep ${step.Number}: ${step.Title}\n${step.Summary.map((l) => `  - ${l}\n`).join('')}`);
-    const answer = await this.#rl.question('Proceed? [y/N] ');
+    const answer = await this.#rl('Proceed? [y/N] ');
     if (!/^y(es)?$/i.test(answer.trim())) {
       throw new StepFailed('the operator did not confirm the step');
     }
@@ -552,7 +562,7 @@ class Ceremony {
       if (sealed.Index !== index) {
         throw new ValidationException(`${what} is share ${sealed.Index}, but ${name} holds share ${index}.`);
       }
-      const keyFile = this.#custodianKeys.get(name) ?? (this.#rl === null ? undefined : (await this.#rl.question(`${name}, your share is sealed: the path to your private key file: `)).trim());
+      const keyFile = this.#custodianKeys.get(name) ?? (this.#rl === null ? undefined : (await this.#rl(`${name}, your share is sealed: the path to your private key file: `)).trim());
       if (keyFile === undefined || keyFile === '') {
         throw new ValidationException(`${what} is sealed to ${name}'s key and no private key was given to open it (--custodian-key ${name}=<file>).`);
       }
@@ -583,7 +593,7 @@ class Ceremony {
       return this.#checkShare(name, index, readOrFail(file, `${name}'s re-entered share`).toString('utf8'), `${name}'s re-entered share (${file})`);
     }
     for (;;) {
-      const answer = (await rl.question(`${name}, re-enter share ${index}: type its words on one line, or give the path to your share file (or 'stop'): `)).trim();
+      const answer = (await rl(`${name}, re-enter share ${index}: type its words on one line, or give the path to your share file (or 'stop'): `)).trim();
       if (answer === 'stop') {
         throw new ValidationException(`${name} stopped the re-entry of share ${index}.`);
       }

@@ -16,7 +16,7 @@ const env = { STRONGROOM_PASSPHRASE: 'ceremony tty passphrase' };
 type Answer = string | ((prompt: string) => string);
 
 /** Runs the CLI with a terminal whose user answers each prompt matched by `script` (in order per pattern). */
-async function onTerminal(argv: Array<string>, script: Array<[RegExp, Array<Answer>]>): Promise<{ code: number; stdout: string; stderr: string }> {
+async function onTerminal(argv: Array<string>, script: Array<[RegExp, Array<Answer>]>, extraEnv: NodeJS.ProcessEnv = env): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdin = new PassThrough() as unknown as NodeJS.ReadStream;
   Object.assign(stdin, { isTTY: true, setRawMode: () => stdin });
   let stdout = '';
@@ -48,7 +48,7 @@ async function onTerminal(argv: Array<string>, script: Array<[RegExp, Array<Answ
       done();
     },
   });
-  const code = await main({ argv, env: { ...process.env, ...env }, stdin, stdout: out, stderr: err });
+  const code = await main({ argv, env: { ...process.env, STRONGROOM_PASSPHRASE: '', ...extraEnv }, stdin, stdout: out, stderr: err });
   return { code, stdout, stderr };
 }
 
@@ -97,10 +97,21 @@ describe('strongroom ceremony run on a terminal', () => {
     expect(readFileSync(join(out, 'public', 'tty.pem'), 'utf8')).toMatch(/BEGIN PUBLIC KEY/);
   });
 
-  it('stops at the step the operator declines', async () => {
+  it('asks for the new passphrase with echo off, and stops at the step the operator declines', async () => {
     const out = join(home, 'out-declined');
-    const r = await onTerminal(['ceremony', 'run', '--plan', planFile, '--out-dir', out, '--data-dir', join(home, 'data-declined')], [[/Proceed\? \[y\/N\] $/, ['y', 'y', 'n']]]);
-    expect(r.code).toBe(1);
+    const secret = 'typed at the ceremony, never shown';
+    const r = await onTerminal(
+      ['ceremony', 'run', '--plan', planFile, '--out-dir', out, '--data-dir', join(home, 'data-declined')],
+      [
+        [/Proceed\? \[y\/N\] $/, ['y', 'y', 'n']],
+        [/Strongroom passphrase: $/, [secret]],
+        [/Repeat the passphrase: $/, [secret]],
+      ],
+      {},
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('Strongroom passphrase: ');
+    expect(r.stderr).not.toContain(secret);
     expect(r.stderr).toContain('the ceremony stopped at step 3 (Generate the keys): the operator did not confirm the step');
     const t = JSON.parse(readFileSync(join(out, 'transcript.json'), 'utf8')) as { Status: string; StoppedAt: { Step: number } };
     expect(t).toMatchObject({ Status: 'stopped', StoppedAt: { Step: 3 } });
