@@ -5,7 +5,8 @@
 // chain. It names outputs by identifiers and fingerprints only: never a share, a key or a passphrase.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AuditRecord } from '../kms/audit/record.ts';
 import type { Checkpoint } from '../kms/audit/checkpoints.ts';
 import { canonicalJson } from '../kms/audit/canonical.ts';
@@ -290,4 +291,36 @@ export function transcriptProblems(value: unknown, chain: ChainView): Array<stri
     problems.push(`the transcript names audit public key ${String(t.AuditPublicKeyFingerprint)}, the log's checkpoints are signed by ${String(chain.keyFingerprint)}`);
   }
   return problems;
+}
+
+/** Output columns holding a file's SHA-256 (whole, or its first 16 hex digits). */
+const FILE_HASH_FIELDS = ['Sha256', 'File SHA-256', 'File SHA-256 (first 16)'];
+
+/**
+ * The files a transcript names (backup, public keys, checkpoints, shares) that are still beside it,
+ * checked against the SHA-256 it gives; files no longer there (shares handed over) are counted.
+ */
+export function fileProblems(value: unknown, dir: string): { checked: number; absent: number; problems: Array<string> } {
+  const t = value as Partial<Transcript> | null;
+  const out = { checked: 0, absent: 0, problems: [] as Array<string> };
+  for (const step of Array.isArray(t?.Steps) ? t.Steps : []) {
+    for (const row of Array.isArray(step.Outputs) ? step.Outputs : []) {
+      const field = FILE_HASH_FIELDS.find((f) => typeof row[f] === 'string');
+      if (typeof row.File !== 'string' || field === undefined) {
+        continue;
+      }
+      const path = join(dir, row.File);
+      if (!existsSync(path)) {
+        out.absent++;
+        continue;
+      }
+      out.checked++;
+      const expected = String(row[field]).toLowerCase();
+      const actual = sha256Hex(readFileSync(path));
+      if (!actual.startsWith(expected) || expected.length < 16) {
+        out.problems.push(`step ${String(step.Number)} (${String(step.Title)}): ${row.File} has SHA-256 ${actual}, not ${expected} as the transcript says`);
+      }
+    }
+  }
+  return out;
 }

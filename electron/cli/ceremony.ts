@@ -7,7 +7,7 @@
 
 import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { AuditLog } from '../kms/audit/log.ts';
 import { canonicalJson } from '../kms/audit/canonical.ts';
@@ -26,6 +26,7 @@ import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
 import { rejectLeftovers, takeOne, takeSwitch } from './args.ts';
 import { parsePlan, planPath, type CeremonyPlan } from './ceremony-plan.ts';
 import {
+  fileProblems,
   sha256Hex,
   TRANSCRIPT_FORMAT,
   transcriptCheckpoint,
@@ -189,7 +190,8 @@ export class CeremonyCli {
     }
     const trusted = trustedFile === undefined ? undefined : readPublicKey(readOrFail(trustedFile, 'the trusted public key'));
     const chain = fromExport === undefined ? this.#chainFromLog(trusted) : await chainFromExport(fromExport, trusted);
-    const problems = transcriptProblems(transcript, chain);
+    const files = fileProblems(transcript, dirname(resolve(file)));
+    const problems = [...transcriptProblems(transcript, chain), ...files.problems];
     const t = transcript as Partial<Transcript>;
     const summary = {
       Transcript: file,
@@ -198,6 +200,8 @@ export class CeremonyCli {
       Steps: Array.isArray(t.Steps) ? t.Steps.length : 0,
       Records: Array.isArray(t.Steps) ? t.Steps.reduce((n, s) => n + (Array.isArray(s.AuditRecords) ? s.AuditRecords.length : 0), 0) : 0,
       Checkpoint: t.Checkpoint === null || t.Checkpoint === undefined ? null : { Number: t.Checkpoint.Number, HeadSeq: t.Checkpoint.HeadSeq, SignatureFingerprint: t.Checkpoint.SignatureFingerprint },
+      FilesChecked: files.checked,
+      FilesNotBesideTranscript: files.absent,
       KeyFingerprint: chain.keyFingerprint,
       KeyTrust: trusted === undefined ? (fromExport === undefined ? 'the public key stored in this installation' : 'the public key inside the export') : 'the trusted public key given',
     };
@@ -650,16 +654,17 @@ class Ceremony {
         const pem = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
         const file = join(this.#outDir, 'public', `${aliasFileName(k.alias)}.pem`);
         writeAtomic(file, pem);
-        s.Outputs.push({ Alias: k.alias, KeyId: k.keyId, File: this.#rel(file), 'SPKI SHA-256': sha256Hex(der) });
+        s.Outputs.push({ Alias: k.alias, KeyId: k.keyId, File: this.#rel(file), 'SPKI SHA-256': sha256Hex(der), 'File SHA-256': sha256Hex(pem) });
       }
       const audit = this.#k.audit.publicKey();
       if (audit === null) {
         throw new ValidationException('The installation has no audit-signing key.');
       }
       const file = join(this.#outDir, 'public', 'audit-public-key.pem');
-      writeAtomic(file, createPublicKey({ key: Buffer.from(audit.spki), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString());
+      const pem = createPublicKey({ key: Buffer.from(audit.spki), format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
+      writeAtomic(file, pem);
       this.#t.AuditPublicKeyFingerprint = audit.fingerprint;
-      s.Outputs.push({ Key: 'audit signing key', File: this.#rel(file), 'SPKI SHA-256': audit.fingerprint });
+      s.Outputs.push({ Key: 'audit signing key', File: this.#rel(file), 'SPKI SHA-256': audit.fingerprint, 'File SHA-256': sha256Hex(pem) });
     });
   }
 

@@ -206,7 +206,8 @@ describe('strongroom ceremony from the command line', () => {
 
     it('verify-transcript passes against the data directory and against an audit export with the trusted key', () => {
       const transcript = join(out, 'transcript.json');
-      expect(ok(run(data, 'ceremony', 'verify-transcript', '--transcript', transcript))).toMatchObject({ Matches: true, Steps: 8, InstallationId: t.InstallationId });
+      // The backup, five shares, two public keys and the checkpoints file are beside it, with the SHA-256 it gives.
+      expect(ok(run(data, 'ceremony', 'verify-transcript', '--transcript', transcript))).toMatchObject({ Matches: true, Steps: 8, InstallationId: t.InstallationId, FilesChecked: 9, FilesNotBesideTranscript: 0 });
       const exported = join(home, 'audit-export.jsonl');
       ok(run(data, 'audit', 'export', '--out', exported));
       expect(ok(run(join(home, 'unused'), 'ceremony', 'verify-transcript', '--transcript', transcript, '--from-export', exported, '--trusted-public-key', join(out, 'public', 'audit-public-key.pem')))).toMatchObject({
@@ -254,6 +255,17 @@ describe('strongroom ceremony from the command line', () => {
         c.Steps.pop();
       });
       expect(last.stderr).toContain('the transcript says the ceremony completed, but it has no audit-verify step');
+
+      // Beside the files it names: a file hash edited in the transcript is caught by reading the file.
+      const copy = JSON.parse(readFileSync(join(out, 'transcript.json'), 'utf8')) as Transcript;
+      const backupRow = copy.Steps[3]?.Outputs[0] ?? {};
+      const realSha = String(backupRow.Sha256);
+      backupRow.Sha256 = `${realSha.slice(0, -1)}${realSha.endsWith('0') ? '1' : '0'}`;
+      writeFileSync(join(out, 'edited-sha.json'), JSON.stringify(copy));
+      const sha = run(data, 'ceremony', 'verify-transcript', '--transcript', join(out, 'edited-sha.json'));
+      expect(sha.code).toBe(1);
+      expect(sha.stderr).toContain(`step 4 (Create the backup and its shares): backup.srb has SHA-256 ${realSha}, not ${String(backupRow.Sha256)} as the transcript says`);
+      rmSync(join(out, 'edited-sha.json'));
 
       const checkpoint = edit('edited-checkpoint', (c) => {
         if (c.Checkpoint !== null) {
