@@ -122,6 +122,21 @@ function table(rows: ReadonlyArray<Record<string, unknown>>): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
+/** Rows of different shapes (a backup, then its shares) as one table per run of same-shaped rows. */
+function tables(rows: ReadonlyArray<Record<string, unknown>>): string {
+  const groups: Array<Array<Record<string, unknown>>> = [];
+  let shape = '';
+  for (const row of rows) {
+    const next = Object.keys(row).join('\u0000');
+    if (next !== shape || groups.length === 0) {
+      groups.push([]);
+      shape = next;
+    }
+    groups.at(-1)?.push(row);
+  }
+  return groups.length === 0 ? table([]) : groups.map(table).join('\n');
+}
+
 /** The printable transcript: one self-contained page, no scripts, no external resources. */
 export function transcriptHtml(t: Transcript): string {
   const status =
@@ -136,7 +151,7 @@ export function transcriptHtml(t: Transcript): string {
 <p>Started <code>${esc(s.StartedAt)}</code>${s.FinishedAt === null ? '' : `, finished <code>${esc(s.FinishedAt)}</code>`} · Actors: ${esc(s.Actors.join(', '))} · ${s.Status === 'done' ? 'Done' : `<strong>Failed</strong>: ${esc(s.Error ?? '')}`}</p>
 ${s.Summary.length === 0 ? '' : `<ul>${s.Summary.map((line) => `<li>${esc(line)}</li>`).join('')}</ul>`}
 <h3>Outputs</h3>
-${table(s.Outputs)}
+${tables(s.Outputs)}
 <h3>Audit records</h3>
 ${table(s.AuditRecords.map((r) => ({ Seq: r.Seq, EventName: r.EventName, RequestID: r.RequestId, 'Record hash (SHA-256)': r.Hash })))}
 </section>`,

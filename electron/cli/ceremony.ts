@@ -556,6 +556,10 @@ class Ceremony {
     if (backup === null) {
       throw new Error('no backup');
     }
+    // A PNG read as UTF-8 starts with U+FFFD (its 0x89 byte is not UTF-8), then PNG.
+    if (/^\uFFFD?PNG\r\n/.test(text) || text.slice(0, 200).includes('<svg')) {
+      throw new ValidationException(`${what} is a QR code image: scan it and give the text it holds (strongroom-share:1:…), or type the share's words.`);
+    }
     let share: Share;
     const sealed = parseSealed(text, what);
     if (sealed !== null) {
