@@ -5,7 +5,7 @@
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { KEY_SPECS, KEY_USAGES } from '../../shared/api/operations.ts';
-import { bool, int, list, SchemaError, str, struct, validateInput, type Infer } from '../../shared/api/schema.ts';
+import { bool, int, list, memberPath, SchemaError, str, struct, validateInput, type Infer, type Spec } from '../../shared/api/schema.ts';
 import { ValidationException } from '../kms/errors.ts';
 import { SHARE_FORMATS } from '../kms/backup/create.ts';
 
@@ -76,6 +76,26 @@ function planError(file: string, problems: ReadonlyArray<string>): Error {
   return new ValidationException(`The ceremony plan ${file} is not valid: ${n} validation error${n === 1 ? '' : 's'} detected: ${problems.join('; ')}`);
 }
 
+/**
+ * Members the schema does not know. AWS ignores them in requests (newer SDKs send newer fields);
+ * a plan is written by hand, so a misspelt optional member ("Exportible") must not pass silently.
+ */
+function unknownMembers(spec: Spec, value: unknown, path: string, out: Array<string>): void {
+  if (spec.type === 'structure' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const [name, v] of Object.entries(value)) {
+      const member = spec.members[name];
+      const at = path === '' ? memberPath(name) : `${path}.${memberPath(name)}`;
+      if (member === undefined) {
+        out.push(`at '${at}': unknown member '${name}' (expected one of ${Object.keys(spec.members).join(', ')})`);
+      } else {
+        unknownMembers(member, v, at, out);
+      }
+    }
+  } else if (spec.type === 'list' && Array.isArray(value)) {
+    value.forEach((item, i) => unknownMembers(spec.member, item, `${path}.${i + 1}.member`, out));
+  }
+}
+
 /** Parses and checks a plan file's text. @throws ValidationException naming every problem's JSON path. */
 export function parsePlan(text: string, file: string): CeremonyPlan {
   let value: unknown;
@@ -86,6 +106,11 @@ export function parsePlan(text: string, file: string): CeremonyPlan {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationException(`The ceremony plan ${file} is not valid: expected a JSON object with Installation, Custodians, Keys and Backup.`);
+  }
+  const unknown: Array<string> = [];
+  unknownMembers(ceremonyPlanSpec, value, '', unknown);
+  if (unknown.length > 0) {
+    throw planError(file, unknown);
   }
   let plan: Infer<typeof ceremonyPlanSpec>;
   try {

@@ -74,6 +74,18 @@ describe('the ceremony plan schema', () => {
     expect(message).toContain("at 'backup.assignments': every share needs a custodian to hold and re-enter it; unassigned: 2");
   });
 
+  it('refuses members the schema does not know, so a misspelt optional member does not pass silently', () => {
+    const message = problem(
+      withChange((p) => {
+        Object.assign(p.Keys[0] ?? {}, { Exportible: true });
+        Object.assign(p, { Comment: 'x' });
+      }),
+    );
+    expect(message).toBe(
+      "The ceremony plan /plans/ceremony.json is not valid: 2 validation errors detected: at 'keys.1.member.exportible': unknown member 'Exportible' (expected one of Alias, KeySpec, KeyUsage, Description, Exportable, Quorum); at 'comment': unknown member 'Comment' (expected one of Installation, Custodians, Keys, Backup)",
+    );
+  });
+
   it('reports a file that is not JSON, or not an object', () => {
     expect(() => parsePlan('{ "Installation": ', 'p.json')).toThrow(/^The ceremony plan p\.json is not JSON: /);
     expect(() => parsePlan('[]', 'p.json')).toThrow('The ceremony plan p.json is not valid: expected a JSON object with Installation, Custodians, Keys and Backup.');
