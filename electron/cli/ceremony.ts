@@ -9,6 +9,7 @@ import { createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { map, SchemaError, str, struct, validateInput, type Infer } from '../../shared/api/schema.ts';
 import { AuditLog } from '../kms/audit/log.ts';
 import { canonicalJson } from '../kms/audit/canonical.ts';
 import { checkpointToJson, readPublicKey, spkiOf, publicKeyFingerprint, type Checkpoint } from '../kms/audit/checkpoints.ts';
@@ -96,6 +97,29 @@ const isAsymmetric = (spec: string | undefined): boolean => spec !== undefined &
 /** A file name for an alias: alias/payments/signing → payments_signing. */
 const aliasFileName = (alias: string): string => alias.slice('alias/'.length).replace(/\//g, '_');
 
+const answersSpec = struct({
+  ReenteredShares: map({ key: str({ pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/ }), value: str({ min: 1 }) }),
+  CustodianKeys: map({ key: str({ pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/ }), value: str({ min: 1 }) }),
+});
+
+/** `--answers F`: the re-entries and custodian keys as a file, paths relative to it. */
+function readAnswers(file: string): Infer<typeof answersSpec> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readOrFail(file, 'the answers file').toString('utf8'));
+  } catch (err) {
+    if (err instanceof KmsError) {
+      throw err;
+    }
+    throw new ValidationException(`The answers file ${file} is not JSON: ${(err as Error).message}.`);
+  }
+  try {
+    return validateInput(answersSpec, value, 'bytes');
+  } catch (err) {
+    throw err instanceof SchemaError ? new ValidationException(`The answers file ${file} is not valid: ${err.message}`) : err;
+  }
+}
+
 export class CeremonyCli {
   readonly #host: CeremonyCliHost;
 
@@ -127,7 +151,19 @@ export class CeremonyCli {
     flags.delete('reentered-share');
     const custodianKeys = namedFiles(flags.get('custodian-key') ?? [], 'custodian-key', command);
     flags.delete('custodian-key');
+    const answersFile = takeOne(flags, 'answers', command);
     rejectLeftovers(flags, command);
+    if (answersFile !== undefined) {
+      const answers = readAnswers(answersFile);
+      for (const [target, given, flag] of [[reentered, answers.ReenteredShares, 'reentered-share'], [custodianKeys, answers.CustodianKeys, 'custodian-key']] as const) {
+        for (const [name, path] of Object.entries(given ?? {})) {
+          if (target.has(name)) {
+            throw new UsageError(`${name} is named both by --${flag} and in ${answersFile}`, command);
+          }
+          target.set(name, resolve(dirname(resolve(answersFile)), path));
+        }
+      }
+    }
     if (planFile === undefined || outDirFlag === undefined) {
       throw new UsageError(`the following arguments are required: ${[planFile === undefined ? '--plan' : '', outDirFlag === undefined ? '--out-dir' : ''].filter((f) => f !== '').join(', ')}`, command);
     }

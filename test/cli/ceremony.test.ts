@@ -109,10 +109,18 @@ describe('strongroom ceremony from the command line', () => {
     expect(readFileSync(join(out, 'transcript.html'), 'utf8')).toContain('Stopped at step 5 (Custodians re-enter and verify their shares)');
     expect(ok(run(data, 'ceremony', 'verify-transcript', '--transcript', join(out, 'transcript.json')))).toMatchObject({ Matches: true, Steps: 5 });
 
-    // A plain share of the wrong index: the check names both indexes.
+    // A plain share of the wrong index: the check names both indexes. The answers come from a file this time.
     const data2 = join(home, 'data-wrong2');
     const out2 = join(home, 'out-wrong2');
-    const r2 = run(data2, 'ceremony', 'run', '--plan', planFile, '--out-dir', out2, '--yes', ...reentries(out2, shareFile(out2, 5, false)));
+    const answers = join(home, 'answers.json');
+    writeFileSync(
+      answers,
+      JSON.stringify({
+        ReenteredShares: { alice: shareFile(out2, 1, true), bob: shareFile(out2, 5, false), carol: shareFile(out2, 3, true), dave: shareFile(out2, 4, true), erin: shareFile(out2, 5, false) },
+        CustodianKeys: { alice: 'alice.pem', carol: 'carol.pem' },
+      }),
+    );
+    const r2 = run(data2, 'ceremony', 'run', '--plan', planFile, '--out-dir', out2, '--yes', '--answers', answers);
     expect(r2.code, r2.stderr).toBe(1);
     expect(r2.stderr).toContain(`stopped at step 5 (Custodians re-enter and verify their shares): ValidationException: bob's re-entered share (${shareFile(out2, 5, false)}) is share 5, but bob holds share 2.`);
   });
