@@ -125,6 +125,24 @@ describe('strongroom ceremony from the command line', () => {
     expect(r2.stderr).toContain(`stopped at step 5 (Custodians re-enter and verify their shares): ValidationException: bob's re-entered share (${shareFile(out2, 5, false)}) is share 5, but bob holds share 2.`);
   });
 
+  it('stops at the key step when CreateKey fails: its failure record is in that step, the transcript is signed and verifies', () => {
+    const bad = JSON.parse(readFileSync(planFile, 'utf8')) as { Keys: Array<Record<string, unknown>> };
+    bad.Keys[1] = { Alias: 'alias/impossible', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'SIGN_VERIFY' };
+    const badPlan = join(home, 'bad-key.json');
+    writeFileSync(badPlan, JSON.stringify(bad));
+    const data = join(home, 'data-badkey');
+    const out = join(home, 'out-badkey');
+    const r = run(data, 'ceremony', 'run', '--plan', badPlan, '--out-dir', out, '--yes', ...reentries(out));
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/the ceremony stopped at step 3 \(Generate the keys\): ValidationException: /);
+    const t = JSON.parse(readFileSync(join(out, 'transcript.json'), 'utf8')) as Transcript;
+    expect(t.StoppedAt).toMatchObject({ Step: 3, Title: 'Generate the keys' });
+    // The first key and its alias and rule were made; the second CreateKey failed, audited.
+    expect(t.Steps[2]?.AuditRecords.map((x) => x.EventName)).toEqual(['CreateKey', 'CreateAlias', 'SetQuorumRule', 'CreateKey']);
+    expect(t.Checkpoint?.HeadSeq).toBe(t.Steps[2]?.AuditRecords.at(-1)?.Seq);
+    expect(ok(run(data, 'ceremony', 'verify-transcript', '--transcript', join(out, 'transcript.json')))).toMatchObject({ Matches: true, Steps: 3 });
+  });
+
   describe('a full 3-of-5 ceremony', () => {
     let data: string;
     let out: string;
@@ -141,6 +159,9 @@ describe('strongroom ceremony from the command line', () => {
 
     it('runs every step and writes the outputs: generated custodian keys 0600, public keys, backup and shares, checkpoints', () => {
       expect(t.Status).toBe('completed');
+      // Every file went through a temporary name and was renamed: none is left behind.
+      const all = execFileSync('find', [out, '-name', '*.tmp-*'], { encoding: 'utf8' });
+      expect(all).toBe('');
       expect(t.Steps.map((s) => s.Name)).toEqual(['installation', 'custodians', 'keys', 'backup', 'reentry', 'public-keys', 'checkpoint', 'audit-verify']);
       expect(statSync(join(out, 'custodians', 'dave.key')).mode & 0o777).toBe(0o600);
       expect(statSync(join(out, 'custodians', 'erin.key')).mode & 0o777).toBe(0o600);
