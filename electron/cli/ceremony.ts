@@ -211,6 +211,7 @@ export class CeremonyCli {
     const file = takeOne(flags, 'transcript', command);
     const fromExport = takeOne(flags, 'from-export', command);
     const trustedFile = takeOne(flags, 'trusted-public-key', command);
+    const reviewedPlan = takeOne(flags, 'plan', command);
     rejectLeftovers(flags, command);
     if (file === undefined) {
       throw new UsageError('the following arguments are required: --transcript', command);
@@ -228,6 +229,13 @@ export class CeremonyCli {
     const chain = fromExport === undefined ? this.#chainFromLog(trusted) : await chainFromExport(fromExport, trusted);
     const files = fileProblems(transcript, dirname(resolve(file)));
     const problems = [...transcriptProblems(transcript, chain), ...files.problems];
+    if (reviewedPlan !== undefined) {
+      const sha = sha256Hex(readOrFail(reviewedPlan, 'the plan'));
+      const named = (transcript as Partial<Transcript> | null)?.Plan?.Sha256;
+      if (sha !== named) {
+        problems.push(`the plan ${reviewedPlan} has SHA-256 ${sha}; the transcript's ceremony ran a plan with SHA-256 ${String(named)}`);
+      }
+    }
     const t = transcript as Partial<Transcript>;
     const summary = {
       Transcript: file,

@@ -237,6 +237,11 @@ describe('strongroom ceremony from the command line', () => {
       const transcript = join(out, 'transcript.json');
       // The backup, five shares, two public keys and the checkpoints file are beside it, with the SHA-256 it gives.
       expect(ok(run(data, 'ceremony', 'verify-transcript', '--transcript', transcript))).toMatchObject({ Matches: true, Steps: 8, InstallationId: t.InstallationId, FilesChecked: 9, FilesNotBesideTranscript: 0 });
+      // The plan the custodians reviewed is the plan that ran; another is named.
+      ok(run(data, 'ceremony', 'verify-transcript', '--transcript', transcript, '--plan', planFile));
+      const other = join(home, 'other-plan.json');
+      writeFileSync(other, `${readFileSync(planFile, 'utf8')} `);
+      expect(run(data, 'ceremony', 'verify-transcript', '--transcript', transcript, '--plan', other).stderr).toMatch(/the plan .*other-plan\.json has SHA-256 [0-9a-f]{64}; the transcript's ceremony ran a plan with SHA-256 [0-9a-f]{64}/);
       const exported = join(home, 'audit-export.jsonl');
       ok(run(data, 'audit', 'export', '--out', exported));
       expect(ok(run(join(home, 'unused'), 'ceremony', 'verify-transcript', '--transcript', transcript, '--from-export', exported, '--trusted-public-key', join(out, 'public', 'audit-public-key.pem')))).toMatchObject({
