@@ -9,6 +9,7 @@ import { operations, type OperationName } from '../../shared/api/operations.ts';
 import { AuditLog } from '../kms/audit/log.ts';
 import { AuditCli } from './audit.ts';
 import { BackupCli, BACKUP_REPEATABLE_FLAGS } from './backup.ts';
+import { CeremonyCli, CEREMONY_REPEATABLE_FLAGS } from './ceremony.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
@@ -438,6 +439,19 @@ class Cli {
     }).run(sub, args, flags);
   }
 
+  ceremony(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    return new CeremonyCli({
+      dataDir: this.#g.dataDir,
+      userAgent: this.#userAgent,
+      stdin: this.#io.stdin,
+      stderr: this.#io.stderr,
+      print: (value) => this.print(value),
+      warn: (text) => this.#io.stderr.write(text),
+      newProvider: (kind) => this.providers(true)(kind),
+      providerForKind: this.providers(false),
+    }).run(sub, args, flags);
+  }
+
   audit(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
     return new AuditCli({
       dataDir: this.#g.dataDir,
@@ -478,7 +492,7 @@ export async function main(io: CliIo): Promise<number> {
   let command: string | null = null;
   let operation: OperationName | null = null;
   try {
-    const { words, flags: parsed } = parseArgs(io.argv, BACKUP_REPEATABLE_FLAGS);
+    const { words, flags: parsed } = parseArgs(io.argv, new Set([...BACKUP_REPEATABLE_FLAGS, ...CEREMONY_REPEATABLE_FLAGS]));
     const flags: Flags = new Map(parsed);
     const help = takeSwitch(flags, 'help', null);
     const version = takeSwitch(flags, 'version', null);
@@ -511,7 +525,7 @@ export async function main(io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
-    const extra = ['dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
+    const extra = ['dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
@@ -536,6 +550,8 @@ export async function main(io: CliIo): Promise<number> {
         return await cli.audit(words[1], words.slice(2), flags);
       case 'backup':
         return await cli.backup(words[1], words.slice(2), flags);
+      case 'ceremony':
+        return await cli.ceremony(words[1], words.slice(2), flags);
       case 'serve':
         return await cli.serve(flags);
       case 'ui':

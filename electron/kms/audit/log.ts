@@ -240,6 +240,17 @@ export class AuditLog {
     return this.#queries.aliasesAt(seq);
   }
 
+  /**
+   * Records from `fromSeq` on, oldest first, with their chain hashes (lower-case hex): what a
+   * ceremony transcript lists and `ceremony verify-transcript` looks up.
+   */
+  recordsFrom(fromSeq: number): Array<{ seq: number; hash: string; record: AuditRecord }> {
+    return this.#db
+      .prepare<[number], { seq: number; hash: string; record: string }>('SELECT seq, lower(hex(hash)) AS hash, record FROM audit_log WHERE seq >= ? ORDER BY seq')
+      .all(fromSeq)
+      .map((r) => ({ seq: r.seq, hash: r.hash, record: JSON.parse(r.record) as AuditRecord }));
+  }
+
   /** query() without paging: the newest `limit` records matching. */
   list(input: AuditQueryInput = {}): Array<{ seq: number; record: AuditRecord }> {
     return this.query(input).records.map((r) => ({ seq: r.seq, record: r.record }));
