@@ -55,6 +55,30 @@ export function takeOne(flags: Map<string, ReadonlyArray<string>>, name: string,
   return values[0];
 }
 
+/**
+ * `strongroom <group> <sub> …`: runs the handler for `sub` with the full command name ("audit
+ * query"), or refuses with the group's choices. Positional words are refused except for the
+ * subcommands listed in `positional`.
+ */
+export function runSubcommand(
+  group: string,
+  sub: string | undefined,
+  args: ReadonlyArray<string>,
+  choices: ReadonlyArray<string>,
+  handlers: Readonly<Record<string, (command: string) => Promise<number>>>,
+  positional: ReadonlyArray<string> = [],
+): Promise<number> {
+  const command = `${group} ${sub ?? ''}`.trim();
+  if (!positional.includes(sub ?? '') && args.length > 0) {
+    throw new UsageError(`unexpected argument${args.length > 1 ? 's' : ''}: ${args.join(' ')}`, command);
+  }
+  const handler = sub === undefined || !Object.hasOwn(handlers, sub) ? undefined : handlers[sub];
+  if (handler === undefined) {
+    throw new UsageError(`${group}: expected one of ${choices.join(', ')}${sub === undefined ? '' : `, got '${sub}'`}`, group);
+  }
+  return handler(command);
+}
+
 /** Refuses any flag the command did not take. */
 export function rejectLeftovers(flags: ReadonlyMap<string, ReadonlyArray<string>>, command: string): void {
   const unknown = [...flags.keys()];

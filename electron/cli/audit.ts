@@ -15,7 +15,7 @@ import type { AuditProblem } from '../kms/audit/verify.ts';
 import type { Kms } from '../kms/engine.ts';
 import { InstallationError, ValidationException } from '../kms/errors.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
-import { rejectLeftovers, takeOne, takeSwitch } from './args.ts';
+import { rejectLeftovers, runSubcommand, takeOne, takeSwitch } from './args.ts';
 import type { OutputFormat } from './output.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -132,33 +132,25 @@ export class AuditCli {
   }
 
   async run(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
-    const command = `audit ${sub ?? ''}`.trim();
-    if (sub !== 'import' && args.length > 0) {
-      throw new UsageError(`unexpected argument${args.length > 1 ? 's' : ''}: ${args.join(' ')}`, command);
-    }
-    switch (sub) {
-      case 'query':
-      case 'list':
-        return this.#query(flags, command, sub === 'list');
-      case 'verify':
-        return this.#verify(flags, command);
-      case 'checkpoint':
-        return this.#checkpoint(flags, command);
-      case 'checkpoints':
-        return this.#checkpoints(flags, command);
-      case 'public-key':
-        return this.#publicKey(flags, command);
-      case 'export':
-        return this.#export(flags, command);
-      case 'import':
-        return this.#import(args, flags, command);
-      case 'sources':
-        return this.#sources(flags, command);
-      case 'archive':
-        return this.#archive(flags, command);
-      default:
-        throw new UsageError(`audit: expected one of ${AUDIT_SUBCOMMANDS.join(', ')}${sub === undefined ? '' : `, got '${sub}'`}`, 'audit');
-    }
+    return runSubcommand(
+      'audit',
+      sub,
+      args,
+      AUDIT_SUBCOMMANDS,
+      {
+        query: (command) => this.#query(flags, command, false),
+        list: (command) => this.#query(flags, command, true),
+        verify: (command) => this.#verify(flags, command),
+        checkpoint: (command) => this.#checkpoint(flags, command),
+        checkpoints: (command) => this.#checkpoints(flags, command),
+        'public-key': (command) => this.#publicKey(flags, command),
+        export: (command) => this.#export(flags, command),
+        import: (command) => this.#import(args, flags, command),
+        sources: (command) => this.#sources(flags, command),
+        archive: (command) => this.#archive(flags, command),
+      },
+      ['import'],
+    );
   }
 
   async #query(flags: Flags, command: string, legacyList: boolean): Promise<number> {

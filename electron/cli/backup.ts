@@ -12,7 +12,7 @@ import { readShareFiles, restoreBackup, verifyBackup } from '../kms/backup/resto
 import { custodianPrivateKey, custodianPublicKey, parseSealed, unseal } from '../kms/backup/seal.ts';
 import { decodeShare, shareJson, shareToWords, shareUri, shareWordsText, encodeShare } from '../kms/backup/shares.ts';
 import type { RootKeyProvider } from '../kms/rootkey/provider.ts';
-import { rejectLeftovers, takeOne } from './args.ts';
+import { rejectLeftovers, runSubcommand, takeOne } from './args.ts';
 import { withoutFinalNewline } from './passphrase.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -82,22 +82,12 @@ export class BackupCli {
   }
 
   async run(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
-    const command = `backup ${sub ?? ''}`.trim();
-    if (args.length > 0) {
-      throw new UsageError(`unexpected argument${args.length > 1 ? 's' : ''}: ${args.join(' ')}`, command);
-    }
-    switch (sub) {
-      case 'create':
-        return this.#create(flags, command);
-      case 'verify':
-        return this.#verify(flags, command);
-      case 'restore':
-        return this.#restore(flags, command);
-      case 'decrypt-share':
-        return this.#decryptShare(flags, command);
-      default:
-        throw new UsageError(`backup: expected one of ${BACKUP_SUBCOMMANDS.join(', ')}${sub === undefined ? '' : `, got '${sub}'`}`, 'backup');
-    }
+    return runSubcommand('backup', sub, args, BACKUP_SUBCOMMANDS, {
+      create: (command) => this.#create(flags, command),
+      verify: (command) => this.#verify(flags, command),
+      restore: (command) => this.#restore(flags, command),
+      'decrypt-share': (command) => this.#decryptShare(flags, command),
+    });
   }
 
   async #create(flags: Flags, command: string): Promise<number> {

@@ -24,7 +24,7 @@ import type { ProviderForKind } from '../kms/installation.ts';
 import { generateCustodianKey } from '../kms/quorum/approval.ts';
 import type { RootKeyProvider } from '../kms/rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
-import { rejectLeftovers, takeOne, takeSwitch } from './args.ts';
+import { rejectLeftovers, runSubcommand, takeOne, takeSwitch } from './args.ts';
 import { parsePlan, planPath, type CeremonyPlan } from './ceremony-plan.ts';
 import {
   fileProblems,
@@ -128,18 +128,10 @@ export class CeremonyCli {
   }
 
   async run(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
-    const command = `ceremony ${sub ?? ''}`.trim();
-    if (args.length > 0) {
-      throw new UsageError(`unexpected argument${args.length > 1 ? 's' : ''}: ${args.join(' ')}`, command);
-    }
-    switch (sub) {
-      case 'run':
-        return this.#run(flags, command);
-      case 'verify-transcript':
-        return this.#verifyTranscript(flags, command);
-      default:
-        throw new UsageError(`ceremony: expected one of ${CEREMONY_SUBCOMMANDS.join(', ')}${sub === undefined ? '' : `, got '${sub}'`}`, 'ceremony');
-    }
+    return runSubcommand('ceremony', sub, args, CEREMONY_SUBCOMMANDS, {
+      run: (command) => this.#run(flags, command),
+      'verify-transcript': (command) => this.#verifyTranscript(flags, command),
+    });
   }
 
   async #run(flags: Flags, command: string): Promise<number> {
