@@ -4,12 +4,13 @@
 // checkpoint that covers them; `ceremony verify-transcript` checks those against a verified audit
 // chain. It names outputs by identifiers and fingerprints only: never a share, a key or a passphrase.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditRecord } from '../kms/audit/record.ts';
 import type { Checkpoint } from '../kms/audit/checkpoints.ts';
 import { canonicalJson } from '../kms/audit/canonical.ts';
+import { writeTemp } from '../kms/backup/file.ts';
 
 export const TRANSCRIPT_FORMAT = 'strongroom-ceremony-transcript-v1';
 
@@ -81,12 +82,8 @@ export function transcriptCheckpoint(c: Checkpoint, signatureBase64: string): Tr
 
 /** Writes a whole file or nothing: a temp file beside it, fsynced, then renamed over the name. */
 export function writeAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
-  const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  const fd = openSync(temp, 'wx', mode);
+  const temp = writeTemp(path, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, mode);
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-    closeSync(fd);
     renameSync(temp, path);
   } catch (err) {
     rmSync(temp, { force: true });

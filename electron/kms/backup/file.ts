@@ -108,10 +108,10 @@ export function openBackup(file: OpenedBackupFile, backupKey: Uint8Array, path: 
   return { rootKey, database };
 }
 
-/** Writes `bytes` to a temporary name beside `path` (fsynced, mode 0600); returns that name. */
-export function writeTemp(path: string, bytes: Uint8Array): string {
+/** Writes `bytes` to a temporary name beside `path` (fsynced, mode 0600 unless given); returns that name. */
+export function writeTemp(path: string, bytes: Uint8Array, mode = 0o600): string {
   const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  const fd = openSync(temp, 'wx', 0o600);
+  const fd = openSync(temp, 'wx', mode);
   try {
     writeSync(fd, bytes);
     fsyncSync(fd);
