@@ -292,6 +292,7 @@ function convert(spec: Spec, value: unknown): JsonValue | undefined {
     case 'structure':
       return convertStructure(spec, value);
     case 'blob':
+    case 'document':
       return undefined;
   }
 }
