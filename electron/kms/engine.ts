@@ -9,27 +9,24 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperationName, OperationOutput } from '../../shared/api/operations.ts';
 import type { StrongroomActionInput, StrongroomActionName } from '../../shared/api/strongroom-actions.ts';
-import { AccessKeyStore, type AccessKeyLookup } from './access-keys.ts';
+import { CachedAccessKeyLookup, type AccessKeyLookup } from './access-keys.ts';
 import { ACTIONS, type ActionName, type ActionOutput, type EngineServices } from './actions/table.ts';
 import type { JsonObject } from './audit/canonical.ts';
-import { CheckpointSigner, DEFAULT_CHECKPOINT_EVERY_MS, DEFAULT_CHECKPOINT_EVERY_RECORDS, type Checkpoint, type CheckpointPolicy } from './audit/checkpoints.ts';
+import { CheckpointSigner, DEFAULT_CHECKPOINT_EVERY_MS, DEFAULT_CHECKPOINT_EVERY_RECORDS, type Checkpoint } from './audit/checkpoints.ts';
 import { AuditLog } from './audit/log.ts';
 import { ownerCaller, type Caller } from './caller.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { wipe } from './crypto/wipe.ts';
 import { InstallationError, KMSInternalException, toKmsError, UnsupportedOperationException, type KmsError } from './errors.ts';
 import { initInstallation, openInstallation, type InstallationInfo } from './installation.ts';
-import { CustomKeyStores } from './keystore/stores.ts';
 import { Pipeline, type InvokeOptions } from './pipeline.ts';
-import { AccessControl } from './policy/access-control.ts';
-import { PrincipalStore } from './principals.ts';
-import { QuorumStore } from './quorum/quorum.ts';
-import type { RootKeyProvider, RootKeyProviderKind } from './rootkey/provider.ts';
-import { Scheduler, type ScheduledWork, type Seam } from './scheduler.ts';
+import { Scheduler, type ScheduledWork } from './scheduler.ts';
 import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
-import { GrantRepository } from './store/grants.ts';
-import { KeyRepository, type MaterialRow } from './store/repository.ts';
+import type { MaterialRow } from './store/repository.ts';
 import { recordCreation } from './installation-record.ts';
+import { EngineClock } from './engine-clock.ts';
+import type { BatchCall, BatchResult, CommonOptions, InitOptions, OpenOptions } from './engine-options.ts';
+import { engineServices } from './services.ts';
 import { KmsActions, type EngineParts } from './engine-actions.ts';
 
 export type { InvokeOptions } from './pipeline.ts';
@@ -37,25 +34,8 @@ export type { ScheduledWork, Seam } from './scheduler.ts';
 export { SCHEDULED_WORK_MS } from './scheduler.ts';
 export { DEFAULT_APPROVAL_LIFETIME_MS } from './actions/custody.ts';
 
-export type BatchCall = { readonly name: OperationName; readonly input: unknown; readonly options?: InvokeOptions };
-export type BatchResult = { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly error: KmsError };
-
-type CommonOptions = {
-  readonly dataDir: string;
-  readonly clock?: Clock;
-  /** Tests only: called at each Seam. */
-  readonly onSeam?: (seam: Seam) => void;
-  /** CloudTrail userAgent for calls made without an explicit caller. */
-  readonly userAgent?: string;
-  /** When the audit head is signed: every N records, and before any record is older than M ms unsigned. */
-  readonly auditCheckpoints?: Partial<CheckpointPolicy>;
-};
-
-export type InitOptions = CommonOptions & { readonly provider: RootKeyProvider; readonly region?: string; readonly accountId?: string; readonly developer?: boolean };
-export type OpenOptions = CommonOptions & { readonly providerForKind: (kind: RootKeyProviderKind) => RootKeyProvider };
-
-/** How long an access key lookup is reused (see lookupAccessKey). */
-export const ACCESS_KEY_CACHE_MS = 5_000;
+export type { BatchCall, BatchResult, InitOptions, OpenOptions } from './engine-options.ts';
+export { ACCESS_KEY_CACHE_MS } from './access-keys.ts';
 
 export class Kms extends KmsActions {
   readonly installation: InstallationInfo;
@@ -65,15 +45,12 @@ export class Kms extends KmsActions {
   readonly #services: EngineServices;
   readonly #pipeline: Pipeline;
   readonly #scheduler: Scheduler;
-  readonly #accessKeys: AccessKeyStore;
   readonly #defaultCaller: Caller;
   /** The clock operations read: the injected clock, plus a developer installation's offset. */
-  readonly #clock: Clock;
-  #clockOffsetMs = 0;
-  readonly #readClockOffset: (() => number) | null;
+  readonly #clock: EngineClock;
   /** Imported once; the raw bytes are wiped at construction, so this is the only copy. */
   #rootKey: KeyObject | null;
-  readonly #accessKeyCache = new Map<string, { readonly value: ReturnType<AccessKeyLookup>; readonly until: number }>();
+  readonly #accessKeyLookup: CachedAccessKeyLookup;
   /** Imported key material shared within the running batch (see withMaterial); null otherwise. */
   #batchMaterials: Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null = null;
   #closed = false;
@@ -85,57 +62,26 @@ export class Kms extends KmsActions {
     this.installation = info;
     this.#rootKey = createSecretKey(rootKey);
     wipe(rootKey);
-    const base = options.clock ?? systemClock;
-    if (info.developer) {
-      // Another process (the CLI beside a running endpoint) may advance the clock, so the offset
-      // is re-read at every call: one indexed row, microseconds.
-      const stmt = db.prepare<[], { o: number }>('SELECT clock_offset_ms AS o FROM installation WHERE id = 1');
-      this.#readClockOffset = () => stmt.get()?.o ?? 0;
-      this.#clockOffsetMs = this.#readClockOffset();
-      this.#clock = { now: () => base.now() + this.#clockOffsetMs };
-    } else {
-      this.#readClockOffset = null;
-      this.#clock = base;
-    }
-    const scope = { accountId: info.accountId, region: info.region };
-    const repo = new KeyRepository(db);
-    const principals = new PrincipalStore(db, scope, this.#clock);
-    const grants = new GrantRepository(db);
-    this.#accessKeys = new AccessKeyStore(db, this.#clock);
+    this.#clock = new EngineClock(db, options.clock ?? systemClock, info.developer);
     const rootKeyNow = (): KeyObject => this.#liveRootKey();
+    this.#services = engineServices({
+      db,
+      installation: info,
+      clock: this.#clock,
+      rootKey: rootKeyNow,
+      batchMaterials: () => this.#batchMaterials,
+      forgetAccessKeys: () => this.#accessKeyLookup.forget(),
+    });
+    this.#accessKeyLookup = new CachedAccessKeyLookup((id) => this.#services.accessKeys.lookup(id, rootKeyNow()));
     const signer = new CheckpointSigner(db, rootKeyNow(), info.installationId, this.#clock.now(), {
       everyRecords: options.auditCheckpoints?.everyRecords ?? DEFAULT_CHECKPOINT_EVERY_RECORDS,
       everyMs: options.auditCheckpoints?.everyMs ?? DEFAULT_CHECKPOINT_EVERY_MS,
     });
     this.audit = new AuditLog(db, { signer, now: () => this.#clock.now() });
     this.#defaultCaller = ownerCaller(info.accountId, options.userAgent ?? 'strongroom');
-    const checkpointWal = (): void => {
-      db.pragma('wal_checkpoint(TRUNCATE)');
-    };
-    this.#services = {
-      db,
-      repo,
-      grants,
-      principals,
-      keyStores: new CustomKeyStores(db),
-      access: new AccessControl(repo, grants, principals, scope, rootKeyNow),
-      quorum: new QuorumStore(db),
-      accessKeys: this.#accessKeys,
-      installation: info,
-      clock: this.#clock,
-      scope,
-      rootKey: rootKeyNow,
-      batchMaterials: () => this.#batchMaterials,
-      developerClock: {
-        advance: (ms) => {
-          db.prepare('UPDATE installation SET clock_offset_ms = clock_offset_ms + ? WHERE id = 1').run(ms);
-          this.#clockOffsetMs += ms;
-        },
-      },
-      hooks: { checkpointWal, forgetAccessKeys: () => this.#accessKeyCache.clear() },
-    };
     this.#pipeline = new Pipeline(this.#services, this.audit, this.#defaultCaller);
-    this.#scheduler = new Scheduler({ db, repo, audit: this.audit, clock: this.#clock, scope, rootKey: rootKeyNow, onSeam: options.onSeam ?? (() => {}), checkpointWal });
+    const s = this.#services;
+    this.#scheduler = new Scheduler({ db, repo: s.repo, audit: this.audit, clock: this.#clock, scope: s.scope, rootKey: rootKeyNow, onSeam: options.onSeam ?? (() => {}), checkpointWal: s.hooks.checkpointWal });
   }
 
   /** Creates a new installation in `dataDir`. Refuses if one exists there already. */
@@ -226,7 +172,7 @@ export class Kms extends KmsActions {
 
   #run(name: ActionName, input: unknown, options: InvokeOptions): unknown {
     this.#assertOpen();
-    this.#refreshClock();
+    this.#clock.refresh();
     const entry = ACTIONS.get(name);
     if (entry === undefined) {
       throw new UnsupportedOperationException(`${String(name)} is not an action of this engine.`);
@@ -267,25 +213,10 @@ export class Kms extends KmsActions {
     return entry === undefined ? error : this.#pipeline.reject(name, entry, error, options);
   }
 
-  /**
-   * For the endpoint's SigV4 check: the principal and clear secret of an access key, or null.
-   * Answers are kept for ACCESS_KEY_CACHE_MS, so a busy endpoint does not read and unwrap the
-   * secret on every request; a key deleted through this engine stops working at once, one
-   * deleted by another process (the CLI beside a running endpoint) within that time.
-   */
+  /** For the endpoint's SigV4 check: an access key's principal and clear secret, or null (cached briefly). */
   readonly lookupAccessKey: AccessKeyLookup = (accessKeyId) => {
     this.#assertOpen();
-    const now = Date.now();
-    const hit = this.#accessKeyCache.get(accessKeyId);
-    if (hit !== undefined && hit.until > now) {
-      return hit.value;
-    }
-    const value = this.#accessKeys.lookup(accessKeyId, this.#liveRootKey());
-    if (this.#accessKeyCache.size >= 1000) {
-      this.#accessKeyCache.clear();
-    }
-    this.#accessKeyCache.set(accessKeyId, { value, until: now + ACCESS_KEY_CACHE_MS });
-    return value;
+    return this.#accessKeyLookup.lookup(accessKeyId);
   };
 
   /** Signs the audit head now (or returns the newest checkpoint if it already does). */
@@ -299,7 +230,7 @@ export class Kms extends KmsActions {
   /** Due rotations, expiries, deletions and expired import tokens (scheduler.ts). */
   runScheduledWork(): ScheduledWork {
     this.#assertOpen();
-    this.#refreshClock();
+    this.#clock.refresh();
     return this.#scheduler.run();
   }
 
@@ -317,20 +248,14 @@ export class Kms extends KmsActions {
 
   /** The developer clock's current offset from the real (injected) clock, in milliseconds. */
   get clockOffsetMs(): number {
-    this.#refreshClock();
-    return this.#clockOffsetMs;
+    this.#clock.refresh();
+    return this.#clock.offsetMs;
   }
 
   /** Moves a developer installation's clock forward (audited), then runs the work that makes due. */
   advanceClock(ms: number): { readonly previous: Date; readonly current: Date; readonly work: ScheduledWork } {
     const move = this.act('AdvanceClock', { AdvanceByMs: ms });
     return { previous: new Date(move.previous), current: new Date(this.#clock.now()), work: this.runScheduledWork() };
-  }
-
-  #refreshClock(): void {
-    if (this.#readClockOffset !== null) {
-      this.#clockOffsetMs = this.#readClockOffset();
-    }
   }
 
   close(): void {
@@ -348,7 +273,7 @@ export class Kms extends KmsActions {
     // A KeyObject cannot be overwritten from JavaScript; dropping the last reference lets
     // OpenSSL free (and clear) it.
     this.#rootKey = null;
-    this.#accessKeyCache.clear();
+    this.#accessKeyLookup.forget();
     this.#services.keyStores.closeAll();
     this.#db.close();
   }
