@@ -17,12 +17,13 @@ import type { CustomKeyStores } from './keystore/stores.ts';
 import type { GrantRepository } from './store/grants.ts';
 import type { KeyRepository, KeyRow, MaterialRow } from './store/repository.ts';
 import type { KeyObject } from 'node:crypto';
+import type { Db } from './store/database.ts';
 
 /** A developer installation's movable clock (time travel); refuses on other installations. */
 export type DeveloperClock = { advance(ms: number): void };
 
-export type OperationContext = {
-  readonly operation: OperationName | StrongroomActionName;
+/** The stores and policy engine of an open installation: built once (services.ts), shared by every call. */
+export type EngineStores = {
   readonly repo: KeyRepository;
   readonly grants: GrantRepository;
   readonly principals: PrincipalStore;
@@ -38,6 +39,27 @@ export type OperationContext = {
   readonly clock: Clock;
   readonly developerClock: DeveloperClock;
   readonly scope: Scope;
+};
+
+/** Engine work a committed action asks for (its table entry's afterCommit). */
+export type EngineHooks = {
+  /** Copies the WAL into the database and truncates it, so destroyed pages leave the WAL file too. */
+  readonly checkpointWal: () => void;
+  /** Drops the endpoint's cached access key lookups: a deleted key or principal stops working at once. */
+  readonly forgetAccessKeys: () => void;
+};
+
+/** What the pipeline holds for the life of an engine. */
+export type EngineServices = EngineStores & {
+  readonly db: Db;
+  readonly rootKey: () => KeyObject;
+  readonly batchMaterials: () => Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null;
+  readonly hooks: EngineHooks;
+};
+
+/** What every handler receives: the engine's stores and this call's own state and pipeline hooks. */
+export type OperationContext = EngineStores & {
+  readonly operation: OperationName | StrongroomActionName;
   /** The root wrapping key, imported once into OpenSSL for the engine's lifetime. */
   readonly rootKey: AesKey;
   readonly caller: Caller;

@@ -4,26 +4,16 @@
 // so an added action costs a schema entry, a handler and a line here.
 
 import { createHash } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
 import { decodeBase64 } from '../../../shared/api/base64.ts';
 import { operations, operationNames, type OperationName } from '../../../shared/api/operations.ts';
 import type { StructureSpec } from '../../../shared/api/schema.ts';
 import { strongroomActions, type StrongroomActionInput, type StrongroomActionName } from '../../../shared/api/strongroom-actions.ts';
-import type { AccessKeyStore } from '../access-keys.ts';
 import type { JsonObject } from '../audit/canonical.ts';
 import { responseElementsFor } from '../audit/record.ts';
-import type { Clock } from '../clock.ts';
-import type { DeveloperClock, OperationContext } from '../context.ts';
-import type { Scope } from '../identifiers.ts';
-import type { InstallationInfo } from '../installation.ts';
-import type { CustomKeyStores } from '../keystore/stores.ts';
+import type { EngineHooks, OperationContext } from '../context.ts';
+
+export type { EngineHooks, EngineServices } from '../context.ts';
 import { KMS_HANDLERS } from '../operations/handlers.ts';
-import type { AccessControl } from '../policy/access-control.ts';
-import type { PrincipalStore } from '../principals.ts';
-import type { QuorumStore } from '../quorum/quorum.ts';
-import type { Db } from '../store/database.ts';
-import type { GrantRepository } from '../store/grants.ts';
-import type { KeyRepository, MaterialRow } from '../store/repository.ts';
 import { advanceClock, clockMoveResponse } from './clock.ts';
 import {
   addCustodian,
@@ -38,33 +28,6 @@ import {
 import { iamAudit, iamHandlers } from './iam.ts';
 
 export type ActionName = OperationName | StrongroomActionName;
-
-/** Engine work a committed action asks for (its entry's afterCommit). */
-export type EngineHooks = {
-  /** Copies the WAL into the database and truncates it, so destroyed pages leave the WAL file too. */
-  readonly checkpointWal: () => void;
-  /** Drops the endpoint's cached access key lookups: a deleted key or principal stops working at once. */
-  readonly forgetAccessKeys: () => void;
-};
-
-/** What the pipeline hands to handlers, gathered once per engine. */
-export type EngineServices = {
-  readonly db: Db;
-  readonly repo: KeyRepository;
-  readonly grants: GrantRepository;
-  readonly principals: PrincipalStore;
-  readonly keyStores: CustomKeyStores;
-  readonly access: AccessControl;
-  readonly quorum: QuorumStore;
-  readonly accessKeys: AccessKeyStore;
-  readonly installation: InstallationInfo;
-  readonly clock: Clock;
-  readonly scope: Scope;
-  readonly rootKey: () => KeyObject;
-  readonly batchMaterials: () => Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null;
-  readonly developerClock: DeveloperClock;
-  readonly hooks: EngineHooks;
-};
 
 /**
  * Who may run an action. 'policy': the handler authorizes each key and action against key
