@@ -63,7 +63,7 @@ export function prepareCeremony(options: { readonly dataDir: string; readonly ou
   checkOutDirEmpty(options.outDir);
   const present = hasInstallation(options.dataDir);
   if (present && !options.existing) {
-    throw new InstallationError('AlreadyInitialized', `There is already an installation in ${options.dataDir}: a ceremony creates its own, unless it is held on that installation.`);
+    throw new InstallationError('AlreadyInitialized', `There is already an installation in ${options.dataDir}: a ceremony creates its own.`);
   }
   if (!present && options.existing) {
     throw new InstallationError('NotInitialized', `The ceremony was to be held on the existing installation, but there is no installation in ${options.dataDir}.`);
