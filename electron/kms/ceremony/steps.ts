@@ -235,7 +235,7 @@ export function reentryStep(env: StepEnv): StepDefinition {
     actors: byIndex.map((a) => a.Custodian),
     summary: [
       'Each custodian re-enters their share (typed words or their share file; a sealed share is opened with their private key); each is checked alone: checksum, backup id, index',
-      `Then ${b.Threshold} of them are recombined and checked against the backup, as backup verify does`,
+      `Then ${b.Threshold} of them are recombined and the backup is verified with them: it decrypts, and its database and audit chain check out`,
     ],
     act: async (s) => {
       const backup = backupOf(env);
@@ -306,7 +306,7 @@ export function checkpointStep(env: StepEnv): StepDefinition {
     name: 'checkpoint',
     title: 'Sign an audit checkpoint and export the checkpoints',
     actors: ['owner'],
-    summary: ['Sign the audit head now (audit checkpoint) and write every checkpoint to audit-checkpoints.json (audit checkpoints --out)'],
+    summary: ['Sign the audit head now and write every checkpoint, this one last, to audit-checkpoints.json'],
     act: async (s) => {
       const c = signFinalCheckpoint(env);
       const file = join(env.setup.outDir, 'audit-checkpoints.json');
@@ -320,7 +320,7 @@ export function auditVerifyStep(env: StepEnv): StepDefinition {
     name: 'audit-verify',
     title: 'Verify the audit log',
     actors: ['owner'],
-    summary: ['audit verify, with the exported public key and checkpoints'],
+    summary: ['Verify the whole audit chain, trusting only the exported audit public key and the checkpoint just signed'],
     act: async (s) => {
       const trusted = readPublicKey(readFileSync(join(env.setup.outDir, 'public', 'audit-public-key.pem')));
       const checkpoint = env.state.checkpoint;
