@@ -8,6 +8,7 @@ import type { BackupSummary } from '../backup/create.ts';
 import { verifyBackup, type VerifySummary } from '../backup/restore.ts';
 import { custodianPrivateKey, parseSealed, unseal } from '../backup/seal.ts';
 import { decodeShare, parseShareText, shareWordsText, type Share } from '../backup/shares.ts';
+import { wipe } from '../crypto/wipe.ts';
 import { ValidationException } from '../errors.ts';
 import type { CeremonyOperator, CustodianKey, ShareEntry, ShareRequest } from './operator.ts';
 
@@ -49,8 +50,13 @@ export async function checkShare(ctx: ReentryContext, request: ShareRequest, ent
       throw new ValidationException(`${what} is share ${sealed.Index}, but ${custodian} holds share ${index}.`);
     }
     const key = await keyFor(ctx, request, what);
-    const payload = await unseal(sealed, { privateKey: custodianPrivateKey(key.pem, key.what) }, what);
-    share = decodeShare(payload, what);
+    const privateKey = custodianPrivateKey(key.pem, key.what);
+    try {
+      share = decodeShare(await unseal(sealed, { privateKey }, what), what);
+    } finally {
+      // A key the operator gave is used once; a generated one is wiped when the ceremony ends.
+      wipe(privateKey, ctx.generatedKeys.get(custodian) === key ? null : key.pem);
+    }
   } else {
     share = parseShareText(text, what);
   }

@@ -5,6 +5,7 @@
 // checkpoint signs what was done, so even a stopped ceremony's transcript can be verified.
 
 import { basename, join } from 'node:path';
+import { wipe } from '../crypto/wipe.ts';
 import { InstallationError, KmsError } from '../errors.ts';
 import { transcriptHtml } from './html.ts';
 import { checkOutDirEmpty, makeOutDir, writeAtomic } from './out-dir.ts';
@@ -179,6 +180,7 @@ class CeremonyRun {
       return this.#outcome('stopped');
     } finally {
       this.#env.state.kms?.close();
+      wipe(...[...this.#env.state.generatedKeys.values()].map((k) => k.pem));
     }
   }
 }
