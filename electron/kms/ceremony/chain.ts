@@ -4,41 +4,26 @@
 // that cannot unlock the installation.
 
 import type { KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { canonicalJson } from '../audit/canonical.ts';
 import { publicKeyFingerprint, spkiOf } from '../audit/checkpoints.ts';
 import { readExport, verifyExport } from '../audit/export.ts';
-import { AuditLog } from '../audit/log.ts';
-import { InstallationError, ValidationException } from '../errors.ts';
-import { DATABASE_FILE, openDatabase } from '../store/database.ts';
+import { ValidationException } from '../errors.ts';
+import { withAuditLog } from '../audit/read-only.ts';
 import type { ChainView } from './verify.ts';
 
-/** Whether `dataDir` holds an installation, without opening it. */
-export function hasInstallation(dataDir: string): boolean {
-  // lead: replace with Kms.exists(dataDir)
-  return existsSync(join(dataDir, DATABASE_FILE));
-}
+export { hasInstallation } from '../audit/read-only.ts';
 
 /** The installation's own audit log, verified (against `trusted`, a key the reader holds, when given). @throws InstallationError, ValidationException */
 export function chainFromDataDir(dataDir: string, trusted: KeyObject | undefined): ChainView {
-  if (!hasInstallation(dataDir)) {
-    throw new InstallationError('NotInitialized', `There is no Strongroom installation in ${dataDir}, so there is no audit log to check the transcript against.`);
-  }
-  // lead: replace with Kms.readAuditLog(dataDir, use) — the log and installation id without the root key
-  const db = openDatabase(join(dataDir, DATABASE_FILE));
-  try {
-    const log = new AuditLog(db);
+  const missing = `There is no Strongroom installation in ${dataDir}, so there is no audit log to check the transcript against.`;
+  return withAuditLog(dataDir, missing, (log, installationId) => {
     const report = log.verify(trusted === undefined ? {} : { trustedPublicKey: trusted });
     if (!report.ok) {
       throw new ValidationException(`The audit log is not intact, so no transcript can be checked against it: ${report.problem?.detail ?? 'unknown problem'}.`);
     }
     const rows = new Map(log.recordsFrom(1).map((r) => [r.seq, { hash: r.hash, text: canonicalJson(r.record) }]));
-    const id = db.prepare<[], { id: string }>('SELECT installation_id AS id FROM installation WHERE id = 1').get()?.id ?? '';
-    return { rows, checkpoints: log.checkpoints(), installationId: id, keyFingerprint: trusted === undefined ? (log.publicKey()?.fingerprint ?? null) : publicKeyFingerprint(spkiOf(trusted)) };
-  } finally {
-    db.close();
-  }
+    return { rows, checkpoints: log.checkpoints(), installationId, keyFingerprint: trusted === undefined ? (log.publicKey()?.fingerprint ?? null) : publicKeyFingerprint(spkiOf(trusted)) };
+  });
 }
 
 /** An audit export file's chain, verified (against `trusted` when given, else the key inside it). */
