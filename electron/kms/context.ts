@@ -88,4 +88,10 @@ export type OperationContext = EngineStores & {
 
 export type Handler<N extends OperationName> = (ctx: OperationContext, input: OperationInput<N>) => OperationOutput<N>;
 
-export type HandlerTable = { readonly [N in OperationName]: Handler<N> };
+/**
+ * A handler whose key the pipeline resolved, authorized and checked (state, usage) from its
+ * declared key step (operations/key-steps.ts) before calling it.
+ */
+export type KeyedHandler<N extends OperationName> = (ctx: OperationContext, input: OperationInput<N>, key: KeyRow) => OperationOutput<N>;
+
+export type HandlerTable = { readonly [N in OperationName]: Handler<N> | KeyedHandler<N> };
