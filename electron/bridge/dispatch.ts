@@ -16,7 +16,7 @@ import {
 } from '../../shared/api/bridge.ts';
 import { isOperationName } from '../../shared/api/operations.ts';
 import type { KeyObject } from 'node:crypto';
-import type { Caller } from '../kms/caller.ts';
+import type { Caller } from '../kms/iam/caller.ts';
 import type { Kms } from '../kms/engine.ts';
 import { KMSInvalidStateException, toKmsError, ValidationException } from '../kms/errors.ts';
 import { validateRequest } from '../kms/validate.ts';

@@ -17,7 +17,7 @@ import { buildRecord, requestParametersFor, type AuditRecord } from './audit/rec
 import type { JsonObject } from './audit/canonical.ts';
 import type { AuditLog } from './audit/log.ts';
 import type { ActionName, ActionEntry, EngineServices } from './actions/table.ts';
-import type { Caller } from './caller.ts';
+import type { Caller } from './iam/caller.ts';
 import type { OperationContext } from './context.ts';
 import { AccessDeniedException, KMSInternalException, toKmsError, type KmsError } from './errors.ts';
 import { resolveKey } from './resolve.ts';
