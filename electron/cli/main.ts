@@ -14,8 +14,8 @@ import { resolveDataDir } from '../kms/datadir.ts';
 import { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
 import { describeInstallation, type InstallationInfo } from '../kms/installation.ts';
-import type { Caller } from '../kms/caller.ts';
-import type { PrincipalRow } from '../kms/principals.ts';
+import type { Caller } from '../kms/iam/caller.ts';
+import type { PrincipalRow } from '../kms/iam/principals.ts';
 import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
@@ -402,7 +402,7 @@ class Cli {
           OffsetSeconds: Math.round(kms.clockOffsetMs / 1000),
         });
       } else {
-        const moved = kms.advanceClock(ms);
+        const moved = withHint(() => kms.advanceClock(ms), 'UnsupportedOperationException', 'Create a developer installation with `strongroom init --developer`.');
         this.print({
           PreviousTime: moved.previous,
           Now: moved.current,
@@ -582,6 +582,18 @@ export async function main(io: CliIo): Promise<number> {
     }
   } catch (err) {
     return reportError(io, err, command, operation);
+  }
+}
+
+/** Runs `act`; an engine error named `name` gets the CLI's own hint appended (engine messages name no flag). */
+function withHint<T>(act: () => T, name: string, hint: string): T {
+  try {
+    return act();
+  } catch (err) {
+    if (err instanceof KmsError && err.name === name) {
+      throw Object.assign(err, { message: `${err.message} ${hint}` });
+    }
+    throw err;
   }
 }
 

@@ -4,15 +4,15 @@
 
 import type { OperationInput, OperationName, OperationOutput } from '../../shared/api/operations.ts';
 import type { StrongroomActionName } from '../../shared/api/strongroom-actions.ts';
-import type { AccessKeyStore } from './access-keys.ts';
+import type { AccessKeyStore } from './iam/access-keys.ts';
 import type { InstallationInfo } from './installation.ts';
 import type { QuorumOutcome, QuorumStore } from './quorum/quorum.ts';
-import type { Caller } from './caller.ts';
+import type { Caller } from './iam/caller.ts';
 import type { Clock } from './clock.ts';
 import type { AesKey } from './crypto/aes-gcm.ts';
 import type { Scope } from './identifiers.ts';
 import type { AccessControl } from './policy/access-control.ts';
-import type { PrincipalStore } from './principals.ts';
+import type { PrincipalStore } from './iam/principals.ts';
 import type { CustomKeyStores } from './keystore/stores.ts';
 import type { GrantRepository } from './store/grants.ts';
 import type { KeyRepository, KeyRow, MaterialRow } from './store/repository.ts';
@@ -88,4 +88,10 @@ export type OperationContext = EngineStores & {
 
 export type Handler<N extends OperationName> = (ctx: OperationContext, input: OperationInput<N>) => OperationOutput<N>;
 
-export type HandlerTable = { readonly [N in OperationName]: Handler<N> };
+/**
+ * A handler whose key the pipeline resolved, authorized and checked (state, usage) from its
+ * declared key step (operations/key-steps.ts) before calling it.
+ */
+export type KeyedHandler<N extends OperationName> = (ctx: OperationContext, input: OperationInput<N>, key: KeyRow) => OperationOutput<N>;
+
+export type HandlerTable = { readonly [N in OperationName]: Handler<N> | KeyedHandler<N> };

@@ -9,11 +9,11 @@ import { archiveAuditLog, exportAuditLog, type ArchiveOptions, type ArchiveSumma
 import type { ExportSummary } from './audit/export.ts';
 import type { AuditLog } from './audit/log.ts';
 import { createBackup, type BackupCreateOptions, type BackupSummary } from './backup/create.ts';
-import type { Caller } from './caller.ts';
+import type { Caller } from './iam/caller.ts';
 import type { InstallationInfo } from './installation.ts';
 import type { InvokeOptions, Pipeline } from './pipeline.ts';
-import type { PrincipalKind } from './principal-id.ts';
-import { resolvePrincipal, type IdentityPolicyRow, type PrincipalRow } from './principals.ts';
+import type { PrincipalKind } from './iam/principal-id.ts';
+import { resolvePrincipal, type IdentityPolicyRow, type PrincipalRow } from './iam/principals.ts';
 import { resolveKey } from './resolve.ts';
 import { SCHEMA_VERSION } from './store/migrate.ts';
 

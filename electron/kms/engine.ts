@@ -9,12 +9,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperationName, OperationOutput } from '../../shared/api/operations.ts';
 import type { StrongroomActionInput, StrongroomActionName } from '../../shared/api/strongroom-actions.ts';
-import { CachedAccessKeyLookup, type AccessKeyLookup } from './access-keys.ts';
+import { CachedAccessKeyLookup, type AccessKeyLookup } from './iam/access-keys.ts';
 import { ACTIONS, type ActionName, type ActionOutput, type EngineServices } from './actions/table.ts';
 import type { JsonObject } from './audit/canonical.ts';
 import { CheckpointSigner, DEFAULT_CHECKPOINT_EVERY_MS, DEFAULT_CHECKPOINT_EVERY_RECORDS, type Checkpoint } from './audit/checkpoints.ts';
 import { AuditLog } from './audit/log.ts';
-import { ownerCaller, type Caller } from './caller.ts';
+import { ownerCaller, type Caller } from './iam/caller.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { wipe } from './crypto/wipe.ts';
 import { InstallationError, KMSInternalException, toKmsError, UnsupportedOperationException, type KmsError } from './errors.ts';
@@ -35,7 +35,7 @@ export { SCHEDULED_WORK_MS } from './scheduler.ts';
 export { DEFAULT_APPROVAL_LIFETIME_MS } from './actions/custody.ts';
 
 export type { BatchCall, BatchResult, InitOptions, OpenOptions } from './engine-options.ts';
-export { ACCESS_KEY_CACHE_MS } from './access-keys.ts';
+export { ACCESS_KEY_CACHE_MS } from './iam/access-keys.ts';
 
 export class Kms extends KmsActions {
   readonly installation: InstallationInfo;

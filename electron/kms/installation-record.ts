@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLog } from './audit/log.ts';
 import { buildRecord } from './audit/record.ts';
-import type { Caller } from './caller.ts';
+import type { Caller } from './iam/caller.ts';
 import type { InstallationInfo } from './installation.ts';
 
 export function recordCreation(audit: AuditLog, info: InstallationInfo, caller: Caller): void {

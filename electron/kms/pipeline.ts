@@ -17,10 +17,11 @@ import { buildRecord, requestParametersFor, type AuditRecord } from './audit/rec
 import type { JsonObject } from './audit/canonical.ts';
 import type { AuditLog } from './audit/log.ts';
 import type { ActionName, ActionEntry, EngineServices } from './actions/table.ts';
-import type { Caller } from './caller.ts';
+import type { Caller } from './iam/caller.ts';
 import type { OperationContext } from './context.ts';
 import { AccessDeniedException, KMSInternalException, toKmsError, type KmsError } from './errors.ts';
 import { resolveKey } from './resolve.ts';
+import { checkKeyStep } from './operations/usage.ts';
 import { aliasArn, keyArn } from './identifiers.ts';
 import type { KeyRow } from './store/repository.ts';
 import { validateRequest } from './validate.ts';
@@ -92,8 +93,8 @@ export class Pipeline {
       const result = this.#services.db
         .transaction(() => {
           this.#services.access.checkGrantTokens(checked.GrantTokens);
-          this.#resolveAndAdmit(call.ctx, entry, checked);
-          const output = entry.handler(call.ctx, checked);
+          const key = this.#resolveAndAdmit(call.ctx, entry, checked);
+          const output = entry.handler(call.ctx, checked, key);
           this.#appendOrFail(name, () => call.record(checked, output, null));
           return output;
         })
@@ -150,7 +151,13 @@ export class Pipeline {
    * The pipeline's own resolve and authorize steps, for entries that declare them: the key the
    * request names (so every record of the call names it), then owner-only access.
    */
-  #resolveAndAdmit(ctx: OperationContext, entry: ActionEntry, input: Readonly<Record<string, unknown>>): void {
+  #resolveAndAdmit(ctx: OperationContext, entry: ActionEntry, input: Readonly<Record<string, unknown>>): KeyRow | undefined {
+    const step = entry.keyStep;
+    if (step !== undefined) {
+      const key = resolveKey(ctx, String(input[step.member]), step.forms);
+      checkKeyStep(ctx, key, step);
+      return key;
+    }
     const given = entry.keyOf?.(input);
     if (typeof given === 'string') {
       resolveKey(ctx, given, 'keyOrAlias');
@@ -160,6 +167,7 @@ export class Pipeline {
         `${ctx.caller.arn} is not allowed to perform ${ctx.operation}: installation administration (users, access keys, custodians, quorum rules, approvals, the clock) is for the installation's owner, the account root.`,
       );
     }
+    return undefined;
   }
 
   /** The per-call state of the pipeline: its context for handlers and its audit record builder. */

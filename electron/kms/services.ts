@@ -2,13 +2,13 @@
 // to every action through the pipeline (actions/table.ts EngineServices).
 
 import type { KeyObject } from 'node:crypto';
-import { AccessKeyStore } from './access-keys.ts';
+import { AccessKeyStore } from './iam/access-keys.ts';
 import type { EngineServices } from './actions/table.ts';
 import type { EngineClock } from './engine-clock.ts';
 import type { InstallationInfo } from './installation.ts';
 import { CustomKeyStores } from './keystore/stores.ts';
 import { AccessControl } from './policy/access-control.ts';
-import { PrincipalStore } from './principals.ts';
+import { PrincipalStore } from './iam/principals.ts';
 import { QuorumStore } from './quorum/quorum.ts';
 import type { Db } from './store/database.ts';
 import { GrantRepository } from './store/grants.ts';

@@ -3,12 +3,12 @@
 // deleted principal never apply to a new one of the same name.
 
 import type { StrongroomActionInput } from '../../../shared/api/strongroom-actions.ts';
-import type { AccessKeyStore } from '../access-keys.ts';
+import type { AccessKeyStore } from '../iam/access-keys.ts';
 import type { JsonObject } from '../audit/canonical.ts';
 import type { OperationContext } from '../context.ts';
 import { NotFoundException } from '../errors.ts';
-import type { PrincipalKind } from '../principal-id.ts';
-import { resolvePrincipal, type IdentityPolicyRow, type PrincipalRow } from '../principals.ts';
+import type { PrincipalKind } from '../iam/principal-id.ts';
+import { resolvePrincipal, type IdentityPolicyRow, type PrincipalRow } from '../iam/principals.ts';
 
 export type CreatedAccessKey = { AccessKeyId: string; SecretAccessKey: string; PrincipalArn: string };
 export type DeletedPrincipal = { readonly principal: PrincipalRow; readonly accessKeys: number };

@@ -14,6 +14,8 @@ import type { EngineHooks, OperationContext } from '../context.ts';
 
 export type { EngineHooks, EngineServices } from '../context.ts';
 import { KMS_HANDLERS } from '../operations/handlers.ts';
+import { KEY_STEPS, type KeyStep } from '../operations/key-steps.ts';
+import type { KeyRow } from '../store/repository.ts';
 import { advanceClock, clockMoveResponse } from './clock.ts';
 import {
   addCustodian,
@@ -47,8 +49,10 @@ export type ActionEntry = {
    * name or alias ARN); the resolved key is in the audit record whatever the outcome.
    */
   readonly keyOf?: (input: Readonly<Record<string, unknown>>) => unknown;
+  /** A KMS operation's declared key step: the pipeline resolves and checks the key, then hands it to the handler. */
+  readonly keyStep?: KeyStep & { readonly action: string };
   /** Runs inside the call's transaction with input that passed `input`. */
-  readonly handler: (ctx: OperationContext, input: Readonly<Record<string, unknown>>) => unknown;
+  readonly handler: (ctx: OperationContext, input: Readonly<Record<string, unknown>>, key: KeyRow | undefined) => unknown;
   /** CloudTrail responseElements of a success (null for reads). */
   readonly responseElements: (output: unknown) => JsonObject | null;
   /** requestParameters when the schema's loggable members are not what an auditor needs. */
@@ -72,12 +76,19 @@ function exportAdditionalEventData(input: unknown): JsonObject | undefined {
 
 function kmsEntry(name: OperationName): ActionEntry {
   const spec = operations[name];
-  // The one cast of the pipeline: the input reaching a handler passed the schema its type is inferred from.
-  const handler = KMS_HANDLERS[name] as (ctx: OperationContext, input: Readonly<Record<string, unknown>>) => unknown;
+  // The one cast of the pipeline: the input reaching a handler passed the schema its type is
+  // inferred from, and a handler takes a key exactly when its operation declares a key step
+  // (checked here, when the table is built).
+  const handler = KMS_HANDLERS[name] as ActionEntry['handler'];
+  const step = KEY_STEPS[name];
+  if ((handler.length >= 3) !== (step !== undefined)) {
+    throw new Error(`${name}: its handler ${handler.length >= 3 ? 'takes a key but no key step is declared' : 'resolves its own key but a key step is declared'} (operations/key-steps.ts).`);
+  }
   return {
     readOnly: spec.readOnly,
     input: spec.input,
     access: 'policy',
+    ...(step !== undefined ? { keyStep: { ...step, action: step.action ?? `kms:${name}` } } : {}),
     handler,
     responseElements: (output) => responseElementsFor(name, spec.readOnly, output),
     ...(name === 'ExportKeyMaterial' ? { additionalEventData: exportAdditionalEventData } : {}),
@@ -135,7 +146,7 @@ function actionEntry(name: StrongroomActionName): ActionEntry {
     input: spec.input,
     access: 'owner',
     ...(name === 'CreateApprovalRequest' ? { keyOf: approvalRequestKey } : 'KeyId' in spec.input.members ? { keyOf: (input: Readonly<Record<string, unknown>>) => input.KeyId } : {}),
-    handler: ACTION_HANDLERS[name] as (ctx: OperationContext, input: Readonly<Record<string, unknown>>) => unknown,
+    handler: ACTION_HANDLERS[name] as ActionEntry['handler'],
     responseElements: (output) => (spec.readOnly || response === undefined ? null : response(output)),
     ...(audit.requestParameters !== undefined ? { requestParameters: audit.requestParameters } : {}),
     ...(audit.afterCommit !== undefined ? { afterCommit: audit.afterCommit } : {}),

@@ -9,7 +9,7 @@
 // raw bytes fails loudly instead of writing them to disk.
 
 import { randomUUID } from 'node:crypto';
-import type { Caller } from '../caller.ts';
+import type { Caller } from '../iam/caller.ts';
 import type { JsonObject } from './canonical.ts';
 
 export { requestParametersFor, responseElementsFor } from './members.ts';

@@ -4,11 +4,11 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Caller, CallerType } from './caller.ts';
-import type { Clock } from './clock.ts';
-import type { AesKey } from './crypto/aes-gcm.ts';
-import { unwrapMaterial, wrapMaterial } from './crypto/material-wrap.ts';
-import { ValidationException } from './errors.ts';
-import type { Db } from './store/database.ts';
+import type { Clock } from '../clock.ts';
+import type { AesKey } from '../crypto/aes-gcm.ts';
+import { unwrapMaterial, wrapMaterial } from '../crypto/material-wrap.ts';
+import { ValidationException } from '../errors.ts';
+import type { Db } from '../store/database.ts';
 
 /** What an access key id resolves to: its principal and, for one signature check, its secret. */
 export type AccessKeyLookup = (accessKeyId: string) => { readonly caller: Omit<Caller, 'sourceIp' | 'userAgent'>; readonly secret: string } | null;
