@@ -6,22 +6,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
-import { AuditLog } from '../kms/audit/log.ts';
-import { AuditCli } from './audit.ts';
-import { BackupCli, BACKUP_REPEATABLE_FLAGS } from './backup.ts';
-import { CeremonyCli, CEREMONY_REPEATABLE_FLAGS } from './ceremony.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
-import { describeInstallation, type InstallationInfo } from '../kms/installation.ts';
+import type { InstallationInfo } from '../kms/installation.ts';
 import type { Caller } from '../kms/caller.ts';
 import type { PrincipalRow } from '../kms/principals.ts';
 import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
-import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
-import { parseArgs, rejectLeftovers, takeOne, takeSwitch } from './args.ts';
-import { exportKey } from './export-key.ts';
-import { decryptFiles, encryptFiles } from './files.ts';
+import { parseArgs, rejectLeftovers, takeOne, takeSwitch, type ParsedArgs } from './args.ts';
 import { parseDuration } from './duration.ts';
 import { localCommandsFor, mainHelp, operationHelp } from './help.ts';
 import { operationForCommand } from './names.ts';
@@ -30,9 +23,7 @@ import { buildRequest } from './params.ts';
 import { passphraseSource } from './passphrase.ts';
 import { evaluateQuery, parseQuery, type Query } from './query.ts';
 import { QuorumCli, takeApprovals } from './quorum.ts';
-import { runUi } from './ui.ts';
 import { UsageError } from './usage-error.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, isLoopbackAddress, startEndpoint } from '../server/endpoint.ts';
 
 export type CliIo = {
   readonly argv: ReadonlyArray<string>;
@@ -166,6 +157,11 @@ class Cli {
 
   async status(flags: Flags): Promise<number> {
     rejectLeftovers(flags, 'status');
+    const [{ DATABASE_FILE, openDatabase }, { describeInstallation }, { AuditLog }] = await Promise.all([
+      import('../kms/store/database.ts'),
+      import('../kms/installation.ts'),
+      import('../kms/audit/log.ts'),
+    ]);
     const dbPath = join(this.#g.dataDir, DATABASE_FILE);
     if (!existsSync(dbPath)) {
       this.print({
@@ -209,6 +205,7 @@ class Cli {
   }
 
   async serve(flags: Flags): Promise<number> {
+    const { DEFAULT_HOST, DEFAULT_PORT, isLoopbackAddress, startEndpoint } = await import('../server/endpoint.ts');
     const host = takeOne(flags, 'host', 'serve') ?? DEFAULT_HOST;
     const portText = takeOne(flags, 'port', 'serve') ?? String(DEFAULT_PORT);
     const allowRemote = takeSwitch(flags, 'allow-remote', 'serve');
@@ -258,6 +255,7 @@ class Cli {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
       throw new UsageError(`argument --port: invalid port: '${portText}' (0–65535; 0 picks a free port)`, 'ui');
     }
+    const { runUi } = await import('./ui.ts');
     return runUi({
       dataDir: this.#g.dataDir,
       port: Number(portText),
@@ -362,6 +360,7 @@ class Cli {
   }
 
   async files(command: 'encrypt-file' | 'decrypt-file', words: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    const { decryptFiles, encryptFiles } = await import('./files.ts');
     const kms = await this.open();
     try {
       const caller = this.callerFor(kms);
@@ -373,6 +372,7 @@ class Cli {
   }
 
   async exportKey(flags: Flags): Promise<number> {
+    const { exportKey } = await import('./export-key.ts');
     const kms = await this.open();
     try {
       await exportKey(kms, this.callerFor(kms), flags, (v) => this.print(v));
@@ -427,7 +427,8 @@ class Cli {
     });
   }
 
-  backup(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+  async backup(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    const { BackupCli } = await import('./backup.ts');
     return new BackupCli({
       dataDir: this.#g.dataDir,
       passphraseFile: this.#g.passphraseFile,
@@ -439,7 +440,8 @@ class Cli {
     }).run(sub, args, flags);
   }
 
-  ceremony(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+  async ceremony(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    const { CeremonyCli } = await import('./ceremony.ts');
     return new CeremonyCli({
       dataDir: this.#g.dataDir,
       userAgent: this.#userAgent,
@@ -452,7 +454,8 @@ class Cli {
     }).run(sub, args, flags);
   }
 
-  audit(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+  async audit(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    const { AuditCli } = await import('./audit.ts');
     return new AuditCli({
       dataDir: this.#g.dataDir,
       output: this.#g.output,
@@ -487,12 +490,29 @@ function installationFields(info: InstallationInfo): Record<string, unknown> {
   };
 }
 
+/**
+ * The command line split into words and flags. Only `backup` and `ceremony` take flags several
+ * times, and which ones their modules say; a flag given once parses the same either way, so those
+ * modules are loaded only when a flag repeats.
+ */
+async function parseCommandLine(argv: ReadonlyArray<string>): Promise<ParsedArgs> {
+  try {
+    return parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) {
+      throw err;
+    }
+    const [{ BACKUP_REPEATABLE_FLAGS }, { CEREMONY_REPEATABLE_FLAGS }] = await Promise.all([import('./backup.ts'), import('./ceremony.ts')]);
+    return parseArgs(argv, new Set([...BACKUP_REPEATABLE_FLAGS, ...CEREMONY_REPEATABLE_FLAGS]));
+  }
+}
+
 /** Runs one command line; resolves with the exit code. Never throws. */
 export async function main(io: CliIo): Promise<number> {
   let command: string | null = null;
   let operation: OperationName | null = null;
   try {
-    const { words, flags: parsed } = parseArgs(io.argv, new Set([...BACKUP_REPEATABLE_FLAGS, ...CEREMONY_REPEATABLE_FLAGS]));
+    const { words, flags: parsed } = await parseCommandLine(io.argv);
     const flags: Flags = new Map(parsed);
     const help = takeSwitch(flags, 'help', null);
     const version = takeSwitch(flags, 'version', null);
