@@ -17,6 +17,7 @@ const GROUPS: ReadonlyArray<{ title: string; match: RegExp }> = [
 export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> = [
   { usage: 'init [--root-key keychain|passphrase] [--region r] [--account-id 123456789012] [--developer]', summary: 'Creates an installation: a new root key, an account id and a region. --developer allows time travel.' },
   { usage: 'status', summary: 'Where the root key lives, whether it unlocks, and what the installation holds.' },
+  { usage: 'agent status  |  agent stop', summary: 'The unlock agent of a passphrase installation: a call that unlocks it starts one in the background, and later calls go through it instead of running the KDF again, until 10 minutes without a call (STRONGROOM_AGENT_IDLE_SECONDS), 2 hours in all, or agent stop. STRONGROOM_AGENT=off neither starts nor uses one.' },
   { usage: 'serve [--port 8567] [--host 127.0.0.1] [--allow-remote]', summary: 'Runs the AWS-compatible endpoint (AWS JSON 1.1, SigV4) for the AWS CLI and SDKs.' },
   { usage: 'ui [--port 0] [--output-dir d] [--no-open] [--renderer-dir d]', summary: 'The app in your browser (no Electron needed): serves the built pages (npm run build) and the bridge on 127.0.0.1 behind a per-launch secret, prints the address and opens it. Files you encrypt or decrypt there go to --output-dir (default ~/Strongroom files).' },
   { usage: 'create-access-key --principal root|<user>|role/<name>', summary: 'Creates an access key for the endpoint; prints the secret once.' },

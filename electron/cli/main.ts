@@ -3,8 +3,11 @@
 // through Kms.invoke with a JSON-shaped request, so the CLI validates nothing the shared schema
 // already validates.
 
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KmsErrorName } from '../../shared/api/errors.ts';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import { Kms } from '../kms/engine.ts';
@@ -24,6 +27,7 @@ import { passphraseSource } from './passphrase.ts';
 import { evaluateQuery, parseQuery, type Query } from './query.ts';
 import { QuorumCli, takeApprovals } from './quorum.ts';
 import { UsageError } from './usage-error.ts';
+import { AGENT_STOP, connectAgent, type AgentReply } from './agent.ts';
 
 export type CliIo = {
   readonly argv: ReadonlyArray<string>;
@@ -57,6 +61,8 @@ class Cli {
   readonly #io: CliIo;
   readonly #g: Globals;
   readonly #userAgent: string;
+  /** The passphrase this call unlocked with, for the agent it starts (D28). */
+  #passphrase: string | undefined;
 
   constructor(io: CliIo, globals: Globals, version: string) {
     this.#io = io;
@@ -74,7 +80,8 @@ class Cli {
       { file: this.#g.passphraseFile, env: this.#io.env, stdin: this.#io.stdin, stderr: this.#io.stderr },
       confirmPassphrase,
     );
-    return (kind) => providerForKind(kind, { passphrase });
+    const remembered = async (): Promise<string> => (this.#passphrase = await passphrase());
+    return (kind) => providerForKind(kind, { passphrase: remembered });
   }
 
   async open(): Promise<Kms> {
@@ -97,12 +104,26 @@ class Cli {
     // Custodian approvals for a quorum-guarded call (D25): files, not part of the request.
     const approvals = takeApprovals(flags, command);
     const request = buildRequest(name, flags, command);
-    const kms = await this.open();
+    // A running unlock agent serves the call when there are no approval files to hand over (D28).
+    const agent = approvals.length === 0 ? await connectAgent(this.#g.dataDir, this.#io.env) : null;
+    const first = agent === null ? null : await agent.call(name, request, this.#g.as);
+    let kms: Kms | null = null;
     try {
-      const caller = this.callerFor(kms);
-      const invoke = (input: Record<string, unknown>) =>
-        kms.invoke(name, input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }), ...(approvals.length === 0 ? {} : { approvals }) }) as Promise<Record<string, unknown>>;
-      let output = await invoke(request);
+      let invoke: (input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+      let output: Record<string, unknown>;
+      if (agent !== null && first !== null && !('error' in first && first.error.kind === 'refused')) {
+        invoke = async (input) => fromAgent(await agent.call(name, input, this.#g.as));
+        output = fromAgent(first);
+      } else {
+        agent?.close();
+        const opened = await this.open();
+        kms = opened;
+        this.startAgent(opened);
+        const caller = this.callerFor(opened);
+        invoke = (input) =>
+          opened.invoke(name, input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }), ...(approvals.length === 0 ? {} : { approvals }) }) as Promise<Record<string, unknown>>;
+        output = await invoke(request);
+      }
       // Like the AWS CLI, list commands return every page unless a page was asked for.
       const paged = 'Marker' in operations[name].input.members && request.Limit === undefined && request.Marker === undefined;
       while (paged && output.Truncated === true && typeof output.NextMarker === 'string') {
@@ -123,8 +144,56 @@ class Cli {
       this.print(output);
       return EXIT_OK;
     } finally {
-      kms.close();
+      agent?.close();
+      kms?.close();
     }
+  }
+
+  /**
+   * After unlocking a passphrase installation: starts its unlock agent in the background, the
+   * passphrase on the agent's stdin, unless one runs or STRONGROOM_AGENT=off (D28).
+   */
+  startAgent(kms: Kms): void {
+    if (kms.installation.rootKeyProvider !== 'passphrase' || this.#passphrase === undefined || this.#io.env.STRONGROOM_AGENT === 'off') {
+      return;
+    }
+    const env: NodeJS.ProcessEnv = { ...this.#io.env };
+    delete env.STRONGROOM_PASSPHRASE;
+    const bin = fileURLToPath(new URL('../../electron/cli/bin.mjs', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'agent', 'run', '--data-dir', this.#g.dataDir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
+    child.on('error', () => {});
+    child.stdin.on('error', () => {});
+    child.stdin.end(this.#passphrase);
+    child.unref();
+  }
+
+  async agent(sub: string | undefined, flags: Flags): Promise<number> {
+    const command = `agent ${sub ?? ''}`.trim();
+    rejectLeftovers(flags, command);
+    if (sub === 'run') {
+      const chunks: Array<Buffer> = [];
+      for await (const chunk of this.#io.stdin) {
+        chunks.push(chunk as Buffer);
+      }
+      const passphrase = Buffer.concat(chunks).toString('utf8');
+      const { runAgent } = await import('./agent-server.ts');
+      return runAgent({
+        dataDir: this.#g.dataDir,
+        env: this.#io.env,
+        userAgent: this.#userAgent,
+        open: () => Kms.open({ dataDir: this.#g.dataDir, providerForKind: (kind) => providerForKind(kind, { passphrase: async () => passphrase }), userAgent: this.#userAgent }),
+      });
+    }
+    if (sub === 'stop' || sub === 'status') {
+      const agent = await connectAgent(this.#g.dataDir, this.#io.env);
+      if (agent !== null && sub === 'stop') {
+        await agent.call(AGENT_STOP, {}, undefined);
+      }
+      agent?.close();
+      this.print(sub === 'stop' ? { Stopped: agent !== null } : { Running: agent !== null });
+      return EXIT_OK;
+    }
+    throw new UsageError(`agent: expected one of run, status, stop${sub === undefined ? '' : `, got '${sub}'`}`, 'agent');
   }
 
   async init(flags: Flags): Promise<number> {
@@ -478,6 +547,21 @@ function isPrincipalCommand(command: string): command is PrincipalCommand {
   return (PRINCIPAL_COMMANDS as ReadonlyArray<string>).includes(command);
 }
 
+/** The agent's reply as the direct call would have ended: its output, or the same error. */
+function fromAgent(reply: AgentReply): Record<string, unknown> {
+  if ('output' in reply) {
+    return reply.output;
+  }
+  const { kind, name, message, problem } = reply.error;
+  if (kind === 'kms') {
+    throw new KmsError(name as KmsErrorName, message);
+  }
+  if (kind === 'installation') {
+    throw new InstallationError((problem ?? 'RootKeyUnavailable') as InstallationError['problem'], message);
+  }
+  throw new Error(message);
+}
+
 function installationFields(info: InstallationInfo): Record<string, unknown> {
   return {
     InstallationId: info.installationId,
@@ -545,7 +629,7 @@ export async function main(io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
-    const extra = ['dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
+    const extra = ['agent', 'dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
@@ -578,6 +662,11 @@ export async function main(io: CliIo): Promise<number> {
         return await cli.ui(flags);
       case 'dev':
         return await cli.dev(words.slice(1), flags);
+      case 'agent':
+        if (words.length > 2) {
+          throw new UsageError(`unexpected arguments: ${words.slice(2).join(' ')}`, command);
+        }
+        return await cli.agent(words[1], flags);
       case 'custodian':
         if (words.length > 2) {
           throw new UsageError(`unexpected arguments: ${words.slice(2).join(' ')}`, command);
