@@ -15,7 +15,7 @@ import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { isBuiltin } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type RolldownOutput } from 'rolldown';
+import type { RolldownOutput } from 'rolldown';
 
 export const CLI_OUT_DIR = 'out/cli';
 export const CLI_MANIFEST = 'manifest.json';
@@ -37,7 +37,10 @@ function isPackageImport(id: string): boolean {
 
 type Output = RolldownOutput['output'];
 
-function bundle(dir: string, startModules: ReadonlySet<string>): Promise<RolldownOutput> {
+async function bundle(dir: string, startModules: ReadonlySet<string>): Promise<RolldownOutput> {
+  // Imported here, not at the top: an install without devDependencies has no rolldown, and then
+  // the CLI simply runs its sources.
+  const { build } = await import('rolldown');
   return build({
     input: { main: join(root, 'electron/cli/main.ts') },
     platform: 'node',
@@ -115,6 +118,12 @@ export async function buildCli(): Promise<CliManifest> {
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = performance.now();
+  try {
+    await import('rolldown');
+  } catch {
+    console.log('strongroom CLI not bundled: rolldown is not installed (an install without devDependencies); the CLI runs its TypeScript sources.');
+    process.exit(0);
+  }
   const manifest = await buildCli();
   console.log(
     `strongroom CLI built into ${CLI_OUT_DIR}/: ${manifest.inputs.length} source files in ${Object.keys(manifest.chunks).length} chunks (${Math.round(performance.now() - started)} ms)`,
