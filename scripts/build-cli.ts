@@ -15,7 +15,7 @@ import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { isBuiltin } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RolldownOutput } from 'rolldown';
+import type { OutputChunk, RolldownOutput } from 'rolldown';
 
 export const CLI_OUT_DIR = 'out/cli';
 export const CLI_MANIFEST = 'manifest.json';
@@ -37,7 +37,9 @@ function isPackageImport(id: string): boolean {
 
 type Output = RolldownOutput['output'];
 
-async function bundle(dir: string, startModules: ReadonlySet<string>): Promise<RolldownOutput> {
+type Groups = { readonly start: ReadonlySet<string>; readonly engine: ReadonlySet<string> };
+
+async function bundle(dir: string, groups: Groups | null): Promise<RolldownOutput> {
   // Imported here, not at the top: an install without devDependencies has no rolldown, and then
   // the CLI simply runs its sources.
   const { build } = await import('rolldown');
@@ -53,13 +55,22 @@ async function bundle(dir: string, startModules: ReadonlySet<string>): Promise<R
       entryFileNames: '[name].js',
       chunkFileNames: '[name]-[hash].js',
       sourcemap: false,
-      ...(startModules.size === 0 ? {} : { codeSplitting: { groups: [{ name: 'start', test: (id: string) => startModules.has(id) }] } }),
+      ...(groups === null
+        ? {}
+        : {
+            codeSplitting: {
+              groups: [
+                { name: 'start', test: (id: string) => groups.start.has(id), priority: 2 },
+                { name: 'engine', test: (id: string) => groups.engine.has(id), priority: 1 },
+              ],
+            },
+          }),
     },
   });
 }
 
-/** The modules in the entry chunk and every chunk it imports statically: what every call loads. */
-function modulesLoadedAtStart(output: Output): Set<string> {
+/** The modules in a chunk and every chunk it imports statically: what loading it loads. */
+function closureOf(output: Output, first: (chunk: OutputChunk) => boolean): Set<string> {
   const byName = new Map(output.flatMap((item) => (item.type === 'chunk' ? [[item.fileName, item] as const] : [])));
   const seen = new Set<string>();
   const modules = new Set<string>();
@@ -72,8 +83,18 @@ function modulesLoadedAtStart(output: Output): Set<string> {
     chunk.moduleIds.forEach((id) => modules.add(id));
     chunk.imports.forEach(visit);
   };
-  visit('main.js');
+  const start = output.find((item): item is OutputChunk => item.type === 'chunk' && first(item));
+  if (start !== undefined) {
+    visit(start.fileName);
+  }
   return modules;
+}
+
+/** What every call loads (the entry), and what a call that opens the installation adds (the engine). */
+function groupsOf(output: Output): Groups {
+  const start = closureOf(output, (c) => c.fileName === 'main.js');
+  const engine = closureOf(output, (c) => c.moduleIds.some((id) => id.endsWith('/electron/kms/engine.ts')));
+  return { start, engine: new Set([...engine].filter((id) => !start.has(id))) };
 }
 
 export async function buildCli(): Promise<CliManifest> {
@@ -83,9 +104,10 @@ export async function buildCli(): Promise<CliManifest> {
   rmSync(staging, { recursive: true, force: true });
   // Rolldown puts modules shared by the entry and a dynamic import into chunks of their own, a
   // score of small files that every call then loads one by one. A first pass finds the modules
-  // every call loads anyway; the second puts them into one chunk, leaving dynamic imports lazy.
-  const first = await bundle('', new Set());
-  const result = await bundle(staging, modulesLoadedAtStart(first.output));
+  // every call loads anyway, and those the engine brings; the second puts each set into one
+  // chunk, leaving the other dynamic imports lazy.
+  const first = await bundle('', null);
+  const result = await bundle(staging, groupsOf(first.output));
   const chunks: Record<string, Array<string>> = {};
   const sources = new Set<string>();
   for (const item of result.output) {

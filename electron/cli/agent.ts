@@ -11,7 +11,6 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -141,6 +140,8 @@ export async function connectAgent(dataDir: string, env: NodeJS.ProcessEnv): Pro
   if (secret === null) {
     return null;
   }
+  // node:net only now: a call with no agent to talk to does not pay for loading it.
+  const { connect } = await import('node:net');
   const socket = await new Promise<ReturnType<typeof connect> | null>((resolve) => {
     const s = connect(paths.socket);
     s.once('connect', () => resolve(s));

@@ -63,7 +63,10 @@ const { main } = await import(bundle ?? './main.ts');
 process.exitCode = await main({
   argv: process.argv.slice(2),
   env: process.env,
-  stdin: process.stdin,
+  // process.stdin is built on first use (an fs, net or tty stream); most commands never read it.
+  get stdin() {
+    return process.stdin;
+  },
   stdout: process.stdout,
   stderr: process.stderr,
 });

@@ -3,14 +3,14 @@
 // through Kms.invoke with a JSON-shaped request, so the CLI validates nothing the shared schema
 // already validates.
 
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KmsErrorName } from '../../shared/api/errors.ts';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
-import { Kms } from '../kms/engine.ts';
+import type * as Engine from '../kms/engine.ts';
+import type { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
 import type { InstallationInfo } from '../kms/installation.ts';
 import type { Caller } from '../kms/caller.ts';
@@ -44,6 +44,14 @@ export const EXIT_USAGE = 2;
 export function cliVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
   return pkg.version ?? '0.0.0';
+}
+
+/**
+ * The engine, loaded by the commands that open the installation. A call an unlock agent serves
+ * (D28), --version and --help never load it.
+ */
+function loadEngine(): Promise<typeof Engine> {
+  return import('../kms/engine.ts');
 }
 
 type Globals = {
@@ -85,6 +93,7 @@ class Cli {
   }
 
   async open(): Promise<Kms> {
+    const { Kms } = await loadEngine();
     return Kms.open({ dataDir: this.#g.dataDir, providerForKind: this.providers(false), userAgent: this.#userAgent });
   }
 
@@ -118,7 +127,7 @@ class Cli {
         agent?.close();
         const opened = await this.open();
         kms = opened;
-        this.startAgent(opened);
+        await this.startAgent(opened);
         const caller = this.callerFor(opened);
         invoke = (input) =>
           opened.invoke(name, input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }), ...(approvals.length === 0 ? {} : { approvals }) }) as Promise<Record<string, unknown>>;
@@ -153,13 +162,14 @@ class Cli {
    * After unlocking a passphrase installation: starts its unlock agent in the background, the
    * passphrase on the agent's stdin, unless one runs or STRONGROOM_AGENT=off (D28).
    */
-  startAgent(kms: Kms): void {
+  async startAgent(kms: Kms): Promise<void> {
     if (kms.installation.rootKeyProvider !== 'passphrase' || this.#passphrase === undefined || this.#io.env.STRONGROOM_AGENT === 'off') {
       return;
     }
     const env: NodeJS.ProcessEnv = { ...this.#io.env };
     delete env.STRONGROOM_PASSPHRASE;
     const bin = fileURLToPath(new URL('../../electron/cli/bin.mjs', import.meta.url));
+    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [bin, 'agent', 'run', '--data-dir', this.#g.dataDir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
     child.on('error', () => {});
     child.stdin.on('error', () => {});
@@ -176,7 +186,7 @@ class Cli {
         chunks.push(chunk as Buffer);
       }
       const passphrase = Buffer.concat(chunks).toString('utf8');
-      const { runAgent } = await import('./agent-server.ts');
+      const [{ runAgent }, { Kms }] = await Promise.all([import('./agent-server.ts'), loadEngine()]);
       return runAgent({
         dataDir: this.#g.dataDir,
         env: this.#io.env,
@@ -205,6 +215,7 @@ class Cli {
     const accountId = takeOne(flags, 'account-id', 'init');
     const developer = takeSwitch(flags, 'developer', 'init');
     rejectLeftovers(flags, 'init');
+    const { Kms } = await loadEngine();
     const kms = await Kms.init({
       dataDir: this.#g.dataDir,
       provider: this.providers(true)(kind),
