@@ -160,10 +160,13 @@ class Cli {
 
   /**
    * After unlocking a passphrase installation: starts its unlock agent in the background, the
-   * passphrase on the agent's stdin, unless one runs or STRONGROOM_AGENT=off (D28).
+   * passphrase on the agent's stdin (D28). STRONGROOM_AGENT=off never starts one; =always starts
+   * one for a keychain installation too (its unlock is cheap, but the engine's start is not).
    */
   async startAgent(kms: Kms): Promise<void> {
-    if (kms.installation.rootKeyProvider !== 'passphrase' || this.#passphrase === undefined || this.#io.env.STRONGROOM_AGENT === 'off') {
+    const mode = this.#io.env.STRONGROOM_AGENT;
+    const unlockedWithPassphrase = kms.installation.rootKeyProvider === 'passphrase' && this.#passphrase !== undefined;
+    if (mode === 'off' || !(unlockedWithPassphrase || mode === 'always')) {
       return;
     }
     const env: NodeJS.ProcessEnv = { ...this.#io.env };
@@ -173,7 +176,7 @@ class Cli {
     const child = spawn(process.execPath, [bin, 'agent', 'run', '--data-dir', this.#g.dataDir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
     child.on('error', () => {});
     child.stdin.on('error', () => {});
-    child.stdin.end(this.#passphrase);
+    child.stdin.end(this.#passphrase ?? '');
     child.unref();
   }
 
