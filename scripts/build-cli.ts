@@ -102,6 +102,7 @@ export async function buildCli(): Promise<CliManifest> {
   // Built beside, then swapped in: a CLI call running during the build sees the old or the new bundle, never half.
   const staging = `${outDir}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(root, 'out'), { recursive: true });
   // Rolldown puts modules shared by the entry and a dynamic import into chunks of their own, a
   // score of small files that every call then loads one by one. A first pass finds the modules
   // every call loads anyway, and those the engine brings; the second puts each set into one
@@ -126,7 +127,6 @@ export async function buildCli(): Promise<CliManifest> {
   });
   const manifest: CliManifest = { entry: 'main.js', inputs, chunks };
   writeFileSync(join(staging, CLI_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
-  mkdirSync(join(root, 'out'), { recursive: true });
   const old = `${outDir}.old-${process.pid}`;
   try {
     renameSync(outDir, old);
