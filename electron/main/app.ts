@@ -10,7 +10,7 @@ import { WORKSPACE_FILE } from '../kms/audit/workspace.ts';
 import { FileService } from '../bridge/files.ts';
 import { KMSInvalidStateException } from '../kms/errors.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
-import { createEngineHost, type EngineHost } from './engine-host.ts';
+import { createEngineHost, type EngineHost } from '../bridge/engine-host.ts';
 import { registerIpc, type FileIntake } from './ipc.ts';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
 import { devServerUrl, hardenSession, hardenWebContents, originCheck, trustedOrigins } from './security.ts';

@@ -55,10 +55,10 @@ import { WORKSPACE_FILE } from '../kms/audit/workspace.ts';
 import type { Kms } from '../kms/engine.ts';
 import { KMSInvalidStateException, LimitExceededException, NotFoundException, SerializationException, toKmsError, ValidationException } from '../kms/errors.ts';
 import { validateRequest } from '../kms/validate.ts';
-import { CSP_HEADER, CSP_META } from '../main/csp.ts';
-import { contentTypeFor, resolveUnder } from '../main/protocol.ts';
+import { CSP_HEADER, CSP_META } from '../bridge/csp.ts';
+import { contentTypeFor, resolveUnder } from '../bridge/static-files.ts';
 
-/** The part of the engine host (electron/main/engine-host.ts) the server uses. */
+/** The part of the engine host (electron/bridge/engine-host.ts) the server uses. */
 export type BrowserEngineHost = {
   status(): Promise<InstallationStatus>;
   engine(): Kms | null;

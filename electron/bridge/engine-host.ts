@@ -1,7 +1,9 @@
-// The main process's one engine. It is opened on the first status request (so the window
-// appears at once, and a keychain prompt comes after it), kept open for the life of the app, and
-// closed at quit. An uninitialized data directory is reported as such, without creating any file
-// in it; a locked or broken installation is reported with what is known about it and what to do.
+// The one engine of the window's host: the Electron main process, or `strongroom ui` (browser
+// mode), which is why it lives in the bridge and not in electron/main. It is opened on the first
+// status request (so the window appears at once, and a keychain prompt comes after it), kept open
+// for the life of the app, and closed at quit. An uninitialized data directory is reported as
+// such, without creating any file in it; a locked or broken installation is reported with what is
+// known about it and what to do.
 //
 // The engine modules are imported on first use, not at startup: they load the native SQLite and
 // keychain modules, and if one of those fails to load (a missing or wrong build), the window
