@@ -1,7 +1,7 @@
 // electron-vite build of the three parts, into out/:
 //   out/main/index.js      the main process, ESM (package.json "type": "module"); native
 //                          dependencies (better-sqlite3, keytar) stay runtime imports from
-//                          node_modules, never bundled (electron.md section 4)
+//                          node_modules, never bundled (docs/architecture.md, The stack)
 //   out/preload/index.cjs  the preload, ONE self-contained CommonJS file: a sandboxed preload can
 //                          require only `electron` and a few built-ins, and cannot be ESM
 //   out/renderer/          the React renderer, served by the main process at app://strongroom/

@@ -84,7 +84,8 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
   let opening: Promise<OpenOutcome> | null = null;
   let closed = false;
 
-  // The renderer never receives a path it did not get from the user (DESIGN.md invariant 2).
+  // The renderer never receives a path it did not get from the user (docs/architecture.md,
+  // invariant 2).
   const redact = (message: string): string => message.split(dataDir).join('the data directory');
 
   const notInitialized: OpenOutcome = {

@@ -109,9 +109,9 @@ export function startApp(deps: AppDeps): StartedApp {
   const { app } = deps;
   const log = deps.log ?? console.warn;
 
-  // The data directory is Electron's userData folder (DESIGN.md: Storage). resolveDataDir gives
-  // the same folder by construction, and honours STRONGROOM_DATA_DIR as the CLI does; setPath
-  // makes Electron agree when that override is set.
+  // The data directory is Electron's userData folder (docs/architecture.md, Storage).
+  // resolveDataDir gives the same folder by construction, and honours STRONGROOM_DATA_DIR as the
+  // CLI does; setPath makes Electron agree when that override is set.
   const dataDir = resolveDataDir(undefined, deps.env);
   app.setPath('userData', dataDir);
 

@@ -1,9 +1,9 @@
 // The renderer is served from a custom, privileged scheme (app://strongroom/…), never file://
-// (electron.md checklist items 7 and 18). The handler maps URL paths to files under the renderer
-// build directory and refuses anything that would resolve outside it. Every response carries the
-// CSP header. Path checks and content types are electron/bridge/static-files.ts, shared with
-// browser mode. Nothing in this file imports electron: index.ts passes the handler to
-// protocol.handle, and tests call it with plain Requests.
+// (Electron's security checklist, items 7 and 18; docs/security.md). The handler maps URL paths to
+// files under the renderer build directory and refuses anything that would resolve outside it.
+// Every response carries the CSP header. Path checks and content types are
+// electron/bridge/static-files.ts, shared with browser mode. Nothing in this file imports electron:
+// index.ts passes the handler to protocol.handle, and tests call it with plain Requests.
 
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { CSP_HEADER } from '../bridge/csp.ts';

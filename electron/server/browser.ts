@@ -267,9 +267,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     log,
   });
 
-  // The renderer never receives a path it did not get from the user (DESIGN.md invariant 2):
-  // staging paths shrink to the file's name, the data directory to words. The output folder is
-  // the user's own setting and stays.
+  // The renderer never receives a path it did not get from the user (docs/architecture.md,
+  // invariant 2): staging paths shrink to the file's name, the data directory to words. The output
+  // folder is the user's own setting and stays.
   const escapedStaging = stagingDir.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
   const stagingPrefix = new RegExp(`${escapedStaging}[\\\\/]u-[0-9a-f]{16}[\\\\/]`, 'g');
   const redact = (message: string): string => {
