@@ -16,6 +16,7 @@ import type { Kms } from '../kms/engine.ts';
 import { InstallationError, ValidationException } from '../kms/errors.ts';
 import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
 import { rejectLeftovers, runSubcommand, takeOne, takeSwitch } from './args.ts';
+import { hinting } from './hints.ts';
 import type { OutputFormat } from './output.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -202,7 +203,7 @@ export class AuditCli {
     const external = readCheckpointsFile(takeOne(flags, 'checkpoints', command));
     rejectLeftovers(flags, command);
     if (fromExport !== undefined) {
-      const report = await verifyExport(await readExport(fromExport), trusted);
+      const report = await hinting({ file: '`strongroom audit export` makes one' }, async () => verifyExport(await readExport(fromExport), trusted));
       const walk = report.walk;
       const fields = {
         InstallationId: report.header.installationId,
@@ -308,7 +309,9 @@ export class AuditCli {
     }
     const kms = await this.#host.open();
     try {
-      const summary = await kms.exportAuditLog({ file: out, layout, gzip: gzip || out.endsWith('.gz'), force, ...(startTime === undefined ? {} : { startTime }), ...(endTime === undefined ? {} : { endTime }) });
+      const summary = await hinting({ startTime: '--start-time', endTime: '--end-time' }, () =>
+        kms.exportAuditLog({ file: out, layout, gzip: gzip || out.endsWith('.gz'), force, ...(startTime === undefined ? {} : { startTime }), ...(endTime === undefined ? {} : { endTime }) }),
+      );
       this.#host.print({ File: summary.file, Records: summary.records, FirstSeq: summary.firstSeq, LastSeq: summary.lastSeq, Checkpoint: summary.checkpoint, Sha256: summary.sha256, Bytes: summary.bytes });
       return 0;
     } finally {
@@ -327,7 +330,7 @@ export class AuditCli {
     const results = await this.#withWorkspace(workspaceFile, async (workspace) => {
       const done = [];
       for (const file of files) {
-        done.push(await workspace.import(file, { ...(trusted === undefined ? {} : { trustedPublicKey: trusted }), ...(label === undefined ? {} : { label }), nowMs: Date.now() }));
+        done.push(await hinting({ label: '--label', file: '`strongroom audit export` makes one' }, () => workspace.import(file, { ...(trusted === undefined ? {} : { trustedPublicKey: trusted }), ...(label === undefined ? {} : { label }), nowMs: Date.now() })));
       }
       return done;
     });

@@ -57,3 +57,37 @@ export const KNOWN_DEAD_CITATIONS: readonly { readonly file: string; readonly wh
   { file: 'electron/kms/envelope/message.ts', why: 'envelope branch: reference §2–§7 (Encryption SDK)' },
   { file: 'electron/kms/envelope/suites.ts', why: 'envelope branch: reference encryption-sdk-format.md §3' },
 ];
+
+/**
+ * Engine messages that still name a CLI flag or command, by file and a fragment of the message.
+ * The engine's half of each fix is a message in its own terms with `inputs`; the CLI's half is a
+ * hint (electron/cli/hints.ts) where the command calls the engine.
+ */
+export const KNOWN_SURFACE_WORDINGS: readonly { readonly file: string; readonly fragment: string; readonly why: string }[] = [
+  { file: 'electron/kms/engine.ts', fragment: 'Create one with `strongroom init`', why: 'engine split (lead); the CLI hint for --data-dir belongs in electron/cli/main.ts' },
+  { file: 'electron/kms/engine.ts', fragment: '`strongroom list-access-keys` lists them', why: 'engine split (lead)' },
+  { file: 'electron/kms/engine.ts', fragment: '--expires-in', why: 'engine split (lead); the CLI approval request command adds the flag' },
+  { file: 'electron/kms/engine.ts', fragment: '`strongroom init --developer`', why: 'engine split (lead)' },
+  { file: 'electron/kms/operations/export.ts', fragment: 'strongroom create-key --x-strongroom-exportable', why: 'engine split (lead): operations/' },
+  { file: 'electron/kms/operations/grants.ts', fragment: 'strongroom create-user / create-role', why: 'engine split (lead): operations/' },
+  { file: 'electron/kms/envelope/files.ts', fragment: '--output-dir', why: 'envelope branch; the CLI hint would go where encrypt/decrypt call the engine (electron/cli/files.ts)' },
+  { file: 'electron/kms/envelope/files.ts', fragment: 'pass --force to replace it', why: 'envelope branch (two messages); as above' },
+  { file: 'electron/kms/envelope/message.ts', fragment: '--recipient-public-key', why: 'envelope branch' },
+  {
+    file: 'electron/kms/installation.ts',
+    fragment: 'run `strongroom init` first',
+    why: 'an InstallationError, which the CLI prints in electron/cli/main.ts (the CLI start-up branch owns it): the init hint belongs there',
+  },
+  {
+    file: 'electron/kms/policy/access-control.ts',
+    fragment: 'strongroom create-user / create-role',
+    why: 'PutKeyPolicy and CreateKey reach it from every surface; the CLI runs them through the generic operation path in electron/cli/main.ts (CLI start-up branch)',
+  },
+  { file: 'electron/kms/principals.ts', fragment: '`strongroom list-', why: 'principal commands and --as are in electron/cli/main.ts (CLI start-up branch): the hint belongs there' },
+  { file: 'electron/kms/principals.ts', fragment: 'Create it with `strongroom create-', why: 'as above' },
+  {
+    file: 'electron/kms/quorum/quorum.ts',
+    fragment: 'Create a request with `strongroom approval request',
+    why: 'only the CLI carries approvals, so the window and the endpoint must point to it; the bridge (electron/bridge/dispatch.ts, engine split) should add this as its hint, and renderer/src/lib/errors.ts reads it',
+  },
+];

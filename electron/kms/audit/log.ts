@@ -130,7 +130,7 @@ export class AuditLog {
     // A trigger could swallow the insert without an error; verify reports such a trigger, and
     // this refuses to report a record as written that is not.
     if (this.#insert.run({ seq, record: text, prev_hash: prevHash, hash }).changes !== 1) {
-      throw new Error(`Audit record ${seq} was not stored; the audit tables were altered (run \`strongroom audit verify\`).`);
+      throw new Error(`Audit record ${seq} was not stored; the audit tables were altered (verifying the log shows how).`);
     }
     // Read from the database each time (one indexed read), never cached: a cache would survive a
     // rolled-back transaction, and another process may have signed meanwhile.
