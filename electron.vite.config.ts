@@ -1,17 +1,17 @@
 // electron-vite build of the three parts, into out/:
 //   out/main/index.js      the main process, ESM (package.json "type": "module"); native
 //                          dependencies (better-sqlite3, keytar) stay runtime imports from
-//                          node_modules, never bundled (electron.md section 4)
+//                          node_modules, never bundled (docs/architecture.md, The stack)
 //   out/preload/index.cjs  the preload, ONE self-contained CommonJS file: a sandboxed preload can
 //                          require only `electron` and a few built-ins, and cannot be ESM
 //   out/renderer/          the React renderer, served by the main process at app://strongroom/
-// The renderer's CSP <meta> comes from electron/main/csp.ts, the same module that sets the header.
+// The renderer's CSP <meta> comes from electron/bridge/csp.ts, the same module that sets the header.
 
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
-import { CSP_META, CSP_META_DEV } from './electron/main/csp.ts';
+import { CSP_META, CSP_META_DEV } from './electron/bridge/csp.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const at = (path: string): string => fileURLToPath(new URL(path, new URL('.', import.meta.url)));

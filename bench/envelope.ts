@@ -362,7 +362,7 @@ function printSweep(r: SweepResult, bytes: number, rounds: number): void {
   console.log('  raw AES-256-GCM: node:crypto, createCipheriv per frame with the key as a Buffer (as message.ts does); iv ‖ ct ‖ tag.');
   console.log('  raw, KeyObject: the same with createSecretKey(key) made once per file and passed to every createCipheriv.');
 
-  console.log(`\n  Fastest frame length (default now ${size(DEFAULT_FRAME_LENGTH)}), and 4 KiB against it (time per byte; the reference says ~3×):`);
+  console.log(`\n  Fastest frame length (default now ${size(DEFAULT_FRAME_LENGTH)}), and 4 KiB against it (time per byte; D19 measured 3–5×):`);
   for (const suite of SUITES) {
     for (const [what, pick] of [
       ['encryptFile', (c: Cell) => median(c.encrypt.file)],

@@ -23,7 +23,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  */
 export const EXPLAINED: ReadonlyMap<string, string> = new Map([
   // Without a build there is no HTML carrying the policy: it is injected at build time.
-  ['CSP_GLOBAL_CHECK N/A', 'no build to scan: the CSP is a response header (electron/main/csp.ts) and a <meta> the build injects'],
+  ['CSP_GLOBAL_CHECK N/A', 'no build to scan: the CSP is a response header (electron/bridge/csp.ts) and a <meta> the build injects'],
   // csp-evaluator's "maybe" warning on script-src 'self' (JSONP, Angular, user uploads on the origin).
   ['CSP_GLOBAL_CHECK built-index.html', "script-src 'self' is the renderer's own bundle: the origin serves no JSONP, no Angular, and never user files (see docs/security.md)"],
 ]);

@@ -16,6 +16,7 @@ import type { AuditProblem } from '../kms/audit/verify.ts';
 import type { Kms } from '../kms/engine.ts';
 import { ValidationException } from '../kms/errors.ts';
 import { rejectLeftovers, runSubcommand, takeOne, takeSwitch } from './args.ts';
+import { hinting } from './hints.ts';
 import type { OutputFormat } from './output.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -193,7 +194,7 @@ export class AuditCli {
     const external = readCheckpointsFile(takeOne(flags, 'checkpoints', command));
     rejectLeftovers(flags, command);
     if (fromExport !== undefined) {
-      const report = await verifyExport(await readExport(fromExport), trusted);
+      const report = await hinting({ file: '`strongroom audit export` makes one' }, async () => verifyExport(await readExport(fromExport), trusted));
       const walk = report.walk;
       const fields = {
         InstallationId: report.header.installationId,
@@ -299,7 +300,9 @@ export class AuditCli {
     }
     const kms = await this.#host.open();
     try {
-      const summary = await kms.exportAuditLog({ file: out, layout, gzip: gzip || out.endsWith('.gz'), force, ...(startTime === undefined ? {} : { startTime }), ...(endTime === undefined ? {} : { endTime }) });
+      const summary = await hinting({ startTime: '--start-time', endTime: '--end-time' }, () =>
+        kms.exportAuditLog({ file: out, layout, gzip: gzip || out.endsWith('.gz'), force, ...(startTime === undefined ? {} : { startTime }), ...(endTime === undefined ? {} : { endTime }) }),
+      );
       this.#host.print({ File: summary.file, Records: summary.records, FirstSeq: summary.firstSeq, LastSeq: summary.lastSeq, Checkpoint: summary.checkpoint, Sha256: summary.sha256, Bytes: summary.bytes });
       return 0;
     } finally {
@@ -318,7 +321,7 @@ export class AuditCli {
     const results = await this.#withWorkspace(workspaceFile, async (workspace) => {
       const done = [];
       for (const file of files) {
-        done.push(await workspace.import(file, { ...(trusted === undefined ? {} : { trustedPublicKey: trusted }), ...(label === undefined ? {} : { label }), nowMs: Date.now() }));
+        done.push(await hinting({ label: '--label', file: '`strongroom audit export` makes one' }, () => workspace.import(file, { ...(trusted === undefined ? {} : { trustedPublicKey: trusted }), ...(label === undefined ? {} : { label }), nowMs: Date.now() })));
       }
       return done;
     });

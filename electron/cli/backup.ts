@@ -13,10 +13,26 @@ import { custodianPrivateKey, custodianPublicKey, parseSealed, unseal } from '..
 import { decodeShare, shareJson, shareToWords, shareUri, shareWordsText, encodeShare } from '../kms/backup/shares.ts';
 import type { RootKeyProvider } from '../kms/rootkey/provider.ts';
 import { rejectLeftovers, runSubcommand, takeOne } from './args.ts';
+import { hinting, type InputHints } from './hints.ts';
 import { withoutFinalNewline } from './passphrase.ts';
 import { UsageError } from './usage-error.ts';
 
 type Flags = Map<string, ReadonlyArray<string>>;
+
+/** The flags behind backup create's inputs, for the engine's errors about them. */
+const CREATE_HINTS: InputHints = {
+  out: '--out',
+  shareDir: '--share-dir',
+  shares: '--shares',
+  threshold: '--threshold',
+  sealTo: '--encrypt-share-to',
+  passphrases: '--share-passphrase-file',
+};
+
+/** verify and restore take the shares as files; a sealed one is decrypted by decrypt-share first. */
+const SHARES_HINTS: InputHints = {
+  shares: '--share <file> …; a sealed share is decrypted by `strongroom backup decrypt-share --in <file> --key <custodian private key>` or `--passphrase-file <file>`',
+};
 
 export const BACKUP_SUBCOMMANDS = ['create', 'verify', 'restore', 'decrypt-share'] as const;
 
@@ -115,15 +131,17 @@ export class BackupCli {
     }
     const kms = await this.#host.open();
     try {
-      const summary = await kms.createBackup({
-        out,
-        shares,
-        threshold,
-        shareFormat: format as ShareFormat,
-        ...(shareDir === undefined ? {} : { shareDir }),
-        sealTo: keys,
-        passphrases: words,
-      });
+      const summary = await hinting(CREATE_HINTS, () =>
+        kms.createBackup({
+          out,
+          shares,
+          threshold,
+          shareFormat: format as ShareFormat,
+          ...(shareDir === undefined ? {} : { shareDir }),
+          sealTo: keys,
+          passphrases: words,
+        }),
+      );
       this.#host.print(summary);
       this.#host.warn(
         `Backup ${summary.BackupId} written. Any ${threshold} of the ${shares} shares restore it: give each share to a different custodian, keep none beside the backup file, and delete the share files from this machine once handed over.\n`,
@@ -146,7 +164,7 @@ export class BackupCli {
   async #verify(flags: Flags, command: string): Promise<number> {
     const { file, shares } = this.#sharesAndFile(flags, command);
     rejectLeftovers(flags, command);
-    this.#host.print(await verifyBackup(file, shares));
+    this.#host.print(await hinting(SHARES_HINTS, () => verifyBackup(file, shares)));
     return 0;
   }
 
@@ -157,7 +175,9 @@ export class BackupCli {
     if (kind !== 'keychain' && kind !== 'passphrase') {
       throw new UsageError(`argument --root-key: invalid choice: '${kind}' (choose from 'keychain', 'passphrase')`, command);
     }
-    const summary = await restoreBackup({ file, shares, dataDir: this.#host.dataDir, provider: this.#host.newProvider(kind), userAgent: this.#host.userAgent });
+    const summary = await hinting({ ...SHARES_HINTS, dataDir: '--data-dir' }, () =>
+      restoreBackup({ file, shares, dataDir: this.#host.dataDir, provider: this.#host.newProvider(kind), userAgent: this.#host.userAgent }),
+    );
     this.#host.print(summary);
     return 0;
   }
@@ -190,7 +210,9 @@ export class BackupCli {
     if (sealed === null) {
       throw new ValidationException(`${input} is not a sealed share (it is not encrypted; give it to backup restore as it is).`);
     }
-    const payload = await unseal(sealed, keyFile !== undefined ? { privateKey: custodianPrivateKey(unlock, `--key ${keyFile}`) } : { passphrase: withoutFinalNewline(unlock.toString('utf8')) }, what);
+    const payload = await hinting({ privateKey: '--key <custodian private key PEM>', passphrase: '--passphrase-file <file>' }, () =>
+      unseal(sealed, keyFile !== undefined ? { privateKey: custodianPrivateKey(unlock, `--key ${keyFile}`) } : { passphrase: withoutFinalNewline(unlock.toString('utf8')) }, what),
+    );
     const share = decodeShare(payload, what);
     if (share.backupId !== sealed.BackupId || share.index !== sealed.Index) {
       throw new ValidationException(`${what} is corrupted: the sealed label (backup ${sealed.BackupId}, share ${sealed.Index}) does not match the share inside.`);

@@ -16,6 +16,7 @@ import {
 } from '../kms/quorum/approval.ts';
 import { takeOne, takeSwitch } from './args.ts';
 import { parseDuration } from './duration.ts';
+import { hintingSync } from './hints.ts';
 import { UsageError } from './usage-error.ts';
 
 type Flags = Map<string, ReadonlyArray<string>>;
@@ -110,7 +111,7 @@ export class QuorumCli {
         rejectLeftovers(flags, command);
         const pem = readText(file, 'Public key file');
         return this.#withKms((kms) => {
-          const c = kms.addCustodian(name, pem);
+          const c = hintingSync({ name: `\`strongroom custodian remove --name ${name}\` removes the one registered` }, () => kms.addCustodian(name, pem));
           this.#host.print({ Custodian: { Name: c.name, Fingerprint: c.fingerprint, CreationDate: new Date(c.createdAt) } });
         });
       }
@@ -123,7 +124,7 @@ export class QuorumCli {
         const name = required(takeOne(flags, 'name', command), 'name', command);
         rejectLeftovers(flags, command);
         return this.#withKms((kms) => {
-          const c = kms.removeCustodian(name);
+          const c = hintingSync({ name: '`strongroom custodian list` lists them', quorumRules: '`strongroom quorum set` changes a rule' }, () => kms.removeCustodian(name));
           this.#host.print({ Removed: { Name: c.name, Fingerprint: c.fingerprint } });
         });
       }
@@ -150,7 +151,9 @@ export class QuorumCli {
         const rule = kms.getQuorumRule(keyId);
         this.#host.print({ QuorumRule: rule === null ? null : shownRule(rule) });
       } else if (sub === 'set') {
-        const rule = kms.setQuorumRule(keyId, Number(threshold), (custodians ?? '').split(','), approvals);
+        const rule = hintingSync({ custodians: '`strongroom custodian add --name <name> --public-key <file>` registers one' }, () =>
+          kms.setQuorumRule(keyId, Number(threshold), (custodians ?? '').split(','), approvals),
+        );
         this.#host.print({ QuorumRule: shownRule(rule) });
       } else {
         kms.clearQuorumRule(keyId, approvals);

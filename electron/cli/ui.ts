@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProviderForKind } from '../kms/installation.ts';
-import { createEngineHost } from '../main/engine-host.ts';
+import { createEngineHost } from '../bridge/engine-host.ts';
 import { openWithSystem } from '../server/desktop-open.ts';
 
 export type UiOptions = {

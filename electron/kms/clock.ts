@@ -1,5 +1,5 @@
-// Time is injected (DESIGN.md invariant 7): the engine never calls Date.now() itself, so
-// rotation, deletion windows and expiry can be tested — and, in developer installations,
+// Time is injected (docs/architecture.md, invariant 7): the engine never calls Date.now() itself,
+// so rotation, deletion windows and expiry can be tested — and, in developer installations,
 // time-travelled — without waiting.
 
 export type Clock = {

@@ -76,7 +76,8 @@ export type OperationContext = EngineStores & {
   /** Adds a key to the audit record's resources. Resolution calls it for every key it finds. */
   touch(key: KeyRow): void;
   /**
-   * The authorization step of the pipeline: resolve → state check → authorize → act. Evaluates
+   * The authorization step of the pipeline (docs/architecture.md, The request pipeline): after
+   * resolution, before the quorum check, the state check and the usage check. Evaluates
    * the key policy, the caller's identity policies and the key's grants for `action` (kms:…) on
    * `key` (null: an action with no key) with this request's condition values.
    * @throws AccessDeniedException (audited like every failure)

@@ -1,14 +1,27 @@
 // Typed errors inside the engine. Each AWS error name is a class, so callers can
 // `instanceof` them and the surfaces (CLI, HTTP, bridge) turn any of them into
 // { name, message } and a status code from the one table in shared/api/errors.ts.
+//
+// A message says what is wrong in the engine's own terms, never how one surface spells it (a CLI
+// flag, a button). An error about particular inputs names them in `inputs`, as the engine's API
+// names them (`out`, `shareDir`, `threshold`); a surface that knows how the user gave those inputs
+// adds its own hint with withHint() (electron/cli/hints.ts names the CLI's flags).
 
 import { errorHttpStatus, type ErrorShape, type KmsErrorName } from '../../shared/api/errors.ts';
 
+export type KmsErrorOptions = {
+  readonly cause?: unknown;
+  /** The inputs the error is about, as the engine's API names them. */
+  readonly inputs?: readonly string[];
+};
+
 export class KmsError extends Error {
   declare readonly name: KmsErrorName;
-  constructor(name: KmsErrorName, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly inputs: readonly string[];
+  constructor(name: KmsErrorName, message: string, options?: KmsErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     Object.defineProperty(this, 'name', { value: name, enumerable: false });
+    this.inputs = options?.inputs ?? [];
   }
   get httpStatus(): number {
     return errorHttpStatus[this.name];
@@ -16,16 +29,24 @@ export class KmsError extends Error {
   toShape(): ErrorShape {
     return { name: this.name, message: this.message };
   }
+  /**
+   * The same error (same class, name, inputs and cause) with a surface's hint after the engine's
+   * message: `<message> (<hint>)`.
+   */
+  withHint(hint: string): KmsError {
+    const hinted = new KmsError(this.name, `${this.message} (${hint})`, { cause: this.cause, inputs: this.inputs });
+    return Object.setPrototypeOf(hinted, Object.getPrototypeOf(this)) as KmsError;
+  }
 }
 
-function errorClass<N extends KmsErrorName>(name: N): new (message: string, options?: { cause?: unknown }) => KmsError & { readonly name: N } {
+function errorClass<N extends KmsErrorName>(name: N): new (message: string, options?: KmsErrorOptions) => KmsError & { readonly name: N } {
   const cls = class extends KmsError {
-    constructor(message: string, options?: { cause?: unknown }) {
+    constructor(message: string, options?: KmsErrorOptions) {
       super(name, message, options);
     }
   };
   Object.defineProperty(cls, 'name', { value: name });
-  return cls as unknown as new (message: string, options?: { cause?: unknown }) => KmsError & { readonly name: N };
+  return cls as unknown as new (message: string, options?: KmsErrorOptions) => KmsError & { readonly name: N };
 }
 
 export const AlreadyExistsException = errorClass('AlreadyExistsException');

@@ -1,7 +1,7 @@
 // The installation: one row naming this data directory's identity (installation id, account id,
-// region) and where its root key lives (provider kind, provider parameters, key check value).
-// init creates it exactly once; open loads the root key through the named provider and checks
-// it. Both refuse rather than guess (DESIGN.md invariant 4): init never runs over an existing
+// region) and where its root key lives (provider kind, provider parameters, key check value). init
+// creates it exactly once; open loads the root key through the named provider and checks it. Both
+// refuse rather than guess (docs/architecture.md, invariant 4): init never runs over an existing
 // row, and open never writes, so a failed open leaves the data directory byte-for-byte as it was.
 
 import { randomInt, randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The key-state table (reference §6.1): which operations a key in each state allows, and the
+// The key-state table (docs/aws-kms.md §6.1): which operations a key in each state allows, and the
 // error AWS returns when it does not. Written as data so the table-driven test reads the same
 // table the engine enforces, and new operations join a row instead of adding branches.
 

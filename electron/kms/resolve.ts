@@ -1,6 +1,6 @@
 // Turning a KeyId from a request into a key. Cryptographic operations and DescribeKey accept a
 // key id, key ARN, alias name or alias ARN; management operations only a key id or key ARN
-// (reference §5). Every miss is NotFoundException with the identifier the caller gave.
+// (docs/aws-kms.md §5). Every miss is NotFoundException with the identifier the caller gave.
 
 import type { OperationContext } from './context.ts';
 

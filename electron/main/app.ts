@@ -10,7 +10,7 @@ import { WORKSPACE_FILE } from '../kms/audit/workspace.ts';
 import { FileService } from '../bridge/files.ts';
 import { KMSInvalidStateException } from '../kms/errors.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
-import { createEngineHost, type EngineHost } from './engine-host.ts';
+import { createEngineHost, type EngineHost } from '../bridge/engine-host.ts';
 import { registerIpc, type FileIntake } from './ipc.ts';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
 import { devServerUrl, hardenSession, hardenWebContents, originCheck, trustedOrigins } from './security.ts';
@@ -109,9 +109,9 @@ export function startApp(deps: AppDeps): StartedApp {
   const { app } = deps;
   const log = deps.log ?? console.warn;
 
-  // The data directory is Electron's userData folder (DESIGN.md: Storage). resolveDataDir gives
-  // the same folder by construction, and honours STRONGROOM_DATA_DIR as the CLI does; setPath
-  // makes Electron agree when that override is set.
+  // The data directory is Electron's userData folder (docs/architecture.md, Storage).
+  // resolveDataDir gives the same folder by construction, and honours STRONGROOM_DATA_DIR as the
+  // CLI does; setPath makes Electron agree when that override is set.
   const dataDir = resolveDataDir(undefined, deps.env);
   app.setPath('userData', dataDir);
 

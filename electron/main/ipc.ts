@@ -1,9 +1,9 @@
 // Registers the bridge's IPC handlers: one channel per operation of the shared list, plus the
 // preload's file intake (paths of dropped files, the open dialog). Each handler first checks who
-// is asking (the sending frame's origin must be the app's own; electron.md item 17), then takes
-// at most one argument, and always resolves with a BridgeResult: errors become { name, message }
-// here, because Electron would pass only the message of a thrown error across, and an unknown
-// fault's details stay in the main process's log.
+// is asking (the sending frame's origin must be the app's own: Electron's security checklist,
+// item 17), then takes at most one argument, and always resolves with a BridgeResult: errors
+// become { name, message } here, because Electron would pass only the message of a thrown error
+// across, and an unknown fault's details stay in the main process's log.
 
 import type { IpcMainInvokeEvent } from 'electron';
 import { ADD_PATHS_CHANNEL, bridgeOperationNames, channelOf, PICK_FILES_CHANNEL, type AddedFile, type BridgeResult } from '../../shared/api/bridge.ts';

@@ -1,12 +1,13 @@
 // The renderer is served from a custom, privileged scheme (app://strongroom/…), never file://
-// (electron.md checklist items 7 and 18). The handler maps URL paths to files under the renderer
-// build directory and refuses anything that would resolve outside it. Every response carries the
-// CSP header. Nothing in this file imports electron: index.ts passes the handler to
-// protocol.handle, and tests call it with plain Requests.
+// (Electron's security checklist, items 7 and 18; docs/security.md). The handler maps URL paths to
+// files under the renderer build directory and refuses anything that would resolve outside it.
+// Every response carries the CSP header. Path checks and content types are
+// electron/bridge/static-files.ts, shared with browser mode. Nothing in this file imports electron:
+// index.ts passes the handler to protocol.handle, and tests call it with plain Requests.
 
 import { readFile as fsReadFile } from 'node:fs/promises';
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { CSP_HEADER } from './csp.ts';
+import { CSP_HEADER } from '../bridge/csp.ts';
+import { contentTypeFor, resolveUnder } from '../bridge/static-files.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'strongroom';
@@ -20,26 +21,6 @@ export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
  * workers, no CORS from other origins, no streaming.
  */
 export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: true } as const;
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.webp': 'image/webp',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-export function contentTypeFor(path: string): string {
-  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
-}
 
 export type ProtocolHandlerOptions = {
   /** The renderer build directory (out/renderer). */
@@ -79,35 +60,6 @@ export function resolveAppPath(root: string, url: string): string | null {
     return null;
   }
   return resolveUnder(root, parsed.pathname);
-}
-
-/**
- * The file under `root` that a percent-encoded URL path names ('/' is index.html), or null when
- * it would leave `root` (`..` or `.` segments, encoded or not, backslashes, NUL bytes) or is
- * malformed. Shared by the app:// handler and browser mode's static server.
- */
-export function resolveUnder(root: string, encodedPath: string): string | null {
-  let path: string;
-  try {
-    path = decodeURIComponent(encodedPath);
-  } catch {
-    return null;
-  }
-  if (path.includes('\0') || path.includes('\\')) {
-    return null;
-  }
-  const segments = path.split('/').filter((s) => s !== '');
-  if (segments.some((s) => s === '..' || s === '.')) {
-    return null;
-  }
-  const relativePath = segments.length === 0 ? 'index.html' : segments.join('/');
-  const base = resolve(root);
-  const target = resolve(base, relativePath);
-  const fromBase = relative(base, target);
-  if (fromBase === '' || fromBase === '..' || fromBase.startsWith(`..${sep}`) || isAbsolute(fromBase)) {
-    return null;
-  }
-  return target;
 }
 
 /** The function to pass to protocol.handle(APP_SCHEME, …). */

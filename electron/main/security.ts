@@ -1,6 +1,7 @@
-// Navigation, window-opening, webview and permission guards (electron.md checklist items 5, 11-14),
-// and the origin check every IPC handler starts with (item 17). Origins are compared after
-// parsing, never with startsWith. Only types come from electron: the objects are injected.
+// Navigation, window-opening, webview and permission guards (Electron's security checklist, items 5
+// and 11–14; docs/security.md), and the origin check every IPC handler starts with (item 17).
+// Origins are compared after parsing, never with startsWith. Only types come from electron: the
+// objects are injected.
 
 import type { Session, WebContents } from 'electron';
 import { APP_ORIGIN } from './protocol.ts';

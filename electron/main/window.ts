@@ -1,5 +1,5 @@
 // The one application window. Every security-relevant webPreference is stated explicitly, even
-// where it is Electron's default, so a review diff shows any change (electron.md baseline).
+// where it is Electron's default, so a review diff shows any change (docs/security.md lists them).
 
 import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron';
 

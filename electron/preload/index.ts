@@ -2,10 +2,10 @@
 // members of StrongroomBridge as `window.strongroom`: one method per operation of the shared list
 // (each a fixed channel taking one request object for the main process to validate), the file
 // intake and the progress subscription. Never ipcRenderer itself, never a generic
-// invoke(channel, …), never an event object (electron.md item 20). Dropped files become paths
-// only here (webUtils.getPathForFile works only on File objects backed by a real file, so a page
-// cannot forge one). Bundled as one CommonJS file: a sandboxed preload can require only `electron`
-// and a few Node built-ins.
+// invoke(channel, …), never an event object (Electron's security checklist, item 20). Dropped
+// files become paths only here (webUtils.getPathForFile works only on File objects backed by a
+// real file, so a page cannot forge one). Bundled as one CommonJS file: a sandboxed preload can
+// require only `electron` and a few Node built-ins.
 
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import {

@@ -55,10 +55,10 @@ import { WORKSPACE_FILE } from '../kms/audit/workspace.ts';
 import type { Kms } from '../kms/engine.ts';
 import { KMSInvalidStateException, LimitExceededException, NotFoundException, SerializationException, toKmsError, ValidationException } from '../kms/errors.ts';
 import { validateRequest } from '../kms/validate.ts';
-import { CSP_HEADER, CSP_META } from '../main/csp.ts';
-import { contentTypeFor, resolveUnder } from '../main/protocol.ts';
+import { CSP_HEADER, CSP_META } from '../bridge/csp.ts';
+import { contentTypeFor, resolveUnder } from '../bridge/static-files.ts';
 
-/** The part of the engine host (electron/main/engine-host.ts) the server uses. */
+/** The part of the engine host (electron/bridge/engine-host.ts) the server uses. */
 export type BrowserEngineHost = {
   status(): Promise<InstallationStatus>;
   engine(): Kms | null;
@@ -267,9 +267,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     log,
   });
 
-  // The renderer never receives a path it did not get from the user (DESIGN.md invariant 2):
-  // staging paths shrink to the file's name, the data directory to words. The output folder is
-  // the user's own setting and stays.
+  // The renderer never receives a path it did not get from the user (docs/architecture.md,
+  // invariant 2): staging paths shrink to the file's name, the data directory to words. The output
+  // folder is the user's own setting and stays.
   const escapedStaging = stagingDir.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
   const stagingPrefix = new RegExp(`${escapedStaging}[\\\\/]u-[0-9a-f]{16}[\\\\/]`, 'g');
   const redact = (message: string): string => {

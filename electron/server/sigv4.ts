@@ -2,7 +2,7 @@
 // (@smithy/signature-v4, what the AWS SDK for JavaScript signs with) from exactly the headers
 // the client listed in SignedHeaders, then compared in constant time. Nothing here
 // reimplements the algorithm; this module decides what to feed the signer and what each way of
-// failing is called (reference §1.2).
+// failing is called (docs/aws-kms.md §1.2).
 //
 // Decisions:
 // - Any region in the credential scope is accepted: developers point SDKs configured for

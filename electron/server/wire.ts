@@ -1,6 +1,6 @@
-// AWS JSON 1.1 on the wire (reference §1.3–§1.4): blobs as padded standard base64, timestamps as
-// epoch seconds (a JSON number), absent members omitted, errors as {"__type", "message"} with the
-// HTTP status from the one table in shared/api/errors.ts.
+// AWS JSON 1.1 on the wire (docs/aws-kms.md §1.3–§1.4): blobs as padded standard base64, timestamps
+// as epoch seconds (a JSON number), absent members omitted, errors as {"__type", "message"} with
+// the HTTP status from the one table in shared/api/errors.ts.
 
 import { errorHttpStatus, type KmsErrorName } from '../../shared/api/errors.ts';
 import type { AuthErrorName } from './contracts.ts';

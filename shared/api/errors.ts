@@ -1,4 +1,4 @@
-// Error names and HTTP statuses exactly as AWS KMS uses them (reference §1.4). Shared by the
+// Error names and HTTP statuses exactly as AWS KMS uses them (docs/aws-kms.md §1.4). Shared by the
 // engine (typed error classes), the HTTP endpoint (status codes), the CLI (exit codes) and the
 // bridge ({ name, message }), so the table exists once.
 

@@ -193,7 +193,7 @@ describe('strongroom backup from the command line', () => {
     expect(sealed.Shares.map((s) => [s.Index, s.Format, s.SealedTo ?? null])).toEqual([[1, 'sealed-json', 'public-key'], [2, 'sealed-json', 'public-key'], [3, 'sealed-json', 'passphrase'], [4, 'json', null]]);
     const file = (i: number): string => sealed.Shares[i - 1]?.File ?? '';
     const dest = join(dir, 'restored');
-    expect(awsError(run(dest, 'backup', 'restore', '--in', sealed.File, '--share', file(1), file(3), file(4), '--root-key', 'passphrase'), 'ValidationException')).toMatch(/is share 1, still encrypted to a custodian's key: reveal it first with `strongroom backup decrypt-share/);
+    expect(awsError(run(dest, 'backup', 'restore', '--in', sealed.File, '--share', file(1), file(3), file(4), '--root-key', 'passphrase'), 'ValidationException')).toMatch(/is share 1, still encrypted to a custodian's key: decrypt it .* first.*\(--share <file> …; a sealed share is decrypted by `strongroom backup decrypt-share/);
 
     expect(awsError(run(dest, 'backup', 'decrypt-share', '--in', file(1), '--key', bob.priv), 'IncorrectKeyException')).toMatch(/was not encrypted to this key/);
     const wrongPass = join(dir, 'wrong.txt');
@@ -250,8 +250,8 @@ describe('strongroom backup from the command line', () => {
     usageError(run(src, 'backup', 'create', '--shares', '5', '--threshold', '3', '--out', out, '--encrypt-share-to', 'alice.pem'));
     usageError(run(src, 'backup', 'frobnicate'));
     usageError(run(src, 'backup', 'restore', '--in', out, '--root-key', 'floppy'));
-    expect(awsError(run(src, 'backup', 'create', '--shares', '3', '--threshold', '4', '--out', out), 'ValidationException')).toMatch(/--threshold must be a whole number from 2 to the number of shares \(3\)/);
-    expect(awsError(run(src, 'backup', 'create', '--shares', '3', '--threshold', '2', '--out', backup.File), 'ValidationException')).toMatch(/already exists/);
+    expect(awsError(run(src, 'backup', 'create', '--shares', '3', '--threshold', '4', '--out', out), 'ValidationException')).toMatch(/threshold must be a whole number from 2 to the number of shares \(3\); got 4\. \(--threshold\)/);
+    expect(awsError(run(src, 'backup', 'create', '--shares', '3', '--threshold', '2', '--out', backup.File), 'ValidationException')).toMatch(/already exists; .*\(--out\)/);
     expect(awsError(run(src, 'backup', 'verify', '--in', share(1), '--share', share(1)), 'ValidationException')).toMatch(/is not a Strongroom backup file/);
     expect(existsSync(out)).toBe(false);
     const help = cli(src, ['backup', '--help']);

@@ -180,4 +180,15 @@ describe('strongroom custodian, quorum and approval', () => {
     expect(bad.stderr).toContain('Encrypt is not an operation a quorum rule guards');
     expect(run('schedule-key-deletion', '--help').stdout).toContain('--approvals');
   });
+  it('engine refusals say what is wrong; the CLI adds the command that fixes it', () => {
+    const twice = run('custodian', 'add', '--name', 'alice', '--public-key', 'mallory.pub.pem');
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toBe(
+      "An error occurred (AlreadyExistsException) when calling the custodian command: A custodian named 'alice' already exists. Remove it first to register another key under that name. (`strongroom custodian remove --name alice` removes the one registered)\n",
+    );
+    const other = ok(run('create-key', '--description', 'no rule yet')) as { KeyMetadata: { KeyId: string } };
+    const unknown = run('quorum', 'set', '--key-id', other.KeyMetadata.KeyId, '--threshold', '1', '--custodians', 'alice,zed');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/\(NotFoundException\).*: Not custodians of this installation: zed\. Register them first\. \(`strongroom custodian add --name <name> --public-key <file>` registers one\)\n$/);
+  });
 });

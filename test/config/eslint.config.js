@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 const noElectronInEngine = {
-  paths: [{ name: 'electron', message: 'The engine runs in plain Node (DESIGN.md): no electron imports.' }],
+  paths: [{ name: 'electron', message: 'The engine runs in plain Node (docs/architecture.md, Layers): no electron imports.' }],
 };
 
 export default tseslint.config(

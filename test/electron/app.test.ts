@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADD_PATHS_CHANNEL, bridgeOperationNames, channelOf, PICK_FILES_CHANNEL } from '../../shared/api/bridge.ts';
-import { CSP_HEADER } from '../../electron/main/csp.ts';
+import { CSP_HEADER } from '../../electron/bridge/csp.ts';
 import { FakeBrowserWindow, FakeEmitter, FakeWebContents, navigationEvent, type FakeIpcMain, type FakeSession } from './fakes.ts';
 
 const electron = vi.hoisted(() => {

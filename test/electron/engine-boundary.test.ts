@@ -1,6 +1,6 @@
-// DESIGN.md: the engine runs in plain Node (CLI, tests, benchmarks), so nothing under
-// electron/kms — nor the CLI, the servers, or shared/ — may import `electron`. The lint rule says
-// the same; this scan also catches require() and dynamic import().
+// docs/architecture.md, Layers: the engine runs in plain Node (CLI, tests, benchmarks), so nothing
+// under electron/kms — nor the CLI, the servers, or shared/ — may import `electron`. The lint rule
+// says the same; this scan also catches require() and dynamic import().
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -1,6 +1,7 @@
-// The packaging config keeps the fuses electron.md §2 lists, and packs what the app loads. The
-// Electron binary cannot be downloaded here, so the packed artefact's fuses are read back on the
-// machines that build packages (`npx @electron/fuses read --app …`); this guards the config.
+// The packaging config keeps the fuses docs/security.md lists (Packaging), and packs what the app
+// loads. The Electron binary cannot be downloaded here, so the packed artefact's fuses are read
+// back on the machines that build packages (`npx @electron/fuses read --app …`); this guards the
+// config.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 

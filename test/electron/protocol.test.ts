@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSP_HEADER, CSP_META, CSP_META_DEV } from '../../electron/main/csp.ts';
+import { CSP_HEADER, CSP_META, CSP_META_DEV } from '../../electron/bridge/csp.ts';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler, resolveAppPath } from '../../electron/main/protocol.ts';
 
 let base: string;

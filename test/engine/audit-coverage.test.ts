@@ -1,4 +1,4 @@
-// Audit a security team can prove (DESIGN.md invariant 3), on a real SQLite file:
+// Audit a security team can prove (docs/architecture.md, invariant 3), on a real SQLite file:
 //
 //  1. Every operation in the shared operation table — iterated, not hand-picked — writes exactly
 //     ONE audit record per call, with CloudTrail's fields, for a success, for a failure that is

@@ -1,5 +1,5 @@
 // One test per AWS error the symmetric operations can return, each checking the error name,
-// the HTTP status from reference §1.4, a message that says what to fix, that the engine keeps
+// the HTTP status from docs/aws-kms.md §1.4, a message that says what to fix, that the engine keeps
 // serving afterwards, and that nothing stored changed.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';

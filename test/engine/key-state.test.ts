@@ -1,4 +1,4 @@
-// The key-state table (reference §6.1) as a table-driven test through the real engine: every
+// The key-state table (docs/aws-kms.md §6.1) as a table-driven test through the real engine: every
 // operation that takes a key, against a key in every state, must succeed or fail exactly as
 // KEY_STATE_TABLE says. States the API cannot reach yet (PendingImport, Unavailable, Creating,
 // Updating, PendingReplicaDeletion) are set directly in the database.

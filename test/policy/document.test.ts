@@ -1,4 +1,4 @@
-// Policy validation (reference §10.1): each bad policy is refused with
+// Policy validation (docs/aws-kms.md §10.1): each bad policy is refused with
 // MalformedPolicyDocumentException whose message names the JSON path of what is wrong (or, for
 // faults of the whole text, says what and where), and the 32 KB quota is LimitExceededException.
 // AWS's own examples must parse unchanged.

@@ -104,7 +104,8 @@ const GRANT_OPS_ALLOWED = aliceOnlyIf('kms:CreateGrant', {
 const CREATE_SYMMETRIC_ONLY = identity('Allow', 'kms:CreateKey', '*', { StringEquals: { 'kms:KeySpec': 'SYMMETRIC_DEFAULT' } });
 
 const rows: ReadonlyArray<Row> = [
-  // The default key policy (reference §10.2): the account is trusted, IAM decides for its users.
+  // The default key policy (docs/aws-kms.md §10.2): the account is trusted, IAM decides for its
+  // users.
   {
     rule: 'default key policy: the account root may use the key (the root ARN names the root itself)',
     caller: root, action: 'kms:Decrypt', expected: 'Allow',
@@ -219,7 +220,7 @@ const rows: ReadonlyArray<Row> = [
     caller: alice, action: 'kms:Encrypt', keyPolicy: keyPolicyOf({ Effect: 'Allow', Principal: { AWS: alice.arn }, Action: 'kms:Encrypt', Resource: OTHER_KEY_ARN }), expected: 'no-resource-policy',
   },
 
-  // Explicit Deny wins (reference §10.5 step 1).
+  // Explicit Deny wins (docs/aws-kms.md §10.5 step 1).
   {
     rule: 'explicit Deny in the key policy overrides an Allow naming the user',
     caller: alice, action: 'kms:Decrypt', keyPolicy: keyPolicyOf(USERS_STATEMENT, { Sid: 'DenyAliceDecrypt', Effect: 'Deny', Principal: { AWS: alice.arn }, Action: 'kms:Decrypt', Resource: '*' }),
@@ -434,7 +435,7 @@ const rows: ReadonlyArray<Row> = [
   { rule: 'BoolIfExists is true when the key is absent', caller: alice, action: 'kms:Decrypt', keyPolicy: aliceOnlyIf('kms:Decrypt', { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'true' } }), expected: 'Allow' },
   { rule: 'BoolIfExists still checks the value when the key is present', caller: alice, action: 'kms:Decrypt', keyPolicy: aliceOnlyIf('kms:Decrypt', { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'true' } }), conditions: { 'aws:multifactorauthpresent': 'false' }, expected: 'no-resource-policy' },
 
-  // Grants (reference §11).
+  // Grants (docs/aws-kms.md §11).
   {
     rule: 'a grant for the caller allows its operation though no policy names the caller',
     caller: bob, action: 'kms:Decrypt', keyPolicy: CONSOLE_WITHOUT_ROOT, grants: [grant(bob, ['Decrypt', 'Encrypt'], null, 'grant-0002', 'backup-job')], expected: 'Allow',

@@ -23,7 +23,7 @@ export default defineConfig({
     viewport: { width: 1280, height: 860 },
     launchOptions: {
       executablePath: CHROMIUM,
-      // Root in CI, no GPU, no network services: the switches toolchain.md lists for this machine.
+      // Root in CI, no GPU, no network services: the switches Chromium needs there.
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
     },
     trace: 'retain-on-failure',

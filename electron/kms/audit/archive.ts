@@ -107,7 +107,7 @@ export async function exportAuditLog(host: AuditHost, options: ExportOptions): P
   try {
     const range = seqRange(host.db, where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`, args);
     if (range === null) {
-      throw new ValidationException('No audit records fall in that time range: nothing to export. Widen --start-time/--end-time.');
+      throw new ValidationException('No audit records fall in that time range: nothing to export. Widen the time range.', { inputs: ['startTime', 'endTime'] });
     }
     summary = await exportRange(host, range.from, range.to, 'export', options);
   } catch (err) {

@@ -213,7 +213,7 @@ async function readAll(file: string, gzip: boolean): Promise<string> {
 function parseHeader(value: unknown, file: string): ExportHeader {
   const h = value as Partial<ExportHeader> | null;
   if (h === null || typeof h !== 'object' || h.format !== EXPORT_FORMAT || typeof h.installationId !== 'string' || typeof h.publicKey !== 'string' || !Number.isSafeInteger(h.exportCheckpoint)) {
-    throw new ExportFormatError(`${file} is not a Strongroom audit export (its header is missing or not format ${EXPORT_FORMAT}). Export with \`strongroom audit export\`.`);
+    throw new ExportFormatError(`${file} is not a Strongroom audit export (its header is missing or not format ${EXPORT_FORMAT}).`, { inputs: ['file'] });
   }
   return h as ExportHeader;
 }

@@ -1,10 +1,10 @@
 // The audit log: an append-only, hash-chained table of CloudTrail-shaped records
-// (DESIGN.md invariant 3). Every record stores the hash of the one before (see chain.ts), so
-// verify() can say exactly where the stored log stops being the log that was written: which
-// record was edited, which were deleted, which were moved. Signed checkpoints (checkpoints.ts)
-// cover what a bare chain cannot: records deleted from the end, or rewritten with recomputed
-// hashes. An archive (archive.ts) moves old records to a file and leaves an anchor the live
-// chain continues from.
+// (docs/architecture.md, invariant 3). Every record stores the hash of the one before (see
+// chain.ts), so verify() can say exactly where the stored log stops being the log that was written:
+// which record was edited, which were deleted, which were moved. Signed checkpoints
+// (checkpoints.ts) cover what a bare chain cannot: records deleted from the end, or rewritten with
+// recomputed hashes. An archive (archive.ts) moves old records to a file and leaves an anchor the
+// live chain continues from.
 //
 // Several processes (the app, the CLI) share the database, so nothing about the head is cached
 // in memory: append() reads the last row inside the write lock every time.
@@ -130,7 +130,7 @@ export class AuditLog {
     // A trigger could swallow the insert without an error; verify reports such a trigger, and
     // this refuses to report a record as written that is not.
     if (this.#insert.run({ seq, record: text, prev_hash: prevHash, hash }).changes !== 1) {
-      throw new Error(`Audit record ${seq} was not stored; the audit tables were altered (run \`strongroom audit verify\`).`);
+      throw new Error(`Audit record ${seq} was not stored; the audit tables were altered (verifying the log shows how).`);
     }
     // Read from the database each time (one indexed read), never cached: a cache would survive a
     // rolled-back transaction, and another process may have signed meanwhile.

@@ -1,12 +1,12 @@
-// The audit record: CloudTrail's event record shape for KMS (reference/aws-kms.md §14), so the
+// The audit record: CloudTrail's event record shape for KMS (docs/aws-kms.md §14), so the
 // tools a security team already uses for CloudTrail can read an exported Strongroom log.
 //
-// What may never appear in a record (DESIGN.md invariant 3): plaintext, key material, data
-// keys. That is enforced by construction — request parameters and response elements are derived
-// from the operation's schema and every blob member and every member marked `sensitive` is left
-// out (AWS logs neither plaintext nor ciphertext) — and then checked: buildRecord() walks the
-// finished record and refuses it if any binary value survived, so a future caller that passes
-// raw bytes fails loudly instead of writing them to disk.
+// What may never appear in a record (docs/architecture.md, invariant 3): plaintext, key material,
+// data keys. That is enforced by construction — request parameters and response elements are
+// derived from the operation's schema and every blob member and every member marked `sensitive` is
+// left out (AWS logs neither plaintext nor ciphertext) — and then checked: buildRecord() walks the
+// finished record and refuses it if any binary value survived, so a future caller that passes raw
+// bytes fails loudly instead of writing them to disk.
 
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../iam/caller.ts';

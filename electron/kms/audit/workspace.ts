@@ -155,7 +155,7 @@ export class AuditWorkspace {
     const label = options.label ?? pinned?.label ?? `${reader.header.accountId}/${installationId.slice(0, 8)}`;
     const labelOwner = this.#db.prepare<[string], { installation_id: string }>('SELECT installation_id FROM sources WHERE label = ?').get(label);
     if (labelOwner !== undefined && labelOwner.installation_id !== installationId) {
-      throw new ValidationException(`The label ${JSON.stringify(label)} already names installation ${labelOwner.installation_id} in this workspace; choose another --label.`);
+      throw new ValidationException(`The label ${JSON.stringify(label)} already names installation ${labelOwner.installation_id} in this workspace; choose another label.`, { inputs: ['label'] });
     }
     const added = this.#db
       .transaction(() => {

@@ -96,26 +96,26 @@ async function renderShare(s: Share, format: ShareFormat): Promise<{ bytes: Buff
 export async function createBackup(host: BackupHost, options: BackupCreateOptions): Promise<BackupSummary> {
   const format = options.shareFormat ?? 'words';
   checkCounts(options.shares, options.threshold);
-  for (const [what, map] of [['--encrypt-share-to', options.sealTo], ['--share-passphrase-file', options.passphrases]] as const) {
+  for (const [input, how, map] of [['sealTo', "a custodian's key", options.sealTo], ['passphrases', 'a passphrase', options.passphrases]] as const) {
     for (const index of map?.keys() ?? []) {
       if (!Number.isInteger(index) || index < 1 || index > options.shares) {
-        throw new ValidationException(`${what}: share ${index} does not exist; shares are numbered 1 to ${options.shares}.`);
+        throw new ValidationException(`Share ${index} is to be sealed with ${how}, but there is no share ${index}: shares are numbered 1 to ${options.shares}.`, { inputs: [input] });
       }
-      if (what === '--encrypt-share-to' && options.passphrases?.has(index) === true) {
-        throw new ValidationException(`Share ${index} is given both a custodian key and a passphrase; seal each share one way.`);
+      if (input === 'sealTo' && options.passphrases?.has(index) === true) {
+        throw new ValidationException(`Share ${index} is given both a custodian key and a passphrase; seal each share one way.`, { inputs: ['sealTo', 'passphrases'] });
       }
     }
   }
   const out = resolve(options.out);
   const shareDir = resolve(options.shareDir ?? dirname(out));
   if (!existsSync(dirname(out))) {
-    throw new ValidationException(`The folder of --out (${dirname(out)}) does not exist.`);
+    throw new ValidationException(`The folder of the backup file (${dirname(out)}) does not exist.`, { inputs: ['out'] });
   }
   if (!existsSync(shareDir) || !statSync(shareDir).isDirectory()) {
-    throw new ValidationException(`--share-dir ${shareDir} is not an existing folder.`);
+    throw new ValidationException(`The share folder ${shareDir} is not an existing folder.`, { inputs: ['shareDir'] });
   }
   if (existsSync(out)) {
-    throw new ValidationException(`${out} already exists; Strongroom does not replace files. Choose another --out.`);
+    throw new ValidationException(`${out} already exists; Strongroom does not replace files. Choose another backup file.`, { inputs: ['out'] });
   }
 
   const backupId = randomBytes(BACKUP_ID_BYTES).toString('hex');
@@ -168,7 +168,7 @@ export async function createBackup(host: BackupHost, options: BackupCreateOption
       }
       const path = join(shareDir, shareFileName(out, s, ext));
       if (existsSync(path)) {
-        throw new ValidationException(`${path} already exists; Strongroom does not replace files. Choose another --out name or --share-dir.`);
+        throw new ValidationException(`${path} already exists; Strongroom does not replace files. Choose another backup file name or share folder.`, { inputs: ['out', 'shareDir'] });
       }
       const temp = writeTemp(path, bytes);
       temps.push(temp);

@@ -44,7 +44,8 @@ function parseShares(inputs: ReadonlyArray<ShareInput>): Array<NamedShare> {
     const sealed = parseSealed(text, what);
     if (sealed !== null) {
       throw new ValidationException(
-        `${what} is share ${sealed.Index}, still encrypted to ${sealed.Recipient.Type === 'passphrase' ? 'a passphrase' : "a custodian's key"}: reveal it first with \`strongroom backup decrypt-share --in <file> ${sealed.Recipient.Type === 'passphrase' ? '--passphrase-file <file>' : '--key <custodian private key>'}\`.`,
+        `${what} is share ${sealed.Index}, still encrypted to ${sealed.Recipient.Type === 'passphrase' ? 'a passphrase' : "a custodian's key"}: decrypt it with ${sealed.Recipient.Type === 'passphrase' ? 'its passphrase' : "the custodian's private key"} first, and give the decrypted share.`,
+        { inputs: ['shares'] },
       );
     }
     return { share: parseShareText(text, what), what };
@@ -62,7 +63,7 @@ export async function unlockBackup(file: string, shares: ReadonlyArray<ShareInpu
   const opened = readBackupFile(file);
   const h = opened.header;
   if (shares.length === 0) {
-    throw new ValidationException(`No shares given; this backup needs ${h.Threshold} (of ${h.Total}). Pass them with --share <file> …`);
+    throw new ValidationException(`No shares given; this backup needs ${h.Threshold} (of ${h.Total}).`, { inputs: ['shares'] });
   }
   const named = parseShares(shares);
   const { key, indexes } = await recoverBackupKey(named, { backupId: h.BackupId, threshold: h.Threshold, total: h.Total, keyCheck: Buffer.from(h.KeyCheck, 'base64') });
@@ -165,7 +166,8 @@ function assertFresh(dataDir: string): void {
   const entries = readdirSync(dataDir);
   if (entries.length > 0) {
     throw new ValidationException(
-      `The data directory ${dataDir} is not empty (it holds ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}). A backup is restored only into a new or empty directory: pass another --data-dir.`,
+      `The data directory ${dataDir} is not empty (it holds ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}). A backup is restored only into a new or empty directory.`,
+      { inputs: ['dataDir'] },
     );
   }
 }

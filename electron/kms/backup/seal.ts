@@ -154,7 +154,7 @@ export async function unseal(sealed: SealedShare, by: Unsealer, what: string): P
   let kek: Buffer;
   if (sealed.Recipient.Type === 'x25519') {
     if (!('privateKey' in by)) {
-      throw new ValidationException(`${what} (share ${sealed.Index}) is encrypted to a custodian's public key: give --key <custodian private key PEM>.`);
+      throw new ValidationException(`${what} (share ${sealed.Index}) is encrypted to a custodian's public key: it needs the custodian's private key.`, { inputs: ['privateKey'] });
     }
     const recipient = Buffer.from(sealed.Recipient.PublicKey, 'base64');
     if (!Buffer.from(curves().x25519.getPublicKey(by.privateKey)).equals(recipient)) {
@@ -166,7 +166,7 @@ export async function unseal(sealed: SealedShare, by: Unsealer, what: string): P
     shared.fill(0);
   } else {
     if (!('passphrase' in by)) {
-      throw new ValidationException(`${what} (share ${sealed.Index}) is encrypted to a passphrase: give --passphrase-file <file>.`);
+      throw new ValidationException(`${what} (share ${sealed.Index}) is encrypted to a passphrase: it needs that passphrase.`, { inputs: ['passphrase'] });
     }
     const r = sealed.Recipient;
     kek = await deriveScrypt(by.passphrase, Buffer.from(r.Salt, 'base64'), r.N, r.r, r.p);

@@ -49,10 +49,10 @@ export function backupKeyCheck(backupKey: Uint8Array, backupId: string): Buffer 
 
 export function checkCounts(total: number, threshold: number): void {
   if (!Number.isInteger(total) || total < 2 || total > MAX_SHARES) {
-    throw new ValidationException(`--shares must be a whole number from 2 to ${MAX_SHARES}; got ${total}.`);
+    throw new ValidationException(`The number of shares must be a whole number from 2 to ${MAX_SHARES}; got ${total}.`, { inputs: ['shares'] });
   }
   if (!Number.isInteger(threshold) || threshold < 2 || threshold > total) {
-    throw new ValidationException(`--threshold must be a whole number from 2 to the number of shares (${total}); got ${threshold}.`);
+    throw new ValidationException(`The threshold must be a whole number from 2 to the number of shares (${total}); got ${threshold}.`, { inputs: ['threshold'] });
   }
 }
 

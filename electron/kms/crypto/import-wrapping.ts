@@ -1,5 +1,5 @@
-// Unwrapping key material a user imports (BYOK, reference §3.9), exactly as AWS's documentation
-// tells them to wrap it with OpenSSL:
+// Unwrapping key material a user imports (BYOK, docs/aws-kms.md §3.9), exactly as AWS's
+// documentation tells them to wrap it with OpenSSL:
 //
 //   RSAES_OAEP_SHA_1 / _SHA_256      the material, RSA-OAEP encrypted under the wrapping public
 //                                    key (MGF1 with the same hash, empty label).

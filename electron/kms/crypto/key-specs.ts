@@ -1,5 +1,5 @@
 // The key-spec table: for each KeySpec, what kind of key it is, the usages AWS allows and the
-// algorithms each usage offers (reference §4). One place answers "may this key do that?" for
+// algorithms each usage offers (docs/aws-kms.md §4). One place answers "may this key do that?" for
 // every operation. Specs with no sound implementation here are listed as unsupported, and
 // CreateKey answers them with UnsupportedOperationException rather than pretending.
 

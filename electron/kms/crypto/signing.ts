@@ -1,6 +1,6 @@
-// Sign and Verify for the AWS signing algorithms (reference §3.3, §4). RAW messages are hashed
-// and signed by OpenSSL (node:crypto) in one step. DIGEST messages arrive already hashed, which
-// node:crypto cannot sign without hashing again, so:
+// Sign and Verify for the AWS signing algorithms (docs/aws-kms.md §3.3, §4). RAW messages are
+// hashed and signed by OpenSSL (node:crypto) in one step. DIGEST messages arrive already hashed,
+// which node:crypto cannot sign without hashing again, so:
 //   ECDSA             @noble/curves with prehash off (its DER and low-S handling configured to
 //                     match OpenSSL's: DER signatures, high S accepted);
 //   RSASSA-PKCS1-v1_5 the DigestInfo of RFC 8017 §9.2 under OpenSSL's PKCS#1 type-1 padding

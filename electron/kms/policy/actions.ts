@@ -1,4 +1,4 @@
-// KMS action names as policies use them (reference §10.3), and how a policy's Action patterns
+// KMS action names as policies use them (docs/aws-kms.md §10.3), and how a policy's Action patterns
 // match them. The list is AWS's whole list, not only the operations Strongroom serves: a policy
 // written for AWS (naming kms:ReplicateKey, say) must validate here unchanged.
 
@@ -50,14 +50,14 @@ export function actionsForOperation(operation: string): ReadonlyArray<string> {
 }
 
 /**
- * Actions with no key resource: only identity policies can allow them (reference §10.3). The
+ * Actions with no key resource: only identity policies can allow them (docs/aws-kms.md §10.3). The
  * installation owner (the account root) may always call them.
  */
 export const ACCOUNT_ACTIONS: ReadonlySet<string> = new Set(
   ['CreateKey', 'ListKeys', 'ListAliases', 'GenerateRandom', 'ListRetirableGrants', 'CreateCustomKeyStore', 'DescribeCustomKeyStores', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore', 'UpdateCustomKeyStore', 'DeleteCustomKeyStore'].map((a) => `kms:${a}`),
 );
 
-/** The operations a grant may allow (reference §11); the list lives with the request schema. */
+/** The operations a grant may allow (docs/aws-kms.md §11); the list lives with the schema. */
 export const GRANT_OPERATIONS = GRANT_OPERATION_NAMES;
 export type GrantOperation = (typeof GRANT_OPERATIONS)[number];
 

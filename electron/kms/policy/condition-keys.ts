@@ -1,7 +1,7 @@
-// The condition keys a policy may use (reference §10.4) and which of them hold several values.
-// Condition key names compare case-insensitively, so everything here is lower case. An unknown
-// kms: key is refused when a policy is stored (it is almost always a typo that would otherwise
-// silently never match); so is an unknown aws: key.
+// The condition keys a policy may use (docs/aws-kms.md §10.4) and which of them hold several
+// values. Condition key names compare case-insensitively, so everything here is lower case. An
+// unknown kms: key is refused when a policy is stored (it is almost always a typo that would
+// otherwise silently never match); so is an unknown aws: key.
 
 const KMS_KEYS = [
   'kms:BypassPolicyLockoutSafetyCheck', 'kms:CallerAccount', 'kms:CustomerMasterKeySpec', 'kms:CustomerMasterKeyUsage',
@@ -30,7 +30,7 @@ const PREFIXES = ['kms:encryptioncontext:', 'kms:recipientattestation:', 'aws:re
 
 const KNOWN = new Set([...KMS_KEYS, ...AWS_KEYS].map((k) => k.toLowerCase()));
 
-/** Keys whose value is a set (reference §10.4): plain operators match if any member matches. */
+/** Keys whose value is a set (docs/aws-kms.md §10.4): a plain operator matches if any member does. */
 export const MULTI_VALUED: ReadonlySet<string> = new Set(
   ['kms:EncryptionContextKeys', 'kms:GrantOperations', 'kms:ResourceAliases', 'aws:TagKeys', 'aws:CalledVia', 'aws:PrincipalOrgPaths', 'aws:PrincipalServiceNamesList'].map((k) => k.toLowerCase()),
 );

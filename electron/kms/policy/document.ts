@@ -1,7 +1,7 @@
 // Key policies and identity policies: parsed and validated once when stored, into statements
 // whose patterns are compiled for evaluation. Every refusal is MalformedPolicyDocumentException
 // with the JSON path of what is wrong (Statement[1].Condition.StringEquals.kms:CallerAccount) and
-// what to write instead; the 32 KB quota is LimitExceededException (reference §10.1).
+// what to write instead; the 32 KB quota is LimitExceededException (docs/aws-kms.md §10.1).
 
 import { type KmsError, LimitExceededException, MalformedPolicyDocumentException } from '../errors.ts';
 import { actionsMatching, wildcardPattern } from './actions.ts';

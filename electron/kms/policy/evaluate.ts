@@ -1,4 +1,4 @@
-// The authorization decision, as AWS documents it for KMS (reference §10.5):
+// The authorization decision, as AWS documents it for KMS (docs/aws-kms.md §10.5):
 //   1. an explicit Deny that applies — in the key policy or an identity policy — denies;
 //   2. otherwise an Allow is needed from the key policy naming the caller directly, or from the
 //      key policy naming the caller's account together with an identity policy of the caller,

@@ -1,5 +1,5 @@
-// The condition-key values of one request (reference §10.4): who is calling, when, the key acted
-// on, and the request's own parameters. Values are computed when a condition first asks for
+// The condition-key values of one request (docs/aws-kms.md §10.4): who is calling, when, the key
+// acted on, and the request's own parameters. Values are computed when a condition first asks for
 // them, so a policy without conditions costs no lookups (aliases, tags) at all.
 
 import type { Caller } from '../iam/caller.ts';

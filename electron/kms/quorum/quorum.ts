@@ -68,7 +68,7 @@ export class QuorumStore {
       throw new ValidationException(err instanceof Error ? err.message : String(err));
     }
     if (this.getCustodian(name) !== null) {
-      throw new AlreadyExistsException(`A custodian named '${name}' already exists. Remove it first (\`strongroom custodian remove --name ${name}\`) to register another key.`);
+      throw new AlreadyExistsException(`A custodian named '${name}' already exists. Remove it first to register another key under that name.`, { inputs: ['name'] });
     }
     const holder = this.#db.prepare<[string], { name: string }>('SELECT name FROM custodians WHERE fingerprint = ?').get(parsed.fingerprint);
     if (holder !== undefined) {
@@ -95,12 +95,13 @@ export class QuorumStore {
   removeCustodian(name: string): Custodian {
     const custodian = this.getCustodian(name);
     if (custodian === null) {
-      throw new NotFoundException(`There is no custodian named '${name}'. \`strongroom custodian list\` lists them.`);
+      throw new NotFoundException(`There is no custodian named '${name}'.`, { inputs: ['name'] });
     }
     const naming = this.listRules().filter((r) => r.custodians.includes(name));
     if (naming.length > 0) {
       throw new ConflictException(
-        `Custodian '${name}' is named in the quorum rule of ${naming.length === 1 ? 'key' : 'keys'} ${naming.map((r) => r.keyId).join(', ')}: change those rules first (\`strongroom quorum set\`, which needs their approvals).`,
+        `Custodian '${name}' is named in the quorum rule of ${naming.length === 1 ? 'key' : 'keys'} ${naming.map((r) => r.keyId).join(', ')}: change those rules first (which needs their approvals).`,
+        { inputs: ['quorumRules'] },
       );
     }
     this.#db.prepare('DELETE FROM custodians WHERE name = ?').run(name);
@@ -132,7 +133,7 @@ export class QuorumStore {
     }
     const unknown = names.filter((n) => this.getCustodian(n) === null);
     if (unknown.length > 0) {
-      throw new NotFoundException(`Not custodians of this installation: ${unknown.join(', ')}. Register them first with \`strongroom custodian add --name <name> --public-key <file>\`.`);
+      throw new NotFoundException(`Not custodians of this installation: ${unknown.join(', ')}. Register them first.`, { inputs: ['custodians'] });
     }
     if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > names.length) {
       throw new ValidationException(`The threshold must be a whole number from 1 to ${names.length} (the number of custodians); got ${threshold}.`);
@@ -206,7 +207,7 @@ export class QuorumStore {
         return;
       }
       if (expires - Date.parse(r.createdAt) > MAX_APPROVAL_LIFETIME_MS) {
-        problems.push(`${who}'s approval is for a request that lives longer than 7 days (${r.createdAt} to ${r.expiresAt}); requests made by \`strongroom approval request\` never do.`);
+        problems.push(`${who}'s approval is for a request that lives longer than 7 days (${r.createdAt} to ${r.expiresAt}); requests Strongroom makes never do.`);
         return;
       }
       const used = this.nonceUse(r.nonce);

@@ -1,7 +1,7 @@
 // The key check value: a fingerprint of the root key stored beside the installation row, so a
-// wrong, replaced or foreign root key is detected at open (DESIGN.md invariant 4) instead of
-// surfacing later as "every ciphertext is invalid". It is an HMAC under the key, not a hash of
-// it, so the stored value says nothing about the key to someone who can read SQLite.
+// wrong, replaced or foreign root key is detected at open (docs/architecture.md, invariant 4)
+// instead of surfacing later as "every ciphertext is invalid". It is an HMAC under the key, not a
+// hash of it, so the stored value says nothing about the key to someone who can read SQLite.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 

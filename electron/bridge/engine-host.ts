@@ -1,7 +1,9 @@
-// The main process's one engine. It is opened on the first status request (so the window
-// appears at once, and a keychain prompt comes after it), kept open for the life of the app, and
-// closed at quit. An uninitialized data directory is reported as such, without creating any file
-// in it; a locked or broken installation is reported with what is known about it and what to do.
+// The one engine of the window's host: the Electron main process, or `strongroom ui` (browser
+// mode), which is why it lives in the bridge and not in electron/main. It is opened on the first
+// status request (so the window appears at once, and a keychain prompt comes after it), kept open
+// for the life of the app, and closed at quit. An uninitialized data directory is reported as
+// such, without creating any file in it; a locked or broken installation is reported with what is
+// known about it and what to do.
 //
 // The engine modules are imported on first use, not at startup: they load the native SQLite and
 // keychain modules, and if one of those fails to load (a missing or wrong build), the window
@@ -82,7 +84,8 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
   let opening: Promise<OpenOutcome> | null = null;
   let closed = false;
 
-  // The renderer never receives a path it did not get from the user (DESIGN.md invariant 2).
+  // The renderer never receives a path it did not get from the user (docs/architecture.md,
+  // invariant 2).
   const redact = (message: string): string => message.split(dataDir).join('the data directory');
 
   const notInitialized: OpenOutcome = {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngineHost, NOT_INITIALIZED_MESSAGE } from '../../electron/main/engine-host.ts';
+import { createEngineHost, NOT_INITIALIZED_MESSAGE } from '../../electron/bridge/engine-host.ts';
 import { Kms } from '../../electron/kms/engine.ts';
 import type { ProviderForKind } from '../../electron/kms/installation.ts';
 import { deleteMemoryRootKey, MemoryRootKeyProvider } from '../../electron/kms/rootkey/memory.ts';
