@@ -3,7 +3,7 @@
 // a request schema. The preload (Electron) and the WebSocket bridge (browser mode) expose exactly
 // these as `window.strongroom.<camelCaseName>(input)`, every call resolving with one result
 // shape; the main process and the browser-mode server validate every request against its schema
-// before anything runs (DESIGN.md invariant 2). Besides the calls, one subscription (file job
+// before anything runs (docs/architecture.md, invariant 2). Besides the calls, one subscription (file job
 // progress) and one file intake (addFiles: dropped or picked files become opaque ids — the renderer
 // never handles a path). No Node and no DOM APIs here: both sides import it.
 

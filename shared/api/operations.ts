@@ -1,5 +1,5 @@
 // The operation list: every operation Strongroom serves, with its request and response shape
-// in the terms of the AWS KMS service model (reference §2–§3). The engine's dispatch table, the
+// in the terms of the AWS KMS service model (docs/aws-kms.md §2–§3). The engine's dispatch table, the
 // CLI's commands and flags, the HTTP endpoint's X-Amz-Target routing and the IPC bridge are all
 // generated from this one table, so a new operation is added here and nowhere else.
 
@@ -182,7 +182,7 @@ const keyMetadata = struct(
   { required: true },
 );
 
-// --- Custom key stores (reference §3.11) --------------------------------------------------------
+// --- Custom key stores (docs/aws-kms.md §3.11) --------------------------------------------------------
 
 /** AWS's two types, and Strongroom's own: a PKCS#11 token (an HSM, a smart card, SoftHSM). */
 export const CUSTOM_KEY_STORE_TYPES = ['AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE', 'PKCS11'] as const;

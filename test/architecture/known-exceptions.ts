@@ -31,22 +31,6 @@ export const KNOWN_LONG_FILES: readonly { readonly file: string; readonly why: s
 
 /** Files that still cite documents outside the repository (owned by other branches of issue 18). */
 export const KNOWN_DEAD_CITATIONS: readonly { readonly file: string; readonly why: string }[] = [
-  // The engine split (lead). "DESIGN.md invariant N" becomes "docs/architecture.md, invariant N";
-  // "reference §N" becomes "docs/aws-kms.md §N" (same numbers).
-  { file: 'electron/kms/audit/members.ts', why: 'engine split: reference §14 (UNLOGGED_RESPONSE_MEMBERS) → docs/aws-kms.md §14' },
-  { file: 'electron/kms/operations/aliases.ts', why: 'engine split: reference §3.5' },
-  { file: 'electron/kms/operations/custom-key-stores.ts', why: 'engine split: reference §3.11' },
-  { file: 'electron/kms/operations/encryption.ts', why: 'engine split: reference §3.2' },
-  { file: 'electron/kms/operations/grants.ts', why: 'engine split: reference §3.7, §11 (four places)' },
-  { file: 'electron/kms/operations/import.ts', why: 'engine split: reference §3.9' },
-  { file: 'electron/kms/operations/key-policy.ts', why: 'engine split: reference §3.6, §10, §10.6' },
-  { file: 'electron/kms/operations/material.ts', why: 'engine split: DESIGN.md invariant 1' },
-  { file: 'electron/kms/operations/metadata.ts', why: 'engine split: reference §6' },
-  { file: 'electron/kms/operations/rotation.ts', why: 'engine split: reference §3.4, §8' },
-  { file: 'electron/kms/operations/signing.ts', why: 'engine split: reference §3.3' },
-  { file: 'electron/kms/operations/tags.ts', why: 'engine split: reference §3.8' },
-  { file: 'shared/api/bridge.ts', why: 'engine split (one operation table): DESIGN.md invariant 2' },
-  { file: 'shared/api/operations.ts', why: 'engine split (one operation table): reference §2–§3, §3.11' },
   // The envelope/atomic-writer branch. These cite the Encryption SDK message format, which
   // docs/file-format.md describes; "DESIGN.md invariant 5" becomes "docs/architecture.md, invariant 5".
   { file: 'electron/kms/envelope/files.ts', why: 'envelope branch: DESIGN.md invariant 5' },
@@ -81,8 +65,8 @@ export const KNOWN_SURFACE_WORDINGS: readonly { readonly file: string; readonly 
     fragment: 'strongroom create-user / create-role',
     why: 'PutKeyPolicy and CreateKey reach it from every surface; the CLI runs them through the generic operation path in electron/cli/main.ts (CLI start-up branch)',
   },
-  { file: 'electron/kms/principals.ts', fragment: '`strongroom list-', why: 'principal commands and --as are in electron/cli/main.ts (CLI start-up branch): the hint belongs there' },
-  { file: 'electron/kms/principals.ts', fragment: 'Create it with `strongroom create-', why: 'as above' },
+  { file: 'electron/kms/iam/principals.ts', fragment: '`strongroom list-', why: 'principal commands and --as are in electron/cli/main.ts (CLI start-up branch): the hint belongs there' },
+  { file: 'electron/kms/iam/principals.ts', fragment: 'Create it with `strongroom create-', why: 'as above' },
   {
     file: 'electron/kms/quorum/quorum.ts',
     fragment: 'Create a request with `strongroom approval request',

@@ -119,7 +119,7 @@ export function requestParametersFor(spec: StructureSpec, input: unknown): JsonO
 
 /**
  * Response members that are logged nowhere even for mutating operations. The grant token is a
- * bearer credential for a grant (reference §14: not logged for CreateGrant).
+ * bearer credential for a grant (docs/aws-kms.md §14: not logged for CreateGrant).
  */
 const UNLOGGED_RESPONSE_MEMBERS: ReadonlySet<string> = new Set(['GrantToken']);
 

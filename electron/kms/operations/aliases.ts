@@ -1,4 +1,4 @@
-// Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases (reference §3.5).
+// Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases (docs/aws-kms.md §3.5).
 
 import type { Handler } from '../context.ts';
 import { AlreadyExistsException, LimitExceededException, NotFoundException, ValidationException } from '../errors.ts';

@@ -1,4 +1,4 @@
-// Custom key stores (reference §3.11): CreateCustomKeyStore, ConnectCustomKeyStore,
+// Custom key stores (docs/aws-kms.md §3.11): CreateCustomKeyStore, ConnectCustomKeyStore,
 // DisconnectCustomKeyStore, DescribeCustomKeyStores, UpdateCustomKeyStore, DeleteCustomKeyStore,
 // and the token side of the keys that live in one. Strongroom's store type is PKCS11: a PKCS#11
 // token (an HSM, a smart card, SoftHSM) that generates each key and runs its AES-GCM, so the key

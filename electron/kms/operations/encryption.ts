@@ -1,4 +1,4 @@
-// Encrypt, Decrypt, ReEncrypt (reference §3.2). With symmetric keys the ciphertext blob names
+// Encrypt, Decrypt, ReEncrypt (docs/aws-kms.md §3.2). With symmetric keys the ciphertext blob names
 // its key and material version (crypto/ciphertext-blob.ts), so Decrypt needs no KeyId and every
 // older material version keeps decrypting after rotation. With RSA keys the ciphertext is plain
 // RSAES-OAEP, as AWS's is (so anyone holding the public key can encrypt offline): Decrypt then

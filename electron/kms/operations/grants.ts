@@ -1,4 +1,4 @@
-// Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant (reference §3.7,
+// Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant (docs/aws-kms.md §3.7,
 // §11). A grant adds an Allow for one principal and some operations on one key, optionally only
 // with a given encryption context. Grants apply the moment they are stored, so a grant token is
 // usable at once (and only needs to be valid).
@@ -29,7 +29,7 @@ const MAX_CONSTRAINT_VALUE = 384;
 const COMMON_OPERATIONS = ['DescribeKey', 'CreateGrant', 'RetireGrant'];
 const CONTEXT_FREE_OPERATIONS = new Set(['Sign', 'Verify', 'GetPublicKey', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret']);
 
-/** The grant operations that suit a key (reference §11): a grant cannot allow what the key cannot do. */
+/** The grant operations that suit a key (docs/aws-kms.md §11): a grant cannot allow what the key cannot do. */
 function operationsFor(key: KeyRow): ReadonlyArray<string> {
   switch (key.keyUsage) {
     case 'ENCRYPT_DECRYPT':
@@ -109,7 +109,7 @@ function sameGrant(g: GrantRow, grantee: NamedPrincipal, retiring: NamedPrincipa
   );
 }
 
-/** Is a child grant no broader than its parent (reference §11: operations ⊆, constraints at least as strict)? */
+/** Is a child grant no broader than its parent (docs/aws-kms.md §11: operations ⊆, constraints at least as strict)? */
 function withinGrant(parent: GrantRow, operations: ReadonlyArray<string>, constraints: GrantConstraints | null): boolean {
   if (!operations.every((o) => parent.operations.includes(o))) {
     return false;
@@ -261,7 +261,7 @@ function grantOfKey(ctx: OperationContext, key: KeyRow, grantId: string): GrantR
 }
 
 /**
- * Who may retire a grant (reference §11): its retiring principal; its grantee when it allows
+ * Who may retire a grant (docs/aws-kms.md §11): its retiring principal; its grantee when it allows
  * RetireGrant; the issuing account (the root, or a principal whose identity policy allows
  * kms:RetireGrant on the key).
  */

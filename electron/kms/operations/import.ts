@@ -1,4 +1,4 @@
-// Imported key material (BYOK, reference §3.9): GetParametersForImport, ImportKeyMaterial,
+// Imported key material (BYOK, docs/aws-kms.md §3.9): GetParametersForImport, ImportKeyMaterial,
 // DeleteImportedKeyMaterial. The wrapping private key is created per request, kept wrapped under
 // the root key like any material, and destroyed when its token expires (engine.ts). The import
 // token is self-authenticating (an HMAC under the root key over the key id, token id and expiry),

@@ -1,4 +1,4 @@
-// PutKeyPolicy, GetKeyPolicy, ListKeyPolicies (reference §3.6, §10), and the lockout safety
+// PutKeyPolicy, GetKeyPolicy, ListKeyPolicies (docs/aws-kms.md §3.6, §10), and the lockout safety
 // check CreateKey shares: a new policy must still let the caller change the policy later.
 
 import type { Handler, KeyedHandler, OperationContext } from '../context.ts';
@@ -17,7 +17,7 @@ function checkPolicyName(name: string | undefined): void {
 }
 
 /**
- * The lockout safety check (reference §10.6): refuses a policy under which the calling principal
+ * The lockout safety check (docs/aws-kms.md §10.6): refuses a policy under which the calling principal
  * could not call PutKeyPolicy on the key again, unless the request bypasses the check.
  */
 export function checkLockout(ctx: OperationContext, key: KeyRow, bound: BoundKeyPolicy, input: Readonly<Record<string, unknown>>): void {

@@ -1,6 +1,6 @@
 // Creating and using key material. Material is generated here, wrapped under the root key
 // before it is stored, and unwrapped only inside withMaterial(), which wipes the clear copy as
-// soon as the operation's callback returns (DESIGN.md invariant 1).
+// soon as the operation's callback returns (docs/architecture.md, invariant 1).
 
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { OperationContext } from '../context.ts';

@@ -36,7 +36,7 @@ export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
     ? ctx.repo.listMaterial(key.keyId, 0, 10_000).flatMap((m) => (m.wrapped !== null && m.validTo !== null ? [m.validTo] : []))
     : [];
   const store = key.origin === 'AWS_CLOUDHSM' ? ctx.keyStores.keyStoreOf(key.keyId) : null;
-  // A key in a custom key store that is not connected is Unavailable (reference §6), whatever
+  // A key in a custom key store that is not connected is Unavailable (docs/aws-kms.md §6), whatever
   // its own state; its own state returns when the store is connected again.
   const storeRow = store === null ? null : ctx.keyStores.get(store.storeId);
   const unavailable = store !== null && storeRow?.connectionState !== 'CONNECTED' && (key.keyState === 'Enabled' || key.keyState === 'Disabled');

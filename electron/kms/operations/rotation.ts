@@ -1,4 +1,4 @@
-// Rotation (reference §3.4, §8): EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
+// Rotation (docs/aws-kms.md §3.4, §8): EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
 // RotateKeyOnDemand, ListKeyRotations, and rotateKey(), which both on-demand and the engine's
 // scheduled (automatic) rotations use. A rotation adds a material version and makes it current:
 // new encryptions use it, and every ciphertext names its version, so older versions keep

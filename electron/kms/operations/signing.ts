@@ -1,4 +1,4 @@
-// Sign, Verify, GetPublicKey, GenerateMac, VerifyMac and DeriveSharedSecret (reference §3.3):
+// Sign, Verify, GetPublicKey, GenerateMac, VerifyMac and DeriveSharedSecret (docs/aws-kms.md §3.3):
 // the operations of asymmetric and HMAC keys. Each checks state, then usage, then that the
 // algorithm is one the key's spec offers, before any material is touched. A failed check of a
 // signature or MAC is an error (KMSInvalidSignatureException, KMSInvalidMacException), never a

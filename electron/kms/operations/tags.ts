@@ -1,4 +1,4 @@
-// Tags: TagResource, UntagResource, ListResourceTags (reference §3.8).
+// Tags: TagResource, UntagResource, ListResourceTags (docs/aws-kms.md §3.8).
 
 import type { KeyedHandler } from '../context.ts';
 import { LimitExceededException, TagException } from '../errors.ts';
