@@ -19,6 +19,7 @@ import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { parseArgs, rejectLeftovers, takeOne, takeSwitch, type ParsedArgs } from './args.ts';
 import { parseDuration } from './duration.ts';
+import { hintingSync } from './hints.ts';
 import { localCommandsFor, mainHelp, operationHelp } from './help.ts';
 import { operationForCommand } from './names.ts';
 import { formatOutput, parseOutputFormat, type OutputFormat } from './output.ts';
@@ -370,7 +371,7 @@ class Cli {
       } else if (command === 'list-access-keys') {
         this.print({ AccessKeyMetadata: kms.listAccessKeys() });
       } else {
-        kms.deleteAccessKey(accessKeyId ?? '');
+        hintingSync({ accessKeyId: '`strongroom list-access-keys` lists them' }, () => kms.deleteAccessKey(accessKeyId ?? ''));
       }
       return EXIT_OK;
     } finally {
@@ -485,7 +486,7 @@ class Cli {
           OffsetSeconds: Math.round(kms.clockOffsetMs / 1000),
         });
       } else {
-        const moved = withHint(() => kms.advanceClock(ms), 'UnsupportedOperationException', 'Create a developer installation with `strongroom init --developer`.');
+        const moved = hintingSync({ developer: 'create a developer installation with `strongroom init --developer`' }, () => kms.advanceClock(ms));
         this.print({
           PreviousTime: moved.previous,
           Now: moved.current,
@@ -705,18 +706,6 @@ export async function main(io: CliIo): Promise<number> {
     }
   } catch (err) {
     return reportError(io, err, command, operation);
-  }
-}
-
-/** Runs `act`; an engine error named `name` gets the CLI's own hint appended (engine messages name no flag). */
-function withHint<T>(act: () => T, name: string, hint: string): T {
-  try {
-    return act();
-  } catch (err) {
-    if (err instanceof KmsError && err.name === name) {
-      throw Object.assign(err, { message: `${err.message} ${hint}` });
-    }
-    throw err;
   }
 }
 

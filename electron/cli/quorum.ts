@@ -187,7 +187,7 @@ export class QuorumCli {
         }
         const ms = expiresIn === undefined ? undefined : parseDuration(expiresIn, command);
         return this.#withKms((kms) => {
-          const request = kms.createApprovalRequest(operation, input as Record<string, unknown>, ms);
+          const request = hintingSync({ expiresIn: '--expires-in' }, () => kms.createApprovalRequest(operation, input as Record<string, unknown>, ms));
           writeNew(out, `${JSON.stringify(request, null, 2)}\n`, force);
           this.#host.print({ RequestFile: out, Operation: request.operation, KeyId: request.input.KeyId, Nonce: request.nonce, ExpiresAt: request.expiresAt });
           if (!kms.hasQuorumRule(String(request.input.KeyId))) {

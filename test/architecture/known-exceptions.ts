@@ -48,8 +48,6 @@ export const KNOWN_DEAD_CITATIONS: readonly { readonly file: string; readonly wh
  */
 export const KNOWN_SURFACE_WORDINGS: readonly { readonly file: string; readonly fragment: string; readonly why: string }[] = [
   { file: 'electron/kms/engine.ts', fragment: 'Create one with `strongroom init`', why: 'engine split (lead); the CLI hints for init and --data-dir belong in electron/cli/main.ts (CLI start-up branch)' },
-  { file: 'electron/kms/actions/iam.ts', fragment: '`strongroom list-access-keys` lists them', why: 'engine split (lead); delete-access-key is run by electron/cli/main.ts (CLI start-up branch), where the hint belongs' },
-  { file: 'electron/kms/actions/custody.ts', fragment: '--expires-in', why: 'engine split (lead); `approval request` in electron/cli/quorum.ts would add the flag as a hint (inputs: [\'expiresIn\'])' },
   { file: 'electron/kms/operations/export.ts', fragment: 'strongroom create-key --x-strongroom-exportable', why: 'engine split (lead): operations/' },
   { file: 'electron/kms/operations/grants.ts', fragment: 'strongroom create-user / create-role', why: 'engine split (lead): operations/' },
   { file: 'electron/kms/envelope/files.ts', fragment: '--output-dir', why: 'envelope branch; the CLI hint would go where encrypt/decrypt call the engine (electron/cli/files.ts)' },

@@ -13,6 +13,7 @@ export function advanceClock(ctx: OperationContext, input: StrongroomActionInput
   if (!ctx.installation.developer) {
     throw new UnsupportedOperationException(
       'This is not a developer installation, so its clock cannot be changed. Time travel is only for installations created as developer installations.',
+      { inputs: ['developer'] },
     );
   }
   const ms = input.AdvanceByMs;

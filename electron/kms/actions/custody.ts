@@ -111,7 +111,7 @@ export function createApprovalRequest(ctx: OperationContext, input: StrongroomAc
   const given = input.Input;
   const expiresInMs = input.ExpiresInMs ?? DEFAULT_APPROVAL_LIFETIME_MS;
   if (!Number.isSafeInteger(expiresInMs) || expiresInMs <= 0 || expiresInMs > MAX_APPROVAL_LIFETIME_MS) {
-    throw new ValidationException('An approval request lives from one second up to 7 days (--expires-in 1h, 1d, 7d).');
+    throw new ValidationException('An approval request lives from one second up to 7 days: give its lifetime as 1h, 1d or 7d, for instance.', { inputs: ['expiresIn'] });
   }
   let canonical: JsonObject;
   if (operation === SET_QUORUM_RULE || operation === CLEAR_QUORUM_RULE) {

@@ -76,7 +76,7 @@ export const iamHandlers = {
   ListAccessKeys: (ctx: OperationContext): ReturnType<AccessKeyStore['list']> => ctx.accessKeys.list(),
   DeleteAccessKey: (ctx: OperationContext, input: StrongroomActionInput<'DeleteAccessKey'>): null => {
     if (!ctx.accessKeys.delete(input.AccessKeyId)) {
-      throw new NotFoundException(`Access key '${input.AccessKeyId}' does not exist. \`strongroom list-access-keys\` lists them.`);
+      throw new NotFoundException(`Access key '${input.AccessKeyId}' does not exist in this installation.`, { inputs: ['accessKeyId'] });
     }
     return null;
   },
