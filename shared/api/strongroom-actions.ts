@@ -97,6 +97,8 @@ export const strongroomActions = {
 export type StrongroomActionName = keyof typeof strongroomActions;
 export type StrongroomActionInput<N extends StrongroomActionName> = Infer<(typeof strongroomActions)[N]['input']>;
 
+export const strongroomActionNames = Object.keys(strongroomActions) as ReadonlyArray<StrongroomActionName>;
+
 export function isStrongroomActionName(name: string): name is StrongroomActionName {
   return Object.hasOwn(strongroomActions, name);
 }

@@ -541,6 +541,10 @@ test.describe('Strongroom in the browser', () => {
 
     await goTo(page, 'Audit');
     await expect(page.getByRole('region', { name: 'Chain verification' }).locator('.badge')).toHaveText('Verified');
+    // The pages visited since the denied call wrote audited reads of their own (a key's quorum
+    // rule, the access keys): the outcome filter finds the denied call wherever it now stands.
+    await page.getByLabel('Outcome', { exact: true }).selectOption('Failure');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect(page.getByRole('cell', { name: 'AccessDeniedException' }).first()).toBeVisible();
     await expectAccessible(page, 'Audit (dark)');
     await screenshot(page, 'audit-dark');

@@ -8,6 +8,7 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type ReactElement } from 'react';
 import { kmsErrorNames } from '../../../shared/api/errors.ts';
 import { operationNames } from '../../../shared/api/operations.ts';
+import { strongroomActionNames } from '../../../shared/api/strongroom-actions.ts';
 import { ActivityChart } from '../components/ActivityChart.tsx';
 import { Badge } from '../components/Badge.tsx';
 import { Dialog } from '../components/Dialog.tsx';
@@ -34,7 +35,9 @@ import { ExportSection, WorkspaceSection } from './AuditExchange.tsx';
 const ROW_HEIGHT = 36;
 const PAGE_SIZE = 200;
 
-const EXTRA_EVENT_NAMES = ['CreateInstallation', 'RotateKey', 'DeleteKey', 'DeleteExpiredKeyMaterial', 'ExportAuditLog', 'ArchiveAuditLog', 'AdvanceClock'];
+// Records that are not calls of an action: the installation's creation, the service's own events,
+// and the file-writing actions (export, archive, backup, restore).
+const EXTRA_EVENT_NAMES = ['CreateInstallation', 'RotateKey', 'DeleteKey', 'DeleteExpiredKeyMaterial', 'ExportAuditLog', 'ArchiveAuditLog', 'CreateBackup', 'RestoreBackup'];
 
 const PROBLEM_WORDS: Readonly<Record<string, string>> = {
   'schema-altered': 'The audit tables were changed outside Strongroom',
@@ -268,7 +271,7 @@ function FilterForm(props: {
         {text('requestId', 'Request ID')}
       </div>
       <datalist id={`${ids}-events`}>
-        {[...operationNames, ...EXTRA_EVENT_NAMES].map((n) => (
+        {[...operationNames, ...strongroomActionNames, ...EXTRA_EVENT_NAMES].map((n) => (
           <option key={n} value={n} />
         ))}
       </datalist>
