@@ -1,12 +1,17 @@
-// The HTTP load generator: N keep-alive connections, each sending the same pre-signed request
-// back to back for a fixed time. Reusing one signed request keeps the client's own cost (and
-// its share of the two cores) the same for both servers; the server still checks the
-// signature of every request.
+// The HTTP load generator: N keep-alive connections, each sending requests back to back for a
+// fixed time. Every request is signed afresh with SigV4 (its own x-amz-date and signature), as
+// the AWS SDKs sign, for both servers, so the client's cost (and its share of the two cores) is
+// the same whichever server it loads, and no server can gain from seeing one request again.
 import { Agent, request } from 'node:http';
 
 export type LoadResult = { readonly opsPerSecond: number; readonly p50Ms: number; readonly p99Ms: number; readonly errors: number };
 
-export type PreparedRequest = { readonly url: URL; readonly headers: Record<string, string>; readonly body: Buffer };
+export type PreparedRequest = {
+  readonly url: URL;
+  readonly body: Buffer;
+  /** The headers of one request, signed now. */
+  readonly headers: () => Promise<Record<string, string>>;
+};
 
 function percentile(sorted: ReadonlyArray<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
@@ -17,11 +22,12 @@ export async function runLoad(req: PreparedRequest, concurrency: number, seconds
   const latencies: Array<number> = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;
-  const one = (): Promise<void> =>
-    new Promise((resolve) => {
-      const start = performance.now();
+  const one = async (): Promise<void> => {
+    const start = performance.now();
+    const headers = await req.headers();
+    return new Promise((resolve) => {
       const r = request(
-        { agent, host: req.url.hostname, port: req.url.port, method: 'POST', path: '/', headers: { ...req.headers, 'content-length': String(req.body.length) } },
+        { agent, host: req.url.hostname, port: req.url.port, method: 'POST', path: '/', headers: { ...headers, 'content-length': String(req.body.length) } },
         (res) => {
           res.resume();
           res.on('end', () => {
@@ -40,6 +46,7 @@ export async function runLoad(req: PreparedRequest, concurrency: number, seconds
       });
       r.end(req.body);
     });
+  };
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
       await one();
