@@ -21,14 +21,15 @@
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, randomFillSync, type KeyObject } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/client-node';
 import { Kms } from '../electron/kms/engine.ts';
-import { decryptFile, encryptFile, writevAll } from '../electron/kms/envelope/files.ts';
+import { decryptFile, encryptFile } from '../electron/kms/envelope/files.ts';
+import { writeFileAtomically as writeAtomically } from '../electron/kms/storage/atomic-file.ts';
 import { installationKeyring, kmsKeyring, rawAesKeyring, type Keyring } from '../electron/kms/envelope/keyrings.ts';
 import { decryptStream, DEFAULT_FRAME_LENGTH, encryptStream } from '../electron/kms/envelope/message.ts';
 import type { SuiteId } from '../electron/kms/envelope/suites.ts';
@@ -133,72 +134,55 @@ async function* framesOf(path: string, frame: number): AsyncGenerator<Buffer> {
 type Write = (parts: ReadonlyArray<Buffer>) => Promise<void>;
 
 /**
- * The write path files.ts uses, for the baselines: a staging file created exclusively, output
- * gathered into 4 MiB writev calls, fsync, close, rename, fsync of the directory.
+ * The baselines write through the product's own atomic writer (storage/atomic-file.ts: staging
+ * file, queued writes, fsync, rename, fsync of the directory), gathered into 4 MiB writes.
  */
 async function writeFileAtomically(target: string, produce: (write: Write) => Promise<void>): Promise<void> {
-  const staging = join(dirname(target), `.${randomBytes(6).toString('hex')}.partial`);
-  const file = await open(staging, 'wx', 0o600);
-  try {
+  await writeAtomically(target, { replace: true }, async (out) => {
     let pending: Array<Buffer> = [];
     let pendingBytes = 0;
+    const flush = async () => {
+      const batch = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await out.write(batch);
+    };
     await produce(async (parts) => {
       for (const p of parts) {
         pending.push(p);
         pendingBytes += p.length;
       }
       if (pendingBytes >= WRITE_BATCH) {
-        const batch = pending;
-        pending = [];
-        pendingBytes = 0;
-        await writevAll(file, batch);
+        await flush();
       }
     });
-    await writevAll(file, pending);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(staging, target);
-  const dir = await open(dirname(target), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+    await flush();
+  });
 }
 
 const discard: Write = async () => {};
 
 async function writeRandomFile(path: string, bytes: number): Promise<void> {
-  const file = await open(path, 'wx', 0o600);
-  try {
+  await writeAtomically(path, {}, async (out) => {
     const block = Buffer.allocUnsafe(4 * MiB);
     for (let done = 0; done < bytes; ) {
       const n = Math.min(block.length, bytes - done);
       randomFillSync(block, 0, n);
-      await writevAll(file, [block.subarray(0, n)]);
+      await out.write(block.subarray(0, n));
       done += n;
     }
-    await file.sync();
-  } finally {
-    await file.close();
-  }
+  });
 }
 
 /** `copies` copies of `source` end to end (random data throughout, only periodic at the file's scale). */
 async function writeRepeated(path: string, source: string, copies: number): Promise<void> {
-  const file = await open(path, 'wx', 0o600);
-  try {
+  await writeAtomically(path, {}, async (out) => {
     for (let i = 0; i < copies; i++) {
       for await (const chunk of chunksOf(source, 8 * MiB)) {
-        await writevAll(file, [chunk]);
+        await out.write(chunk);
       }
     }
-    await file.sync();
-  } finally {
-    await file.close();
-  }
+  });
 }
 
 async function sha256(path: string): Promise<string> {

@@ -11,6 +11,10 @@ export const TAG_BYTES = 16;
 export const FINAL_FRAME_MARKER = 0xffff_ffff;
 export const PUBLIC_KEY_CONTEXT_KEY = 'aws-crypto-public-key';
 export const RESERVED_CONTEXT_PREFIX = 'aws-crypto-';
+/** The provider id of EDKs wrapped by a KMS key (the provider info is the key's ARN). */
+export const KMS_PROVIDER_ID = 'aws-kms';
+/** The raw RSA keyring namespace Strongroom uses for recipients; the key name is the key's ARN. */
+export const RSA_RECIPIENT_NAMESPACE = 'strongroom-rsa-oaep-sha256';
 
 export const FRAME_AAD = Buffer.from('AWSKMSEncryptionClient Frame', 'ascii');
 export const FINAL_FRAME_AAD = Buffer.from('AWSKMSEncryptionClient Final Frame', 'ascii');

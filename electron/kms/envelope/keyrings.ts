@@ -11,12 +11,11 @@
 import { constants, createCipheriv, type CipherGCMTypes, createDecipheriv, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import type { InvokeOptions, Kms } from '../engine.ts';
 import { KmsError, ValidationException } from '../errors.ts';
-import { serializeContext, type EncryptedDataKey } from './format.ts';
+import { KMS_PROVIDER_ID, RSA_RECIPIENT_NAMESPACE, serializeContext, type EncryptedDataKey } from './format.ts';
 import type { Suite } from './suites.ts';
 
-export const KMS_PROVIDER_ID = 'aws-kms';
-/** The raw RSA keyring namespace Strongroom uses for recipients; the key name is the key's ARN. */
-export const RSA_RECIPIENT_NAMESPACE = 'strongroom-rsa-oaep-sha256';
+// The provider ids are part of the message format (format.ts); they are named here too for callers.
+export { KMS_PROVIDER_ID, RSA_RECIPIENT_NAMESPACE };
 
 export type Keyring = {
   /** Describes the keyring in messages ("arn:aws:kms:…", "RSA recipient …"). */
