@@ -28,7 +28,7 @@ const BLOCK_BYTES = 2 * MiB;
 const OUTPUT_BUFFERS = 4;
 const INPUT_BUFFERS = 4;
 /** Plaintext written but not yet on its way to disk, at most (decryption). */
-const MAX_WRITES_IN_FLIGHT = 16 * MiB;
+const MAX_WRITES_IN_FLIGHT = 4 * MiB;
 /** Below this a worker thread costs more to start (~30 ms) than hashing in this thread does. */
 const WORKER_MIN_BYTES = 8 * MiB;
 
@@ -52,10 +52,11 @@ class BufferRing {
   readonly #free: Array<Promise<void>>;
   #next = 0;
 
-  constructor(count: number, bytes: number) {
-    this.shared = Array.from({ length: count }, () => new SharedArrayBuffer(bytes));
-    this.buffers = this.shared.map((s) => Buffer.from(s));
-    this.#free = this.shared.map(() => Promise.resolve());
+  /** `shared`: in SharedArrayBuffers a worker can read (copying into them is slower: only when a worker hashes). */
+  constructor(count: number, bytes: number, shared: boolean) {
+    this.shared = shared ? Array.from({ length: count }, () => new SharedArrayBuffer(bytes)) : [];
+    this.buffers = shared ? this.shared.map((s) => Buffer.from(s)) : Array.from({ length: count }, () => Buffer.allocUnsafeSlow(bytes));
+    this.#free = this.buffers.map(() => Promise.resolve());
   }
 
   /** The next buffer in turn, once it is free; `until` says when it may be handed out again. */
@@ -87,11 +88,12 @@ export async function encryptFileInto(input: string, out: StagedOutput, options:
     const frame = sealer.frameLength;
     const framesPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / frame));
     const blockBytes = framesPerBlock * frame;
-    const outputs = new BufferRing(OUTPUT_BUFFERS, framesPerBlock * (frame + FRAME_OVERHEAD) + 8);
-    const inputs = [Buffer.allocUnsafeSlow(blockBytes), Buffer.allocUnsafeSlow(blockBytes)] as const;
     const signature = sealer.suite.signature;
+    const onWorker = signature !== null && total >= WORKER_MIN_BYTES;
+    const outputs = new BufferRing(OUTPUT_BUFFERS, framesPerBlock * (frame + FRAME_OVERHEAD) + 8, onWorker);
+    const inputs = [Buffer.allocUnsafeSlow(blockBytes), Buffer.allocUnsafeSlow(blockBytes)] as const;
     if (signature !== null) {
-      digest = total >= WORKER_MIN_BYTES ? workerDigest(signature.hash, 'sign', outputs.shared) : localDigest(signature.hash, 'sign');
+      digest = onWorker ? workerDigest(signature.hash, 'sign', outputs.shared) : localDigest(signature.hash, 'sign');
     }
     digest?.update(sealer.header);
     const headerWritten = out.write(sealer.header);
@@ -148,7 +150,7 @@ export async function encryptFileInto(input: string, out: StagedOutput, options:
  */
 type Shared = { ring: BufferRing | null; digest: MessageDigest | null };
 
-async function* frameAlignedChunks(file: FileHandle, total: number, shared: Shared, onProgress?: Progress): AsyncGenerator<Buffer> {
+async function* frameAlignedChunks(file: FileHandle, total: number, shared: Shared, onWorker: boolean, onProgress?: Progress): AsyncGenerator<Buffer> {
   let head = Buffer.allocUnsafe(Math.min(64 * 1024, Math.max(total, 1)));
   let headLength = await readFull(file, head, 0);
   let headerBytes = 0;
@@ -173,7 +175,7 @@ async function* frameAlignedChunks(file: FileHandle, total: number, shared: Shar
   yield Buffer.from(head.subarray(0, position));
   onProgress?.(position, total);
   const blockBytes = frameRecord === 0 ? BLOCK_BYTES : Math.max(1, Math.floor(BLOCK_BYTES / frameRecord)) * frameRecord;
-  const ring = new BufferRing(INPUT_BUFFERS, blockBytes);
+  const ring = new BufferRing(INPUT_BUFFERS, blockBytes, onWorker);
   shared.ring = ring;
   const hashedSoFar = (): Promise<unknown> => (shared.digest === null ? Promise.resolve() : shared.digest.hashed(shared.digest.issued));
   // A buffer is released when the parser has moved two reads past it, once everything the
@@ -205,8 +207,11 @@ export async function decryptFileInto(input: string, out: StagedOutput, options:
   try {
     const total = (await file.stat()).size;
     const shared: Shared = { ring: null, digest: null };
+    // Whether the message is signed is known only from its header: the buffers are shared for a
+    // big file either way (unsigned messages only pay the slower copy into them, which they never make).
+    const onWorker = total >= WORKER_MIN_BYTES;
     const digestFor = (hash: 'sha256' | 'sha384', mode: 'sign' | 'verify'): MessageDigest => {
-      shared.digest = total >= WORKER_MIN_BYTES ? workerDigest(hash, mode, shared.ring?.shared ?? []) : localDigest(hash, mode);
+      shared.digest = onWorker ? workerDigest(hash, mode, shared.ring?.shared ?? []) : localDigest(hash, mode);
       return shared.digest;
     };
     let inflight: Array<{ readonly done: Promise<void>; readonly bytes: number }> = [];
@@ -227,7 +232,7 @@ export async function decryptFileInto(input: string, out: StagedOutput, options:
       }
     };
     return await decryptStream(
-      frameAlignedChunks(file, total, shared, onProgress),
+      frameAlignedChunks(file, total, shared, onWorker, onProgress),
       sink,
       options,
       digestFor,
