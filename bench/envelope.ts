@@ -409,15 +409,19 @@ function printRaw(r: SweepResult, bytes: number): void {
 // ---------------------------------------------------------------------------------------------
 // Section 3: age against the CLI.
 
-type Run = { readonly seconds: number; readonly maxRssKiB: number | null };
+type Run = { readonly seconds: number; readonly cpuSeconds: number | null; readonly maxRssKiB: number | null };
 
 const haveTime = existsSync('/usr/bin/time');
 
-/** Runs a command, wrapped in /usr/bin/time for its peak RSS when available; throws on failure. */
+/**
+ * Runs a command (under /usr/bin/time, for its CPU time and peak RSS, when available); with
+ * `fsyncAfter`, fsyncs that file once the command has exited, inside the timing (age does not
+ * make its output durable; Strongroom does). Throws on failure.
+ */
 function runCommand(cmd: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, fsyncAfter?: string): Run {
   const start = process.hrtime.bigint();
-  const r = haveTime ? spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', cmd, ...args], { env, encoding: 'utf8' }) : spawnSync(cmd, args, { env, encoding: 'utf8' });
-  if (fsyncAfter !== undefined) {
+  const r = haveTime ? spawnSync('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', cmd, ...args], { env, encoding: 'utf8' }) : spawnSync(cmd, args, { env, encoding: 'utf8' });
+  if (fsyncAfter !== undefined && r.status === 0) {
     const fd = openSync(fsyncAfter, 'r');
     fsyncSync(fd);
     closeSync(fd);
@@ -426,29 +430,27 @@ function runCommand(cmd: string, args: ReadonlyArray<string>, env: NodeJS.Proces
   if (r.status !== 0) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   }
-  const m = /maxrss=(\d+)/.exec(r.stderr);
-  return { seconds, maxRssKiB: m === null ? null : Number(m[1]) };
+  const m = /maxrss=(\d+) cpu=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+  return { seconds, cpuSeconds: m === null ? null : Number(m[2]) + Number(m[3]), maxRssKiB: m === null ? null : Number(m[1]) };
 }
 
 function medianRun(runs: ReadonlyArray<Run>): Run {
-  const seconds = median(runs.map((r) => r.seconds));
+  const cpu = runs.map((r) => r.cpuSeconds).filter((x): x is number => x !== null);
   const rss = runs.map((r) => r.maxRssKiB).filter((x): x is number => x !== null);
-  return { seconds, maxRssKiB: rss.length === 0 ? null : Math.max(...rss) };
+  return { seconds: median(runs.map((r) => r.seconds)), cpuSeconds: cpu.length === 0 ? null : median(cpu), maxRssKiB: rss.length === 0 ? null : Math.max(...rss) };
 }
 
-function repeat(n: number, before: () => void, fn: () => Run): Run {
-  const runs: Array<Run> = [];
-  for (let i = 0; i < n; i++) {
-    before();
-    runs.push(fn());
-  }
-  return medianRun(runs);
-}
-
-const rssNote = (r: Run): string => (r.maxRssKiB === null ? '' : `, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
+/** One comparison: a peer command and Strongroom's, run alternately (A B A B …), outputs removed before each run. */
+type Pair = {
+  readonly label: string;
+  readonly peerLabel: string;
+  readonly peer: () => Run;
+  readonly ours: () => Run;
+  readonly before: () => void;
+};
 
 async function ageAgainstCli(dir: string, plain: string, bytes: number, runs: number, inProcess: Map<string, Cell>): Promise<void> {
-  console.log(`\n3. age ${spawnSync('age', ['--version'], { encoding: 'utf8' }).stdout.trim()} against Strongroom on the same ${size(bytes)} file, median of ${runs} run${runs === 1 ? '' : 's'} (wall time)`);
+  console.log(`\n3. age ${spawnSync('age', ['--version'], { encoding: 'utf8' }).stdout.trim()} against the whole \`strongroom\` command on the same ${size(bytes)} file, median of ${runs} alternating run${runs === 1 ? '' : 's'}`);
   if (spawnSync('age', ['--version']).status !== 0) {
     console.log('  skipped: age is not installed');
     return;
@@ -459,11 +461,6 @@ async function ageAgainstCli(dir: string, plain: string, bytes: number, runs: nu
   const ageOut = join(dir, 'plain.age');
   const ageBack = join(dir, 'plain.age.out');
   const env = process.env;
-  const ageEnc = repeat(runs, () => rmSync(ageOut, { force: true }), () => runCommand('age', ['-e', '-r', recipient, '-o', ageOut, plain], env));
-  const ageEncSync = repeat(runs, () => rmSync(ageOut, { force: true }), () => runCommand('age', ['-e', '-r', recipient, '-o', ageOut, plain], env, ageOut));
-  const ageDec = repeat(runs, () => rmSync(ageBack, { force: true }), () => runCommand('age', ['-d', '-i', keyFile, '-o', ageBack, ageOut], env));
-  const ageDecSync = repeat(runs, () => rmSync(ageBack, { force: true }), () => runCommand('age', ['-d', '-i', keyFile, '-o', ageBack, ageOut], env, ageBack));
-  await removeQuietly(ageOut, ageBack);
 
   const data = join(dir, 'cli-data');
   const cliEnv = { ...process.env, STRONGROOM_DATA_DIR: data, STRONGROOM_PASSPHRASE: 'benchmark passphrase' };
@@ -474,57 +471,91 @@ async function ageAgainstCli(dir: string, plain: string, bytes: number, runs: nu
   }
   const created = spawnSync(process.execPath, [bin, 'create-key'], { env: cliEnv, encoding: 'utf8' });
   const arn = String((JSON.parse(created.stdout) as { KeyMetadata: { Arn: string } }).KeyMetadata.Arn);
-  const bare = repeat(runs, () => {}, () => runCommand(process.execPath, ['-e', ''], env));
-  const start = repeat(runs, () => {}, () => runCommand(process.execPath, [bin, 'list-keys'], cliEnv));
   const encDir = join(dir, 'cli-enc');
   const decDir = join(dir, 'cli-dec');
   mkdirSync(encDir);
   mkdirSync(decDir);
   const encrypted = join(encDir, 'plain.bin.strongroom');
   const decrypted = join(decDir, 'plain.bin');
-
-  line('node -e "" (process start)', `${(bare.seconds * 1000).toFixed(0)} ms`, rssNote(bare).slice(2));
-  line('strongroom list-keys (CLI start: load, open installation, scrypt)', `${(start.seconds * 1000).toFixed(0)} ms`, rssNote(start).slice(2));
-
-  const header = (op: string) => `  ${op.padEnd(62)} ${'time'.padStart(12)} ${'MB/s'.padStart(10)}   age ÷ this (age+fsync ÷ this)`;
-  const show = (label: string, run: Run, age: Run, ageSync: Run, withGoal: boolean) => {
-    const r = age.seconds / run.seconds;
-    const rs = ageSync.seconds / run.seconds;
-    console.log(
-      `  ${label.padEnd(62)} ${`${run.seconds.toFixed(2)} s`.padStart(12)} ${mbps(bytes, run.seconds).toFixed(0).padStart(10)}   ${r.toFixed(2)} (${rs.toFixed(2)})${withGoal ? `  ${goal(r, AGE_GOAL)}` : ''}${rssNote(run)}`,
-    );
+  const encrypt = (signing: boolean) => () => runCommand(process.execPath, [bin, 'encrypt-file', plain, '--key-id', arn, '--output-dir', encDir, ...(signing ? [] : ['--no-signing'])], cliEnv);
+  const ageEncrypt = (sync: boolean) => () => runCommand('age', ['-e', '-r', recipient, '-o', ageOut, plain], env, sync ? ageOut : undefined);
+  // Each side's previous output is removed before its run: age truncates its output at open, and
+  // Strongroom with --force would free the old file's page cache only at its rename, leaving the
+  // next run to fault in fresh pages; removing both keeps the comparison about the work.
+  const clear = () => {
+    rmSync(ageOut, { force: true });
+    rmSync(ageBack, { force: true });
+    rmSync(encrypted, { force: true });
+    rmSync(decrypted, { force: true });
   };
+  const bare = medianRun(Array.from({ length: runs }, () => runCommand(process.execPath, ['-e', ''], env)));
+  const start = medianRun(Array.from({ length: runs }, () => runCommand(process.execPath, [bin, 'list-keys'], cliEnv)));
+  const ms = (r: Run) => `${(r.seconds * 1000).toFixed(0)} ms`;
+  const cpuNote = (r: Run) => (r.cpuSeconds === null ? '' : `CPU ${r.cpuSeconds.toFixed(2)} s`);
+  const rssNote = (r: Run) => (r.maxRssKiB === null ? '' : `, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
+  line('node -e "" (process start)', ms(bare), cpuNote(bare) + rssNote(bare));
+  line('strongroom list-keys (CLI start: load, open installation, scrypt)', ms(start), cpuNote(start) + rssNote(start));
 
-  for (const op of ['encrypt', 'decrypt'] as const) {
-    const age = op === 'encrypt' ? ageEnc : ageDec;
-    const ageSync = op === 'encrypt' ? ageEncSync : ageDecSync;
-    console.log(header(op));
-    console.log(`  ${`age -${op[0]} (X25519; writes without fsync)`.padEnd(62)} ${`${age.seconds.toFixed(2)} s`.padStart(12)} ${mbps(bytes, age.seconds).toFixed(0).padStart(10)}${rssNote(age)}`);
-    console.log(`  ${`age -${op[0]}, then fsync of its output`.padEnd(62)} ${`${ageSync.seconds.toFixed(2)} s`.padStart(12)} ${mbps(bytes, ageSync.seconds).toFixed(0).padStart(10)}`);
-    for (const suite of SUITES) {
-      const signing = suite.id === 0x0578;
-      if (op === 'encrypt') {
-        const args = [bin, 'encrypt-file', plain, '--key-id', arn, '--output-dir', encDir, '--force', ...(signing ? [] : ['--no-signing'])];
-        const cli = repeat(runs, () => {}, () => runCommand(process.execPath, args, cliEnv));
-        show(`strongroom encrypt-file${signing ? '' : ' --no-signing'} (CLI wall)`, cli, age, ageSync, true);
-        show('  the same minus CLI start (list-keys)', { seconds: cli.seconds - start.seconds, maxRssKiB: null }, age, ageSync, true);
-      } else {
-        // decrypt-file needs this suite's ciphertext: make it once, untimed.
-        runCommand(process.execPath, [bin, 'encrypt-file', plain, '--key-id', arn, '--output-dir', encDir, '--force', ...(signing ? [] : ['--no-signing'])], cliEnv);
-        const cli = repeat(runs, () => {}, () => runCommand(process.execPath, [bin, 'decrypt-file', encrypted, '--output-dir', decDir, '--force'], cliEnv));
-        show(`strongroom decrypt-file, ${suite.label} (CLI wall)`, cli, age, ageSync, true);
-        show('  the same minus CLI start (list-keys)', { seconds: cli.seconds - start.seconds, maxRssKiB: null }, age, ageSync, true);
-        await removeQuietly(decrypted);
-      }
-      const c = inProcess.get(cellKey(DEFAULT_FRAME_LENGTH, suite.id));
-      if (c !== undefined) {
-        show(`  in process: ${op}File ${suite.label} (from §1)`, { seconds: median(op === 'encrypt' ? c.encrypt.file : c.decrypt.file), maxRssKiB: null }, age, ageSync, true);
-      }
+  const pairs: ReadonlyArray<Pair> = [
+    { label: 'strongroom encrypt-file (signed 0x0578)', peerLabel: 'age -e -r … && fsync', peer: ageEncrypt(true), ours: encrypt(true), before: clear },
+    { label: 'strongroom encrypt-file --no-signing (0x0478)', peerLabel: 'age -e -r …', peer: ageEncrypt(false), ours: encrypt(false), before: clear },
+    {
+      label: 'strongroom decrypt-file (signed 0x0578)',
+      peerLabel: 'age -d … && fsync',
+      peer: () => runCommand('age', ['-d', '-i', keyFile, '-o', ageBack, ageOut], env, ageBack),
+      ours: () => runCommand(process.execPath, [bin, 'decrypt-file', encrypted, '--output-dir', decDir], cliEnv),
+      before: () => {
+        // Both decrypt what they wrote, made once, untimed.
+        clear();
+        ageEncrypt(false)();
+        encrypt(true)();
+        rmSync(decrypted, { force: true });
+      },
+    },
+  ];
+  console.log(`  ${'command'.padEnd(50)} ${'wall'.padStart(8)} ${'CPU'.padStart(8)} ${'RSS'.padStart(8)}   speed ratio = peer wall ÷ ours (target ≥ 1.00, goal ≥ ${AGE_GOAL.toFixed(2)})`);
+  const cpuRatios: Array<string> = [];
+  for (const pair of pairs) {
+    pair.before();
+    const peerRuns: Array<Run> = [];
+    const ourRuns: Array<Run> = [];
+    for (let i = 0; i < runs; i++) {
+      // Outputs removed between runs; the decryption inputs stay.
+      rmSync(pair === pairs[2] ? ageBack : ageOut, { force: true });
+      peerRuns.push(pair.peer());
+      rmSync(pair === pairs[2] ? decrypted : encrypted, { force: true });
+      ourRuns.push(pair.ours());
+    }
+    const peer = medianRun(peerRuns);
+    const ours = medianRun(ourRuns);
+    const row = (label: string, r: Run, note: string) =>
+      console.log(
+        `  ${label.padEnd(50)} ${`${r.seconds.toFixed(2)} s`.padStart(8)} ${(r.cpuSeconds === null ? '—' : `${r.cpuSeconds.toFixed(2)} s`).padStart(8)} ${(r.maxRssKiB === null ? '—' : `${(r.maxRssKiB / 1024).toFixed(0)} MiB`).padStart(8)}   ${note}`,
+      );
+    const ratio = peer.seconds / ours.seconds;
+    row(pair.peerLabel, peer, '');
+    row(pair.label, ours, `${ratio.toFixed(2)} × ${ratio >= AGE_GOAL ? '(target and goal met)' : ratio >= 1 ? '(target met; goal not)' : '(target NOT met)'}`);
+    const beyondStart = { ...ours, seconds: ours.seconds - start.seconds };
+    row('  the same minus the CLI start (list-keys)', beyondStart, `${(peer.seconds / beyondStart.seconds).toFixed(2)} ×`);
+    if (peer.cpuSeconds !== null && ours.cpuSeconds !== null) {
+      const perGiB = (cpu: number) => (cpu * GiB) / bytes;
+      cpuRatios.push(
+        `  ${pair.label.padEnd(50)} ${perGiB(ours.cpuSeconds).toFixed(2)} s/GiB vs age ${perGiB(peer.cpuSeconds).toFixed(2)}: ${(ours.cpuSeconds / peer.cpuSeconds).toFixed(2)} × (goal ≤ 2: ${ours.cpuSeconds <= 2 * peer.cpuSeconds ? 'met' : 'NOT met'}); without the CLI start ${(perGiB(ours.cpuSeconds - (start.cpuSeconds ?? 0))).toFixed(2)} s/GiB`,
+      );
     }
   }
-  console.log('  Strongroom fsyncs its output (and renames it into place); age does not, hence the age+fsync column.');
-  console.log('  CLI peak RSS includes scrypt (N=2^17, r=8: 128 MiB) for the passphrase root key, whatever the file size.');
-  await removeQuietly(encrypted, decrypted);
+  const c = inProcess.get(cellKey(DEFAULT_FRAME_LENGTH, 0x0578));
+  if (c !== undefined) {
+    line('in process (§1): encryptFile / decryptFile, signed, default frames', `${median(c.encrypt.file).toFixed(2)} / ${median(c.decrypt.file).toFixed(2)} s`);
+  }
+  if (cpuRatios.length > 0) {
+    console.log('  CPU seconds (user + sys) per GiB, whole command:');
+    for (const r of cpuRatios) {
+      console.log(r);
+    }
+  }
+  console.log('  The CLI runs on a passphrase installation: its start includes scrypt (N=2^17, r=8: ~0.3–0.5 s, 128 MiB of RSS).');
+  clear();
 }
 
 // ---------------------------------------------------------------------------------------------

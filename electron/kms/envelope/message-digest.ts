@@ -40,9 +40,11 @@ export function localDigest(hash: 'sha256' | 'sha384', mode: 'sign' | 'verify'):
   };
 }
 
+// getBuiltinModule, not require or import: the text is evaluated as CommonJS or as a module
+// depending on how the process was started (--input-type=module makes eval workers modules).
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createSign, createVerify } = require('node:crypto');
+const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
+const { createSign, createVerify } = process.getBuiltinModule('node:crypto');
 const h = workerData.mode === 'sign' ? createSign(workerData.hash) : createVerify(workerData.hash);
 const shared = workerData.buffers.map((b) => Buffer.from(b));
 let seq = 0;
