@@ -24,8 +24,8 @@ export type Progress = (done: number, total: number) => void;
 
 const MiB = 1024 * 1024;
 /** Plaintext per read when encrypting, ciphertext per read when decrypting (rounded to whole frames). */
-const BLOCK_BYTES = 2 * MiB;
-const OUTPUT_BUFFERS = 4;
+const BLOCK_BYTES = 1 * MiB;
+const OUTPUT_BUFFERS = 3;
 const INPUT_BUFFERS = 4;
 /** Plaintext written but not yet on its way to disk, at most (decryption). */
 const MAX_WRITES_IN_FLIGHT = 4 * MiB;

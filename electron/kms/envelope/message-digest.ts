@@ -76,7 +76,7 @@ type Reply = { kind: 'hashed'; seq: number } | { kind: 'signature'; signature: U
 
 /** Hashing on a worker thread; `buffers` are the pipeline's shared buffers whose bytes it may read in place. */
 export function workerDigest(hash: 'sha256' | 'sha384', mode: 'sign' | 'verify', buffers: ReadonlyArray<SharedArrayBuffer>): MessageDigest {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { hash, mode, buffers } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { hash, mode, buffers }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
   let issued = 0;
   let done = 0;
   let failure: Error | null = null;
