@@ -1,4 +1,4 @@
-// Encrypting and decrypting files on disk (DESIGN.md invariant 5): the input is only ever read;
+// Encrypting and decrypting files on disk: the input is only ever read;
 // the output is written to a staging file beside the target (created exclusively, mode 0600),
 // fsynced, and renamed into place only when the whole message is written — for decryption, only
 // after every frame and the footer signature have verified. On any failure the staging file is

@@ -1,6 +1,6 @@
 // Keyrings: where a message's data key comes from and how it is wrapped for each reader, in the
-// layouts of the AWS Encryption SDK's keyrings (reference §6) so the official SDK reads what we
-// write and we read what it writes:
+// layouts of the AWS Encryption SDK's keyrings (docs/file-format.md, "Encrypted data keys"), so
+// the official SDK reads what we write and we read what it writes:
 //   - KMS keys of this installation (provider id 'aws-kms', provider info = the key ARN): the data
 //     key comes from GenerateDataKey and is opened with Decrypt, through the engine, authorized
 //     and audited like any other call;
@@ -122,7 +122,7 @@ function rawAesAad(context: Readonly<Record<string, string>>, order: 'utf8' | 'l
   return serializeContext(context, order);
 }
 
-/** A raw AES-GCM wrapping key held outside any KMS, in the raw AES keyring layout (reference §6.1). */
+/** A raw AES-GCM wrapping key held outside any KMS, in the raw AES keyring layout (docs/file-format.md, "Encrypted data keys"). */
 export function rawAesKeyring(namespace: string, name: string, givenKey: Uint8Array): Keyring {
   // A private copy: callers (and other libraries) may wipe the buffer they passed.
   const wrappingKey = Buffer.from(givenKey);

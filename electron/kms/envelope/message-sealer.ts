@@ -1,5 +1,5 @@
 // Writing one message: the data key (from the first keyring, wrapped by every other), the header,
-// and each frame sealed with AES-GCM under the message's content key (reference §2–§5). The
+// and each frame sealed with AES-GCM under the message's content key (docs/file-format.md, "What Strongroom writes"). The
 // frame loop and the signature are the caller's: encryptStream (message.ts) feeds any chunking
 // and signs in its own thread; the file pipeline (file-pipeline.ts) seals frames straight into
 // its output buffers and signs on a worker thread. Both seal through here, so the bytes are the same.

@@ -1,4 +1,4 @@
-// Streaming encryption and decryption of AWS Encryption SDK messages (reference §2–§7).
+// Streaming encryption and decryption of AWS Encryption SDK messages (docs/file-format.md).
 // Encryption writes v2 messages with a committing suite, framed; decryption reads every suite and
 // both message versions, enforces key commitment whenever the suite has it, checks frame order,
 // IVs, the final frame and the footer signature, and refuses truncation and trailing bytes.
