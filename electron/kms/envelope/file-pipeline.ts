@@ -219,6 +219,9 @@ export async function decryptFileInto(input: string, out: StagedOutput, options:
     const sink = async (plaintext: Buffer): Promise<void> => {
       // Freed as soon as it is on its way to disk (releaseBuffer says why).
       const done = out.write(plaintext).then(() => releaseBuffer(plaintext));
+      // Awaited only when the queue is long: a failed write surfaces there, at the next write or
+      // when the writer settles, never as an unhandled rejection.
+      done.catch(() => {});
       inflight.push({ done, bytes: plaintext.length });
       inflightBytes += plaintext.length;
       while (inflightBytes > MAX_WRITES_IN_FLIGHT) {
