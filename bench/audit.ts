@@ -20,7 +20,7 @@ import { chainHash, GENESIS_HASH } from '../electron/kms/audit/chain.ts';
 import { CheckpointSigner } from '../electron/kms/audit/checkpoints.ts';
 import { AuditLog } from '../electron/kms/audit/log.ts';
 import { buildRecord, type AuditRecord } from '../electron/kms/audit/record.ts';
-import type { Caller } from '../electron/kms/caller.ts';
+import type { Caller } from '../electron/kms/iam/caller.ts';
 import { openDatabase, type Db } from '../electron/kms/store/database.ts';
 import { measure } from './measure.ts';
 

@@ -13,18 +13,18 @@
 //  5. Audit log (bench/audit.ts): append cost against a bare SQLite insert of the same row, then
 //     query pages and a full verify on 1,000,000 generated records.
 //  6. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
-//  7. `strongroom encrypt` wall time as a user runs it (a fresh Node process that opens the
-//     installation, loads the root key, encrypts, audits and prints), against a bare `node -e ''`
-//     start in the same run.
+//  7. The CLI as a user runs it (bench/cli-start.ts): list-keys and encrypt 4 KB on a keychain
+//     installation against a bare `node -e ''`, and a passphrase installation's call after the
+//     unlock against the keychain call, in alternating runs.
 //  8. Backup (bench/backup.ts): `backup create` 3-of-5, verify and restore against a plain
 //     VACUUM INTO copy of the same database.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,30 +38,13 @@ import { auditBench } from './audit.ts';
 import { backupBench } from './backup.ts';
 import { runLoad, type PreparedRequest } from './http-load.ts';
 import { measure, type Rate } from './measure.ts';
+import { cliStartBench } from './cli-start.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
 
 function ratio(label: string, engine: Rate, raw: Rate): void {
   console.log(`  ${label.padEnd(58)} ${(raw.perSecond / engine.perSecond).toFixed(1).padStart(10)} × slower than raw AES-GCM`);
-}
-
-function median(xs: Array<number>): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
-
-function timeCommand(cmd: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, runs: number): number {
-  const times: Array<number> = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { env, encoding: 'utf8' });
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (r.status !== 0) {
-      throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-    }
-  }
-  return median(times);
 }
 
 async function inProcess(seconds: number): Promise<void> {
@@ -101,50 +84,6 @@ async function inProcess(seconds: number): Promise<void> {
     kms.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Times `strongroom encrypt` on one installation; returns false when it cannot be set up. */
-function cliEncrypt(label: string, initArgs: ReadonlyArray<string>, extraEnv: NodeJS.ProcessEnv, runs: number, bare: number): boolean {
-  const dir = mkdtempSync(join(tmpdir(), 'strongroom-bench-cli-'));
-  try {
-    const env = { ...process.env, STRONGROOM_DATA_DIR: dir, ...extraEnv };
-    const bin = join(root, 'electron/cli/bin.mjs');
-    const init = spawnSync(process.execPath, [bin, 'init', ...initArgs], { env, encoding: 'utf8' });
-    if (init.status !== 0) {
-      console.log(`  ${label.padEnd(58)} skipped: ${init.stderr.trim().split('\n')[0]}`);
-      return false;
-    }
-    const keyId = String(JSON.parse(spawnSync(process.execPath, [bin, 'create-key'], { env, encoding: 'utf8' }).stdout).KeyMetadata.KeyId);
-    const file = join(dir, 'plain.bin');
-    writeFileSync(file, randomBytes(1024));
-    const args = [bin, 'encrypt', '--key-id', keyId, '--plaintext', `fileb://${file}`, '--query', 'CiphertextBlob', '--output', 'text'];
-    const ms = timeCommand(process.execPath, args, env, runs);
-    console.log(`  ${label.padEnd(58)} ${ms.toFixed(0).padStart(10)} ms  (${(ms / bare).toFixed(1)} × node start)`);
-    if (initArgs.length === 0) {
-      const installationId = String(JSON.parse(init.stdout).InstallationId);
-      spawnSync('secret-tool', ['clear', 'service', 'Strongroom', 'account', `root-key:${installationId}`]);
-    }
-    return true;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function cli(runs: number): void {
-  console.log(`\nCLI wall time, median of ${runs} runs (a fresh process per call)`);
-  const bare = timeCommand(process.execPath, ['-e', ''], process.env, runs);
-  console.log(`  ${'node -e "" (baseline: process start)'.padEnd(58)} ${bare.toFixed(0).padStart(10)} ms`);
-  const version = timeCommand(process.execPath, [join(root, 'electron/cli/bin.mjs'), '--version'], process.env, runs);
-  console.log(`  ${'strongroom --version (CLI start, no installation opened)'.padEnd(58)} ${version.toFixed(0).padStart(10)} ms  (${(version / bare).toFixed(1)} × node start)`);
-  // A peer for scale: the AWS CLI's own start, where it is installed.
-  const aws = spawnSync('aws', ['--version'], { encoding: 'utf8' });
-  if (aws.status === 0) {
-    const awsMs = timeCommand('aws', ['--version'], process.env, runs);
-    console.log(`  ${`aws --version (peer: ${(aws.stdout || aws.stderr).trim().split(' ')[0]})`.padEnd(58)} ${awsMs.toFixed(0).padStart(10)} ms  (${(awsMs / bare).toFixed(1)} × node start)`);
-  }
-  cliEncrypt('strongroom encrypt 1 KiB, root key in the OS keychain', [], {}, runs, bare);
-  cliEncrypt('strongroom encrypt 1 KiB, passphrase root key (scrypt 2^17)', ['--root-key', 'passphrase'], { STRONGROOM_PASSPHRASE: 'benchmark passphrase' }, runs, bare);
-  console.log('  The passphrase provider spends most of each call in scrypt, by design.');
 }
 
 type ServerInfo = { endpoint: string; keyId?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
@@ -208,7 +147,13 @@ async function http(seconds: number): Promise<void> {
   }
 }
 
-console.log(`Strongroom benchmarks — Node ${process.version}, ${quick ? 'quick' : 'full'} run`);
+// `npm run bench -- --cli` runs section 7 alone.
+const cliOnly = process.argv.includes('--cli');
+console.log(`Strongroom benchmarks — Node ${process.version}, ${quick ? 'quick' : 'full'} run${cliOnly ? ', CLI section only' : ''}`);
+if (cliOnly) {
+  await cliStartBench(quick ? 3 : 9);
+  process.exit(0);
+}
 await inProcess(quick ? 0.3 : 2);
 await asymmetric(quick ? 0.3 : 1.5);
 await policyCost(quick ? 0.3 : 2);
@@ -216,4 +161,4 @@ await envelopeBench({ quick });
 await backupBench(quick);
 auditBench({ quick });
 await http(quick ? 1 : 4);
-cli(quick ? 3 : 9);
+await cliStartBench(quick ? 3 : 9);

@@ -7,15 +7,16 @@
 import {
   appOperations,
   isBridgeOperationName,
+  type AppInput,
   type AppOperationName,
   type AppOutputs,
   type AppSettings,
   type BridgeResult,
   type InstallationStatus,
 } from '../../shared/api/bridge.ts';
-import { isOperationName, type OperationName } from '../../shared/api/operations.ts';
+import { isOperationName } from '../../shared/api/operations.ts';
 import type { KeyObject } from 'node:crypto';
-import type { Caller } from '../kms/caller.ts';
+import type { Caller } from '../kms/iam/caller.ts';
 import type { Kms } from '../kms/engine.ts';
 import { KMSInvalidStateException, toKmsError, ValidationException } from '../kms/errors.ts';
 import { validateRequest } from '../kms/validate.ts';
@@ -55,7 +56,7 @@ export type Dispatch = (name: string, input: unknown) => Promise<BridgeResult<un
 /** The dispatcher, and what it holds open (the endpoint the window may start). */
 export type Dispatcher = Dispatch & { readonly close: () => Promise<unknown> };
 
-type AppHandlers = { readonly [N in AppOperationName]: (input: Record<string, unknown>) => Promise<AppOutputs[N]> };
+type AppHandlers = { readonly [N in AppOperationName]: (input: AppInput<N>) => Promise<AppOutputs[N]> };
 
 function trustedKeyFrom(pem: string): KeyObject {
   try {
@@ -99,7 +100,7 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
     Status: async () => ctx.status(),
     QueryAudit: async (input) => {
       const page = (await openEngine()).audit.query(input);
-      return { records: page.records.map((r) => ({ seq: r.seq, record: r.record as unknown as Record<string, unknown> })), ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }) };
+      return { records: page.records.map((r) => ({ seq: r.seq, record: r.record })), ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }) };
     },
     VerifyAudit: async () => {
       const report = (await openEngine()).audit.verify();
@@ -114,24 +115,24 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
     },
     AuditActivity: async (input) => {
       const bucket = input.Bucket === 'day' ? 'day' : 'hour';
-      return { buckets: (await openEngine()).audit.activity(bucket, input.StartTime as Date | undefined, input.EndTime as Date | undefined) };
+      return { buckets: (await openEngine()).audit.activity(bucket, input.StartTime, input.EndTime) };
     },
     EncryptFiles: async (input) => {
       await openEngine();
       return ctx.files.encrypt({
-        fileIds: input.FileIds as ReadonlyArray<string>,
-        keyIds: input.KeyIds as ReadonlyArray<string>,
-        context: (input.EncryptionContext as Record<string, string> | undefined) ?? {},
+        fileIds: input.FileIds,
+        keyIds: input.KeyIds,
+        context: input.EncryptionContext ?? {},
         signed: input.Signed !== false,
         ...(typeof input.FrameLength === 'number' ? { frameLength: input.FrameLength } : {}),
       });
     },
     DecryptFiles: async (input) => {
       await openEngine();
-      return ctx.files.decrypt({ fileIds: input.FileIds as ReadonlyArray<string>, context: (input.EncryptionContext as Record<string, string> | undefined) ?? {} });
+      return ctx.files.decrypt({ fileIds: input.FileIds, context: input.EncryptionContext ?? {} });
     },
-    CancelFileJob: async (input) => ({ cancelled: ctx.files.cancel(input.JobId as string) }),
-    ShowInFolder: async (input) => ctx.showInFolder(ctx.files.pathOf(input.FileId as string)),
+    CancelFileJob: async (input) => ({ cancelled: ctx.files.cancel(input.JobId) }),
+    ShowInFolder: async (input) => ctx.showInFolder(ctx.files.pathOf(input.FileId)),
     GetSettings: async () => ({ ...(await ctx.settings()), endpoint: endpoint.status() }),
     ExportAudit: async (input) => {
       const engine = await openEngine();
@@ -160,7 +161,7 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
       const trustedPublicKey = typeof input.TrustedPublicKey === 'string' ? trustedKeyFrom(input.TrustedPublicKey) : undefined;
       return withWorkspace(ctx.workspacePath, async (workspace) => {
         const imported = [];
-        for (const fileId of input.FileIds as ReadonlyArray<string>) {
+        for (const fileId of input.FileIds) {
           const result = await workspace.import(ctx.files.pathOf(fileId), {
             ...(typeof input.Label === 'string' ? { label: input.Label } : {}),
             ...(trustedPublicKey === undefined ? {} : { trustedPublicKey }),
@@ -182,7 +183,7 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
       withWorkspace(ctx.workspacePath, (workspace) => {
         const page = workspace.query(input);
         return {
-          records: page.records.map((r) => ({ seq: r.seq, record: r.record as unknown as Record<string, unknown>, ...(r.installationId === undefined ? {} : { installationId: r.installationId }) })),
+          records: page.records.map((r) => ({ seq: r.seq, record: r.record, ...(r.installationId === undefined ? {} : { installationId: r.installationId }) })),
           ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
         };
       }),
@@ -205,14 +206,14 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
       AccessKeys: (await openEngine()).listAccessKeys().map((k) => ({ AccessKeyId: k.AccessKeyId, PrincipalArn: k.PrincipalArn, CreateDate: k.CreateDate.toISOString(), Status: k.Status })),
     }),
     DeleteEndpointCredentials: async (input) => {
-      (await openEngine()).deleteAccessKey(input.AccessKeyId as string);
+      (await openEngine()).deleteAccessKey(input.AccessKeyId);
       return { deleted: true };
     },
     ListCustodians: async () => ({
       Custodians: (await openEngine()).listCustodians().map((c) => ({ Name: c.name, Fingerprint: c.fingerprint, CreationDate: new Date(c.createdAt).toISOString(), KeyArns: [...c.keys] })),
     }),
     GetQuorumRule: async (input) => {
-      const rule = (await openEngine()).getQuorumRule(input.KeyId as string);
+      const rule = (await openEngine()).getQuorumRule(input.KeyId);
       return {
         Rule:
           rule === null
@@ -222,6 +223,14 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
     },
   };
 
+  /** Validates an app operation's input against its schema, then runs its handler. */
+  const runApp = <N extends AppOperationName>(name: N, input: unknown): Promise<AppOutputs[N]> => {
+    // The one cast of the bridge: the value passed the schema AppInput<N> is inferred from.
+    const checked = validateRequest(appOperations[name].input, input ?? {}, 'bytes') as AppInput<N>;
+    const handler: (input: AppInput<N>) => Promise<AppOutputs[N]> = app[name];
+    return handler(checked);
+  };
+
   const dispatch: Dispatch = async (name, input) => {
     try {
       if (!isBridgeOperationName(name)) {
@@ -229,12 +238,9 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
       }
       if (isOperationName(name)) {
         const engine = await openEngine();
-        return { ok: true, value: await engine.invoke(name as OperationName, input ?? {}, callerOptions()) };
+        return { ok: true, value: await engine.invoke(name, input ?? {}, callerOptions()) };
       }
-      const appName = name as AppOperationName;
-      const checked = validateRequest(appOperations[appName].input, input ?? {}, 'bytes') as Record<string, unknown>;
-      const handler = app[appName] as (input: Record<string, unknown>) => Promise<unknown>;
-      return { ok: true, value: await handler(checked) };
+      return { ok: true, value: await runApp(name, input) };
     } catch (err) {
       const error = toKmsError(err);
       if (error.name === 'KMSInternalException') {

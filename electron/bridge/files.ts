@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { AddedFile, FileProgress } from '../../shared/api/bridge.ts';
-import type { Caller } from '../kms/caller.ts';
+import type { Caller } from '../kms/iam/caller.ts';
 import type { Kms } from '../kms/engine.ts';
 import { NotFoundException, toKmsError, ValidationException } from '../kms/errors.ts';
 import { decryptedPath, decryptFile, encryptedPath, encryptFile } from '../kms/envelope/files.ts';

@@ -2,19 +2,19 @@
 // verify, public-key, checkpoints, import into a workspace) needs no root key — a security team
 // may not hold it; signing (checkpoint, export, archive) needs the open engine.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { auditQueryInput } from '../../shared/api/audit.ts';
 import { checkpointFromJson, checkpointToJson, publicKeyPem, readPublicKey, type Checkpoint } from '../kms/audit/checkpoints.ts';
 import { readExport, verifyExport, type ExportLayout } from '../kms/audit/export.ts';
-import { AuditLog, type VerifyReport } from '../kms/audit/log.ts';
+import type { AuditLog, VerifyReport } from '../kms/audit/log.ts';
+import { withAuditLog } from '../kms/audit/read-only.ts';
 import type { AuditPage } from '../kms/audit/query.ts';
 import { AuditWorkspace, WORKSPACE_FILE } from '../kms/audit/workspace.ts';
 import type { AuditProblem } from '../kms/audit/verify.ts';
 import type { Kms } from '../kms/engine.ts';
-import { InstallationError, ValidationException } from '../kms/errors.ts';
-import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
+import { ValidationException } from '../kms/errors.ts';
 import { rejectLeftovers, runSubcommand, takeOne, takeSwitch } from './args.ts';
 import type { OutputFormat } from './output.ts';
 import { UsageError } from './usage-error.ts';
@@ -112,16 +112,7 @@ export class AuditCli {
 
   /** The live log without the root key. */
   #withLog<T>(use: (log: AuditLog) => T): T {
-    const dbPath = join(this.#host.dataDir, DATABASE_FILE);
-    if (!existsSync(dbPath)) {
-      throw new InstallationError('NotInitialized', `There is no Strongroom installation in ${this.#host.dataDir}: nothing to audit.`);
-    }
-    const db = openDatabase(dbPath);
-    try {
-      return use(new AuditLog(db));
-    } finally {
-      db.close();
-    }
+    return withAuditLog(this.#host.dataDir, `There is no Strongroom installation in ${this.#host.dataDir}: nothing to audit.`, use);
   }
 
   #withWorkspace<T>(path: string | undefined, use: (workspace: AuditWorkspace) => Promise<T> | T): Promise<T> {

@@ -7,7 +7,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { decodeBase64, encodeBase64 } from '../../shared/api/base64.ts';
-import type { Caller } from '../kms/caller.ts';
+import type { Caller } from '../kms/iam/caller.ts';
 import type { Kms } from '../kms/engine.ts';
 import { takeOne } from './args.ts';
 import { takeApprovals } from './quorum.ts';

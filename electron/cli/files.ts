@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
-import type { Caller } from '../kms/caller.ts';
+import type { Caller } from '../kms/iam/caller.ts';
 import type { Kms } from '../kms/engine.ts';
 import { KmsError, ValidationException } from '../kms/errors.ts';
 import { decryptedPath, decryptFile, encryptedPath, encryptFile, type Progress } from '../kms/envelope/files.ts';

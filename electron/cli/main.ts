@@ -5,23 +5,19 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KmsErrorName } from '../../shared/api/errors.ts';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
-import { AuditLog } from '../kms/audit/log.ts';
-import { AuditCli } from './audit.ts';
-import { BackupCli, BACKUP_REPEATABLE_FLAGS } from './backup.ts';
-import { CeremonyCli, CEREMONY_REPEATABLE_FLAGS } from './ceremony.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
-import { Kms } from '../kms/engine.ts';
+import type * as Engine from '../kms/engine.ts';
+import type { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
-import { describeInstallation, type InstallationInfo } from '../kms/installation.ts';
-import type { Caller } from '../kms/caller.ts';
-import type { PrincipalRow } from '../kms/principals.ts';
+import type { InstallationInfo } from '../kms/installation.ts';
+import type { Caller } from '../kms/iam/caller.ts';
+import type { PrincipalRow } from '../kms/iam/principals.ts';
 import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
-import { DATABASE_FILE, openDatabase } from '../kms/store/database.ts';
-import { parseArgs, rejectLeftovers, takeOne, takeSwitch } from './args.ts';
-import { exportKey } from './export-key.ts';
-import { decryptFiles, encryptFiles } from './files.ts';
+import { parseArgs, rejectLeftovers, takeOne, takeSwitch, type ParsedArgs } from './args.ts';
 import { parseDuration } from './duration.ts';
 import { localCommandsFor, mainHelp, operationHelp } from './help.ts';
 import { operationForCommand } from './names.ts';
@@ -30,9 +26,8 @@ import { buildRequest } from './params.ts';
 import { passphraseSource } from './passphrase.ts';
 import { evaluateQuery, parseQuery, type Query } from './query.ts';
 import { QuorumCli, takeApprovals } from './quorum.ts';
-import { runUi } from './ui.ts';
 import { UsageError } from './usage-error.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, isLoopbackAddress, startEndpoint } from '../server/endpoint.ts';
+import { AGENT_STOP, connectAgent, type AgentReply } from './agent.ts';
 
 export type CliIo = {
   readonly argv: ReadonlyArray<string>;
@@ -51,6 +46,14 @@ export function cliVersion(): string {
   return pkg.version ?? '0.0.0';
 }
 
+/**
+ * The engine, loaded by the commands that open the installation. A call an unlock agent serves
+ * (D30), --version and --help never load it.
+ */
+function loadEngine(): Promise<typeof Engine> {
+  return import('../kms/engine.ts');
+}
+
 type Globals = {
   readonly dataDir: string;
   /** `--as <principal>`: who KMS operations act as; the installation owner when absent. */
@@ -66,6 +69,8 @@ class Cli {
   readonly #io: CliIo;
   readonly #g: Globals;
   readonly #userAgent: string;
+  /** The passphrase this call unlocked with, for the agent it starts (D30). */
+  #passphrase: string | undefined;
 
   constructor(io: CliIo, globals: Globals, version: string) {
     this.#io = io;
@@ -83,10 +88,12 @@ class Cli {
       { file: this.#g.passphraseFile, env: this.#io.env, stdin: this.#io.stdin, stderr: this.#io.stderr },
       confirmPassphrase,
     );
-    return (kind) => providerForKind(kind, { passphrase });
+    const remembered = async (): Promise<string> => (this.#passphrase = await passphrase());
+    return (kind) => providerForKind(kind, { passphrase: remembered });
   }
 
   async open(): Promise<Kms> {
+    const { Kms } = await loadEngine();
     return Kms.open({ dataDir: this.#g.dataDir, providerForKind: this.providers(false), userAgent: this.#userAgent });
   }
 
@@ -106,12 +113,26 @@ class Cli {
     // Custodian approvals for a quorum-guarded call (D25): files, not part of the request.
     const approvals = takeApprovals(flags, command);
     const request = buildRequest(name, flags, command);
-    const kms = await this.open();
+    // A running unlock agent serves the call when there are no approval files to hand over (D30).
+    const agent = approvals.length === 0 ? await connectAgent(this.#g.dataDir, this.#io.env) : null;
+    const first = agent === null ? null : await agent.call(name, request, this.#g.as);
+    let kms: Kms | null = null;
     try {
-      const caller = this.callerFor(kms);
-      const invoke = (input: Record<string, unknown>) =>
-        kms.invoke(name, input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }), ...(approvals.length === 0 ? {} : { approvals }) }) as Promise<Record<string, unknown>>;
-      let output = await invoke(request);
+      let invoke: (input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+      let output: Record<string, unknown>;
+      if (agent !== null && first !== null && !('error' in first && first.error.kind === 'refused')) {
+        invoke = async (input) => fromAgent(await agent.call(name, input, this.#g.as));
+        output = fromAgent(first);
+      } else {
+        agent?.close();
+        const opened = await this.open();
+        kms = opened;
+        await this.startAgent(opened);
+        const caller = this.callerFor(opened);
+        invoke = (input) =>
+          opened.invoke(name, input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }), ...(approvals.length === 0 ? {} : { approvals }) }) as Promise<Record<string, unknown>>;
+        output = await invoke(request);
+      }
       // Like the AWS CLI, list commands return every page unless a page was asked for.
       const paged = 'Marker' in operations[name].input.members && request.Limit === undefined && request.Marker === undefined;
       while (paged && output.Truncated === true && typeof output.NextMarker === 'string') {
@@ -132,8 +153,60 @@ class Cli {
       this.print(output);
       return EXIT_OK;
     } finally {
-      kms.close();
+      agent?.close();
+      kms?.close();
     }
+  }
+
+  /**
+   * After unlocking a passphrase installation: starts its unlock agent in the background, the
+   * passphrase on the agent's stdin (D30). STRONGROOM_AGENT=off never starts one; =always starts
+   * one for a keychain installation too (its unlock is cheap, but the engine's start is not).
+   */
+  async startAgent(kms: Kms): Promise<void> {
+    const mode = this.#io.env.STRONGROOM_AGENT;
+    const unlockedWithPassphrase = kms.installation.rootKeyProvider === 'passphrase' && this.#passphrase !== undefined;
+    if (mode === 'off' || !(unlockedWithPassphrase || mode === 'always')) {
+      return;
+    }
+    const env: NodeJS.ProcessEnv = { ...this.#io.env };
+    delete env.STRONGROOM_PASSPHRASE;
+    const bin = fileURLToPath(new URL('../../electron/cli/bin.mjs', import.meta.url));
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [bin, 'agent', 'run', '--data-dir', this.#g.dataDir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env, cwd: '/' });
+    child.on('error', () => {});
+    child.stdin.on('error', () => {});
+    child.stdin.end(this.#passphrase ?? '');
+    child.unref();
+  }
+
+  async agent(sub: string | undefined, flags: Flags): Promise<number> {
+    const command = `agent ${sub ?? ''}`.trim();
+    rejectLeftovers(flags, command);
+    if (sub === 'run') {
+      const chunks: Array<Buffer> = [];
+      for await (const chunk of this.#io.stdin) {
+        chunks.push(chunk as Buffer);
+      }
+      const passphrase = Buffer.concat(chunks).toString('utf8');
+      const [{ runAgent }, { Kms }] = await Promise.all([import('./agent-server.ts'), loadEngine()]);
+      return runAgent({
+        dataDir: this.#g.dataDir,
+        env: this.#io.env,
+        userAgent: this.#userAgent,
+        open: () => Kms.open({ dataDir: this.#g.dataDir, providerForKind: (kind) => providerForKind(kind, { passphrase: async () => passphrase }), userAgent: this.#userAgent }),
+      });
+    }
+    if (sub === 'stop' || sub === 'status') {
+      const agent = await connectAgent(this.#g.dataDir, this.#io.env);
+      if (agent !== null && sub === 'stop') {
+        await agent.call(AGENT_STOP, {}, undefined);
+      }
+      agent?.close();
+      this.print(sub === 'stop' ? { Stopped: agent !== null } : { Running: agent !== null });
+      return EXIT_OK;
+    }
+    throw new UsageError(`agent: expected one of run, status, stop${sub === undefined ? '' : `, got '${sub}'`}`, 'agent');
   }
 
   async init(flags: Flags): Promise<number> {
@@ -145,6 +218,7 @@ class Cli {
     const accountId = takeOne(flags, 'account-id', 'init');
     const developer = takeSwitch(flags, 'developer', 'init');
     rejectLeftovers(flags, 'init');
+    const { Kms } = await loadEngine();
     const kms = await Kms.init({
       dataDir: this.#g.dataDir,
       provider: this.providers(true)(kind),
@@ -166,6 +240,11 @@ class Cli {
 
   async status(flags: Flags): Promise<number> {
     rejectLeftovers(flags, 'status');
+    const [{ DATABASE_FILE, openDatabase }, { describeInstallation }, { AuditLog }] = await Promise.all([
+      import('../kms/store/database.ts'),
+      import('../kms/installation.ts'),
+      import('../kms/audit/log.ts'),
+    ]);
     const dbPath = join(this.#g.dataDir, DATABASE_FILE);
     if (!existsSync(dbPath)) {
       this.print({
@@ -209,6 +288,7 @@ class Cli {
   }
 
   async serve(flags: Flags): Promise<number> {
+    const { DEFAULT_HOST, DEFAULT_PORT, isLoopbackAddress, startEndpoint } = await import('../server/endpoint.ts');
     const host = takeOne(flags, 'host', 'serve') ?? DEFAULT_HOST;
     const portText = takeOne(flags, 'port', 'serve') ?? String(DEFAULT_PORT);
     const allowRemote = takeSwitch(flags, 'allow-remote', 'serve');
@@ -258,6 +338,7 @@ class Cli {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
       throw new UsageError(`argument --port: invalid port: '${portText}' (0–65535; 0 picks a free port)`, 'ui');
     }
+    const { runUi } = await import('./ui.ts');
     return runUi({
       dataDir: this.#g.dataDir,
       port: Number(portText),
@@ -362,6 +443,7 @@ class Cli {
   }
 
   async files(command: 'encrypt-file' | 'decrypt-file', words: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    const { decryptFiles, encryptFiles } = await import('./files.ts');
     const kms = await this.open();
     try {
       const caller = this.callerFor(kms);
@@ -373,6 +455,7 @@ class Cli {
   }
 
   async exportKey(flags: Flags): Promise<number> {
+    const { exportKey } = await import('./export-key.ts');
     const kms = await this.open();
     try {
       await exportKey(kms, this.callerFor(kms), flags, (v) => this.print(v));
@@ -402,7 +485,7 @@ class Cli {
           OffsetSeconds: Math.round(kms.clockOffsetMs / 1000),
         });
       } else {
-        const moved = kms.advanceClock(ms);
+        const moved = withHint(() => kms.advanceClock(ms), 'UnsupportedOperationException', 'Create a developer installation with `strongroom init --developer`.');
         this.print({
           PreviousTime: moved.previous,
           Now: moved.current,
@@ -427,7 +510,8 @@ class Cli {
     });
   }
 
-  backup(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+  async backup(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    const { BackupCli } = await import('./backup.ts');
     return new BackupCli({
       dataDir: this.#g.dataDir,
       passphraseFile: this.#g.passphraseFile,
@@ -439,7 +523,8 @@ class Cli {
     }).run(sub, args, flags);
   }
 
-  ceremony(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+  async ceremony(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    const { CeremonyCli } = await import('./ceremony.ts');
     return new CeremonyCli({
       dataDir: this.#g.dataDir,
       userAgent: this.#userAgent,
@@ -452,7 +537,8 @@ class Cli {
     }).run(sub, args, flags);
   }
 
-  audit(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+  async audit(sub: string | undefined, args: ReadonlyArray<string>, flags: Flags): Promise<number> {
+    const { AuditCli } = await import('./audit.ts');
     return new AuditCli({
       dataDir: this.#g.dataDir,
       output: this.#g.output,
@@ -475,6 +561,21 @@ function isPrincipalCommand(command: string): command is PrincipalCommand {
   return (PRINCIPAL_COMMANDS as ReadonlyArray<string>).includes(command);
 }
 
+/** The agent's reply as the direct call would have ended: its output, or the same error. */
+function fromAgent(reply: AgentReply): Record<string, unknown> {
+  if ('output' in reply) {
+    return reply.output;
+  }
+  const { kind, name, message, problem } = reply.error;
+  if (kind === 'kms') {
+    throw new KmsError(name as KmsErrorName, message);
+  }
+  if (kind === 'installation') {
+    throw new InstallationError((problem ?? 'RootKeyUnavailable') as InstallationError['problem'], message);
+  }
+  throw new Error(message);
+}
+
 function installationFields(info: InstallationInfo): Record<string, unknown> {
   return {
     InstallationId: info.installationId,
@@ -487,12 +588,29 @@ function installationFields(info: InstallationInfo): Record<string, unknown> {
   };
 }
 
+/**
+ * The command line split into words and flags. Only `backup` and `ceremony` take flags several
+ * times, and which ones their modules say; a flag given once parses the same either way, so those
+ * modules are loaded only when a flag repeats.
+ */
+async function parseCommandLine(argv: ReadonlyArray<string>): Promise<ParsedArgs> {
+  try {
+    return parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) {
+      throw err;
+    }
+    const [{ BACKUP_REPEATABLE_FLAGS }, { CEREMONY_REPEATABLE_FLAGS }] = await Promise.all([import('./backup.ts'), import('./ceremony.ts')]);
+    return parseArgs(argv, new Set([...BACKUP_REPEATABLE_FLAGS, ...CEREMONY_REPEATABLE_FLAGS]));
+  }
+}
+
 /** Runs one command line; resolves with the exit code. Never throws. */
 export async function main(io: CliIo): Promise<number> {
   let command: string | null = null;
   let operation: OperationName | null = null;
   try {
-    const { words, flags: parsed } = parseArgs(io.argv, new Set([...BACKUP_REPEATABLE_FLAGS, ...CEREMONY_REPEATABLE_FLAGS]));
+    const { words, flags: parsed } = await parseCommandLine(io.argv);
     const flags: Flags = new Map(parsed);
     const help = takeSwitch(flags, 'help', null);
     const version = takeSwitch(flags, 'version', null);
@@ -525,7 +643,7 @@ export async function main(io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
-    const extra = ['dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
+    const extra = ['agent', 'dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
@@ -558,6 +676,11 @@ export async function main(io: CliIo): Promise<number> {
         return await cli.ui(flags);
       case 'dev':
         return await cli.dev(words.slice(1), flags);
+      case 'agent':
+        if (words.length > 2) {
+          throw new UsageError(`unexpected arguments: ${words.slice(2).join(' ')}`, command);
+        }
+        return await cli.agent(words[1], flags);
       case 'custodian':
         if (words.length > 2) {
           throw new UsageError(`unexpected arguments: ${words.slice(2).join(' ')}`, command);
@@ -582,6 +705,18 @@ export async function main(io: CliIo): Promise<number> {
     }
   } catch (err) {
     return reportError(io, err, command, operation);
+  }
+}
+
+/** Runs `act`; an engine error named `name` gets the CLI's own hint appended (engine messages name no flag). */
+function withHint<T>(act: () => T, name: string, hint: string): T {
+  try {
+    return act();
+  } catch (err) {
+    if (err instanceof KmsError && err.name === name) {
+      throw Object.assign(err, { message: `${err.message} ${hint}` });
+    }
+    throw err;
   }
 }
 

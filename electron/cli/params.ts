@@ -117,6 +117,7 @@ function scalar(spec: Spec, raw: string, flag: string, command: string): Json {
     }
     case 'map':
     case 'structure':
+    case 'document':
       return shorthandMap(textValue(raw, flag, command), flag, command);
     case 'boolean':
     case 'list':

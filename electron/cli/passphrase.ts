@@ -3,8 +3,6 @@
 // of the machine can read in the process list.
 
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import { InstallationError } from '../kms/errors.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -15,7 +13,9 @@ export type PassphraseOptions = {
   readonly stderr: NodeJS.WritableStream;
 };
 
-function prompt(question: string, o: PassphraseOptions): Promise<string> {
+/** Asks on the terminal with echo off. readline and streams load only here, not with every call. */
+async function prompt(question: string, o: PassphraseOptions): Promise<string> {
+  const [{ createInterface }, { Writable }] = await Promise.all([import('node:readline'), import('node:stream')]);
   let muted = false;
   const output = new Writable({
     write(chunk: Buffer, _enc, done) {

@@ -3,7 +3,6 @@
 // work offline: they never open an installation.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import type { Kms } from '../kms/engine.ts';
 import { ValidationException } from '../kms/errors.ts';
 import {
@@ -214,6 +213,7 @@ export class QuorumCli {
           if (this.#host.stdin.isTTY !== true) {
             throw new UsageError('read the request above, then add --yes to sign it (no terminal to ask on)', command);
           }
+          const { createInterface } = await import('node:readline/promises'); // only when asking
           const rl = createInterface({ input: this.#host.stdin, output: process.stderr });
           const answer = await rl.question('Sign this approval? Type yes to sign: ');
           rl.close();

@@ -3,19 +3,27 @@
 // synchronous so an operation's writes and its audit record share one SQLite transaction.
 
 import type { OperationInput, OperationName, OperationOutput } from '../../shared/api/operations.ts';
-import type { Caller } from './caller.ts';
+import type { StrongroomActionName } from '../../shared/api/strongroom-actions.ts';
+import type { AccessKeyStore } from './iam/access-keys.ts';
+import type { InstallationInfo } from './installation.ts';
+import type { QuorumOutcome, QuorumStore } from './quorum/quorum.ts';
+import type { Caller } from './iam/caller.ts';
 import type { Clock } from './clock.ts';
 import type { AesKey } from './crypto/aes-gcm.ts';
 import type { Scope } from './identifiers.ts';
 import type { AccessControl } from './policy/access-control.ts';
-import type { PrincipalStore } from './principals.ts';
+import type { PrincipalStore } from './iam/principals.ts';
 import type { CustomKeyStores } from './keystore/stores.ts';
 import type { GrantRepository } from './store/grants.ts';
 import type { KeyRepository, KeyRow, MaterialRow } from './store/repository.ts';
 import type { KeyObject } from 'node:crypto';
+import type { Db } from './store/database.ts';
 
-export type OperationContext = {
-  readonly operation: OperationName;
+/** A developer installation's movable clock (time travel); refuses on other installations. */
+export type DeveloperClock = { advance(ms: number): void };
+
+/** The stores and policy engine of an open installation: built once (services.ts), shared by every call. */
+export type EngineStores = {
   readonly repo: KeyRepository;
   readonly grants: GrantRepository;
   readonly principals: PrincipalStore;
@@ -23,8 +31,35 @@ export type OperationContext = {
   readonly keyStores: CustomKeyStores;
   /** Policy evaluation: handlers that decide more than allow/deny (lockout check, simulation, grants). */
   readonly access: AccessControl;
+  /** Custodians, quorum rules and consumed approvals. */
+  readonly quorum: QuorumStore;
+  /** The endpoint's access keys, their secrets wrapped under the root key. */
+  readonly accessKeys: AccessKeyStore;
+  readonly installation: InstallationInfo;
   readonly clock: Clock;
+  readonly developerClock: DeveloperClock;
   readonly scope: Scope;
+};
+
+/** Engine work a committed action asks for (its table entry's afterCommit). */
+export type EngineHooks = {
+  /** Copies the WAL into the database and truncates it, so destroyed pages leave the WAL file too. */
+  readonly checkpointWal: () => void;
+  /** Drops the endpoint's cached access key lookups: a deleted key or principal stops working at once. */
+  readonly forgetAccessKeys: () => void;
+};
+
+/** What the pipeline holds for the life of an engine. */
+export type EngineServices = EngineStores & {
+  readonly db: Db;
+  readonly rootKey: () => KeyObject;
+  readonly batchMaterials: () => Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null;
+  readonly hooks: EngineHooks;
+};
+
+/** What every handler receives: the engine's stores and this call's own state and pipeline hooks. */
+export type OperationContext = EngineStores & {
+  readonly operation: OperationName | StrongroomActionName;
   /** The root wrapping key, imported once into OpenSSL for the engine's lifetime. */
   readonly rootKey: AesKey;
   readonly caller: Caller;
@@ -34,6 +69,10 @@ export type OperationContext = {
    * outside a batch. Emptied when the batch ends.
    */
   readonly materialCache: Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null;
+  /** Custodian approvals the surface passed with the call (quorum-guarded actions only). */
+  readonly approvals: ReadonlyArray<unknown>;
+  /** Puts a quorum check's outcome in the call's audit record (additionalEventData.quorum). */
+  reportQuorum(outcome: QuorumOutcome): void;
   /** Adds a key to the audit record's resources. Resolution calls it for every key it finds. */
   touch(key: KeyRow): void;
   /**
@@ -49,4 +88,10 @@ export type OperationContext = {
 
 export type Handler<N extends OperationName> = (ctx: OperationContext, input: OperationInput<N>) => OperationOutput<N>;
 
-export type HandlerTable = { readonly [N in OperationName]: Handler<N> };
+/**
+ * A handler whose key the pipeline resolved, authorized and checked (state, usage) from its
+ * declared key step (operations/key-steps.ts) before calling it.
+ */
+export type KeyedHandler<N extends OperationName> = (ctx: OperationContext, input: OperationInput<N>, key: KeyRow) => OperationOutput<N>;
+
+export type HandlerTable = { readonly [N in OperationName]: Handler<N> | KeyedHandler<N> };

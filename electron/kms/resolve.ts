@@ -3,13 +3,16 @@
 // (reference §5). Every miss is NotFoundException with the identifier the caller gave.
 
 import type { OperationContext } from './context.ts';
+
+/** What resolving needs of a call: the pipeline's context, or a lookup outside any call. */
+export type ResolveContext = Pick<OperationContext, 'operation' | 'repo' | 'scope' | 'touch'>;
 import { NotFoundException } from './errors.ts';
 import { aliasArn, checkAliasName, isKeyUuid, keyArn, parseKmsArn } from './identifiers.ts';
 import type { KeyRow } from './store/repository.ts';
 
 export type KeyIdForms = 'keyOrAlias' | 'keyOnly';
 
-function keyById(ctx: OperationContext, keyId: string, shown: string): KeyRow {
+function keyById(ctx: ResolveContext, keyId: string, shown: string): KeyRow {
   const key = ctx.repo.getKey(keyId);
   if (key === null) {
     throw new NotFoundException(`Key '${shown}' does not exist.`);
@@ -17,7 +20,7 @@ function keyById(ctx: OperationContext, keyId: string, shown: string): KeyRow {
   return key;
 }
 
-function keyByAlias(ctx: OperationContext, aliasName: string): KeyRow {
+function keyByAlias(ctx: ResolveContext, aliasName: string): KeyRow {
   checkAliasName(aliasName, false);
   const alias = ctx.repo.getAlias(aliasName);
   if (alias === null) {
@@ -26,13 +29,13 @@ function keyByAlias(ctx: OperationContext, aliasName: string): KeyRow {
   return keyById(ctx, alias.keyId, keyArn(ctx.scope, alias.keyId));
 }
 
-function onlyKeyIds(ctx: OperationContext, given: string): never {
+function onlyKeyIds(ctx: ResolveContext, given: string): never {
   throw new NotFoundException(
     `${ctx.operation} accepts a key id or key ARN, not an alias ('${given}'). Use DescribeKey to find the key id of an alias.`,
   );
 }
 
-export function resolveKey(ctx: OperationContext, given: string, forms: KeyIdForms): KeyRow {
+export function resolveKey(ctx: ResolveContext, given: string, forms: KeyIdForms): KeyRow {
   let key: KeyRow;
   if (given.startsWith('arn:')) {
     const arn = parseKmsArn(given);

@@ -13,7 +13,7 @@ export type SignedRequest = {
   readonly body: Uint8Array;
 };
 
-export type { AccessKeyLookup } from '../kms/access-keys.ts';
+export type { AccessKeyLookup } from '../kms/iam/access-keys.ts';
 
 /** The authentication errors AWS answers before any operation runs. */
 export type AuthErrorName =

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isOperationName, type OperationName } from '../../shared/api/operations.ts';
-import type { Caller } from '../kms/caller.ts';
+import type { Caller } from '../kms/iam/caller.ts';
 import type { BatchCall, BatchResult, Kms } from '../kms/engine.ts';
 import { SerializationException, toKmsError } from '../kms/errors.ts';
 import { AuthError, type AccessKeyLookup } from './contracts.ts';

@@ -18,7 +18,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Caller } from '../kms/caller.ts';
+import type { Caller } from '../kms/iam/caller.ts';
 import { AuthError, type AccessKeyLookup, type SignedRequest } from './contracts.ts';
 
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;

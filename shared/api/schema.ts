@@ -48,6 +48,11 @@ export type ListSpec = {
   readonly min?: number;
   readonly max?: number;
 };
+/**
+ * Smithy's document type: a JSON object whose shape another schema checks later (an approval
+ * request's guarded input, validated against that operation's own schema). Never logged.
+ */
+export type DocumentSpec = { readonly type: 'document'; readonly required?: boolean };
 export type StructureSpec = {
   readonly type: 'structure';
   readonly required?: boolean;
@@ -61,6 +66,7 @@ export type Spec =
   | TimestampSpec
   | MapSpec
   | ListSpec
+  | DocumentSpec
   | StructureSpec;
 
 /** The TypeScript type of a value that passed validation against spec S. */
@@ -82,7 +88,9 @@ export type Infer<S> = S extends { type: 'string'; enum: ReadonlyArray<infer E> 
                 ? Array<Infer<M>>
                 : S extends { type: 'structure'; members: infer Ms }
                   ? InferMembers<Ms>
-                  : never;
+                  : S extends { type: 'document' }
+                    ? Readonly<Record<string, unknown>>
+                    : never;
 
 type RequiredKeys<Ms> = {
   [K in keyof Ms]: Ms[K] extends { required: true } ? K : never;
@@ -116,6 +124,9 @@ export const struct = <const Ms extends Readonly<Record<string, Spec>>, const R 
   o?: { required?: R },
 ): { type: 'structure'; members: Ms; required: R } =>
   ({ type: 'structure', members, required: (o?.required ?? false) as R });
+
+export const doc = <const O extends Omit<DocumentSpec, 'type'>>(o?: O): { type: 'document' } & O =>
+  ({ type: 'document', ...o }) as { type: 'document' } & O;
 
 /** How blob members arrive: base64 text (JSON wire, CLI) or bytes already (IPC, in-process). */
 export type BlobEncoding = 'base64' | 'bytes';
@@ -282,6 +293,11 @@ function checkValue(ctx: Context, spec: Spec, value: unknown, path: string): unk
     }
     case 'structure':
       return checkStructure(ctx, spec, value, path);
+    case 'document':
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
+        return wrongType(path, 'a JSON object', value);
+      }
+      return value;
   }
 }
 

@@ -23,7 +23,7 @@ import {
 import { AuditLog, type VerifyReport } from '../../electron/kms/audit/log.ts';
 import { buildRecord, type AuditRecord } from '../../electron/kms/audit/record.ts';
 import type { AuditProblemKind } from '../../electron/kms/audit/verify.ts';
-import { ownerCaller } from '../../electron/kms/caller.ts';
+import { ownerCaller } from '../../electron/kms/iam/caller.ts';
 import { openDatabase, type Db } from '../../electron/kms/store/database.ts';
 
 const ACCOUNT = '111122223333';

@@ -10,7 +10,7 @@ import { CheckpointSigner } from '../../electron/kms/audit/checkpoints.ts';
 import { AuditLog, type VerifyReport } from '../../electron/kms/audit/log.ts';
 import { AuditRecordError, buildRecord, type AuditRecord } from '../../electron/kms/audit/record.ts';
 import type { AuditProblemKind } from '../../electron/kms/audit/verify.ts';
-import { ownerCaller } from '../../electron/kms/caller.ts';
+import { ownerCaller } from '../../electron/kms/iam/caller.ts';
 import { SerializationException, ValidationException } from '../../electron/kms/errors.ts';
 import { openDatabase, type Db } from '../../electron/kms/store/database.ts';
 

@@ -9,7 +9,7 @@ import {
   responseElementsFor,
   type BuildRecordParams,
 } from '../../electron/kms/audit/record.ts';
-import { ownerCaller, type Caller } from '../../electron/kms/caller.ts';
+import { ownerCaller, type Caller } from '../../electron/kms/iam/caller.ts';
 import { operations } from '../../shared/api/operations.ts';
 import { encodeBase64 } from '../../shared/api/base64.ts';
 

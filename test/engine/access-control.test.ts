@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Caller } from '../../electron/kms/caller.ts';
+import type { Caller } from '../../electron/kms/iam/caller.ts';
 import { DATABASE_FILE } from '../../electron/kms/store/database.ts';
 import { operationNames, type OperationName } from '../../shared/api/operations.ts';
 import { bytes, kmsError, newEngine, text, type TestEngine } from '../support/engine.ts';

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parsePrincipal } from '../../electron/kms/access-keys.ts';
+import { parsePrincipal } from '../../electron/kms/iam/access-keys.ts';
 import { kmsError, newEngine, type TestEngine } from '../support/engine.ts';
 
 let t: TestEngine;

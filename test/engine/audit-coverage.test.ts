@@ -23,7 +23,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Caller } from '../../electron/kms/caller.ts';
+import type { Caller } from '../../electron/kms/iam/caller.ts';
 import { KmsError } from '../../electron/kms/errors.ts';
 import { MemoryRootKeyProvider } from '../../electron/kms/rootkey/memory.ts';
 import { DATABASE_FILE } from '../../electron/kms/store/database.ts';

@@ -6,7 +6,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import type { AccessKeyLookup } from '../../electron/kms/access-keys.ts';
+import type { AccessKeyLookup } from '../../electron/kms/iam/access-keys.ts';
 import { AuthError, type SignedRequest } from '../../electron/server/contracts.ts';
 import { MAX_CLOCK_SKEW_MS, verifySigV4 } from '../../electron/server/sigv4.ts';
 

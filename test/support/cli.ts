@@ -1,5 +1,6 @@
 // The `strongroom` command spawned as a user runs it: a fresh Node process per command, on the
-// data directory given, with no passphrase from the environment unless a test sets one.
+// data directory given, with no passphrase from the environment unless a test sets one, and no
+// unlock agent (D30) unless a test turns it on: each call unlocks for itself.
 import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ export type CliRun = { code: number | null; stdout: string; stderr: string; json
 
 export function cli(dataDir: string, args: ReadonlyArray<string>, options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
   const r = spawnSync(process.execPath, [STRONGROOM_BIN, ...args], {
-    env: { ...process.env, STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PASSPHRASE: '', ...options.env },
+    env: { ...process.env, STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PASSPHRASE: '', STRONGROOM_AGENT: 'off', ...options.env },
     encoding: 'utf8',
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });

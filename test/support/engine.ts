@@ -37,12 +37,12 @@ export function tempDir(prefix = 'strongroom-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function newEngine(): Promise<TestEngine> {
+export async function newEngine(options: { readonly developer?: boolean } = {}): Promise<TestEngine> {
   const dir = tempDir();
   const clock = new ManualClock();
   const provider = new MemoryRootKeyProvider();
   const state = {
-    kms: await Kms.init({ dataDir: dir, provider, clock, accountId: '111122223333', region: 'local-1' }),
+    kms: await Kms.init({ dataDir: dir, provider, clock, accountId: '111122223333', region: 'local-1', ...options }),
   };
   return {
     get kms() {

@@ -590,7 +590,7 @@ test.describe('Custody', () => {
 
   const cli = (...args: Array<string>): string => {
     const run = spawnSync(process.execPath, [join(ROOT, 'electron', 'cli', 'bin.mjs'), ...args], {
-      env: { ...process.env, STRONGROOM_DATA_DIR: env('STRONGROOM_UI_DATA_DIR'), STRONGROOM_PASSPHRASE: PASSPHRASE },
+      env: { ...process.env, STRONGROOM_DATA_DIR: env('STRONGROOM_UI_DATA_DIR'), STRONGROOM_PASSPHRASE: PASSPHRASE, STRONGROOM_AGENT: 'off' },
       encoding: 'utf8',
     });
     if (run.status !== 0) {

@@ -33,7 +33,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
   // Sets SOFTHSM2_CONF in this process, so the server (and the tests' CLI calls) inherit it.
   initSoftHsm(join(base, 'softhsm'), TOKEN);
-  const env = { ...process.env, STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PASSPHRASE: PASSPHRASE };
+  const env = { ...process.env, STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PASSPHRASE: PASSPHRASE, STRONGROOM_AGENT: 'off' };
   const cli = (...args: Array<string>): string => {
     const run = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
     if (run.status !== 0) {

@@ -8,15 +8,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import QRCode from 'qrcode';
 import type { JsonObject } from '../audit/canonical.ts';
 import { ValidationException } from '../errors.ts';
+import { lazyModule } from '../lazy-module.ts';
 import type { InstallationInfo } from '../installation.ts';
 import type { Db } from '../store/database.ts';
 import { commitStaged, stageBytes } from '../storage/atomic-file.ts';
 import { sealBackup, type BackupHeader } from './file.ts';
 import { sealToPassphrase, sealToPublicKey } from './seal.ts';
+import type QRCodeModule from 'qrcode';
 import { backupKeyCheck, BACKUP_ID_BYTES, BACKUP_KEY_BYTES, checkCounts, encodeShare, shareJson, shareUri, shareWordsText, splitBackupKey, type Share } from './shares.ts';
+
+// QR codes are drawn only by `backup create`; the package is not loaded with the engine.
+const loadQrCode = lazyModule<typeof QRCodeModule>('qrcode');
 
 export const SHARE_FORMATS = ['words', 'qr-svg', 'qr-png', 'json'] as const;
 export type ShareFormat = (typeof SHARE_FORMATS)[number];
@@ -84,9 +88,9 @@ async function renderShare(s: Share, format: ShareFormat): Promise<{ bytes: Buff
     case 'json':
       return { bytes: Buffer.from(`${JSON.stringify(shareJson(s), null, 2)}\n`, 'utf8'), ext: 'json' };
     case 'qr-svg':
-      return { bytes: Buffer.from(await QRCode.toString(shareUri(s), { type: 'svg', errorCorrectionLevel: 'M', margin: 4 }), 'utf8'), ext: 'svg' };
+      return { bytes: Buffer.from(await loadQrCode().toString(shareUri(s), { type: 'svg', errorCorrectionLevel: 'M', margin: 4 }), 'utf8'), ext: 'svg' };
     case 'qr-png':
-      return { bytes: await QRCode.toBuffer(shareUri(s), { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 8 }), ext: 'png' };
+      return { bytes: await loadQrCode().toBuffer(shareUri(s), { type: 'png', errorCorrectionLevel: 'M', margin: 4, scale: 8 }), ext: 'png' };
   }
 }
 

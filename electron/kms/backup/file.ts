@@ -107,6 +107,3 @@ export function openBackup(file: OpenedBackupFile, backupKey: Uint8Array, path: 
   plain.fill(0);
   return { rootKey, database };
 }
-
-// The ceremony transcript still names these; new code imports storage/atomic-file.ts directly.
-export { commitStaged as commitTemp, stageBytes as writeTemp } from '../storage/atomic-file.ts';

@@ -5,9 +5,13 @@
 // backup id and share index in the clear, authenticated as AAD, so errors can name the share.
 
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { IncorrectKeyException, ValidationException } from '../errors.ts';
+import { lazyModule } from '../lazy-module.ts';
+import type * as Ed25519Module from '@noble/curves/ed25519.js';
 import { deriveKey, MIN_PASSPHRASE_LENGTH, SCRYPT_V1 } from '../rootkey/passphrase.ts';
+
+// Loaded by the backup commands that seal or open a share, not by every engine start.
+const curves = lazyModule<typeof Ed25519Module>('@noble/curves/ed25519.js');
 
 export const SEALED_FORMAT = 'strongroom-sealed-share';
 const HKDF_INFO = 'strongroom/backup-share-seal/x25519/v1';
@@ -51,7 +55,7 @@ export function custodianPublicKey(pem: Uint8Array, what: string): Uint8Array {
     throw new ValidationException(`${what} is not a public key in PEM (${(err as Error).message}). Give an Ed25519 or X25519 key, as \`openssl genpkey -algorithm ed25519\` then \`openssl pkey -pubout\` make.`);
   }
   if (key.asymmetricKeyType === 'ed25519') {
-    return ed25519.utils.toMontgomery(rawOkp(key, 'x'));
+    return curves().ed25519.utils.toMontgomery(rawOkp(key, 'x'));
   }
   if (key.asymmetricKeyType === 'x25519') {
     return rawOkp(key, 'x');
@@ -68,7 +72,7 @@ export function custodianPrivateKey(pem: Uint8Array, what: string): Uint8Array {
     throw new ValidationException(`${what} is not a private key in PEM (${(err as Error).message}).`);
   }
   if (key.asymmetricKeyType === 'ed25519') {
-    return ed25519.utils.toMontgomerySecret(rawOkp(key, 'd'));
+    return curves().ed25519.utils.toMontgomerySecret(rawOkp(key, 'd'));
   }
   if (key.asymmetricKeyType === 'x25519') {
     return rawOkp(key, 'd');
@@ -94,9 +98,9 @@ function encrypt(kek: Buffer, header: Omit<SealedShare, 'Nonce' | 'Ciphertext'>,
 }
 
 export function sealToPublicKey(payload: Uint8Array, backupId: string, index: number, recipient: Uint8Array): SealedShare {
-  const eph = x25519.utils.randomSecretKey();
-  const ephPub = x25519.getPublicKey(eph);
-  const shared = x25519.getSharedSecret(eph, recipient);
+  const eph = curves().x25519.utils.randomSecretKey();
+  const ephPub = curves().x25519.getPublicKey(eph);
+  const shared = curves().x25519.getSharedSecret(eph, recipient);
   eph.fill(0);
   const kek = x25519Kek(shared, ephPub, recipient);
   shared.fill(0);
@@ -153,11 +157,11 @@ export async function unseal(sealed: SealedShare, by: Unsealer, what: string): P
       throw new ValidationException(`${what} (share ${sealed.Index}) is encrypted to a custodian's public key: give --key <custodian private key PEM>.`);
     }
     const recipient = Buffer.from(sealed.Recipient.PublicKey, 'base64');
-    if (!Buffer.from(x25519.getPublicKey(by.privateKey)).equals(recipient)) {
+    if (!Buffer.from(curves().x25519.getPublicKey(by.privateKey)).equals(recipient)) {
       throw new IncorrectKeyException(`${what} (share ${sealed.Index}) was not encrypted to this key: it is for the custodian whose X25519 public key is ${sealed.Recipient.PublicKey}.`);
     }
     const eph = Buffer.from(sealed.Recipient.EphemeralPublicKey, 'base64');
-    const shared = x25519.getSharedSecret(by.privateKey, eph);
+    const shared = curves().x25519.getSharedSecret(by.privateKey, eph);
     kek = x25519Kek(shared, eph, recipient);
     shared.fill(0);
   } else {

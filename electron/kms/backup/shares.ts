@@ -9,9 +9,14 @@
 //   library's 32 y-bytes and its x tag) | checksum (4) = first 4 bytes of SHA-256 over the rest.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { combine, split } from 'shamir-secret-sharing';
-import { wordlist } from '@scure/bip39/wordlists/english.js';
+import type * as Shamir from 'shamir-secret-sharing';
+import type * as Bip39English from '@scure/bip39/wordlists/english.js';
 import { ValidationException } from '../errors.ts';
+import { lazyModule } from '../lazy-module.ts';
+
+// Loaded by the backup and ceremony commands that use them, not by every engine start.
+const shamir = lazyModule<typeof Shamir>('shamir-secret-sharing');
+const english = lazyModule<typeof Bip39English>('@scure/bip39/wordlists/english.js');
 
 export const SHARE_VERSION = 1;
 export const BACKUP_ID_BYTES = 16;
@@ -53,7 +58,7 @@ export function checkCounts(total: number, threshold: number): void {
 
 export async function splitBackupKey(backupKey: Uint8Array, backupId: string, total: number, threshold: number): Promise<Array<Share>> {
   checkCounts(total, threshold);
-  const parts = await split(backupKey, total, threshold);
+  const parts = await shamir().split(backupKey, total, threshold);
   return parts.map((share, i) => ({ backupId, index: i + 1, threshold, total, share }));
 }
 
@@ -103,15 +108,18 @@ export function shareToWords(payload: Uint8Array): Array<string> {
   bits = bits.padEnd(SHARE_WORDS * 11, '0');
   const words: Array<string> = [];
   for (let i = 0; i < SHARE_WORDS; i++) {
-    words.push(wordlist[parseInt(bits.slice(i * 11, i * 11 + 11), 2)] as string);
+    words.push(english().wordlist[parseInt(bits.slice(i * 11, i * 11 + 11), 2)] as string);
   }
   return words;
 }
 
 // BIP-39 English words are unique in their first four letters, so a word may be typed that short.
-const byPrefix = new Map<string, number>();
-for (const [i, w] of wordlist.entries()) {
-  byPrefix.set(w.slice(0, 4), i);
+let prefixes: Map<string, number> | undefined;
+function byPrefix(): Map<string, number> {
+  if (prefixes === undefined) {
+    prefixes = new Map(english().wordlist.map((w, i) => [w.slice(0, 4), i]));
+  }
+  return prefixes;
 }
 
 export function wordsToShare(words: ReadonlyArray<string>, what: string): Buffer {
@@ -121,8 +129,8 @@ export function wordsToShare(words: ReadonlyArray<string>, what: string): Buffer
   let bits = '';
   for (const [i, raw] of words.entries()) {
     const word = raw.toLowerCase();
-    const n = byPrefix.get(word.slice(0, 4));
-    if (n === undefined || !(wordlist[n] ?? '').startsWith(word)) {
+    const n = byPrefix().get(word.slice(0, 4));
+    if (n === undefined || !(english().wordlist[n] ?? '').startsWith(word)) {
       throw new ValidationException(`${what} is mistyped: word ${i + 1} '${raw}' is not in the share word list (BIP-39 English).`);
     }
     bits += n.toString(2).padStart(11, '0');
@@ -250,7 +258,7 @@ export async function recoverBackupKey(
       `${named.length} share${named.length === 1 ? '' : 's'} given; this backup needs ${header.threshold} (of ${header.total}). Add ${header.threshold - named.length} more.`,
     );
   }
-  const key = await combine(named.map((n) => n.share.share));
+  const key = await shamir().combine(named.map((n) => n.share.share));
   const check = backupKeyCheck(key, header.backupId);
   if (check.length !== header.keyCheck.length || !timingSafeEqual(check, header.keyCheck)) {
     key.fill(0);

@@ -23,9 +23,10 @@ import {
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
+import type * as NistModule from '@noble/curves/nist.js';
+import type * as Secp256k1Module from '@noble/curves/secp256k1.js';
 import { curveOf } from './key-pairs.ts';
+import { lazyModule } from '../lazy-module.ts';
 import type { NamedCurve, SigningAlgorithm } from './key-specs.ts';
 
 export type Hash = 'sha256' | 'sha384' | 'sha512';
@@ -41,7 +42,14 @@ const DIGEST_INFO: Readonly<Record<Hash, Buffer>> = {
   sha512: Buffer.from('3051300d060960864801650304020305000440', 'hex'),
 };
 
-const NOBLE: Readonly<Record<NamedCurve, typeof p256>> = { prime256v1: p256, secp384r1: p384, secp521r1: p521, secp256k1 };
+const nist = lazyModule<typeof NistModule>('@noble/curves/nist.js');
+const koblitz = lazyModule<typeof Secp256k1Module>('@noble/curves/secp256k1.js');
+const NOBLE: Readonly<Record<NamedCurve, () => typeof NistModule.p256>> = {
+  prime256v1: () => nist().p256,
+  secp384r1: () => nist().p384,
+  secp521r1: () => nist().p521,
+  secp256k1: () => koblitz().secp256k1,
+};
 
 export function hashOf(algorithm: SupportedSigningAlgorithm): Hash {
   return algorithm.endsWith('_256') ? 'sha256' : algorithm.endsWith('_384') ? 'sha384' : 'sha512';
@@ -137,7 +145,7 @@ function emsaPssVerify(hash: Hash, mHash: Uint8Array, em: Uint8Array, emBits: nu
 function ecScalar(key: KeyObject, curve: NamedCurve): Uint8Array {
   const d = key.export({ format: 'jwk' }).d ?? '';
   const bytes = Buffer.from(d, 'base64url');
-  const size = NOBLE[curve].lengths.secretKey ?? bytes.length;
+  const size = NOBLE[curve]().lengths.secretKey ?? bytes.length;
   return bytes.length === size ? new Uint8Array(bytes) : new Uint8Array(Buffer.concat([Buffer.alloc(size - bytes.length), bytes]));
 }
 
@@ -168,7 +176,7 @@ export function signMessage(algorithm: SupportedSigningAlgorithm, privateKey: Ke
   }
   const d = ecScalar(privateKey, curve);
   try {
-    return NOBLE[curve].sign(message, d, { prehash: false, format: 'der', lowS: false });
+    return NOBLE[curve]().sign(message, d, { prehash: false, format: 'der', lowS: false });
   } finally {
     d.fill(0);
   }
@@ -204,7 +212,7 @@ export function verifySignature(
       return emsaPssVerify(hash, message, em, modulusBits(publicKey) - 1);
     }
     const curve = curveOf(publicKey);
-    return curve !== null && NOBLE[curve].verify(signature, message, ecPoint(publicKey), { prehash: false, format: 'der', lowS: false });
+    return curve !== null && NOBLE[curve]().verify(signature, message, ecPoint(publicKey), { prehash: false, format: 'der', lowS: false });
   } catch {
     return false;
   }

@@ -1,4 +1,4 @@
-// The file pipeline (D28): how encryptFile / decryptFile keep both cores busy with constant memory.
+// The file pipeline (D31): how encryptFile / decryptFile keep both cores busy with constant memory.
 //
 // Encrypting: the input is read into two buffers in turn (one read in flight while the other is
 // sealed); frames are sealed straight into one of a few output buffers, which is written at its

@@ -1,6 +1,6 @@
 // The hash a signed message's footer covers (SHA-384 over every byte before the footer), computed
 // on a worker thread for files, so hashing (about 1 s per GiB) overlaps reading, AES-GCM and
-// writing on the main thread instead of following them (D28). The worker is started from source
+// writing on the main thread instead of following them (D31). The worker is started from source
 // text (eval), so it needs no file of its own beside a bundle. Bytes that lie in one of the
 // pipeline's shared buffers are hashed in place (the message carries only where they are); other
 // bytes (the header, a frame the reader had to join) are copied into the message. The per-message

@@ -47,7 +47,7 @@ export type MessageInfo = {
  * the next garbage collection. V8 collects such buffers only once 64 MiB of them have piled up,
  * and glibc hands the freed pages back to the kernel, so every frame used to land in freshly
  * faulted pages: 60–190 thousand page faults and ~2 s of system time per GiB, and 60–100 MiB of
- * RSS (D28). Detaching the ArrayBuffer (transfer to length 0) releases its backing store at once
+ * RSS (D31). Detaching the ArrayBuffer (transfer to length 0) releases its backing store at once
  * and malloc reuses it for the next frame. Buffers that share an ArrayBuffer are left alone.
  */
 export function releaseBuffer(buffer: Buffer): void {

@@ -15,7 +15,7 @@
 // written; the engine's audit record names the key, the wrapping algorithm and the SHA-256 of
 // the wrapping public key (engine.ts), never the material or the wrapped blob.
 
-import type { Handler } from '../context.ts';
+import type { KeyedHandler } from '../context.ts';
 import {
   isSupportedWrappingAlgorithm,
   oaepCapacity,
@@ -27,15 +27,10 @@ import { unwrapMaterial } from '../crypto/material-wrap.ts';
 import { wipe } from '../crypto/wipe.ts';
 import { KMSInternalException, KMSInvalidStateException, NotFoundException, UnsupportedOperationException, ValidationException } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
-import { requireState } from '../key-state.ts';
-import { resolveKey } from '../resolve.ts';
 import { materialBinding } from './material.ts';
 
-export const exportKeyMaterial: Handler<'ExportKeyMaterial'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
-  ctx.authorize('strongroom:ExportKeyMaterial', key);
+export const exportKeyMaterial: KeyedHandler<'ExportKeyMaterial'> = (ctx, input, key) => {
   const arn = keyArn(ctx.scope, key.keyId);
-  requireState('exportMaterial', key.keyState, arn);
   if (!key.exportable) {
     throw new UnsupportedOperationException(
       `${arn} was not created exportable, and never can be: only keys created with XStrongroomExportable (strongroom create-key --x-strongroom-exportable) can have their material exported.`,

@@ -3,7 +3,7 @@
 // with a given encryption context. Grants apply the moment they are stored, so a grant token is
 // usable at once (and only needs to be valid).
 
-import type { Handler, OperationContext } from '../context.ts';
+import type { Handler, KeyedHandler, OperationContext } from '../context.ts';
 import {
   AccessDeniedException,
   InvalidGrantIdException,
@@ -206,9 +206,7 @@ function checkGrantId(grantId: string): void {
   }
 }
 
-export const listGrants: Handler<'ListGrants'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:ListGrants', key);
+export const listGrants: KeyedHandler<'ListGrants'> = (ctx, input, key) => {
   if (input.GrantId !== undefined) {
     checkGrantId(input.GrantId);
   }
@@ -305,9 +303,7 @@ export const retireGrant: Handler<'RetireGrant'> = (ctx, input) => {
   return {};
 };
 
-export const revokeGrant: Handler<'RevokeGrant'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:RevokeGrant', key);
+export const revokeGrant: KeyedHandler<'RevokeGrant'> = (ctx, input, key) => {
   const grant = grantOfKey(ctx, key, input.GrantId);
   if (input.DryRun === true) {
     return dryRunSucceeded();

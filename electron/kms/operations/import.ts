@@ -7,7 +7,7 @@
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DAY_MS } from '../clock.ts';
-import type { Handler, OperationContext } from '../context.ts';
+import type { KeyedHandler, OperationContext } from '../context.ts';
 import { concatBytes, encodeStringList } from '../crypto/encoding.ts';
 import {
   asSupportedWrappingAlgorithm,
@@ -32,7 +32,6 @@ import {
 } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
 import { requireState } from '../key-state.ts';
-import { resolveKey } from '../resolve.ts';
 import type { ExpirationModel, ImportTokenRow, KeyRow, MaterialRow } from '../store/repository.ts';
 import { keyMaterialId, materialBinding } from './material.ts';
 
@@ -71,9 +70,7 @@ function tokenHash(token: Uint8Array): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
-export const getParametersForImport: Handler<'GetParametersForImport'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:GetParametersForImport', key);
+export const getParametersForImport: KeyedHandler<'GetParametersForImport'> = (ctx, input, key) => {
   const arn = requireExternal(ctx, key);
   requireState('importParameters', key.keyState, arn);
   if (!isSupportedWrappingAlgorithm(input.WrappingAlgorithm)) {
@@ -162,9 +159,7 @@ function expiryFor(ctx: OperationContext, model: ExpirationModel, validTo: Date 
   return at;
 }
 
-export const importKeyMaterial: Handler<'ImportKeyMaterial'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:ImportKeyMaterial', key);
+export const importKeyMaterial: KeyedHandler<'ImportKeyMaterial'> = (ctx, input, key) => {
   const arn = requireExternal(ctx, key);
   requireState('importMaterial', key.keyState, arn);
   const model = input.ExpirationModel ?? 'KEY_MATERIAL_EXPIRES';
@@ -303,9 +298,7 @@ function becomeUsable(ctx: OperationContext, key: KeyRow): void {
   }
 }
 
-export const deleteImportedKeyMaterial: Handler<'DeleteImportedKeyMaterial'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:DeleteImportedKeyMaterial', key);
+export const deleteImportedKeyMaterial: KeyedHandler<'DeleteImportedKeyMaterial'> = (ctx, input, key) => {
   const arn = requireExternal(ctx, key);
   requireState('deleteImported', key.keyState, arn);
   const target = input.KeyMaterialId !== undefined

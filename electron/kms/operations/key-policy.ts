@@ -1,7 +1,7 @@
 // PutKeyPolicy, GetKeyPolicy, ListKeyPolicies (reference §3.6, §10), and the lockout safety
 // check CreateKey shares: a new policy must still let the caller change the policy later.
 
-import type { Handler, OperationContext } from '../context.ts';
+import type { Handler, KeyedHandler, OperationContext } from '../context.ts';
 import { MalformedPolicyDocumentException, ValidationException } from '../errors.ts';
 import type { BoundKeyPolicy } from '../policy/evaluate.ts';
 import { resolveKey } from '../resolve.ts';
@@ -49,9 +49,7 @@ export const getKeyPolicy: Handler<'GetKeyPolicy'> = (ctx, input) => {
   return { Policy: ctx.access.displayPolicy(key), PolicyName: POLICY_NAME };
 };
 
-export const listKeyPolicies: Handler<'ListKeyPolicies'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:ListKeyPolicies', key);
+export const listKeyPolicies: KeyedHandler<'ListKeyPolicies'> = (_ctx, input, _key) => {
   // One policy always fits one page, so no marker is ever issued: any marker is foreign.
   decodeMarker('ListKeyPolicies', input.Marker);
   return { PolicyNames: [POLICY_NAME], Truncated: false };

@@ -2,7 +2,7 @@
 
 import { defaultKeyPolicy } from '../../../shared/api/key-policy.ts';
 import { randomUUID } from 'node:crypto';
-import type { Handler } from '../context.ts';
+import type { Handler, KeyedHandler } from '../context.ts';
 import { keySpecInfo, SUPPORTED_KEY_SPECS } from '../crypto/key-specs.ts';
 import {
   AlreadyExistsException,
@@ -12,8 +12,6 @@ import {
   ValidationException,
 } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
-import { requireState } from '../key-state.ts';
-import { resolveKey } from '../resolve.ts';
 import type { KeyRow } from '../store/repository.ts';
 import { connectedStore, tokenIdFor, tokenLabelFor } from './custom-key-stores.ts';
 import { checkLockout } from './key-policy.ts';
@@ -146,9 +144,7 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
   return { KeyMetadata: keyMetadata(ctx, row) };
 };
 
-export const describeKey: Handler<'DescribeKey'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
-  ctx.authorize('kms:DescribeKey', key);
+export const describeKey: KeyedHandler<'DescribeKey'> = (ctx, input, key) => {
   return { KeyMetadata: keyMetadata(ctx, key) };
 };
 
@@ -169,24 +165,18 @@ export const listKeys: Handler<'ListKeys'> = (ctx, input) => {
   };
 };
 
-export const updateKeyDescription: Handler<'UpdateKeyDescription'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:UpdateKeyDescription', key);
-  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
+export const updateKeyDescription: KeyedHandler<'UpdateKeyDescription'> = (ctx, input, key) => {
   ctx.repo.setDescription(key.keyId, input.Description);
   return {};
 };
 
 /** EnableKey and DisableKey differ only in the state they set. */
-function setEnabled(state: 'Enabled' | 'Disabled', action: string): Handler<'EnableKey' | 'DisableKey'> {
-  return (ctx, input) => {
-    const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-    ctx.authorize(action, key);
-    requireState('enableDisable', key.keyState, keyArn(ctx.scope, key.keyId));
+function setEnabled(state: 'Enabled' | 'Disabled'): KeyedHandler<'EnableKey' | 'DisableKey'> {
+  return (ctx, _input, key) => {
     ctx.repo.setState(key.keyId, state, null, null);
     return {};
   };
 }
 
-export const enableKey: Handler<'EnableKey'> = setEnabled('Enabled', 'kms:EnableKey');
-export const disableKey: Handler<'DisableKey'> = setEnabled('Disabled', 'kms:DisableKey');
+export const enableKey: KeyedHandler<'EnableKey'> = setEnabled('Enabled');
+export const disableKey: KeyedHandler<'DisableKey'> = setEnabled('Disabled');

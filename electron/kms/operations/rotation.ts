@@ -4,7 +4,7 @@
 // new encryptions use it, and every ciphertext names its version, so older versions keep
 // decrypting for the life of the key.
 
-import type { Handler, OperationContext } from '../context.ts';
+import type { KeyedHandler, OperationContext } from '../context.ts';
 import { DAY_MS } from '../clock.ts';
 import {
   ConflictException,
@@ -13,7 +13,6 @@ import {
 } from '../errors.ts';
 import { keyArn } from '../identifiers.ts';
 import { requireState, type StateRow } from '../key-state.ts';
-import { resolveKey } from '../resolve.ts';
 import type { KeyRow, MaterialRow, RotationType } from '../store/repository.ts';
 import { addMaterial, type MaterialWriter } from './material.ts';
 import { decodeMarker, encodeMarker } from './paging.ts';
@@ -49,9 +48,7 @@ function requireRotatable(ctx: OperationContext, key: KeyRow, row: StateRow, aut
   return arn;
 }
 
-export const enableKeyRotation: Handler<'EnableKeyRotation'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:EnableKeyRotation', key);
+export const enableKeyRotation: KeyedHandler<'EnableKeyRotation'> = (ctx, input, key) => {
   requireRotatable(ctx, key, 'rotationChange', true);
   const period = input.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
   const now = ctx.clock.now();
@@ -64,17 +61,13 @@ export const enableKeyRotation: Handler<'EnableKeyRotation'> = (ctx, input) => {
   return {};
 };
 
-export const disableKeyRotation: Handler<'DisableKeyRotation'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:DisableKeyRotation', key);
+export const disableKeyRotation: KeyedHandler<'DisableKeyRotation'> = (ctx, input, key) => {
   requireRotatable(ctx, key, 'rotationChange', true);
   ctx.repo.setRotation(key.keyId, null, null);
   return {};
 };
 
-export const getKeyRotationStatus: Handler<'GetKeyRotationStatus'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:GetKeyRotationStatus', key);
+export const getKeyRotationStatus: KeyedHandler<'GetKeyRotationStatus'> = (ctx, input, key) => {
   requireRotatable(ctx, key, 'rotationRead', false);
   // A key pending deletion does not rotate and reports false; cancelling restores the setting.
   const enabled = key.rotationPeriodDays !== null && key.keyState !== 'PendingDeletion';
@@ -106,9 +99,7 @@ export function rotateKey(ctx: MaterialWriter, key: KeyRow, type: RotationType):
   return row;
 }
 
-export const rotateKeyOnDemand: Handler<'RotateKeyOnDemand'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:RotateKeyOnDemand', key);
+export const rotateKeyOnDemand: KeyedHandler<'RotateKeyOnDemand'> = (ctx, input, key) => {
   const arn = requireRotatable(ctx, key, 'rotationChange', false);
   if (ctx.repo.countRotations(key.keyId, 'ON_DEMAND') >= MAX_ON_DEMAND_ROTATIONS) {
     throw new LimitExceededException(
@@ -133,9 +124,7 @@ function materialState(key: KeyRow, m: MaterialRow): 'CURRENT' | 'NON_CURRENT' |
   return m.version === key.currentVersion ? 'CURRENT' : m.version > key.currentVersion ? 'PENDING_ROTATION' : 'NON_CURRENT';
 }
 
-export const listKeyRotations: Handler<'ListKeyRotations'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:ListKeyRotations', key);
+export const listKeyRotations: KeyedHandler<'ListKeyRotations'> = (ctx, input, key) => {
   requireRotatable(ctx, key, 'rotationRead', false);
   const all = input.IncludeKeyMaterial === 'ALL_KEY_MATERIAL';
   const limit = input.Limit ?? 100;

@@ -6,7 +6,7 @@
 
 import { createPublicKey } from 'node:crypto';
 import type { KeyUsage } from '../../../shared/api/operations.ts';
-import type { Handler, OperationContext } from '../context.ts';
+import type { Handler, KeyedHandler, OperationContext } from '../context.ts';
 import { deriveSharedSecret as ecdh } from '../crypto/ecdh.ts';
 import { generateMac as hmac, verifyMac as checkMac } from '../crypto/hmac.ts';
 import { parsePublicKeyDer, publicKeyDer } from '../crypto/key-pairs.ts';
@@ -60,8 +60,8 @@ function messageType(algorithm: SupportedSigningAlgorithm, type: string | undefi
   return 'DIGEST';
 }
 
-export const sign: Handler<'Sign'> = (ctx, input) => {
-  const { key, arn } = keyForUse(ctx, input.KeyId, 'SIGN_VERIFY', 'kms:Sign');
+export const sign: KeyedHandler<'Sign'> = (ctx, input, key) => {
+  const arn = keyArn(ctx.scope, key.keyId);
   const algorithm = signingAlgorithmFor(key, arn, input.SigningAlgorithm);
   const type = messageType(algorithm, input.MessageType, input.Message);
   if (input.DryRun === true) {
@@ -71,8 +71,8 @@ export const sign: Handler<'Sign'> = (ctx, input) => {
   return { KeyId: arn, Signature: signature, SigningAlgorithm: algorithm };
 };
 
-export const verify: Handler<'Verify'> = (ctx, input) => {
-  const { key, arn } = keyForUse(ctx, input.KeyId, 'SIGN_VERIFY', 'kms:Verify');
+export const verify: KeyedHandler<'Verify'> = (ctx, input, key) => {
+  const arn = keyArn(ctx.scope, key.keyId);
   const algorithm = signingAlgorithmFor(key, arn, input.SigningAlgorithm);
   const type = messageType(algorithm, input.MessageType, input.Message);
   if (input.DryRun === true) {
@@ -116,8 +116,8 @@ function macAlgorithmFor(key: KeyRow, arn: string, algorithm: MacAlgorithm): Mac
   return algorithm;
 }
 
-export const generateMac: Handler<'GenerateMac'> = (ctx, input) => {
-  const { key, arn } = keyForUse(ctx, input.KeyId, 'GENERATE_VERIFY_MAC', 'kms:GenerateMac');
+export const generateMac: KeyedHandler<'GenerateMac'> = (ctx, input, key) => {
+  const arn = keyArn(ctx.scope, key.keyId);
   const algorithm = macAlgorithmFor(key, arn, input.MacAlgorithm);
   if (input.DryRun === true) {
     return dryRunSucceeded();
@@ -126,8 +126,8 @@ export const generateMac: Handler<'GenerateMac'> = (ctx, input) => {
   return { Mac: mac, MacAlgorithm: algorithm, KeyId: arn };
 };
 
-export const verifyMac: Handler<'VerifyMac'> = (ctx, input) => {
-  const { key, arn } = keyForUse(ctx, input.KeyId, 'GENERATE_VERIFY_MAC', 'kms:VerifyMac');
+export const verifyMac: KeyedHandler<'VerifyMac'> = (ctx, input, key) => {
+  const arn = keyArn(ctx.scope, key.keyId);
   const algorithm = macAlgorithmFor(key, arn, input.MacAlgorithm);
   if (input.DryRun === true) {
     return dryRunSucceeded();

@@ -7,7 +7,7 @@ import type { Handler } from '../context.ts';
 import { ValidationException } from '../errors.ts';
 import { KMS_ACTIONS } from '../policy/actions.ts';
 import { unknownConditionKey } from '../policy/condition-keys.ts';
-import { resolvePrincipal } from '../principals.ts';
+import { resolvePrincipal } from '../iam/principals.ts';
 import { resolveKey } from '../resolve.ts';
 
 export const simulatePolicy: Handler<'SimulatePolicy'> = (ctx, input) => {

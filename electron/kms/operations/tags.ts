@@ -1,10 +1,7 @@
 // Tags: TagResource, UntagResource, ListResourceTags (reference §3.8).
 
-import type { Handler } from '../context.ts';
+import type { KeyedHandler } from '../context.ts';
 import { LimitExceededException, TagException } from '../errors.ts';
-import { keyArn } from '../identifiers.ts';
-import { requireState } from '../key-state.ts';
-import { resolveKey } from '../resolve.ts';
 import { decodeMarker, encodeMarker, page } from './paging.ts';
 
 export const MAX_TAGS_PER_KEY = 50;
@@ -28,10 +25,7 @@ export function checkTags(tags: ReadonlyArray<{ TagKey: string; TagValue: string
   }
 }
 
-export const tagResource: Handler<'TagResource'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:TagResource', key);
-  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
+export const tagResource: KeyedHandler<'TagResource'> = (ctx, input, key) => {
   const incoming = new Set(input.Tags.map((t) => t.TagKey));
   const others = ctx.repo.tagKeys(key.keyId).filter((k) => !incoming.has(k)).length;
   checkTags(input.Tags, others);
@@ -41,10 +35,7 @@ export const tagResource: Handler<'TagResource'> = (ctx, input) => {
   return {};
 };
 
-export const untagResource: Handler<'UntagResource'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:UntagResource', key);
-  requireState('tagOrDescribe', key.keyState, keyArn(ctx.scope, key.keyId));
+export const untagResource: KeyedHandler<'UntagResource'> = (ctx, input, key) => {
   for (const tagKey of input.TagKeys) {
     if (tagKey.startsWith('aws:')) {
       throw new TagException(`Tag key '${tagKey}' is reserved: tag keys beginning with "aws:" cannot be removed.`);
@@ -56,9 +47,7 @@ export const untagResource: Handler<'UntagResource'> = (ctx, input) => {
   return {};
 };
 
-export const listResourceTags: Handler<'ListResourceTags'> = (ctx, input) => {
-  const key = resolveKey(ctx, input.KeyId, 'keyOnly');
-  ctx.authorize('kms:ListResourceTags', key);
+export const listResourceTags: KeyedHandler<'ListResourceTags'> = (ctx, input, key) => {
   // AWS documents 50 as this operation's maximum page, whatever larger Limit is asked for.
   const limit = Math.min(input.Limit ?? 50, 50);
   const after = decodeMarker('ListResourceTags', input.Marker);

@@ -6,10 +6,10 @@
 // a policy changed by another process (the CLI beside a running endpoint) applies at once.
 
 import { createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import type { Caller } from '../caller.ts';
+import type { Caller } from '../iam/caller.ts';
 import { AccessDeniedException, InvalidGrantTokenException, MalformedPolicyDocumentException } from '../errors.ts';
 import { keyArn, type Scope } from '../identifiers.ts';
-import type { PrincipalStore } from '../principals.ts';
+import type { PrincipalStore } from '../iam/principals.ts';
 import type { GrantRepository, GrantRow } from '../store/grants.ts';
 import type { KeyRepository, KeyRow } from '../store/repository.ts';
 import { ACCOUNT_ACTIONS } from './actions.ts';

@@ -2,7 +2,7 @@
 // on, and the request's own parameters. Values are computed when a condition first asks for
 // them, so a policy without conditions costs no lookups (aliases, tags) at all.
 
-import type { Caller } from '../caller.ts';
+import type { Caller } from '../iam/caller.ts';
 import { parseBlobHeader } from '../crypto/ciphertext-blob.ts';
 import type { Scope } from '../identifiers.ts';
 import type { KeyRepository, KeyRow } from '../store/repository.ts';

@@ -177,7 +177,7 @@ export class StagedOutput {
       return Promise.resolve();
     }
     // Queued, and done one at a time: concurrent writes to one file contend for its inode lock
-    // (the kernel spins on it), which cost more system time than overlapping them saved (D28).
+    // (the kernel spins on it), which cost more system time than overlapping them saved (D31).
     const done = this.#last.then(() => writeAllAt(this.#file, bytes, position)).catch((err: unknown) => {
       this.#failure ??= err;
       throw err;

@@ -4,7 +4,7 @@
 // key policy meant when the policy was stored). Access keys now point at a principal's unique id.
 
 import type Database from 'better-sqlite3';
-import { newPrincipalId } from '../../principal-id.ts';
+import { newPrincipalId } from '../../iam/principal-id.ts';
 
 export function updateToSchemaVersion4(db: Database.Database): void {
   db.exec(`

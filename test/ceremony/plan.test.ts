@@ -1,7 +1,7 @@
-// The ceremony plan's schema (electron/cli/ceremony-plan.ts): one schema in the shared schema
+// The ceremony plan's schema (electron/kms/ceremony/plan.ts): one schema in the shared schema
 // language; every problem is a ValidationException naming its JSON path, all of them at once.
 import { describe, expect, it } from 'vitest';
-import { parsePlan } from '../../electron/cli/ceremony-plan.ts';
+import { parsePlan } from '../../electron/kms/ceremony/plan.ts';
 
 const good = {
   Installation: { AccountId: '123456789012', Region: 'eu-west-1', RootKeyProvider: 'passphrase' },

@@ -4,11 +4,11 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Caller, CallerType } from './caller.ts';
-import type { Clock } from './clock.ts';
-import type { AesKey } from './crypto/aes-gcm.ts';
-import { unwrapMaterial, wrapMaterial } from './crypto/material-wrap.ts';
-import { ValidationException } from './errors.ts';
-import type { Db } from './store/database.ts';
+import type { Clock } from '../clock.ts';
+import type { AesKey } from '../crypto/aes-gcm.ts';
+import { unwrapMaterial, wrapMaterial } from '../crypto/material-wrap.ts';
+import { ValidationException } from '../errors.ts';
+import type { Db } from '../store/database.ts';
 
 /** What an access key id resolves to: its principal and, for one signature check, its secret. */
 export type AccessKeyLookup = (accessKeyId: string) => { readonly caller: Omit<Caller, 'sourceIp' | 'userAgent'>; readonly secret: string } | null;
@@ -109,5 +109,41 @@ export class AccessKeyStore {
 
   delete(accessKeyId: string): boolean {
     return this.#stmts.delete.run(accessKeyId).changes > 0;
+  }
+}
+
+/** How long an access key lookup is reused (see CachedAccessKeyLookup). */
+export const ACCESS_KEY_CACHE_MS = 5_000;
+
+/**
+ * For the endpoint's SigV4 check: the principal and clear secret of an access key, or null.
+ * Answers are kept for ACCESS_KEY_CACHE_MS, so a busy endpoint does not read and unwrap the
+ * secret on every request; a key deleted through this engine stops working at once (forget()),
+ * one deleted by another process (the CLI beside a running endpoint) within that time.
+ */
+export class CachedAccessKeyLookup {
+  readonly #load: AccessKeyLookup;
+  readonly #cache = new Map<string, { readonly value: ReturnType<AccessKeyLookup>; readonly until: number }>();
+
+  constructor(load: AccessKeyLookup) {
+    this.#load = load;
+  }
+
+  readonly lookup: AccessKeyLookup = (accessKeyId) => {
+    const now = Date.now();
+    const hit = this.#cache.get(accessKeyId);
+    if (hit !== undefined && hit.until > now) {
+      return hit.value;
+    }
+    const value = this.#load(accessKeyId);
+    if (this.#cache.size >= 1000) {
+      this.#cache.clear();
+    }
+    this.#cache.set(accessKeyId, { value, until: now + ACCESS_KEY_CACHE_MS });
+    return value;
+  };
+
+  forget(): void {
+    this.#cache.clear();
   }
 }

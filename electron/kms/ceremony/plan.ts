@@ -1,15 +1,16 @@
-// The key ceremony's plan file (decision D26): one schema in the project's shared schema language
+// The key ceremony's plan file (docs/decisions.md D26): one schema in the project's shared schema language
 // (shared/api/schema.ts), so a mistake is reported as a ValidationException naming its JSON path
 // ('custodians.2.member.name'), then the cross-references the schema cannot express (names that
 // must exist, share indexes that must cover 1..N), reported the same way.
 
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { KEY_SPECS, KEY_USAGES } from '../../shared/api/operations.ts';
-import { bool, int, list, memberPath, SchemaError, str, struct, validateInput, type Infer, type Spec } from '../../shared/api/schema.ts';
-import { ValidationException } from '../kms/errors.ts';
-import { SHARE_FORMATS } from '../kms/backup/create.ts';
+import { KEY_SPECS, KEY_USAGES } from '../../../shared/api/operations.ts';
+import { bool, int, list, memberPath, SchemaError, str, struct, validateInput, type Infer, type Spec } from '../../../shared/api/schema.ts';
+import { ValidationException } from '../errors.ts';
+import { SHARE_FORMATS } from '../backup/create.ts';
 
-const CUSTODIAN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** A custodian's name: also a file name in the out folder (custodians/<name>.key), so no separators. */
+export const CUSTODIAN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export const ceremonyPlanSpec = struct({
   Installation: struct(

@@ -4,11 +4,11 @@
 
 import { parsePrincipal } from './access-keys.ts';
 import type { CallerType } from './caller.ts';
-import type { Clock } from './clock.ts';
-import { AlreadyExistsException, NotFoundException, ValidationException } from './errors.ts';
-import type { Scope } from './identifiers.ts';
+import type { Clock } from '../clock.ts';
+import { AlreadyExistsException, NotFoundException, ValidationException } from '../errors.ts';
+import type { Scope } from '../identifiers.ts';
 import { newPrincipalId, type PrincipalKind } from './principal-id.ts';
-import type { Db } from './store/database.ts';
+import type { Db } from '../store/database.ts';
 
 export type PrincipalRow = {
   readonly principalId: string;

@@ -1,0 +1,133 @@
+// The unlock agent of a passphrase installation (D30), with real processes: a CLI call that
+// unlocks starts it; later calls without the passphrase go through it and are audited exactly as
+// direct calls; what is not private is not used; a wrong secret is refused; it expires.
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentPaths, decodeReply, type AgentReply } from '../../electron/cli/agent.ts';
+import { cli, expectOk, type CliRun } from '../support/cli.ts';
+import { tempDirsRemovedAfterAll } from '../support/engine.ts';
+
+const PASSPHRASE = 'agent test passphrase';
+const tempDir = tempDirsRemovedAfterAll();
+
+type Setup = { dataDir: string; env: NodeJS.ProcessEnv };
+const running: Array<Setup> = [];
+
+/** A passphrase installation with one key, and an env whose calls may start and use an agent. */
+function installation(extraEnv: NodeJS.ProcessEnv = {}): Setup & { keyId: string } {
+  const dataDir = join(tempDir('strongroom-agent-'), 'data');
+  const runtime = tempDir('strongroom-agent-run-');
+  chmodSync(runtime, 0o700);
+  const env = { XDG_RUNTIME_DIR: runtime, STRONGROOM_AGENT: 'on', ...extraEnv };
+  expectOk(cli(dataDir, ['init', '--root-key', 'passphrase'], { env: { ...env, STRONGROOM_PASSPHRASE: PASSPHRASE } }));
+  const setup = { dataDir, env };
+  running.push(setup);
+  // CreateKey unlocks with the passphrase: this direct call starts the agent.
+  const keyId = String((expectOk(cli(dataDir, ['create-key'], { env: { ...env, STRONGROOM_PASSPHRASE: PASSPHRASE } })).KeyMetadata as { KeyId: string }).KeyId);
+  return { ...setup, keyId };
+}
+
+async function agentRunning(s: Setup, want = true): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((expectOk(cli(s.dataDir, ['agent', 'status'], { env: s.env })).Running === true) === want) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the agent did not ${want ? 'start' : 'stop'} within 10 s`);
+}
+
+const withoutPassphrase = (s: Setup, args: ReadonlyArray<string>): CliRun => cli(s.dataDir, args, { env: s.env });
+
+function rawRequest(socketPath: string, line: string): Promise<AgentReply | null> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (data += d));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(data === '' ? null : decodeReply(data.split('\n')[0] ?? '')));
+    socket.write(`${line}\n`);
+  });
+}
+
+afterEach(() => {
+  for (const s of running.splice(0)) {
+    cli(s.dataDir, ['agent', 'stop'], { env: s.env });
+  }
+});
+
+describe('the unlock agent of a passphrase installation', () => {
+  it('serves later calls without the passphrase, audited exactly as the direct call', async () => {
+    const s = installation();
+    await agentRunning(s);
+    const direct = expectOk(cli(s.dataDir, ['describe-key', '--key-id', s.keyId], { env: { ...s.env, STRONGROOM_AGENT: 'off', STRONGROOM_PASSPHRASE: PASSPHRASE } }));
+    const viaAgent = expectOk(withoutPassphrase(s, ['describe-key', '--key-id', s.keyId]));
+    expect(viaAgent).toEqual(direct); // dates printed alike: they crossed the socket as dates
+    // The same call without an agent fails: the agent is what served it.
+    expect(cli(s.dataDir, ['describe-key', '--key-id', s.keyId], { env: { ...s.env, STRONGROOM_AGENT: 'off' } }).stderr).toMatch(/RootKeyUnavailable/);
+
+    const records = (expectOk(withoutPassphrase(s, ['audit', 'list', '--event-name', 'DescribeKey'])).Records as Array<{ Record: Record<string, unknown> }>).map((r) => r.Record);
+    expect(records).toHaveLength(2); // one each: the agent call and the direct one; the refused call never opened
+    const [agentRecord, directRecord] = records;
+    const same = (r: Record<string, unknown> | undefined) => {
+      const { eventID: _e, requestID: _r, eventTime: _t, ...rest } = r ?? {};
+      return rest;
+    };
+    expect(same(agentRecord)).toEqual(same(directRecord));
+    expect(agentRecord?.userAgent).toMatch(/^strongroom-cli\//);
+
+    // Errors come back as the direct call reports them.
+    const missing = withoutPassphrase(s, ['describe-key', '--key-id', 'alias/none']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^An error occurred \(NotFoundException\) when calling the DescribeKey operation: /);
+    const nobody = withoutPassphrase(s, ['list-aliases', '--as', 'nobody']);
+    expect(nobody.stderr).toMatch(/^An error occurred \(NotFoundException\) when calling the ListAliases operation: .*nobody/);
+  });
+
+  it('keeps its folder, socket and secret private, refuses a wrong secret, and is not used when anything is not private', async () => {
+    const s = installation();
+    await agentRunning(s);
+    const paths = agentPaths(s.dataDir, s.env);
+    expect(statSync(paths.dir).mode & 0o777).toBe(0o700);
+    expect(statSync(paths.socket).mode & 0o777).toBe(0o600);
+    expect(statSync(paths.secret).mode & 0o777).toBe(0o600);
+
+    const refused = await rawRequest(paths.socket, JSON.stringify({ secret: 'not the secret', operation: 'ListKeys', input: {} }));
+    expect(refused).toEqual({ error: expect.objectContaining({ kind: 'refused', name: 'AgentRefused' }) });
+    expect(withoutPassphrase(s, ['list-keys']).code).toBe(0); // still serving the right secret
+
+    chmodSync(paths.secret, 0o644);
+    expect(withoutPassphrase(s, ['list-keys']).stderr).toMatch(/RootKeyUnavailable/);
+    chmodSync(paths.secret, 0o600);
+    chmodSync(paths.dir, 0o755);
+    expect(withoutPassphrase(s, ['list-keys']).stderr).toMatch(/RootKeyUnavailable/);
+    chmodSync(paths.dir, 0o700);
+    expect(withoutPassphrase(s, ['list-keys']).code).toBe(0);
+  });
+
+  it('expires after the idle time, and stops on `agent stop`', async () => {
+    const s = installation({ STRONGROOM_AGENT_IDLE_SECONDS: '1' });
+    await agentRunning(s);
+    await agentRunning(s, false);
+    const paths = agentPaths(s.dataDir, s.env);
+    expect(existsSync(paths.socket)).toBe(false);
+    expect(existsSync(paths.secret)).toBe(false);
+    expect(withoutPassphrase(s, ['list-keys']).stderr).toMatch(/RootKeyUnavailable/);
+
+    const t = installation();
+    await agentRunning(t);
+    expect(expectOk(cli(t.dataDir, ['agent', 'stop'], { env: t.env }))).toEqual({ Stopped: true });
+    await agentRunning(t, false);
+    expect(withoutPassphrase(t, ['list-keys']).stderr).toMatch(/RootKeyUnavailable/);
+  });
+
+  it('is not started with STRONGROOM_AGENT=off', async () => {
+    const s = installation({ STRONGROOM_AGENT: 'off' });
+    await new Promise((r) => setTimeout(r, 1500)); // time enough for a started agent to listen
+    expect(existsSync(agentPaths(s.dataDir, s.env).socket)).toBe(false);
+    expect(expectOk(cli(s.dataDir, ['agent', 'status'], { env: s.env }))).toEqual({ Running: false });
+  });
+});

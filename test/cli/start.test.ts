@@ -1,0 +1,116 @@
+// What a CLI call loads: the prebuilt bundle (what ships) while it is current, and for a plain
+// KMS call neither the heavy packages (AWS SigV4, elliptic curves, PKCS#11, QR codes, BIP-39,
+// WebSocket) nor the server, ceremony, backup, audit or file modules. Every module the process
+// loads is recorded by a loader hook (test/support/record-loads.mjs), not guessed.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CliManifest } from '../../scripts/build-cli.ts';
+import { STRONGROOM_BIN, expectOk } from '../support/cli.ts';
+import { tempDirsRemovedAfterAll } from '../support/engine.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HOOK = fileURLToPath(new URL('../support/record-loads.mjs', import.meta.url));
+const MANIFEST = join(ROOT, 'out/cli/manifest.json');
+const PASSPHRASE = 'start test passphrase';
+const tempDir = tempDirsRemovedAfterAll();
+
+const HEAVY_PACKAGES = ['@smithy/', '@noble/', 'pkcs11js', 'qrcode', 'pngjs', '@scure/bip39', 'shamir-secret-sharing', '/ws/', '@aws-sdk/'];
+// Modules of the CLI's other commands and the servers. (The engine itself still loads whole: its
+// envelope and PKCS#11 modules come with it, their packages only on use.)
+const LAZY_SOURCES = [/^electron\/server\//, /^electron\/cli\/(ceremony|backup|audit|files|export-key|ui|agent-server)/];
+
+function bundleIsCurrent(): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as CliManifest;
+    return manifest.inputs.every((i) => {
+      const s = statSync(join(ROOT, i.path));
+      return s.size === i.size && s.mtimeMs === i.mtimeMs;
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a node command line with the recording hook; returns the URLs of every module loaded. */
+function loadsOf(args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): { code: number | null; stderr: string; stdout: string; loaded: Array<string> } {
+  const record = join(tempDir('strongroom-loads-'), 'loads.txt');
+  const r = spawnSync(process.execPath, ['--import', HOOK, ...args], { env: { ...process.env, ...env, STRONGROOM_RECORD_LOADS: record }, encoding: 'utf8' });
+  const loaded = readFileSync(record, 'utf8').split('\n').filter((l) => l !== '');
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout, loaded };
+}
+
+/** The repository files behind the loaded modules: bundle chunks mapped back to their sources. */
+function sourcesBehind(loaded: ReadonlyArray<string>, manifest: CliManifest | null): Array<string> {
+  const out: Array<string> = [];
+  for (const url of loaded) {
+    if (!url.startsWith('file://')) {
+      continue;
+    }
+    const path = fileURLToPath(url);
+    if (!path.startsWith(ROOT) || path.includes('/node_modules/')) {
+      continue;
+    }
+    const rel = path.slice(ROOT.length);
+    if (rel.startsWith('out/cli/')) {
+      out.push(...(manifest?.chunks[rel.slice('out/cli/'.length)] ?? [`unknown chunk ${rel}`]));
+    } else {
+      out.push(rel);
+    }
+  }
+  return out;
+}
+
+let dataDir = '';
+let manifest: CliManifest | null = null;
+
+beforeAll(() => {
+  // Tests cover what ships: the bundle `npm ci` builds. A source edited since then makes it
+  // stale (bin.mjs would run the sources), so build it again here first.
+  if (!bundleIsCurrent()) {
+    const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build-cli.ts')], { encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+  }
+  manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as CliManifest;
+  dataDir = join(tempDir('strongroom-start-'), 'data');
+  const env = { STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PASSPHRASE: PASSPHRASE };
+  for (const args of [['init', '--root-key', 'passphrase'], ['create-key']]) {
+    const r = spawnSync(process.execPath, [STRONGROOM_BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  }
+});
+
+describe('CLI start', () => {
+  it('the recorder sees a package when one is loaded (so the absence checks below can fail)', () => {
+    const r = loadsOf(['--input-type=module', '-e', "await import('@noble/curves/nist.js'); await import('qrcode');"], {});
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.loaded.some((u) => u.includes('/node_modules/@noble/curves/'))).toBe(true);
+    expect(r.loaded.some((u) => u.includes('/node_modules/qrcode/'))).toBe(true);
+  });
+
+  it.each<[string, NodeJS.ProcessEnv]>([
+    ['the bundle', {}],
+    ['the TypeScript sources', { STRONGROOM_CLI_SOURCE: '1' }],
+  ])('list-keys from %s loads no heavy package and no module of another command', (_what, extraEnv) => {
+    const r = loadsOf([STRONGROOM_BIN, 'list-keys'], { STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PASSPHRASE: PASSPHRASE, ...extraEnv });
+    expectOk({ ...r, json: () => JSON.parse(r.stdout) as Record<string, unknown> });
+    const fromBundle = r.loaded.some((u) => u.endsWith('/out/cli/main.js'));
+    expect(fromBundle).toBe(extraEnv.STRONGROOM_CLI_SOURCE === undefined);
+    if (fromBundle) {
+      expect(r.loaded.filter((u) => u.endsWith('.ts'))).toEqual([]); // nothing stripped at run time
+    }
+    expect(r.loaded.filter((u) => HEAVY_PACKAGES.some((p) => u.includes(`/node_modules/${p.replace(/^\//, '')}`)))).toEqual([]);
+    const sources = sourcesBehind(r.loaded, manifest);
+    expect(sources).toContain('electron/kms/engine.ts');
+    expect(sources.filter((s) => LAZY_SOURCES.some((re) => re.test(s)))).toEqual([]);
+  });
+
+  it('a command loads what it needs when it runs: serve loads the endpoint and SigV4', () => {
+    const r = loadsOf([STRONGROOM_BIN, 'serve', '--port', 'x'], { STRONGROOM_DATA_DIR: dataDir });
+    expect(r.code).toBe(2);
+    expect(sourcesBehind(r.loaded, manifest)).toContain('electron/server/endpoint.ts');
+    expect(r.loaded.some((u) => u.includes('/node_modules/@smithy/'))).toBe(true);
+  });
+});
