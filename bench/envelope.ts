@@ -19,7 +19,7 @@
 //  5. Peak RSS of encryptFile and decryptFile of a 4 GiB file (--quick: 512 MiB), each in its own
 //     child process, against a child that only loads the modules.
 //
-// Runs standalone too: `node bench/envelope.ts [--quick]`.
+// Runs standalone too: `node bench/envelope.ts [--quick] [--sections 3,5]`.
 
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, randomFillSync, type KeyObject } from 'node:crypto';
@@ -724,9 +724,11 @@ async function peakRss(dir: string, plain: string, bytes: number, quick: boolean
 
 // ---------------------------------------------------------------------------------------------
 
-export async function envelopeBench(options: { quick: boolean }): Promise<void> {
+/** `sections`: which of 1–5 to run (1 and 2 are one measurement); all by default. */
+export async function envelopeBench(options: { quick: boolean; sections?: ReadonlySet<number> }): Promise<void> {
   const bytes = options.quick ? 64 * MiB : GiB;
   const rounds = options.quick ? 1 : 3;
+  const runs = (n: number) => options.sections === undefined || options.sections.has(n);
   const dir = mkdtempSync(join(tmpdir(), 'strongroom-bench-envelope-'));
   try {
     console.log(`\nEnvelope files (AWS Encryption SDK format) — ${size(bytes)} file in ${dir}, ${process.platform}/${process.arch}, ${options.quick ? 'quick' : 'full'} run`);
@@ -734,12 +736,22 @@ export async function envelopeBench(options: { quick: boolean }): Promise<void> 
     console.log(`  ${availableParallelism()} CPUs; load average at start ${load()} (other processes on the machine skew every figure; ratios are measured side by side)`);
     const plain = join(dir, 'plain.bin');
     await writeRandomFile(plain, bytes);
-    const sweepResult = await sweep(dir, plain, rounds);
-    printSweep(sweepResult, bytes, rounds);
-    printRaw(sweepResult, bytes);
-    await ageAgainstCli(dir, plain, bytes, options.quick ? 1 : 3, sweepResult.strongroom);
-    await againstSdk(dir, plain, bytes, options.quick ? 1 : 2);
-    await peakRss(dir, plain, bytes, options.quick);
+    let inProcess = new Map<string, Cell>();
+    if (runs(1) || runs(2)) {
+      const sweepResult = await sweep(dir, plain, rounds);
+      printSweep(sweepResult, bytes, rounds);
+      printRaw(sweepResult, bytes);
+      inProcess = sweepResult.strongroom;
+    }
+    if (runs(3)) {
+      await ageAgainstCli(dir, plain, bytes, options.quick ? 1 : 3, inProcess);
+    }
+    if (runs(4)) {
+      await againstSdk(dir, plain, bytes, options.quick ? 1 : 2);
+    }
+    if (runs(5)) {
+      await peakRss(dir, plain, bytes, options.quick);
+    }
     console.log(`\n  load average at the end ${load()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -747,6 +759,8 @@ export async function envelopeBench(options: { quick: boolean }): Promise<void> 
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await envelopeBench({ quick: process.argv.includes('--quick') });
+  // `--sections 3,5` runs only those sections (the others take most of the 25 minutes).
+  const at = process.argv.indexOf('--sections');
+  const sections = at < 0 ? undefined : new Set((process.argv[at + 1] ?? '').split(',').map(Number));
+  await envelopeBench({ quick: process.argv.includes('--quick'), ...(sections === undefined ? {} : { sections }) });
 }
-
