@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Kms } from '../kms/engine.ts';
 import { ValidationException } from '../kms/errors.ts';
 import { SHARE_FORMATS, type ShareFormat } from '../kms/backup/create.ts';
-import { commitTemp, writeTemp } from '../kms/backup/file.ts';
+import { writeBytesAtomically } from '../kms/storage/atomic-file.ts';
 import { readShareFiles, restoreBackup, verifyBackup } from '../kms/backup/restore.ts';
 import { custodianPrivateKey, custodianPublicKey, parseSealed, unseal } from '../kms/backup/seal.ts';
 import { decodeShare, shareJson, shareToWords, shareUri, shareWordsText, encodeShare } from '../kms/backup/shares.ts';
@@ -223,7 +223,7 @@ export class BackupCli {
         throw new ValidationException(`${path} already exists; Strongroom does not replace files.`);
       }
       const bytes = Buffer.from(format === 'words' ? shareWordsText(share) : `${JSON.stringify(shareJson(share), null, 2)}\n`, 'utf8');
-      commitTemp(writeTemp(path, bytes), path);
+      writeBytesAtomically(path, bytes);
       this.#host.print({ File: path, BackupId: share.backupId, Index: share.index, Threshold: share.threshold, Total: share.total, Format: format });
     } else {
       this.#host.print({ BackupId: share.backupId, Index: share.index, Threshold: share.threshold, Total: share.total, Words: shareToWords(encodeShare(share)).join(' '), Text: shareUri(share) });

@@ -160,7 +160,7 @@ describe('strongroom ceremony from the command line', () => {
     it('runs every step and writes the outputs: generated custodian keys 0600, public keys, backup and shares, checkpoints', () => {
       expect(t.Status).toBe('completed');
       // Every file went through a temporary name and was renamed: none is left behind.
-      const all = execFileSync('find', [out, '-name', '*.tmp-*'], { encoding: 'utf8' });
+      const all = execFileSync('find', [out, '-name', '*.partial'], { encoding: 'utf8' });
       expect(all).toBe('');
       expect(t.Steps.map((s) => s.Name)).toEqual(['installation', 'custodians', 'keys', 'backup', 'reentry', 'public-keys', 'checkpoint', 'audit-verify']);
       expect(statSync(join(out, 'custodians', 'dave.key')).mode & 0o777).toBe(0o600);

@@ -19,7 +19,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gzipSync } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import { ValidationException } from '../errors.ts';
-import { writeAtomically } from '../envelope/files.ts';
+import { writeFileAtomically } from '../storage/atomic-file.ts';
 import { canonicalJson } from './canonical.ts';
 import { checkpointFromJson, checkpointToJson, publicKeyFingerprint, readPublicKey, spkiOf, verifyCheckpointChain, type Checkpoint } from './checkpoints.ts';
 import { ChainWalker, checkpointProblem, type AuditProblem, type ChainRow, type WalkResult } from './verify.ts';
@@ -91,13 +91,13 @@ export async function writeExport(source: ExportSource, file: string, layout: Ex
   };
   const digest = createHash('sha256');
   let bytes = 0;
-  await writeAtomically(null, file, force, async (sink) => {
+  await writeFileAtomically(file, { replace: force }, async (staged) => {
     const emit = async (text: string) => {
       const raw = Buffer.from(text, 'utf8');
       const out = gzip ? gzipSync(raw) : raw;
       digest.update(out);
       bytes += out.length;
-      await sink(out);
+      await staged.write(out);
     };
     const checkpoints = source.checkpoints.map(checkpointToJson);
     if (layout === 'jsonl') {

@@ -13,7 +13,8 @@ import { ValidationException } from '../errors.ts';
 import { lazyModule } from '../lazy-module.ts';
 import type { InstallationInfo } from '../installation.ts';
 import type { Db } from '../store/database.ts';
-import { commitTemp, sealBackup, writeTemp, type BackupHeader } from './file.ts';
+import { commitStaged, stageBytes } from '../storage/atomic-file.ts';
+import { sealBackup, type BackupHeader } from './file.ts';
 import { sealToPassphrase, sealToPublicKey } from './seal.ts';
 import type QRCodeModule from 'qrcode';
 import { backupKeyCheck, BACKUP_ID_BYTES, BACKUP_KEY_BYTES, checkCounts, encodeShare, shareJson, shareUri, shareWordsText, splitBackupKey, type Share } from './shares.ts';
@@ -149,7 +150,7 @@ export async function createBackup(host: BackupHost, options: BackupCreateOption
     }
     const shares = await splitBackupKey(backupKey, backupId, options.shares, options.threshold);
     const planned: Array<{ temp: string; path: string; entry: BackupShareFile }> = [];
-    const backupTemp = writeTemp(out, sealed);
+    const backupTemp = stageBytes(out, sealed);
     temps.push(backupTemp);
     for (const s of shares) {
       const pub = options.sealTo?.get(s.index);
@@ -170,7 +171,7 @@ export async function createBackup(host: BackupHost, options: BackupCreateOption
       if (existsSync(path)) {
         throw new ValidationException(`${path} already exists; Strongroom does not replace files. Choose another backup file name or share folder.`, { inputs: ['out', 'shareDir'] });
       }
-      const temp = writeTemp(path, bytes);
+      const temp = stageBytes(path, bytes);
       temps.push(temp);
       bytes.fill(0);
       s.share.fill(0);
@@ -194,10 +195,10 @@ export async function createBackup(host: BackupHost, options: BackupCreateOption
         { shares: options.shares, threshold: options.threshold, shareFormat: format, sealedShares: planned.filter((p) => p.entry.SealedTo !== undefined).map((p) => ({ index: p.entry.Index, sealedTo: p.entry.SealedTo ?? null })) },
         () => ({ backupId, createdAt, sha256: summary.Sha256, bytes: summary.Bytes }),
         () => {
-          commitTemp(backupTemp, out);
+          commitStaged(backupTemp, out);
           committed.push(out);
           for (const p of planned) {
-            commitTemp(p.temp, p.path);
+            commitStaged(p.temp, p.path);
             committed.push(p.path);
           }
           return null;

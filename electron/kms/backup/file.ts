@@ -9,7 +9,7 @@
 // KeyCheck = HMAC-SHA256(backupKey, label || backupId) lets a recombination be verified before
 // anything is decrypted.
 
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { InvalidCiphertextException, ValidationException } from '../errors.ts';
 import { ROOT_KEY_BYTES } from '../rootkey/provider.ts';
@@ -106,33 +106,4 @@ export function openBackup(file: OpenedBackupFile, backupKey: Uint8Array, path: 
   const database = Buffer.from(plain.subarray(8 + ROOT_KEY_BYTES));
   plain.fill(0);
   return { rootKey, database };
-}
-
-/** Writes `bytes` to a temporary name beside `path` (fsynced, mode 0600 unless given); returns that name. */
-export function writeTemp(path: string, bytes: Uint8Array, mode = 0o600): string {
-  const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  const fd = openSync(temp, 'wx', mode);
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  return temp;
-}
-
-/** Gives the finished temp file its name; never replaces an existing file (link fails with EEXIST). */
-export function commitTemp(temp: string, path: string): void {
-  try {
-    linkSync(temp, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new ValidationException(`${path} already exists; Strongroom does not replace files. Choose another name or move it away.`);
-    }
-    throw err;
-  }
-  unlinkSync(temp);
 }

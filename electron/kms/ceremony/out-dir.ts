@@ -3,10 +3,10 @@
 // a ceremony stopped at any point leaves no half-written transcript, key or share.
 
 import { createPublicKey } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeTemp } from '../backup/file.ts';
 import { ValidationException } from '../errors.ts';
+import { writeBytesAtomically } from '../storage/atomic-file.ts';
 
 /** The folders a ceremony writes into; custodians/ holds generated private keys, so only the owner may list it. */
 const FOLDERS: ReadonlyArray<{ readonly name: string; readonly mode: number }> = [
@@ -29,15 +29,9 @@ export function makeOutDir(outDir: string): void {
   }
 }
 
-/** Writes a whole file or nothing: a temp file beside it, fsynced, then renamed over the name. */
+/** Writes a whole file or nothing (storage/atomic-file.ts: staging file, fsync, rename over the name, fsync of the folder). */
 export function writeAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
-  const temp = writeTemp(path, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, mode);
-  try {
-    renameSync(temp, path);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
+  writeBytesAtomically(path, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, { mode, replace: true });
 }
 
 /** A file's bytes. @throws ValidationException naming `what` and the path, when it cannot be read */

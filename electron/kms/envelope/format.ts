@@ -1,5 +1,5 @@
-// The AWS Encryption SDK message format, byte by byte (reference encryption-sdk-format.md §2, §4,
-// §5): header serialization and parsing (v1 and v2), the encryption-context serialization, frame
+// The AWS Encryption SDK message format, byte by byte (docs/file-format.md; the AWS Encryption SDK specification,
+// message-format): header serialization and parsing (v1 and v2), the encryption-context serialization, frame
 // IVs and body AAD. Everything is big-endian. Parsing works on a growing buffer and reports
 // "need more bytes" rather than reading a stream itself, so the reader can feed it any chunking.
 
@@ -11,6 +11,10 @@ export const TAG_BYTES = 16;
 export const FINAL_FRAME_MARKER = 0xffff_ffff;
 export const PUBLIC_KEY_CONTEXT_KEY = 'aws-crypto-public-key';
 export const RESERVED_CONTEXT_PREFIX = 'aws-crypto-';
+/** The provider id of EDKs wrapped by a KMS key (the provider info is the key's ARN). */
+export const KMS_PROVIDER_ID = 'aws-kms';
+/** The raw RSA keyring namespace Strongroom uses for recipients; the key name is the key's ARN. */
+export const RSA_RECIPIENT_NAMESPACE = 'strongroom-rsa-oaep-sha256';
 
 export const FRAME_AAD = Buffer.from('AWSKMSEncryptionClient Frame', 'ascii');
 export const FINAL_FRAME_AAD = Buffer.from('AWSKMSEncryptionClient Final Frame', 'ascii');

@@ -1,6 +1,6 @@
 // Keyrings: where a message's data key comes from and how it is wrapped for each reader, in the
-// layouts of the AWS Encryption SDK's keyrings (reference §6) so the official SDK reads what we
-// write and we read what it writes:
+// layouts of the AWS Encryption SDK's keyrings (docs/file-format.md, "Encrypted data keys"), so
+// the official SDK reads what we write and we read what it writes:
 //   - KMS keys of this installation (provider id 'aws-kms', provider info = the key ARN): the data
 //     key comes from GenerateDataKey and is opened with Decrypt, through the engine, authorized
 //     and audited like any other call;
@@ -9,14 +9,13 @@
 //   - raw AES wrapping keys (raw AES keyring layout), for keys held outside any KMS.
 
 import { constants, createCipheriv, type CipherGCMTypes, createDecipheriv, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
-import type { InvokeOptions, Kms } from '../engine.ts';
+import type { InvokeOptions, KmsClient } from './kms-client.ts';
 import { KmsError, ValidationException } from '../errors.ts';
-import { serializeContext, type EncryptedDataKey } from './format.ts';
+import { KMS_PROVIDER_ID, RSA_RECIPIENT_NAMESPACE, serializeContext, type EncryptedDataKey } from './format.ts';
 import type { Suite } from './suites.ts';
 
-export const KMS_PROVIDER_ID = 'aws-kms';
-/** The raw RSA keyring namespace Strongroom uses for recipients; the key name is the key's ARN. */
-export const RSA_RECIPIENT_NAMESPACE = 'strongroom-rsa-oaep-sha256';
+// The provider ids are part of the message format (format.ts); they are named here too for callers.
+export { KMS_PROVIDER_ID, RSA_RECIPIENT_NAMESPACE };
 
 export type Keyring = {
   /** Describes the keyring in messages ("arn:aws:kms:…", "RSA recipient …"). */
@@ -39,7 +38,7 @@ function describeError(err: unknown): string {
 }
 
 /** One KMS key of this installation, for encrypting: GenerateDataKey as generator, Encrypt otherwise. */
-export function kmsKeyring(kms: Kms, keyId: string, options: InvokeOptions = {}): Keyring {
+export function kmsKeyring(kms: KmsClient, keyId: string, options: InvokeOptions = {}): Keyring {
   return {
     label: keyId,
     generate(suite, context) {
@@ -61,7 +60,7 @@ export function kmsKeyring(kms: Kms, keyId: string, options: InvokeOptions = {})
  * keys (Decrypt with the file's context), and any RSA-recipient EDK that names one of its RSA
  * keys (Decrypt with RSAES_OAEP_SHA_256). EDKs for other installations are skipped.
  */
-export function installationKeyring(kms: Kms, options: InvokeOptions = {}): Keyring {
+export function installationKeyring(kms: KmsClient, options: InvokeOptions = {}): Keyring {
   const prefix = `arn:aws:kms:${kms.installation.region}:${kms.installation.accountId}:key/`;
   return {
     label: `the keys of installation account ${kms.installation.accountId}`,
@@ -123,7 +122,7 @@ function rawAesAad(context: Readonly<Record<string, string>>, order: 'utf8' | 'l
   return serializeContext(context, order);
 }
 
-/** A raw AES-GCM wrapping key held outside any KMS, in the raw AES keyring layout (reference §6.1). */
+/** A raw AES-GCM wrapping key held outside any KMS, in the raw AES keyring layout (docs/file-format.md, "Encrypted data keys"). */
 export function rawAesKeyring(namespace: string, name: string, givenKey: Uint8Array): Keyring {
   // A private copy: callers (and other libraries) may wipe the buffer they passed.
   const wrappingKey = Buffer.from(givenKey);

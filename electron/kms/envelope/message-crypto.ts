@@ -1,4 +1,4 @@
-// The cryptography of one message (reference §3.2, §2.5, §5): deriving the content key (and the
+// The cryptography of one message (docs/file-format.md): deriving the content key (and the
 // commit key) from the data key, authenticating the header, and the per-message ECDSA key whose
 // compressed public point travels in the encryption context. node:crypto only.
 

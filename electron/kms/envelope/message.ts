@@ -1,4 +1,4 @@
-// Streaming encryption and decryption of AWS Encryption SDK messages (reference §2–§7).
+// Streaming encryption and decryption of AWS Encryption SDK messages (docs/file-format.md).
 // Encryption writes v2 messages with a committing suite, framed; decryption reads every suite and
 // both message versions, enforces key commitment whenever the suite has it, checks frame order,
 // IVs, the final frame and the footer signature, and refuses truncation and trailing bytes.
@@ -7,8 +7,8 @@
 // caller must still treat the output as provisional until this resolves (the signature covers
 // the whole message), which is why files are written to a staging file and renamed only then.
 
-import { createCipheriv, createDecipheriv, createSecretKey, createSign, createVerify, randomBytes, type CipherGCMTypes, type KeyObject } from 'node:crypto';
-import { InvalidCiphertextException, KmsError, ValidationException } from '../errors.ts';
+import { createDecipheriv, createSecretKey, createSign, type KeyObject } from 'node:crypto';
+import { InvalidCiphertextException, KmsError } from '../errors.ts';
 import {
   bodyAad,
   FINAL_FRAME_MARKER,
@@ -18,45 +18,21 @@ import {
   NeedMoreBytes,
   parseHeader,
   PUBLIC_KEY_CONTEXT_KEY,
-  RESERVED_CONTEXT_PREFIX,
-  serializeHeaderBody,
+  RSA_RECIPIENT_NAMESPACE,
+  KMS_PROVIDER_ID,
   TAG_BYTES,
-  type EncryptedDataKey,
   type Header,
   type ParseLimits,
 } from './format.ts';
-import { RSA_RECIPIENT_NAMESPACE, type Keyring } from './keyrings.ts';
-import { checkCommitment, deriveKeys, HEADER_IV, newSigningKey, verificationKey } from './message-crypto.ts';
-import { SIGNED_SUITE, suiteById, type Suite, type SuiteId } from './suites.ts';
+import { ChunkQueue } from './chunk-queue.ts';
+import type { Keyring } from './keyrings.ts';
+import { checkCommitment, deriveKeys, verificationKey } from './message-crypto.ts';
+import { localDigest, type MessageDigest } from './message-digest.ts';
+import { beginMessage, footer, gcmName, MAX_FRAME_LENGTH, type EncryptOptions, type MessageInfo, type Sink } from './message-sealer.ts';
 
-/** The frame length Strongroom writes unless told otherwise (chosen by `npm run bench`; see D19). */
-export const DEFAULT_FRAME_LENGTH = 256 * 1024;
-/** The largest frame a reader accepts: bounds the memory one frame can make us hold. */
-export const MAX_FRAME_LENGTH = 16 * 1024 * 1024;
+export { DEFAULT_FRAME_LENGTH, MAX_FRAME_LENGTH, type EncryptOptions, type MessageInfo, type Sink } from './message-sealer.ts';
 export const DEFAULT_LIMITS: ParseLimits = { maxEdks: 64, maxFrameLength: MAX_FRAME_LENGTH };
 const MAX_HEADER_BYTES = 4 * 1024 * 1024;
-const MAX_SEQUENCE = 0xffff_fffe;
-
-export type Sink = (chunk: Buffer) => void | Promise<void>;
-
-export type EncryptOptions = {
-  /** The first keyring generates the data key; every other one wraps it too (one EDK each). */
-  readonly keyrings: ReadonlyArray<Keyring>;
-  readonly context?: Readonly<Record<string, string>>;
-  readonly suiteId?: SuiteId;
-  readonly frameLength?: number;
-};
-
-export type MessageInfo = {
-  readonly suite: Suite;
-  readonly messageId: Uint8Array;
-  /** The encryption context as stored, including aws-crypto-public-key for signed suites. */
-  readonly context: Readonly<Record<string, string>>;
-  readonly edks: ReadonlyArray<EncryptedDataKey>;
-  readonly frameLength: number;
-  readonly plaintextBytes: number;
-  readonly frames: number;
-};
 
 /**
  * Bytes from an unauthenticated header, made safe to show: every byte outside printable ASCII
@@ -79,97 +55,21 @@ function printableInfo(info: Uint8Array): string {
   return printableBytes(info);
 }
 
-function gcmName(keyBytes: number): CipherGCMTypes {
-  return keyBytes === 16 ? 'aes-128-gcm' : keyBytes === 24 ? 'aes-192-gcm' : 'aes-256-gcm';
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(n);
-  return b;
-}
-
-function headerTag(suite: Suite, key: KeyObject, bodyBytes: Uint8Array, iv: Uint8Array): Buffer {
-  const c = createCipheriv(gcmName(suite.keyBytes), key, iv);
-  c.setAAD(bodyBytes);
-  c.final();
-  return c.getAuthTag();
-}
-
-function checkContext(context: Readonly<Record<string, string>>): void {
-  for (const key of Object.keys(context)) {
-    if (key.startsWith(RESERVED_CONTEXT_PREFIX)) {
-      throw new ValidationException(`Encryption context keys starting with '${RESERVED_CONTEXT_PREFIX}' are reserved for the message format; rename '${key}'.`);
-    }
-  }
-}
-
 /** Encrypts `source` into an ESDK message written to `sink`, one frame at a time. */
 export async function encryptStream(source: AsyncIterable<Uint8Array>, sink: Sink, options: EncryptOptions): Promise<MessageInfo> {
-  const suite = suiteById(options.suiteId ?? SIGNED_SUITE);
-  if (suite === null || !suite.committing) {
-    throw new ValidationException('Strongroom writes only the committing suites 0x0578 (signed, the default) and 0x0478 (unsigned).');
-  }
-  const frameLength = options.frameLength ?? DEFAULT_FRAME_LENGTH;
-  if (!Number.isInteger(frameLength) || frameLength < 1 || frameLength > MAX_FRAME_LENGTH) {
-    throw new ValidationException(`The frame length must be 1 to ${MAX_FRAME_LENGTH} bytes.`);
-  }
-  if (options.keyrings.length === 0) {
-    throw new ValidationException('Encrypting needs a key: give a KMS key (--key-id) or a recipient (--recipient-public-key).');
-  }
-  const userContext = options.context ?? {};
-  checkContext(userContext);
-  let signingKey: KeyObject | null = null;
-  let context: Readonly<Record<string, string>> = userContext;
-  if (suite.signature !== null) {
-    const signing = newSigningKey(suite.signature.curve);
-    signingKey = signing.privateKey;
-    context = { ...userContext, [PUBLIC_KEY_CONTEXT_KEY]: signing.publicKeyBase64 };
-  }
-  // The first keyring makes the data key if it can (a KMS key: GenerateDataKey); with only
-  // recipients, the data key is made here and wrapped for each of them.
-  const [first] = options.keyrings;
-  const generated = first?.generate?.(suite, context) ?? null;
-  const dataKey = Buffer.from(generated?.dataKey ?? randomBytes(suite.keyBytes));
-  const edks = [
-    ...(generated === null ? [] : [generated.edk]),
-    ...options.keyrings.slice(generated === null ? 0 : 1).map((k) => k.wrap(dataKey, suite, context)),
-  ];
-  const messageId = randomBytes(32);
-  const derived = deriveKeys(suite, dataKey, messageId);
-  dataKey.fill(0);
-  // One OpenSSL key object per message: setting up a cipher from raw bytes costs ~20 µs a frame,
-  // from a key object ~3 µs. The raw bytes are wiped now; the key object is freed with the message.
-  const contentKey = createSecretKey(derived.contentKey);
-  derived.contentKey.fill(0);
-  const bodyBytes = serializeHeaderBody({ suite, messageId, context, edks, frameLength, commitKey: derived.commitKey });
-  const header = Buffer.concat([bodyBytes, headerTag(suite, contentKey, bodyBytes, HEADER_IV)]);
-  const signer = suite.signature === null ? null : createSign(suite.signature.hash);
+  const sealer = beginMessage(options);
+  const { frameLength } = sealer;
+  const signer = sealer.suite.signature === null ? null : createSign(sealer.suite.signature.hash);
   const emit = async (bytes: Buffer) => {
     signer?.update(bytes);
     await sink(bytes);
   };
-  await emit(header);
-
-  const algorithm = gcmName(suite.keyBytes);
-  let sequence = 0;
-  let plaintextBytes = 0;
+  await emit(sealer.header);
   const seal = async (plaintext: Buffer, final: boolean) => {
-    sequence++;
-    if (sequence > MAX_SEQUENCE) {
-      throw new ValidationException(`The input needs more than ${MAX_SEQUENCE} frames at ${frameLength}-byte frames; choose a larger frame length.`);
-    }
-    const iv = frameIv(sequence);
-    const c = createCipheriv(algorithm, contentKey, iv);
-    c.setAAD(bodyAad(messageId, final ? 'final' : 'frame', sequence, plaintext.length));
-    const ciphertext = c.update(plaintext);
-    c.final();
-    const prefix = final ? Buffer.concat([u32(FINAL_FRAME_MARKER), u32(sequence), iv, u32(plaintext.length)]) : Buffer.concat([u32(sequence), iv]);
-    plaintextBytes += plaintext.length;
     // The pieces go out as they are: joining them would copy every byte once more.
-    await emit(prefix);
-    await emit(ciphertext);
-    await emit(c.getAuthTag());
+    for (const piece of sealer.seal(plaintext, final)) {
+      await emit(piece);
+    }
   };
 
   // A full frame is held back until more input shows it is not the last, so an input that is
@@ -213,67 +113,10 @@ export async function encryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
   } else {
     await seal(last, true);
   }
-  if (signer !== null && signingKey !== null) {
-    const signature = signer.sign({ key: signingKey, dsaEncoding: 'der' });
-    const length = Buffer.allocUnsafe(2);
-    length.writeUInt16BE(signature.length);
-    await sink(Buffer.concat([length, signature]));
+  if (signer !== null && sealer.signingKey !== null) {
+    await sink(footer(signer.sign({ key: sealer.signingKey, dsaEncoding: 'der' })));
   }
-  return { suite, messageId, context, edks, frameLength, plaintextBytes, frames: sequence };
-}
-
-/** A FIFO of byte chunks that hands out contiguous slices, joining chunks only where it must. */
-class ChunkQueue {
-  #chunks: Array<Buffer> = [];
-  #length = 0;
-  get length(): number {
-    return this.#length;
-  }
-  push(chunk: Uint8Array): void {
-    if (chunk.length > 0) {
-      this.#chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-      this.#length += chunk.length;
-    }
-  }
-  /** The first n bytes, contiguous, without consuming them; null if fewer are queued. */
-  peek(n: number): Buffer | null {
-    if (n > this.#length) {
-      return null;
-    }
-    const first = this.#chunks[0];
-    if (first !== undefined && first.length >= n) {
-      return first.subarray(0, n);
-    }
-    // Join just enough leading chunks to hold n bytes.
-    let joined = 0;
-    let count = 0;
-    while (joined < n) {
-      joined += this.#chunks[count]?.length ?? 0;
-      count++;
-    }
-    const merged = Buffer.concat(this.#chunks.slice(0, count), joined);
-    this.#chunks.splice(0, count, merged);
-    return merged.subarray(0, n);
-  }
-  skip(n: number): void {
-    this.#length -= n;
-    while (n > 0) {
-      const first = this.#chunks[0];
-      if (first === undefined) {
-        return;
-      }
-      if (first.length <= n) {
-        n -= first.length;
-        this.#chunks.shift();
-      } else {
-        this.#chunks[0] = first.subarray(n);
-        n = 0;
-      }
-    }
-  }
-  all(): Buffer {
-    return this.peek(this.#length) ?? Buffer.alloc(0);
-  }
+  return sealer.info();
 }
 
 export type DecryptOptions = {
@@ -286,13 +129,16 @@ export type DecryptOptions = {
   readonly requireCommitment?: boolean;
 };
 
+/** Where a signed message's hash is computed: in this thread by default; the file pipeline passes a worker. */
+export type DigestFactory = (hash: 'sha256' | 'sha384', mode: 'sign' | 'verify') => MessageDigest;
+
 /** Decrypts an ESDK message from `source`, writing each frame's plaintext to `sink` once it authenticates. */
-export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sink, options: DecryptOptions): Promise<MessageInfo> {
+export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sink, options: DecryptOptions, digestFor: DigestFactory = localDigest): Promise<MessageInfo> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const q = new ChunkQueue();
   let header: Header | null = null;
   let key: KeyObject | null = null;
-  let verifier: ReturnType<typeof createVerify> | null = null;
+  let verifier: MessageDigest | null = null;
   let verifyKey: KeyObject | null = null;
   let expected = 1;
   let plaintextBytes = 0;
@@ -312,7 +158,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
         throw malformed(`suite ${h.suite.name} is signed but the encryption context has no ${PUBLIC_KEY_CONTEXT_KEY}`);
       }
       verifyKey = verificationKey(h.suite.signature.curve, signedKey);
-      verifier = createVerify(h.suite.signature.hash);
+      verifier = digestFor(h.suite.signature.hash, 'verify');
       verifier.update(h.bytes);
     } else if (signedKey !== undefined) {
       throw malformed(`suite ${h.suite.name} is unsigned but the encryption context carries ${PUBLIC_KEY_CONTEXT_KEY}`);
@@ -326,7 +172,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
       }
     }
     if (dataKey === null) {
-      const named = h.edks.map((e) => `${printable(e.providerId)}${e.providerId === 'aws-kms' || e.providerId === RSA_RECIPIENT_NAMESPACE ? ` ${printableInfo(e.providerInfo)}` : ''}`);
+      const named = h.edks.map((e) => `${printable(e.providerId)}${e.providerId === KMS_PROVIDER_ID || e.providerId === RSA_RECIPIENT_NAMESPACE ? ` ${printableInfo(e.providerInfo)}` : ''}`);
       throw new InvalidCiphertextException(
         problems.length > 0
           ? `No key could open the message's data key: ${problems.map((p) => p.replace(/\.+$/, '')).join('; ')}.`
@@ -364,7 +210,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
       plaintext.fill(0);
       throw new InvalidCiphertextException(`${kind === 'single' ? 'The message body' : `Frame ${sequence}${kind === 'final' ? ' (the final frame)' : ''}`} does not authenticate: it was altered or reordered.`);
     }
-    (verifier as ReturnType<typeof createVerify> | null)?.update(bytes);
+    (verifier as MessageDigest | null)?.update(bytes);
     return plaintext;
   };
 
@@ -465,15 +311,15 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
       if (lengthBytes === null) {
         return false;
       }
-      const footer = q.peek(2 + lengthBytes.readUInt16BE(0));
-      if (footer === null) {
+      const footerBytes = q.peek(2 + lengthBytes.readUInt16BE(0));
+      if (footerBytes === null) {
         return false;
       }
-      const ok = (verifier as ReturnType<typeof createVerify> | null)?.verify({ key: verifyKey as KeyObject, dsaEncoding: 'der' }, footer.subarray(2)) ?? false;
+      const ok = (await (verifier as MessageDigest | null)?.verify(verifyKey as KeyObject, footerBytes.subarray(2))) ?? false;
       if (!ok) {
         throw new InvalidCiphertextException('The message signature does not verify: the message was altered after it was signed.');
       }
-      q.skip(footer.length);
+      q.skip(footerBytes.length);
       state = 'done';
       return true;
     }
@@ -505,6 +351,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
       throw new InvalidCiphertextException(`The message is truncated: it ends ${where}.`);
     }
   } catch (err) {
+    await (verifier as MessageDigest | null)?.close();
     // Format and key errors are KmsErrors already; I/O errors of the source (a missing or
     // unreadable file) pass through as they are.
     if (err instanceof KmsError || (err as NodeJS.ErrnoException).code !== undefined) {
@@ -512,6 +359,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
     }
     throw new InvalidCiphertextException(`The message could not be read: ${(err as Error).message}`, { cause: err });
   }
+  await (verifier as MessageDigest | null)?.close();
   const h = header as unknown as Header;
   return { suite: h.suite, messageId: h.messageId, context: h.context, edks: h.edks, frameLength: h.frameLength, plaintextBytes, frames: expected };
 }

@@ -1,4 +1,4 @@
-// The AWS Encryption SDK algorithm suites (reference encryption-sdk-format.md §3): what each one
+// The AWS Encryption SDK algorithm suites (docs/file-format.md): what each one
 // derives its key with, whether it commits to the key and signs the message, and which message
 // version carries it. Strongroom writes the two committing suites and reads all of them.
 

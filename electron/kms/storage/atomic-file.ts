@@ -1,0 +1,236 @@
+// Writing a file whole or not at all — the one writer every file Strongroom produces goes through
+// (encrypted and decrypted files, audit exports, backups and their shares, ceremony transcripts,
+// the benchmarks' baselines). The bytes go to a staging file beside the target, created
+// exclusively (mode 0600 unless told), named `.<target name>.<12 hex>.partial` so a listing shows
+// what it belongs to; it is fsynced, given the target's name (rename when replacing is allowed,
+// link + unlink otherwise, so an existing file is never replaced by accident even in a race), and
+// the directory is fsynced so the new name survives a power cut. On any failure the staging file
+// is removed. The input of a transformation is never the target.
+
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ValidationException } from '../errors.ts';
+
+const STAGING = /^[0-9a-f]{12}\.partial$/;
+/** A staging file untouched this long belongs to a run that was killed (a live run writes continually). */
+const STALE_STAGING_MS = 10 * 60 * 1000;
+
+export type AtomicFileOptions = {
+  /** The file being transformed, if any: never written over. */
+  readonly input?: string | null;
+  /** Replace an existing target (`--force`). Default: refuse. */
+  readonly replace?: boolean;
+  /** Permissions of the new file (default 0600: encrypted or not, what Strongroom writes is the user's own). */
+  readonly mode?: number;
+};
+
+/** A fresh staging name beside `target`. */
+export function stagingPath(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
+}
+
+const REPLACEABLE = (target: string): string => `${target} already exists; pass --force to replace it.`;
+const NOT_REPLACED = (target: string): string => `${target} already exists; Strongroom does not replace files. Choose another name or move it away.`;
+const APPEARED = (target: string): string => `${target} appeared while it was being written; pass --force to replace it.`;
+
+function checkTarget(target: string, options: AtomicFileOptions): void {
+  if (options.input != null && resolve(options.input) === resolve(target)) {
+    throw new ValidationException(`${target} is the input file; Strongroom never writes over its input. Choose another output folder.`);
+  }
+  if (options.replace !== true && existsSync(target)) {
+    throw new ValidationException(REPLACEABLE(target));
+  }
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Gives a complete, fsynced staging file the target's name and makes the name durable. Without
+ * `replace`, a hard link claims the name (EEXIST if a file appeared meanwhile); on file systems
+ * without hard links (FAT, some network shares) an existence check and a rename do.
+ */
+export function commitStaged(staging: string, target: string, replace = false, existsMessage: (target: string) => string = NOT_REPLACED): void {
+  if (replace) {
+    renameSync(staging, target);
+  } else {
+    try {
+      linkSync(staging, target);
+      unlinkSync(staging);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        throw new ValidationException(existsMessage(target));
+      }
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') {
+        throw err;
+      }
+      if (existsSync(target)) {
+        throw new ValidationException(existsMessage(target));
+      }
+      renameSync(staging, target);
+    }
+  }
+  syncDirectory(dirname(target));
+}
+
+/** Writes `bytes` to a fresh staging file beside `target` (fsynced); returns its path for commitStaged. */
+export function stageBytes(target: string, bytes: Uint8Array, mode = 0o600): string {
+  const staging = stagingPath(target);
+  const fd = openSync(staging, 'wx', mode);
+  try {
+    for (let done = 0; done < bytes.length; ) {
+      done += writeSync(fd, bytes, done, bytes.length - done);
+    }
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(staging, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  return staging;
+}
+
+/** A small file whole or not at all (synchronous: shares, transcripts, plans). */
+export function writeBytesAtomically(target: string, bytes: Uint8Array, options: AtomicFileOptions = {}): void {
+  checkTarget(target, options);
+  const staging = stageBytes(target, bytes, options.mode);
+  try {
+    commitStaged(staging, target, options.replace === true, APPEARED);
+  } catch (err) {
+    rmSync(staging, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Removes staging files of `target` left by killed runs (SIGKILL, power loss): a decryption's may
+ * hold plaintext whose signature was never checked.
+ */
+async function removeStaleStaging(target: string): Promise<void> {
+  const prefix = `.${basename(target)}.`;
+  let names: Array<string>;
+  try {
+    names = await readdir(dirname(target));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix) && STAGING.test(name.slice(prefix.length))) {
+      const path = join(dirname(target), name);
+      const info = await stat(path).catch(() => null);
+      if (info !== null && Date.now() - info.mtimeMs > STALE_STAGING_MS) {
+        await unlink(path).catch(() => {});
+      }
+    }
+  }
+}
+
+/** Writes every byte of `bytes` at `position`, going again after short writes. */
+async function writeAllAt(file: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await file.write(bytes, done, bytes.length - done, position + done);
+    if (bytesWritten === 0) {
+      throw new Error('the file system accepted no bytes');
+    }
+    done += bytesWritten;
+  }
+}
+
+/**
+ * The staging file as a producer sees it: bytes are appended in the order `write` is called, each
+ * at its own offset. Writes queue and run one after another on libuv's threads while the producer
+ * prepares the next buffer; a buffer may be reused once its write has resolved.
+ */
+export class StagedOutput {
+  readonly #file: FileHandle;
+  #position = 0;
+  #inflight = new Set<Promise<void>>();
+  #failure: unknown = null;
+  #last: Promise<void> = Promise.resolve();
+
+  constructor(file: FileHandle) {
+    this.#file = file;
+  }
+
+  /** Bytes appended so far (including writes still in flight). */
+  get length(): number {
+    return this.#position;
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.#failure !== null) {
+      return Promise.reject(this.#failure);
+    }
+    const position = this.#position;
+    this.#position += bytes.length;
+    if (bytes.length === 0) {
+      return Promise.resolve();
+    }
+    // Queued, and done one at a time: concurrent writes to one file contend for its inode lock
+    // (the kernel spins on it), which cost more system time than overlapping them saved (D32).
+    const done = this.#last.then(() => writeAllAt(this.#file, bytes, position)).catch((err: unknown) => {
+      this.#failure ??= err;
+      throw err;
+    });
+    this.#inflight.add(done);
+    this.#last = done.catch(() => {});
+    // Settled writes leave the set; a failure is also reported by settle(), never lost.
+    done.then(
+      () => this.#inflight.delete(done),
+      () => this.#inflight.delete(done),
+    );
+    return done;
+  }
+
+  /** Waits for every write in flight; throws the first failure. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#inflight]);
+    if (this.#failure !== null) {
+      throw this.#failure;
+    }
+  }
+}
+
+/**
+ * Produces `target` through a staging file that becomes `target` only if `produce` resolves:
+ * written, fsynced, renamed (or linked), the directory fsynced.
+ */
+export async function writeFileAtomically<T>(target: string, options: AtomicFileOptions, produce: (out: StagedOutput) => Promise<T>): Promise<T> {
+  checkTarget(target, options);
+  await removeStaleStaging(target);
+  const staging = stagingPath(target);
+  const file = await open(staging, 'wx', options.mode ?? 0o600);
+  const out = new StagedOutput(file);
+  let closed = false;
+  try {
+    const result = await produce(out);
+    await out.settle();
+    await file.sync();
+    await file.close();
+    closed = true;
+    if (options.replace === true) {
+      await rename(staging, target);
+      syncDirectory(dirname(target));
+    } else {
+      commitStaged(staging, target, false, APPEARED);
+    }
+    return result;
+  } catch (err) {
+    if (!closed) {
+      await out.settle().catch(() => {});
+      await file.close().catch(() => {});
+    }
+    await unlink(staging).catch(() => {});
+    throw err;
+  }
+}
