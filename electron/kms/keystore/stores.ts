@@ -10,6 +10,7 @@
 import type { ConnectionErrorCode } from '../../../shared/api/operations.ts';
 import type { AesKey } from '../crypto/aes-gcm.ts';
 import { unwrapMaterial, wrapMaterial, type MaterialBinding } from '../crypto/material-wrap.ts';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.ts';
 import { pkcs11Tokens, TokenConnectError, type TokenProvider, type TokenSession } from './pkcs11.ts';
 
@@ -159,10 +160,12 @@ export class CustomKeyStores {
     this.#db.prepare('INSERT INTO custom_key_store_keys (key_id, store_id, token_label) VALUES (?, ?, ?)').run(keyId, storeId, tokenLabel);
   }
 
+  /** Asked on every cryptographic call (is this key on a token?), so its statement is prepared once. */
+  #keyStoreOf: Statement<[string], { store_id: string; token_label: string }> | null = null;
+
   keyStoreOf(keyId: string): StoredKey | null {
-    const r = this.#db
-      .prepare<[string], { store_id: string; token_label: string }>('SELECT store_id, token_label FROM custom_key_store_keys WHERE key_id = ?')
-      .get(keyId);
+    this.#keyStoreOf ??= this.#db.prepare<[string], { store_id: string; token_label: string }>('SELECT store_id, token_label FROM custom_key_store_keys WHERE key_id = ?');
+    const r = this.#keyStoreOf.get(keyId);
     return r === undefined ? null : { storeId: r.store_id, tokenLabel: r.token_label };
   }
 
