@@ -79,10 +79,22 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   if (!ensurePrivateDir(paths.dir)) {
     return 1;
   }
+  // One agent per installation: two first calls at once would otherwise both listen, and the one
+  // whose socket the other replaced would, when it stops, unlink the other's socket with its own.
+  if (!takeStartLock(paths.lock)) {
+    return 0; // Another agent is starting or serving this installation.
+  }
   if ((await connectAgent(o.dataDir, o.env)) !== null) {
+    releaseStartLock(paths.lock);
     return 0; // Another agent already serves this installation.
   }
-  const kms = await o.open();
+  let kms: Awaited<ReturnType<AgentOptions['open']>>;
+  try {
+    kms = await o.open();
+  } catch (err) {
+    releaseStartLock(paths.lock);
+    throw err;
+  }
   const database = databaseIdentity(o.dataDir);
   kms.startTimers();
   const secret = randomBytes(32).toString('hex');
@@ -106,6 +118,7 @@ export async function runAgent(o: AgentOptions): Promise<number> {
   } catch (err) {
     clearTimeout(idle);
     kms.close();
+    releaseStartLock(paths.lock);
     throw err;
   }
   const hardStop = setTimeout(() => shutdown(), maxMs);
@@ -131,12 +144,60 @@ export async function runAgent(o: AgentOptions): Promise<number> {
     removeOwnFiles(paths, secret);
     server?.close();
     kms.close();
+    releaseStartLock(paths.lock);
     stopped();
   }
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
   await done;
   return 0;
+}
+
+/**
+ * The installation's agent lock: a file holding the pid of the agent that owns the socket,
+ * created exclusively. A lock whose process is gone (killed, crashed) is taken over.
+ */
+function takeStartLock(lock: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { mode: 0o600, flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw err;
+      }
+    }
+    const holder = Number(readFileSync(lock, 'utf8').trim());
+    if (Number.isSafeInteger(holder) && holder > 0 && processExists(holder)) {
+      return false;
+    }
+    try {
+      unlinkSync(lock);
+    } catch {
+      // Another agent took it over first; the next attempt sees its pid.
+    }
+  }
+  return false;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the lock only while it is still this process's. */
+function releaseStartLock(lock: string): void {
+  try {
+    if (readFileSync(lock, 'utf8').trim() === String(process.pid)) {
+      unlinkSync(lock);
+    }
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Removes the socket and secret only while they are still this agent's (a newer agent may have replaced them). */

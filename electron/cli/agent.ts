@@ -14,7 +14,7 @@ import { lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type AgentPaths = { readonly dir: string; readonly socket: string; readonly secret: string };
+export type AgentPaths = { readonly dir: string; readonly socket: string; readonly secret: string; readonly lock: string };
 
 /** Idle expiry, as gpg-agent's default-cache-ttl: an unused agent locks itself after 10 minutes. */
 export const DEFAULT_AGENT_IDLE_SECONDS = 600;
@@ -55,7 +55,7 @@ export function agentPaths(dataDir: string, env: NodeJS.ProcessEnv): AgentPaths 
   }
   const id = createHash('sha256').update(real).digest('hex').slice(0, 20);
   const dir = agentDir(env);
-  return { dir, socket: join(dir, `agent-${id}.sock`), secret: join(dir, `agent-${id}.secret`) };
+  return { dir, socket: join(dir, `agent-${id}.sock`), secret: join(dir, `agent-${id}.secret`), lock: join(dir, `agent-${id}.lock`) };
 }
 
 /** True when `path` is a real folder (not a symlink) of this user that nobody else can enter. */

@@ -1,12 +1,13 @@
 // The unlock agent of a passphrase installation (D30), with real processes: a CLI call that
 // unlocks starts it; later calls without the passphrase go through it and are audited exactly as
 // direct calls; what is not private is not used; a wrong secret is refused; it expires.
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentPaths, decodeReply, type AgentReply } from '../../electron/cli/agent.ts';
-import { cli, expectOk, type CliRun } from '../support/cli.ts';
+import { cli, expectOk, STRONGROOM_BIN, type CliRun } from '../support/cli.ts';
 import { tempDirsRemovedAfterAll } from '../support/engine.ts';
 
 const PASSPHRASE = 'agent test passphrase';
@@ -122,6 +123,28 @@ describe('the unlock agent of a passphrase installation', () => {
     expect(expectOk(cli(t.dataDir, ['agent', 'stop'], { env: t.env }))).toEqual({ Stopped: true });
     await agentRunning(t, false);
     expect(withoutPassphrase(t, ['list-keys']).stderr).toMatch(/RootKeyUnavailable/);
+  });
+
+  it('runs once per installation however many first calls start one at the same moment', async () => {
+    const s = installation();
+    await agentRunning(s);
+    expectOk(cli(s.dataDir, ['agent', 'stop'], { env: s.env }));
+    await agentRunning(s, false);
+    // Three agents started together, as three first calls that unlocked at once would start them.
+    const agents = Array.from({ length: 3 }, () => {
+      const child = spawn(process.execPath, [STRONGROOM_BIN, 'agent', 'run', '--data-dir', s.dataDir], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, ...s.env } });
+      child.stdin.end(PASSPHRASE);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      return { child, exited };
+    });
+    await agentRunning(s);
+    const settled = await Promise.all(agents.map((a) => Promise.race([a.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('running'), 3000))])));
+    expect(settled.filter((x) => x === 'running')).toHaveLength(1);
+    expect(withoutPassphrase(s, ['list-keys']).code).toBe(0);
+    expect(expectOk(cli(s.dataDir, ['agent', 'stop'], { env: s.env }))).toEqual({ Stopped: true });
+    await Promise.all(agents.map((a) => a.exited));
+    const paths = agentPaths(s.dataDir, s.env);
+    expect([paths.socket, paths.secret, paths.lock].filter((f) => existsSync(f))).toEqual([]);
   });
 
   it('is not started with STRONGROOM_AGENT=off', async () => {
