@@ -159,15 +159,13 @@ export class Pipeline {
       return key;
     }
     const given = entry.keyOf?.(input);
-    if (typeof given === 'string') {
-      resolveKey(ctx, given, 'keyOrAlias');
-    }
+    const key = typeof given === 'string' ? resolveKey(ctx, given, 'keyOrAlias') : undefined;
     if (entry.access === 'owner' && ctx.caller.type !== 'Root') {
       throw new AccessDeniedException(
         `${ctx.caller.arn} is not allowed to perform ${ctx.operation}: installation administration (users, access keys, custodians, quorum rules, approvals, the clock) is for the installation's owner, the account root.`,
       );
     }
-    return undefined;
+    return key;
   }
 
   /** The per-call state of the pipeline: its context for handlers and its audit record builder. */

@@ -48,6 +48,14 @@ export function checkQuorum(ctx: OperationContext, operation: string, key: KeyRo
   ctx.quorum.check(rule, ctx.approvals, expected(ctx, operation, arn, canonicalInput({ ...input, KeyId: arn })), ctx.clock.now(), (o) => ctx.reportQuorum(o));
 }
 
+/**
+ * The key the request names: the one the pipeline already resolved from it (the table's keyOf),
+ * or — when the request named none the pipeline could read — resolved here for the same error.
+ */
+function requestKey(ctx: OperationContext, resolved: KeyRow | undefined, given: unknown): KeyRow {
+  return resolved ?? resolveKey(ctx, typeof given === 'string' ? given : '', 'keyOrAlias');
+}
+
 function ruleInput(arn: string, rule: { threshold: number; custodians: ReadonlyArray<string> }): JsonObject {
   return { KeyId: arn, Threshold: rule.threshold, Custodians: [...rule.custodians] };
 }
@@ -69,15 +77,15 @@ export function removeCustodian(ctx: OperationContext, input: StrongroomActionIn
   return ctx.quorum.removeCustodian(input.CustodianName);
 }
 
-export function getQuorumRule(ctx: OperationContext, input: StrongroomActionInput<'GetQuorumRule'>): QuorumRuleWithArn | null {
-  const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
+export function getQuorumRule(ctx: OperationContext, input: StrongroomActionInput<'GetQuorumRule'>, resolved: KeyRow | undefined): QuorumRuleWithArn | null {
+  const key = requestKey(ctx, resolved, input.KeyId);
   const rule = ctx.quorum.getRule(key.keyId);
   return rule === null ? null : { ...rule, keyArn: keyArn(ctx.scope, key.keyId) };
 }
 
 /** The first rule on a key needs no approvals; changing an existing rule needs approvals that satisfy it. */
-export function setQuorumRule(ctx: OperationContext, input: StrongroomActionInput<'SetQuorumRule'>): QuorumRuleWithArn {
-  const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
+export function setQuorumRule(ctx: OperationContext, input: StrongroomActionInput<'SetQuorumRule'>, resolved: KeyRow | undefined): QuorumRuleWithArn {
+  const key = requestKey(ctx, resolved, input.KeyId);
   const arn = keyArn(ctx.scope, key.keyId);
   const rule = ctx.quorum.normalizeRule(input.Threshold, input.Custodians);
   const current = ctx.quorum.getRule(key.keyId);
@@ -89,8 +97,8 @@ export function setQuorumRule(ctx: OperationContext, input: StrongroomActionInpu
   return { keyId: key.keyId, keyArn: arn, threshold: rule.threshold, custodians: rule.custodians, updatedAt: now };
 }
 
-export function clearQuorumRule(ctx: OperationContext, input: StrongroomActionInput<'ClearQuorumRule'>): null {
-  const key = resolveKey(ctx, input.KeyId, 'keyOrAlias');
+export function clearQuorumRule(ctx: OperationContext, input: StrongroomActionInput<'ClearQuorumRule'>, resolved: KeyRow | undefined): null {
+  const key = requestKey(ctx, resolved, input.KeyId);
   const arn = keyArn(ctx.scope, key.keyId);
   const current = ctx.quorum.getRule(key.keyId);
   if (current === null) {
@@ -106,7 +114,7 @@ export function clearQuorumRule(ctx: OperationContext, input: StrongroomActionIn
  * validated with the operation's schema, KeyId resolved to the key ARN, with a fresh nonce and
  * an expiry. The request is what custodians sign.
  */
-export function createApprovalRequest(ctx: OperationContext, input: StrongroomActionInput<'CreateApprovalRequest'>): ApprovalRequest {
+export function createApprovalRequest(ctx: OperationContext, input: StrongroomActionInput<'CreateApprovalRequest'>, resolved: KeyRow | undefined): ApprovalRequest {
   const operation = input.Operation;
   const given = input.Input;
   const expiresInMs = input.ExpiresInMs ?? DEFAULT_APPROVAL_LIFETIME_MS;
@@ -115,7 +123,7 @@ export function createApprovalRequest(ctx: OperationContext, input: StrongroomAc
   }
   let canonical: JsonObject;
   if (operation === SET_QUORUM_RULE || operation === CLEAR_QUORUM_RULE) {
-    const key = resolveKey(ctx, typeof given.KeyId === 'string' ? given.KeyId : '', 'keyOrAlias');
+    const key = requestKey(ctx, resolved, given.KeyId);
     const arn = keyArn(ctx.scope, key.keyId);
     canonical =
       operation === CLEAR_QUORUM_RULE
@@ -125,7 +133,7 @@ export function createApprovalRequest(ctx: OperationContext, input: StrongroomAc
     // Blobs as the caller holds them: base64 text from the CLI's JSON, bytes from code.
     const blobs = Object.values(given).some((v) => v instanceof Uint8Array) ? 'bytes' : 'base64';
     const validated = validateRequest(operations[operation].input, given, blobs) as Record<string, unknown>;
-    const key = resolveKey(ctx, typeof validated.KeyId === 'string' ? validated.KeyId : '', 'keyOrAlias');
+    const key = requestKey(ctx, resolved, validated.KeyId);
     canonical = canonicalInput({ ...validated, KeyId: keyArn(ctx.scope, key.keyId) });
   } else {
     throw new ValidationException(

@@ -46,7 +46,8 @@ export type ActionEntry = {
   readonly access: ActionAccess;
   /**
    * Where the request names its key, for actions the pipeline resolves itself (an id, ARN, alias
-   * name or alias ARN); the resolved key is in the audit record whatever the outcome.
+   * name or alias ARN); the resolved key is in the audit record whatever the outcome, and is
+   * handed to the handler, which does not resolve it again.
    */
   readonly keyOf?: (input: Readonly<Record<string, unknown>>) => unknown;
   /** A KMS operation's declared key step: the pipeline resolves and checks the key, then hands it to the handler. */
@@ -96,7 +97,7 @@ function kmsEntry(name: OperationName): ActionEntry {
   };
 }
 
-type ActionHandler<N extends StrongroomActionName> = (ctx: OperationContext, input: StrongroomActionInput<N>) => unknown;
+type ActionHandler<N extends StrongroomActionName> = (ctx: OperationContext, input: StrongroomActionInput<N>, key: KeyRow | undefined) => unknown;
 
 /** The Strongroom actions' handlers; their return types are the facade's result types. */
 export const ACTION_HANDLERS = {
