@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { Kms, type BatchCall } from '../electron/kms/engine.ts';
+import { Kms } from '../electron/kms/engine.ts';
 import { readShareFiles, restoreBackup, verifyBackup } from '../electron/kms/backup/restore.ts';
 import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
 import { DATABASE_FILE } from '../electron/kms/store/database.ts';
@@ -39,8 +39,7 @@ export async function backupBench(quick: boolean): Promise<void> {
   try {
     const ids = Array.from({ length: keys }, () => kms.invokeSync('CreateKey', {}).KeyMetadata.KeyId);
     for (let done = 0; done < records; done += 100) {
-      const calls: Array<BatchCall> = Array.from({ length: 100 }, (_, i) => ({ name: 'Encrypt', input: { KeyId: ids[i % ids.length], Plaintext: new Uint8Array(32) } }));
-      kms.invokeBatch(calls);
+      await Promise.all(Array.from({ length: 100 }, (_, i) => kms.invoke('Encrypt', { KeyId: ids[i % ids.length], Plaintext: new Uint8Array(32) })));
     }
     const db = new Database(join(dir, 'src', DATABASE_FILE), { readonly: true });
     const vacuum = await timed(runs, (i) => {

@@ -1,15 +1,9 @@
-// What opening an engine takes, and the shapes of a batch of calls (group commit).
+// What opening an engine takes.
 
-import type { OperationName } from '../../shared/api/operations.ts';
 import type { CheckpointPolicy } from './audit/checkpoints.ts';
 import type { Clock } from './clock.ts';
-import type { KmsError } from './errors.ts';
-import type { InvokeOptions } from './pipeline.ts';
 import type { RootKeyProvider, RootKeyProviderKind } from './rootkey/provider.ts';
 import type { Seam } from './scheduler.ts';
-
-export type BatchCall = { readonly name: OperationName; readonly input: unknown; readonly options?: InvokeOptions };
-export type BatchResult = { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly error: KmsError };
 
 export type CommonOptions = {
   readonly dataDir: string;

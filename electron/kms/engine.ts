@@ -17,7 +17,7 @@ import { AuditLog } from './audit/log.ts';
 import { ownerCaller, type Caller } from './iam/caller.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { wipe } from './crypto/wipe.ts';
-import { InstallationError, KMSInternalException, toKmsError, UnsupportedOperationException, type KmsError } from './errors.ts';
+import { InstallationError, KMSInternalException, UnsupportedOperationException, type KmsError } from './errors.ts';
 import { initInstallation, openInstallation, type InstallationInfo } from './installation.ts';
 import { Pipeline, type InvokeOptions } from './pipeline.ts';
 import { Scheduler, type ScheduledWork } from './scheduler.ts';
@@ -25,7 +25,8 @@ import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
 import type { MaterialRow } from './store/repository.ts';
 import { recordCreation } from './installation-record.ts';
 import { EngineClock } from './engine-clock.ts';
-import type { BatchCall, BatchResult, CommonOptions, InitOptions, OpenOptions } from './engine-options.ts';
+import type { CommonOptions, InitOptions, OpenOptions } from './engine-options.ts';
+import { CommitGroup } from './commit-group.ts';
 import { engineServices } from './services.ts';
 import { KmsActions, type EngineParts } from './engine-actions.ts';
 
@@ -34,7 +35,7 @@ export type { ScheduledWork, Seam } from './scheduler.ts';
 export { SCHEDULED_WORK_MS } from './scheduler.ts';
 export { DEFAULT_APPROVAL_LIFETIME_MS } from './actions/custody.ts';
 
-export type { BatchCall, BatchResult, InitOptions, OpenOptions } from './engine-options.ts';
+export type { InitOptions, OpenOptions } from './engine-options.ts';
 export { ACCESS_KEY_CACHE_MS } from './iam/access-keys.ts';
 
 export class Kms extends KmsActions {
@@ -53,6 +54,7 @@ export class Kms extends KmsActions {
   readonly #accessKeyLookup: CachedAccessKeyLookup;
   /** Imported key material shared within the running batch (see withMaterial); null otherwise. */
   #batchMaterials: Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null = null;
+  readonly #group = new CommitGroup({ transaction: (body) => this.#groupTransaction(body) });
   #closed = false;
 
   private constructor(dataDir: string, db: Db, info: InstallationInfo, rootKey: Uint8Array, options: CommonOptions) {
@@ -148,11 +150,17 @@ export class Kms extends KmsActions {
 
   /**
    * Runs one KMS operation. `input` is unvalidated: it is checked against the operation's schema
-   * first. Resolves with the output; rejects with a KmsError carrying the AWS error name.
-   * Exactly one audit record is written either way.
+   * first. Resolves with the output once it is durable; rejects with a KmsError carrying the AWS
+   * error name. Exactly one audit record is written either way. Calls made while the engine is
+   * busy are committed together (commit-group.ts): one fsync for the group.
    */
-  async invoke<N extends OperationName>(name: N, input: unknown, options: InvokeOptions = {}): Promise<OperationOutput<N>> {
-    return this.invokeSync(name, input, options);
+  invoke<N extends OperationName>(name: N, input: unknown, options: InvokeOptions = {}): Promise<OperationOutput<N>> {
+    try {
+      this.#assertOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#group.submit((afterCommit) => this.#run(name, input, options, afterCommit) as OperationOutput<N>);
   }
 
   /** The synchronous core of invoke(), for benchmarks and callers already on the engine's thread. */
@@ -170,37 +178,21 @@ export class Kms extends KmsActions {
     return { services: this.#services, pipeline: this.#pipeline, audit: this.audit, dataDir: this.dataDir };
   }
 
-  #run(name: ActionName, input: unknown, options: InvokeOptions): unknown {
+  #run(name: ActionName, input: unknown, options: InvokeOptions, afterCommit: Array<() => void> | null = null): unknown {
     this.#assertOpen();
     this.#clock.refresh();
     const entry = ACTIONS.get(name);
     if (entry === undefined) {
       throw new UnsupportedOperationException(`${String(name)} is not an action of this engine.`);
     }
-    return this.#pipeline.run(name, entry, input, options);
+    return this.#pipeline.run(name, entry, input, options, afterCommit);
   }
 
-  /**
-   * Runs several calls in one SQLite transaction — group commit: one fsync for the batch
-   * instead of one per call. Each call runs in its own savepoint, so a failing call rolls back
-   * alone and still gets its failure record; results are known durable only when this returns,
-   * so surfaces answer no caller before then.
-   */
-  invokeBatch(calls: ReadonlyArray<BatchCall>): Array<BatchResult> {
-    this.#assertOpen();
-    const one = (c: BatchCall): BatchResult => {
-      try {
-        return { ok: true, output: this.invokeSync(c.name, c.input, c.options) };
-      } catch (err) {
-        return { ok: false, error: toKmsError(err) };
-      }
-    };
-    if (calls.length === 1) {
-      return calls.map(one);
-    }
+  /** One commit group's transaction; the group's calls share the key material they import. */
+  #groupTransaction<T>(body: () => T): T {
     this.#batchMaterials = new Map();
     try {
-      return this.#db.transaction(() => calls.map(one)).immediate();
+      return this.#db.transaction(body).immediate();
     } finally {
       this.#batchMaterials = null;
     }
@@ -262,6 +254,8 @@ export class Kms extends KmsActions {
     if (this.#closed) {
       return;
     }
+    // Calls already accepted are run and answered, not dropped.
+    this.#group.drain();
     // Time-based checkpoints for short-lived processes (the CLI), which have no timer.
     try {
       this.audit.checkpointIfDue();

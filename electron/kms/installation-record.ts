@@ -2,7 +2,7 @@
 // anchors the chain's beginning (losing early records then always shows as missing records) and
 // tells an auditor when and how the installation was made.
 
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from './request-id.ts';
 import type { AuditLog } from './audit/log.ts';
 import { buildRecord } from './audit/record.ts';
 import type { Caller } from './iam/caller.ts';
@@ -13,7 +13,7 @@ export function recordCreation(audit: AuditLog, info: InstallationInfo, caller: 
     buildRecord({
       eventName: 'CreateInstallation',
       eventTimeMs: info.createdAt,
-      requestId: randomUUID(),
+      requestId: newRequestId(),
       caller,
       accountId: info.accountId,
       region: info.region,

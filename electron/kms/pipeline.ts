@@ -11,7 +11,8 @@
 // Work that writes files (audit export, archive, backup) cannot sit in one SQLite transaction;
 // it uses `audited`, the one escape hatch, which builds the same record.
 
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from './request-id.ts';
+import type { Transaction } from 'better-sqlite3';
 import type { BlobEncoding } from '../../shared/api/schema.ts';
 import { buildRecord, requestParametersFor, type AuditRecord } from './audit/record.ts';
 import type { JsonObject } from './audit/canonical.ts';
@@ -75,31 +76,52 @@ export class Pipeline {
   readonly #services: EngineServices;
   readonly #audit: AuditLog;
   readonly #defaultCaller: Caller;
+  /** One transaction wrapper, made once: better-sqlite3 builds five wrapper functions per db.transaction(). */
+  readonly #transaction: Transaction<(body: () => unknown) => unknown>;
 
   constructor(services: EngineServices, audit: AuditLog, defaultCaller: Caller) {
     this.#services = services;
     this.#audit = audit;
     this.#defaultCaller = defaultCaller;
+    this.#transaction = services.db.transaction((body: () => unknown) => body());
   }
 
-  /** Runs one action: validated, in one write transaction with its audit record. */
-  run(name: ActionName, entry: ActionEntry, input: unknown, options: InvokeOptions): unknown {
+  /**
+   * Runs one action: validated, in one write transaction with its audit record. Inside a commit
+   * group (commit-group.ts) the transaction is the call's savepoint in the group's, and the
+   * entry's after-commit work is handed to the group (`afterCommit`) to run once the group is
+   * durable.
+   */
+  run(name: ActionName, entry: ActionEntry, input: unknown, options: InvokeOptions, afterCommit: Array<() => void> | null = null): unknown {
     const call = this.#call(name, entry, options);
     let validated: Record<string, unknown> | null = null;
     try {
       validated = validateRequest(entry.input, input, options.blobs ?? 'bytes') as Record<string, unknown>;
       const checked = validated;
       call.setInput(checked);
-      const result = this.#services.db
-        .transaction(() => {
-          this.#services.access.checkGrantTokens(checked.GrantTokens);
-          const key = this.#resolveAndAdmit(call.ctx, entry, checked);
-          const output = entry.handler(call.ctx, checked, key);
-          this.#appendOrFail(name, () => call.record(checked, output, null));
-          return output;
-        })
-        .immediate();
-      entry.afterCommit?.(this.#services.hooks);
+      const result = this.#transaction.immediate(() => {
+        this.#services.access.checkGrantTokens(checked.GrantTokens);
+        const key = this.#resolveAndAdmit(call.ctx, entry, checked);
+        const output = entry.handler(call.ctx, checked, key);
+        this.#appendOrFail(name, () => call.record(checked, output, null));
+        return output;
+      });
+      const after = entry.afterCommit;
+      if (after !== undefined) {
+        if (afterCommit === null) {
+          after(this.#services.hooks);
+        } else {
+          const request = validated;
+          afterCommit.push(() => {
+            try {
+              after(this.#services.hooks);
+            } catch (thrown) {
+              const error = toKmsError(thrown);
+              throw this.#recordFailure(name, error, () => call.record(request, null, error));
+            }
+          });
+        }
+      }
       return result;
     } catch (thrown) {
       const error = toKmsError(thrown);
@@ -125,7 +147,7 @@ export class Pipeline {
     const base = {
       eventName,
       eventTimeMs: this.#services.clock.now(),
-      requestId: randomUUID(),
+      requestId: newRequestId(),
       caller: this.#defaultCaller,
       accountId: this.#services.scope.accountId,
       region: this.#services.scope.region,
@@ -172,7 +194,7 @@ export class Pipeline {
   #call(name: ActionName, entry: ActionEntry, options: InvokeOptions): PendingCall {
     const s = this.#services;
     const caller = options.caller ?? this.#defaultCaller;
-    const requestId = options.requestId ?? randomUUID();
+    const requestId = options.requestId ?? newRequestId();
     const startedAt = s.clock.now();
     const touched = new Map<string, KeyRow>();
     let request: Readonly<Record<string, unknown>> = {};
@@ -247,7 +269,7 @@ export class Pipeline {
    */
   #recordFailure(operation: string, error: KmsError, record: () => AuditRecord): KmsError {
     try {
-      this.#services.db.transaction(() => this.#audit.append(record())).immediate();
+      this.#transaction.immediate(() => this.#audit.append(record()));
     } catch (auditFailure) {
       return error instanceof AuditUnavailableException ? error : new AuditUnavailableException(operation, auditFailure, error);
     }

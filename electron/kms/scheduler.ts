@@ -5,7 +5,8 @@
 // interruption loses at most the item in progress, which the next pass does again. A timer's
 // pass that fails is logged and retried at the next tick: it never throws out of the timer.
 
-import { randomUUID, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { newRequestId } from './request-id.ts';
 import type { JsonObject } from './audit/canonical.ts';
 import type { AuditLog } from './audit/log.ts';
 import { buildRecord } from './audit/record.ts';
@@ -115,7 +116,7 @@ export class Scheduler {
       buildRecord({
         eventName,
         eventTimeMs: h.clock.now(),
-        requestId: randomUUID(),
+        requestId: newRequestId(),
         caller: null,
         accountId: h.scope.accountId,
         region: h.scope.region,

@@ -3,15 +3,15 @@
 // served through one generic path — parse, authenticate (SigV4, recomputed), dispatch by
 // X-Amz-Target, encode — so operations added to the table appear here without wiring.
 //
-// Requests that arrive together are committed together (Kms.invokeBatch): one SQLite fsync per
-// batch instead of one per call, and no caller hears "done" before its call is durable.
+// Requests that arrive together are committed together (Kms.invoke's commit group): one SQLite
+// fsync per group instead of one per call, and no caller hears "done" before its call is durable.
 
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from '../kms/request-id.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isOperationName, type OperationName } from '../../shared/api/operations.ts';
 import type { Caller } from '../kms/iam/caller.ts';
-import type { BatchCall, BatchResult, Kms } from '../kms/engine.ts';
+import type { Kms } from '../kms/engine.ts';
 import { SerializationException, toKmsError } from '../kms/errors.ts';
 import { AuthError, type AccessKeyLookup } from './contracts.ts';
 import { verifySigV4 } from './sigv4.ts';
@@ -21,8 +21,6 @@ export const DEFAULT_PORT = 8567;
 export const DEFAULT_HOST = '127.0.0.1';
 /** The largest legitimate request (a 128 KiB policy, a 256 KiB attestation document in base64) fits with room to spare. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** Calls committed in one transaction at most; more wait for the next. */
-const MAX_BATCH = 256;
 const TARGET_PREFIX = 'TrentService.';
 
 export type EndpointOptions = {
@@ -151,39 +149,11 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
 
-  // Group commit: calls queued during one turn of the event loop run in one transaction.
-  const queue: Array<{ call: BatchCall; done: (r: BatchResult) => void }> = [];
-  let flushScheduled = false;
-  const flush = (): void => {
-    flushScheduled = false;
-    const batch = queue.splice(0, MAX_BATCH);
-    if (queue.length > 0) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
-    let results: Array<BatchResult>;
-    try {
-      results = kms.invokeBatch(batch.map((b) => b.call));
-    } catch (err) {
-      const error = toKmsError(err);
-      results = batch.map(() => ({ ok: false, error }));
-    }
-    batch.forEach((b, i) => b.done(results[i] ?? { ok: false, error: toKmsError(new Error('missing batch result')) }));
-  };
-  const enqueue = (call: BatchCall): Promise<BatchResult> =>
-    new Promise((resolve) => {
-      queue.push({ call, done: resolve });
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
-      }
-    });
-
   let closing = false;
   let inFlight = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     res.setHeader('x-amzn-RequestId', requestId);
     if (closing) {
       res.setHeader('connection', 'close');
@@ -228,12 +198,8 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
       } catch (err) {
         throw kms.reject(operation, toKmsError(err), { caller, requestId });
       }
-      const result = await enqueue({ name: operation, input, options: { blobs: 'base64', caller, requestId } });
-      if (result.ok) {
-        send(res, 200, encodeOutput(result.output));
-      } else {
-        send(res, result.error.httpStatus, errorBody(result.error.name, result.error.message), result.error.name);
-      }
+      const output = await kms.invoke(operation, input, { blobs: 'base64', caller, requestId });
+      send(res, 200, encodeOutput(output));
     } catch (err) {
       if (err instanceof AuthError) {
         log(`auth failure from ${req.socket.remoteAddress ?? '?'}: ${err.errorName}${err.claimedAccessKeyId === null ? '' : ` (access key ${err.claimedAccessKeyId})`}: ${err.message}`);

@@ -12,7 +12,7 @@
 // key id, the material version and every context pair are authenticated. Overhead: 49 bytes, so
 // a 4096-byte plaintext yields 4145 bytes, well under KMS's 6144-byte CiphertextBlob limit.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from './random-pool.ts';
 import { GCM_NONCE_BYTES, GCM_TAG_BYTES, aesGcmOpen, aesGcmSeal, type AesKey } from './aes-gcm.ts';
 import { concatBytes, encodeEncryptionContext } from './encoding.ts';
 
@@ -71,7 +71,7 @@ export function sealBlobWith(
   seal: GcmSeal,
 ): Uint8Array {
   const head = encodeHeader(header);
-  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const nonce = randomBytesPooled(GCM_NONCE_BYTES);
   const { ciphertext, tag } = seal(nonce, plaintext, concatBytes(head, encodeEncryptionContext(context)));
   return concatBytes(head, nonce, ciphertext, tag);
 }

@@ -3,7 +3,7 @@
 // blob copied onto another key's row, or another version, fails to unwrap instead of being
 // silently used. Stored layout: nonce (12) || ciphertext || tag (16).
 
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from './random-pool.ts';
 import { GCM_NONCE_BYTES, GCM_TAG_BYTES, aesGcmOpen, aesGcmSeal, type AesKey } from './aes-gcm.ts';
 import { concatBytes, encodeStringList } from './encoding.ts';
 
@@ -21,7 +21,7 @@ function aad(b: MaterialBinding): Uint8Array {
 }
 
 export function wrapMaterial(rootKey: AesKey, binding: MaterialBinding, material: Uint8Array): Uint8Array {
-  const nonce = randomBytes(GCM_NONCE_BYTES);
+  const nonce = randomBytesPooled(GCM_NONCE_BYTES);
   const { ciphertext, tag } = aesGcmSeal(rootKey, nonce, material, aad(binding));
   return concatBytes(nonce, ciphertext, tag);
 }

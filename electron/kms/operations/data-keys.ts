@@ -1,7 +1,7 @@
 // GenerateDataKey, GenerateDataKeyWithoutPlaintext and GenerateRandom. A data key's ciphertext
 // is an ordinary ciphertext blob, so Decrypt returns the data key.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from '../crypto/random-pool.ts';
 import type { DataKeySpec, KeySpec } from '../../../shared/api/operations.ts';
 import { generatePrivateKey, importPrivateKey, publicKeyDer } from '../crypto/key-pairs.ts';
 import { keySpecInfo } from '../crypto/key-specs.ts';
@@ -50,7 +50,7 @@ function generateDataKey(ctx: OperationContext, input: DataKeyInput, action: str
   if (input.DryRun === true) {
     return dryRunSucceeded();
   }
-  const plaintext = randomBytes(length);
+  const plaintext = randomBytesPooled(length);
   const sealed = sealUnderKey(ctx, key, plaintext, input.EncryptionContext);
   return { plaintext, blob: sealed.blob, materialId: sealed.materialId, arn: keyArn(ctx.scope, key.keyId) };
 }
@@ -131,5 +131,5 @@ export const generateRandom: Handler<'GenerateRandom'> = (ctx, input) => {
     const store = connectedStore(ctx, input.CustomKeyStoreId, 'generating random bytes with it');
     return { Plaintext: onToken(ctx, { storeId: store.row.storeId, session: store.session }, (session) => session.random(length)) };
   }
-  return { Plaintext: randomBytes(length) };
+  return { Plaintext: randomBytesPooled(length) };
 };

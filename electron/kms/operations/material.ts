@@ -66,7 +66,7 @@ export function addMaterial(ctx: MaterialWriter, key: KeyIdentity, version: numb
 
 /**
  * Runs `use` with one version's material, imported into OpenSSL as a KeyObject; the unwrapped
- * bytes are wiped as soon as they are imported. Within a batch (Kms.invokeBatch) the imported
+ * bytes are wiped as soon as they are imported. Within a commit group (commit-group.ts) the imported
  * key is reused by the batch's other calls and dropped when the batch ends, so material is in
  * the clear only while operations run. A version the key does not have means the ciphertext
  * does not belong to it.
