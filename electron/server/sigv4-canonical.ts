@@ -6,7 +6,7 @@
 //
 // Each rule below is the one @smithy/signature-v4 applies when the AWS SDK for JavaScript signs
 // for a non-S3 service (uriEscapePath on), and the one AWS's test suite expects; the tests sign
-// random requests with @smithy and verify them here to keep the two equal (D33).
+// random requests with @smithy and verify them here to keep the two equal (D10).
 
 import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 

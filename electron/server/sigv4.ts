@@ -8,7 +8,7 @@
 // signer object, an HttpRequest clone and a chain of promises, a large share of the endpoint's
 // CPU under load (D13). It stays the reference the tests hold this code to: AWS's published
 // test suite and random requests signed by @smithy must verify here, and any change to them
-// must not (D33).
+// must not (D10).
 //
 // Decisions:
 // - Any region in the credential scope is accepted: developers point SDKs configured for
@@ -96,7 +96,10 @@ function basic(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-/** Signers send SignedHeaders sorted and unique; a list that is not is read as if it were (as before D33). */
+/**
+ * Signers send SignedHeaders sorted and unique; a list that is not is read as the sorted set, as
+ * the verifier did when @smithy re-signed the request.
+ */
 function sortedUnique(names: ReadonlyArray<string>): ReadonlyArray<string> {
   for (let i = 1; i < names.length; i++) {
     if ((names[i - 1] ?? '') >= (names[i] ?? '')) {
