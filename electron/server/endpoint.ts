@@ -180,7 +180,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
         throw new HttpProblem('SerializationException', `Content-Type '${contentType}' is not supported: send ${JSON_1_1}.`);
       }
       const body = await readBody(req, limit);
-      const verified = await verifySigV4(
+      const verified = verifySigV4(
         { method: req.method, path, query: q === -1 ? '' : url.slice(q + 1), headers: headerMap(req), body },
         lookup,
         now(),
