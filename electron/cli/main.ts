@@ -160,14 +160,15 @@ class Cli {
   }
 
   /**
-   * After unlocking a passphrase installation: starts its unlock agent in the background, the
-   * passphrase on the agent's stdin (D30). STRONGROOM_AGENT=off never starts one; =always starts
-   * one for a keychain installation too (its unlock is cheap, but the engine's start is not).
+   * After a call that opened the installation itself: starts its agent in the background (D30),
+   * so the session's later calls skip the engine's start — and, for a passphrase installation,
+   * the KDF (the passphrase goes on the agent's stdin). STRONGROOM_AGENT=off never starts one.
    */
   async startAgent(kms: Kms): Promise<void> {
-    const mode = this.#io.env.STRONGROOM_AGENT;
-    const unlockedWithPassphrase = kms.installation.rootKeyProvider === 'passphrase' && this.#passphrase !== undefined;
-    if (mode === 'off' || !(unlockedWithPassphrase || mode === 'always')) {
+    if (this.#io.env.STRONGROOM_AGENT === 'off') {
+      return;
+    }
+    if (kms.installation.rootKeyProvider === 'passphrase' && this.#passphrase === undefined) {
       return;
     }
     const env: NodeJS.ProcessEnv = { ...this.#io.env };

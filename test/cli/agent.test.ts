@@ -154,3 +154,22 @@ describe('the unlock agent of a passphrase installation', () => {
     expect(expectOk(cli(s.dataDir, ['agent', 'status'], { env: s.env }))).toEqual({ Running: false });
   });
 });
+
+describe('the agent of a keychain installation', () => {
+  it('is started by the first call by default, and serves later calls even when the keychain cannot be reached', async () => {
+    const dataDir = join(tempDir('strongroom-agent-kc-'), 'data');
+    const runtime = tempDir('strongroom-agent-kc-run-');
+    chmodSync(runtime, 0o700);
+    // STRONGROOM_AGENT unset (the test runner sets it to off for every other test).
+    const env = { XDG_RUNTIME_DIR: runtime, STRONGROOM_AGENT: '' };
+    expectOk(cli(dataDir, ['init'], { env }));
+    const s = { dataDir, env };
+    running.push(s);
+    const keyId = String((expectOk(cli(dataDir, ['create-key'], { env })).KeyMetadata as { KeyId: string }).KeyId);
+    await agentRunning(s);
+    // No Secret Service for this call: only the agent, which unlocked at its start, can answer it.
+    const noKeychain = { ...env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/strongroom-test-bus' };
+    expect(expectOk(cli(dataDir, ['describe-key', '--key-id', keyId], { env: noKeychain })).KeyMetadata).toMatchObject({ KeyId: keyId });
+    expect(cli(dataDir, ['describe-key', '--key-id', keyId], { env: { ...noKeychain, STRONGROOM_AGENT: 'off' } }).code).not.toBe(0);
+  });
+});
