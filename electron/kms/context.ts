@@ -15,9 +15,10 @@ import type { AccessControl } from './policy/access-control.ts';
 import type { PrincipalStore } from './iam/principals.ts';
 import type { CustomKeyStores } from './keystore/stores.ts';
 import type { GrantRepository } from './store/grants.ts';
-import type { KeyRepository, KeyRow, MaterialRow } from './store/repository.ts';
+import type { KeyRepository, KeyRow } from './store/repository.ts';
 import type { KeyObject } from 'node:crypto';
 import type { Db } from './store/database.ts';
+import type { MaterialCache } from './operations/material-cache.ts';
 
 /** A developer installation's movable clock (time travel); refuses on other installations. */
 export type DeveloperClock = { advance(ms: number): void };
@@ -53,7 +54,8 @@ export type EngineHooks = {
 export type EngineServices = EngineStores & {
   readonly db: Db;
   readonly rootKey: () => KeyObject;
-  readonly batchMaterials: () => Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null;
+  /** Key material kept imported between calls (operations/material-cache.ts). */
+  readonly materials: MaterialCache;
   readonly hooks: EngineHooks;
 };
 
@@ -64,11 +66,8 @@ export type OperationContext = EngineStores & {
   readonly rootKey: AesKey;
   readonly caller: Caller;
   readonly requestId: string;
-  /**
-   * Imported key material shared by the calls of one batch, keyed '<keyId>:<version>'; null
-   * outside a batch. Emptied when the batch ends.
-   */
-  readonly materialCache: Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null;
+  /** Key material kept imported between calls (operations/material-cache.ts). */
+  readonly materialCache: MaterialCache;
   /** Custodian approvals the surface passed with the call (quorum-guarded actions only). */
   readonly approvals: ReadonlyArray<unknown>;
   /** Puts a quorum check's outcome in the call's audit record (additionalEventData.quorum). */

@@ -22,7 +22,6 @@ import { initInstallation, openInstallation, type InstallationInfo } from './ins
 import { Pipeline, type InvokeOptions } from './pipeline.ts';
 import { Scheduler, type ScheduledWork } from './scheduler.ts';
 import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
-import type { MaterialRow } from './store/repository.ts';
 import { recordCreation } from './installation-record.ts';
 import { EngineClock } from './engine-clock.ts';
 import type { CommonOptions, InitOptions, OpenOptions } from './engine-options.ts';
@@ -52,8 +51,6 @@ export class Kms extends KmsActions {
   /** Imported once; the raw bytes are wiped at construction, so this is the only copy. */
   #rootKey: KeyObject | null;
   readonly #accessKeyLookup: CachedAccessKeyLookup;
-  /** Imported key material shared within the running batch (see withMaterial); null otherwise. */
-  #batchMaterials: Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null = null;
   readonly #group = new CommitGroup({ transaction: (body) => this.#groupTransaction(body) });
   #closed = false;
 
@@ -71,7 +68,6 @@ export class Kms extends KmsActions {
       installation: info,
       clock: this.#clock,
       rootKey: rootKeyNow,
-      batchMaterials: () => this.#batchMaterials,
       forgetAccessKeys: () => this.#accessKeyLookup.forget(),
     });
     this.#accessKeyLookup = new CachedAccessKeyLookup((id) => this.#services.accessKeys.lookup(id, rootKeyNow()));
@@ -188,14 +184,14 @@ export class Kms extends KmsActions {
     return this.#pipeline.run(name, entry, input, options, afterCommit);
   }
 
-  /** One commit group's transaction; the group's calls share the key material they import. */
+  /** One commit group's transaction. */
   #groupTransaction<T>(body: () => T): T {
-    this.#batchMaterials = new Map();
-    try {
-      return this.#db.transaction(body).immediate();
-    } finally {
-      this.#batchMaterials = null;
-    }
+    return this.#db.transaction(body).immediate();
+  }
+
+  /** The keys whose material is imported in the engine's cache (tests, diagnostics; never the material). */
+  cachedMaterialKeyIds(): ReadonlySet<string> {
+    return this.#services.materials.keyIds();
   }
 
   /** Records a call a surface refused before the engine could validate it; returns the error to answer with. */
@@ -267,6 +263,7 @@ export class Kms extends KmsActions {
     // A KeyObject cannot be overwritten from JavaScript; dropping the last reference lets
     // OpenSSL free (and clear) it.
     this.#rootKey = null;
+    this.#services.materials.clear();
     this.#accessKeyLookup.forget();
     this.#services.keyStores.closeAll();
     this.#db.close();

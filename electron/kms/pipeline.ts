@@ -218,7 +218,7 @@ export class Pipeline {
       rootKey: s.rootKey(),
       caller,
       requestId,
-      materialCache: s.batchMaterials(),
+      materialCache: s.materials,
       approvals,
       reportQuorum,
       developerClock: s.developerClock,

@@ -12,20 +12,21 @@ import { PrincipalStore } from './iam/principals.ts';
 import { QuorumStore } from './quorum/quorum.ts';
 import type { Db } from './store/database.ts';
 import { GrantRepository } from './store/grants.ts';
-import { KeyRepository, type MaterialRow } from './store/repository.ts';
+import { KeyRepository } from './store/repository.ts';
+import { MaterialCache } from './operations/material-cache.ts';
 
 export type ServiceParts = {
   readonly db: Db;
   readonly installation: InstallationInfo;
   readonly clock: EngineClock;
   readonly rootKey: () => KeyObject;
-  readonly batchMaterials: () => Map<string, { readonly key: KeyObject; readonly row: MaterialRow }> | null;
   readonly forgetAccessKeys: () => void;
 };
 
 export function engineServices(p: ServiceParts): EngineServices {
   const scope = { accountId: p.installation.accountId, region: p.installation.region };
-  const repo = new KeyRepository(p.db);
+  const materials = new MaterialCache();
+  const repo = new KeyRepository(p.db, (keyId) => materials.forgetKey(keyId));
   const principals = new PrincipalStore(p.db, scope, p.clock);
   const grants = new GrantRepository(p.db);
   return {
@@ -33,7 +34,7 @@ export function engineServices(p: ServiceParts): EngineServices {
     repo,
     grants,
     principals,
-    keyStores: new CustomKeyStores(p.db),
+    keyStores: new CustomKeyStores(p.db, undefined, () => materials.clear()),
     access: new AccessControl(repo, grants, principals, scope, p.rootKey),
     quorum: new QuorumStore(p.db),
     accessKeys: new AccessKeyStore(p.db, p.clock),
@@ -41,7 +42,7 @@ export function engineServices(p: ServiceParts): EngineServices {
     clock: p.clock,
     scope,
     rootKey: p.rootKey,
-    batchMaterials: p.batchMaterials,
+    materials,
     developerClock: p.clock,
     hooks: {
       // Copies the WAL into the database and truncates it, so destroyed pages leave the WAL file too.

@@ -87,10 +87,13 @@ export class CustomKeyStores {
   readonly #db: Db;
   readonly #tokens: TokenProvider;
   readonly #sessions = new Map<string, TokenSession>();
+  /** Told when a store's session closes (disconnect, close): cached key material is dropped. */
+  readonly #onDrop: () => void;
 
-  constructor(db: Db, tokens: TokenProvider = pkcs11Tokens) {
+  constructor(db: Db, tokens: TokenProvider = pkcs11Tokens, onDrop: () => void = () => {}) {
     this.#db = db;
     this.#tokens = tokens;
+    this.#onDrop = onDrop;
   }
 
   get(storeId: string): CustomKeyStoreRow | null {
@@ -190,6 +193,7 @@ export class CustomKeyStores {
   /** Closes this process's session on a store, if it has one. */
   drop(storeId: string): void {
     const session = this.#sessions.get(storeId);
+    this.#onDrop();
     if (session !== undefined) {
       this.#sessions.delete(storeId);
       try {

@@ -66,10 +66,9 @@ export function addMaterial(ctx: MaterialWriter, key: KeyIdentity, version: numb
 
 /**
  * Runs `use` with one version's material, imported into OpenSSL as a KeyObject; the unwrapped
- * bytes are wiped as soon as they are imported. Within a commit group (commit-group.ts) the imported
- * key is reused by the batch's other calls and dropped when the batch ends, so material is in
- * the clear only while operations run. A version the key does not have means the ciphertext
- * does not belong to it.
+ * bytes are wiped as soon as they are imported. The KeyObject is kept in the engine's material
+ * cache (material-cache.ts) for later calls, used only while the version's wrapped bytes are the
+ * ones it came from. A version the key does not have means the ciphertext does not belong to it.
  */
 export function withMaterial<T>(
   ctx: OperationContext,
@@ -77,11 +76,6 @@ export function withMaterial<T>(
   version: number,
   use: (material: KeyObject, row: MaterialRow) => T,
 ): T {
-  const cacheKey = `${key.keyId}:${version}`;
-  const cached = ctx.materialCache?.get(cacheKey);
-  if (cached !== undefined) {
-    return use(cached.key, cached.row);
-  }
   const row = ctx.repo.getMaterial(key.keyId, version);
   if (row === null) {
     throw new InvalidCiphertextException(
@@ -92,6 +86,10 @@ export function withMaterial<T>(
     throw new KMSInvalidStateException(
       `Version ${version} of ${keyArn(ctx.scope, key.keyId)} has no key material: the imported material ${row.materialId} was deleted or expired. Import the same material again (ImportKeyMaterial) to use it.`,
     );
+  }
+  const cached = ctx.materialCache.get(key.keyId, version, row.wrapped);
+  if (cached !== null) {
+    return use(cached, row);
   }
   const material = unwrapMaterial(ctx.rootKey, materialBinding(key, version), row.wrapped);
   if (material === null) {
@@ -105,6 +103,6 @@ export function withMaterial<T>(
   } finally {
     wipe(material);
   }
-  ctx.materialCache?.set(cacheKey, { key: imported, row });
+  ctx.materialCache.set(key.keyId, version, row.wrapped, imported);
   return use(imported, row);
 }

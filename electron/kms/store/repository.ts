@@ -26,9 +26,12 @@ export type { AliasRow, ExpirationModel, ImportTokenRow, KeyRow, MaterialRow, Ro
 export class KeyRepository {
   readonly #db: Db;
   readonly #stmts;
+  /** Told of every write to a key's state or material (the engine's material cache forgets the key). */
+  readonly #keyChanged: (keyId: string) => void;
 
-  constructor(db: Db) {
+  constructor(db: Db, keyChanged: (keyId: string) => void = () => {}) {
     this.#db = db;
+    this.#keyChanged = keyChanged;
     this.#stmts = {
       getKey: db.prepare<[string], RawKey>('SELECT * FROM keys WHERE key_id = ?'),
       countKeys: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM keys'),
@@ -159,6 +162,7 @@ export class KeyRepository {
 
   setState(keyId: string, keyState: KeyState, deletionDate: number | null, pendingWindowDays: number | null): void {
     this.#stmts.setState.run({ keyId, keyState, deletionDate, pendingWindowDays });
+    this.#keyChanged(keyId);
   }
 
   setPolicy(keyId: string, policy: string, bindings: string): void {
@@ -171,6 +175,7 @@ export class KeyRepository {
 
   setCurrentVersion(keyId: string, version: number): void {
     this.#stmts.setCurrentVersion.run(version, keyId);
+    this.#keyChanged(keyId);
   }
 
   dueDeletions(now: number): Array<KeyRow> {
@@ -180,6 +185,7 @@ export class KeyRepository {
   /** Removes the key; material, aliases and tags go with it (ON DELETE CASCADE). */
   deleteKey(keyId: string): void {
     this.#stmts.deleteKey.run(keyId);
+    this.#keyChanged(keyId);
   }
 
   getMaterial(keyId: string, version: number): MaterialRow | null {
@@ -193,6 +199,7 @@ export class KeyRepository {
 
   markRotation(keyId: string, version: number, type: RotationType, at: number): void {
     this.#stmts.markRotation.run(type, at, keyId, version);
+    this.#keyChanged(keyId);
   }
 
   /** A key's material versions after `afterVersion`, oldest first. */
@@ -224,11 +231,13 @@ export class KeyRepository {
     description: string | null,
   ): void {
     this.#stmts.storeImportedMaterial.run({ keyId, version, wrapped: Buffer.from(wrapped), expirationModel, validTo, description });
+    this.#keyChanged(keyId);
   }
 
   /** Forgets a version's wrapped material (secure_delete zeroes the old bytes); the row stays. */
   destroyMaterial(keyId: string, version: number): void {
     this.#stmts.destroyMaterial.run(keyId, version);
+    this.#keyChanged(keyId);
   }
 
   /** Imported material still held whose ValidTo has passed at `now`. */
