@@ -1,9 +1,10 @@
 // `npm run bench`: speed as ratios measured side by side in one run, never a bare pass/fail.
 //
-//  1. In-process Encrypt / Decrypt / GenerateDataKey through the full engine pipeline (schema
-//     validation, key resolution, state check, unwrap of the key material, AES-256-GCM, one
-//     hash-chained audit record committed to SQLite with synchronous=FULL) against the same
-//     AES-256-GCM work done directly with node:crypto.
+//  1. The hot path (bench/hot-path.ts): audited Encrypt / Decrypt / GenerateDataKey /
+//     GenerateMac through Kms.invoke — validation, key resolution, authorization, the cached key
+//     material, one hash-chained audit record, durable (synchronous=FULL) before the answer — by
+//     many concurrent callers (one fsync per commit group), and one caller at a time against an
+//     fsync loop in the same folder.
 //  2. Sign / Verify per key spec, and GenerateMac, through the engine against node:crypto doing
 //     the same signature or MAC in the same run (bench/asymmetric.ts).
 //  3. Policy evaluation: Encrypt allowed by a 20-statement key policy against the owner's
@@ -13,6 +14,7 @@
 //  5. Audit log (bench/audit.ts): append cost against a bare SQLite insert of the same row, then
 //     query pages and a full verify on 1,000,000 generated records.
 //  6. Encrypt of 4 KB over HTTP against a no-op JSON server (bench/http-load.ts).
+// At the end, one table of every figure with a target (bench/targets.ts): the regression guard.
 //  7. The CLI as a user runs it (bench/cli-start.ts): list-keys and encrypt 4 KB on a keychain
 //     installation against a bare `node -e ''`, and a passphrase installation's call after the
 //     unlock against the keychain call, in alternating runs.
@@ -24,67 +26,20 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { aesGcmOpen, aesGcmSeal } from '../electron/kms/crypto/aes-gcm.ts';
-import { Kms } from '../electron/kms/engine.ts';
-import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
 import { asymmetric } from './asymmetric.ts';
 import { policyCost } from './policy.ts';
 import { envelopeBench } from './envelope.ts';
 import { auditBench } from './audit.ts';
 import { backupBench } from './backup.ts';
 import { runLoad, type PreparedRequest } from './http-load.ts';
-import { measure, type Rate } from './measure.ts';
+import { hotPath } from './hot-path.ts';
+import { printTargets, type TargetRow } from './targets.ts';
 import { cliStartBench } from './cli-start.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
-
-function ratio(label: string, engine: Rate, raw: Rate): void {
-  console.log(`  ${label.padEnd(58)} ${(raw.perSecond / engine.perSecond).toFixed(1).padStart(10)} × slower than raw AES-GCM`);
-}
-
-async function inProcess(seconds: number): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'strongroom-bench-'));
-  const kms = await Kms.init({ dataDir: dir, provider: new MemoryRootKeyProvider() });
-  try {
-    const keyId = kms.invokeSync('CreateKey', {}).KeyMetadata.KeyId;
-    const plaintext = randomBytes(32);
-    const context = { purpose: 'bench' };
-    const blob = kms.invokeSync('Encrypt', { KeyId: keyId, Plaintext: plaintext, EncryptionContext: context }).CiphertextBlob;
-    const key = randomBytes(32);
-    const aad = randomBytes(40);
-    const sealed = aesGcmSeal(key, randomBytes(12), plaintext, aad);
-    const nonce = randomBytes(12);
-
-    console.log('\nIn-process, 32-byte plaintext, one audit record per call (SQLite WAL, synchronous=FULL)');
-    const rawSeal = measure('raw AES-256-GCM seal (node:crypto, random nonce)', () => {
-      aesGcmSeal(key, randomBytes(12), plaintext, aad);
-    }, seconds);
-    const encrypt = measure('Encrypt through the engine', () => {
-      kms.invokeSync('Encrypt', { KeyId: keyId, Plaintext: plaintext, EncryptionContext: context });
-    }, seconds);
-    const rawOpen = measure('raw AES-256-GCM open (node:crypto)', () => {
-      aesGcmOpen(key, nonce, sealed.ciphertext, sealed.tag, aad);
-    }, seconds);
-    const decrypt = measure('Decrypt through the engine', () => {
-      kms.invokeSync('Decrypt', { CiphertextBlob: blob, EncryptionContext: context });
-    }, seconds);
-    const gdk = measure('GenerateDataKey AES_256 through the engine', () => {
-      kms.invokeSync('GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' });
-    }, seconds);
-    ratio('Encrypt vs raw seal', encrypt, rawSeal);
-    ratio('Decrypt vs raw open', decrypt, rawOpen);
-    ratio('GenerateDataKey vs raw seal', gdk, rawSeal);
-    console.log(`  audit records written during the run: ${kms.audit.count()}`);
-  } finally {
-    kms.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 type ServerInfo = { endpoint: string; keyId?: string; accessKeyId?: string; secretAccessKey?: string; region?: string };
 
@@ -130,7 +85,8 @@ function prepared(info: ServerInfo, plaintext: Buffer): PreparedRequest {
   return { url, headers, body: Buffer.from(body) };
 }
 
-async function http(seconds: number): Promise<void> {
+async function http(seconds: number): Promise<Array<TargetRow>> {
+  const rows: Array<TargetRow> = [];
   console.log('\nHTTP endpoint: Encrypt of 4 KB, keep-alive connections, server in its own process, every request signed afresh (SigV4)');
   console.log('  (Strongroom: SigV4 check, validation, AES-256-GCM, one audit record per call, group commit)');
   const plaintext = randomBytes(4096);
@@ -139,36 +95,50 @@ async function http(seconds: number): Promise<void> {
   try {
     const noopReq = prepared(noop.info, plaintext);
     const srReq = prepared(sr.info, plaintext);
-    console.log(`  ${'clients'.padEnd(8)} ${'no-op ops/s'.padStart(12)} ${'Strongroom ops/s'.padStart(17)} ${'ratio'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`);
+    console.log(`  ${'clients'.padEnd(8)} ${'no-op ops/s'.padStart(12)} ${'Strongroom ops/s'.padStart(17)} ${'ratio'.padStart(6)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'no-op p99'.padStart(10)} ${'errors'.padStart(7)}`);
     for (const concurrency of [1, 8, 32]) {
       const base = await runLoad(noopReq, concurrency, seconds);
       const real = await runLoad(srReq, concurrency, seconds);
       console.log(
-        `  ${String(concurrency).padEnd(8)} ${base.opsPerSecond.toFixed(0).padStart(12)} ${real.opsPerSecond.toFixed(0).padStart(17)} ${(real.opsPerSecond / base.opsPerSecond).toFixed(2).padStart(6)} ${real.p50Ms.toFixed(2).padStart(8)} ${real.p99Ms.toFixed(2).padStart(8)} ${String(real.errors + base.errors).padStart(7)}`,
+        `  ${String(concurrency).padEnd(8)} ${base.opsPerSecond.toFixed(0).padStart(12)} ${real.opsPerSecond.toFixed(0).padStart(17)} ${(real.opsPerSecond / base.opsPerSecond).toFixed(2).padStart(6)} ${real.p50Ms.toFixed(2).padStart(8)} ${real.p99Ms.toFixed(2).padStart(8)} ${base.p99Ms.toFixed(2).padStart(10)} ${String(real.errors + base.errors).padStart(7)}`,
       );
+      if (concurrency === 32) {
+        const ratio = real.opsPerSecond / base.opsPerSecond;
+        const p99 = real.p99Ms / base.p99Ms;
+        rows.push({ label: 'HTTP Encrypt 4 KiB, 32 clients ÷ no-op server', value: ratio, unit: '×', target: '≥ 0.8', met: ratio >= 0.8 });
+        rows.push({ label: 'HTTP p99, 32 clients ÷ no-op p99', value: p99, unit: '×', target: '≤ 2', met: p99 <= 2 });
+      }
     }
   } finally {
     await noop.stop();
     await sr.stop();
   }
+  return rows;
 }
 
-// `npm run bench -- --cli` runs section 7 alone; `-- --http` the HTTP section alone.
+// `npm run bench -- --cli` runs section 7 alone; `-- --http` the HTTP section alone; `-- --hot`
+// the hot path and Sign/Verify sections alone.
 const cliOnly = process.argv.includes('--cli');
 if (process.argv.includes('--http')) {
-  await http(quick ? 1 : 4);
+  printTargets(await http(quick ? 1 : 4));
   process.exit(0);
 }
 console.log(`Strongroom benchmarks — Node ${process.version}, ${quick ? 'quick' : 'full'} run${cliOnly ? ', CLI section only' : ''}`);
 if (cliOnly) {
-  await cliStartBench(quick ? 3 : 9);
+  printTargets(await cliStartBench(quick ? 3 : 9));
   process.exit(0);
 }
-await inProcess(quick ? 0.3 : 2);
-await asymmetric(quick ? 0.3 : 1.5);
+const targets: Array<TargetRow> = [];
+targets.push(...(await hotPath(quick ? 0.5 : 3, 128)));
+targets.push(...(await asymmetric(quick ? 0.3 : 1.5)));
+if (process.argv.includes('--hot')) {
+  printTargets(targets);
+  process.exit(0);
+}
 await policyCost(quick ? 0.3 : 2);
 await envelopeBench({ quick });
 await backupBench(quick);
 auditBench({ quick });
-await http(quick ? 1 : 4);
-await cliStartBench(quick ? 3 : 9);
+targets.push(...(await http(quick ? 1 : 4)));
+targets.push(...(await cliStartBench(quick ? 3 : 9)));
+printTargets(targets);
