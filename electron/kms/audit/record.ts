@@ -151,21 +151,36 @@ function userIdentityFor(caller: Caller | null, accountId: string): UserIdentity
  * every blob member, so reaching this throw means a caller passed raw bytes somewhere.
  */
 export function assertNoBinary(value: unknown, path = 'record'): void {
+  const found = binaryPath(value, path);
+  if (found !== null) {
+    throw new AuditRecordError(`${found} holds binary data; audit records never carry plaintext, ciphertext or key material.`);
+  }
+}
+
+/** Where `value` holds binary data, or null; the path is built only for what is found. */
+function binaryPath(value: unknown, path: string): string | null {
   if (value === null || typeof value !== 'object') {
-    return;
+    return null;
   }
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
-    throw new AuditRecordError(
-      `${path} holds binary data; audit records never carry plaintext, ciphertext or key material.`,
-    );
+    return path;
   }
   if (Array.isArray(value)) {
-    value.forEach((item: unknown, i) => assertNoBinary(item, `${path}[${i}]`));
-    return;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item !== null && typeof item === 'object' && binaryPath(item, '') !== null) {
+        return binaryPath(item, `${path}[${i}]`);
+      }
+    }
+    return null;
   }
-  for (const [key, member] of Object.entries(value)) {
-    assertNoBinary(member, `${path}.${key}`);
+  for (const key in value) {
+    const member: unknown = (value as Record<string, unknown>)[key];
+    if (member !== null && typeof member === 'object' && binaryPath(member, '') !== null) {
+      return binaryPath(member, `${path}.${key}`);
+    }
   }
+  return null;
 }
 
 /** Builds the record for one operation (or service event). @throws AuditRecordError */
