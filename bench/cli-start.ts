@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { TargetRow } from './targets.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(root, 'electron/cli/bin.mjs');
+const BIN = join(root, 'electron/cli/bin.cjs');
 const PASSPHRASE = 'benchmark passphrase';
 
 type Case = { readonly label: string; readonly args: ReadonlyArray<string>; readonly env: NodeJS.ProcessEnv; readonly times: Array<number> };

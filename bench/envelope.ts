@@ -39,7 +39,7 @@ import type { SuiteId } from '../electron/kms/envelope/suites.ts';
 import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'electron/cli/bin.mjs');
+const bin = join(root, 'electron/cli/bin.cjs');
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -1,15 +1,16 @@
 // Builds the `strongroom` command into out/cli/: the TypeScript sources of electron/cli/main.ts and
 // everything it imports, bundled by rolldown (which vite already brings) into plain JavaScript, so
-// a CLI call loads a few files and strips no types. The sources stay the truth: bin.mjs runs the
-// bundle only while out/cli/manifest.json says it is current (every source file it was built from
-// still has the size and mtime recorded here), else it runs the sources.
+// a CLI call loads a few CommonJS files and strips no types. The sources stay the truth: bin.cjs
+// runs the bundle only while out/cli/manifest.json says it is current (every source file it was
+// built from still has the size and mtime recorded here), else it runs the sources.
 //
 //   node scripts/build-cli.ts        (run by `npm ci` / `npm install` through the `prepare` script)
 //
 // Packages from node_modules stay runtime imports (native ones must; the others are loaded only by
 // the commands that use them). Dynamic import() calls in the sources become separate chunks, so a
 // command loads only the chunks it reaches. The chunks sit flat in out/cli/, two levels below the
-// repository like electron/cli/, so `new URL('../../package.json', import.meta.url)` finds the same file.
+// repository like electron/cli/, so `new URL('../../package.json', import.meta.url)` finds the same file
+// (in the CommonJS output import.meta.url is pathToFileURL(__filename)).
 
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -20,7 +21,7 @@ import type { OutputChunk, RolldownOutput } from 'rolldown';
 export const CLI_OUT_DIR = 'out/cli';
 export const CLI_MANIFEST = 'manifest.json';
 
-/** What bin.mjs reads to decide whether the bundle is current, and what the start test maps chunks with. */
+/** What bin.cjs reads to decide whether the bundle is current, and what the start test maps chunks with. */
 export type CliManifest = {
   readonly entry: string;
   /** Source files (relative to the repository) with the size and mtime they had when built. */
@@ -47,13 +48,26 @@ async function bundle(dir: string, groups: Groups | null): Promise<RolldownOutpu
     input: { main: join(root, 'electron/cli/main.ts') },
     platform: 'node',
     external: isPackageImport,
-    logLevel: 'silent',
+    logLevel: 'warn',
+    onLog: (_level, log) => {
+      // The only import.meta forms CommonJS output can stand in for are url, filename and dirname
+      // (rolldown writes pathToFileURL(__filename) and so on); any other would silently become {}.
+      if (log.code === 'EMPTY_IMPORT_META') {
+        throw new Error(`The CLI bundle cannot be CommonJS: ${log.message}`);
+      }
+    },
     write: dir !== '',
     output: {
       dir: dir === '' ? join(root, CLI_OUT_DIR) : dir,
-      format: 'esm',
-      entryFileNames: '[name].js',
-      chunkFileNames: '[name]-[hash].js',
+      // CommonJS, not ESM: Node loads CommonJS files and builtins through require() in about half the
+      // time it takes to link the same as ES modules (docs/decisions.md, D30). `.cjs` because the
+      // package is "type": "module".
+      format: 'cjs',
+      entryFileNames: '[name].cjs',
+      chunkFileNames: '[name]-[hash].cjs',
+      // A package imported on use (keytar, node:readline) becomes require() too: an import() would
+      // start Node's ES module loader for that one call. ES-only packages load through require(esm).
+      dynamicImportInCjs: false,
       sourcemap: false,
       ...(groups === null
         ? {}
@@ -92,7 +106,7 @@ function closureOf(output: Output, first: (chunk: OutputChunk) => boolean): Set<
 
 /** What every call loads (the entry), and what a call that opens the installation adds (the engine). */
 function groupsOf(output: Output): Groups {
-  const start = closureOf(output, (c) => c.fileName === 'main.js');
+  const start = closureOf(output, (c) => c.fileName === 'main.cjs');
   const engine = closureOf(output, (c) => c.moduleIds.some((id) => id.endsWith('/electron/kms/engine.ts')));
   return { start, engine: new Set([...engine].filter((id) => !start.has(id))) };
 }
@@ -125,7 +139,7 @@ export async function buildCli(): Promise<CliManifest> {
     const s = statSync(join(root, path));
     return { path, size: s.size, mtimeMs: s.mtimeMs };
   });
-  const manifest: CliManifest = { entry: 'main.js', inputs, chunks };
+  const manifest: CliManifest = { entry: 'main.cjs', inputs, chunks };
   writeFileSync(join(staging, CLI_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
   const old = `${outDir}.old-${process.pid}`;
   try {

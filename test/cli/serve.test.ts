@@ -6,7 +6,7 @@ import { CreateKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-km
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engine.ts';
 
-const bin = fileURLToPath(new URL('../../electron/cli/bin.mjs', import.meta.url));
+const bin = fileURLToPath(new URL('../../electron/cli/bin.cjs', import.meta.url));
 
 describe('strongroom serve', () => {
   it('serves the AWS SDK with a CLI-made access key and stops gracefully on SIGTERM', async () => {

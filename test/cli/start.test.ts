@@ -1,5 +1,5 @@
-// What a CLI call loads: the prebuilt bundle (what ships) while it is current, and for a plain
-// KMS call neither the heavy packages (AWS SigV4, elliptic curves, PKCS#11, QR codes, BIP-39,
+// What a CLI call loads: the prebuilt bundle (what ships) while it is current, as CommonJS only
+// (no ES module, which would start Node's ES module loader), and for a plain KMS call neither the heavy packages (AWS SigV4, elliptic curves, PKCS#11, QR codes, BIP-39,
 // WebSocket) nor the server, ceremony, backup, audit or file modules. Every module the process
 // loads is recorded by a loader hook (test/support/record-loads.mjs), not guessed.
 import { spawnSync } from 'node:child_process';
@@ -34,12 +34,21 @@ function bundleIsCurrent(): boolean {
   }
 }
 
-/** Runs a node command line with the recording hook; returns the URLs of every module loaded. */
-function loadsOf(args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): { code: number | null; stderr: string; stdout: string; loaded: Array<string> } {
+type Loads = { code: number | null; stderr: string; stdout: string; loaded: Array<string>; esModules: Array<string> };
+
+/** Runs a node command line with the recording hook; returns the URLs of every module loaded, and of those loaded as ES modules. */
+function loadsOf(args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): Loads {
   const record = join(tempDir('strongroom-loads-'), 'loads.txt');
   const r = spawnSync(process.execPath, ['--import', HOOK, ...args], { env: { ...process.env, ...env, STRONGROOM_RECORD_LOADS: record }, encoding: 'utf8' });
-  const loaded = readFileSync(record, 'utf8').split('\n').filter((l) => l !== '');
-  return { code: r.status, stderr: r.stderr, stdout: r.stdout, loaded };
+  const lines = readFileSync(record, 'utf8').split('\n').filter((l) => l !== '');
+  const entries = lines.map((l) => ({ format: l.slice(0, l.indexOf(' ')), url: l.slice(l.indexOf(' ') + 1) }));
+  return {
+    code: r.status,
+    stderr: r.stderr,
+    stdout: r.stdout,
+    loaded: entries.map((e) => e.url),
+    esModules: entries.filter((e) => e.format.startsWith('module')).map((e) => e.url),
+  };
 }
 
 /** The repository files behind the loaded modules: bundle chunks mapped back to their sources. */
@@ -68,7 +77,7 @@ let manifest: CliManifest | null = null;
 
 beforeAll(() => {
   // Tests cover what ships: the bundle `npm ci` builds. A source edited since then makes it
-  // stale (bin.mjs would run the sources), so build it again here first.
+  // stale (bin.cjs would run the sources), so build it again here first.
   if (!bundleIsCurrent()) {
     const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build-cli.ts')], { encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
@@ -83,11 +92,13 @@ beforeAll(() => {
 });
 
 describe('CLI start', () => {
-  it('the recorder sees a package when one is loaded (so the absence checks below can fail)', () => {
+  it('the recorder sees a package when one is loaded, and an ES module as one (so the absence checks below can fail)', () => {
     const r = loadsOf(['--input-type=module', '-e', "await import('@noble/curves/nist.js'); await import('qrcode');"], {});
     expect(r.code, r.stderr).toBe(0);
     expect(r.loaded.some((u) => u.includes('/node_modules/@noble/curves/'))).toBe(true);
     expect(r.loaded.some((u) => u.includes('/node_modules/qrcode/'))).toBe(true);
+    expect(r.esModules.some((u) => u.includes('/node_modules/@noble/curves/'))).toBe(true); // @noble is ES only
+    expect(r.esModules.some((u) => u.includes('/node_modules/qrcode/'))).toBe(false); // qrcode is CommonJS
   });
 
   it.each<[string, NodeJS.ProcessEnv]>([
@@ -96,10 +107,11 @@ describe('CLI start', () => {
   ])('list-keys from %s loads no heavy package and no module of another command', (_what, extraEnv) => {
     const r = loadsOf([STRONGROOM_BIN, 'list-keys'], { STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PASSPHRASE: PASSPHRASE, ...extraEnv });
     expectOk({ ...r, json: () => JSON.parse(r.stdout) as Record<string, unknown> });
-    const fromBundle = r.loaded.some((u) => u.endsWith('/out/cli/main.js'));
+    const fromBundle = r.loaded.some((u) => u.endsWith('/out/cli/main.cjs'));
     expect(fromBundle).toBe(extraEnv.STRONGROOM_CLI_SOURCE === undefined);
     if (fromBundle) {
       expect(r.loaded.filter((u) => u.endsWith('.ts'))).toEqual([]); // nothing stripped at run time
+      expect(r.esModules).toEqual([]); // CommonJS throughout: the ES module loader never starts
     }
     expect(r.loaded.filter((u) => HEAVY_PACKAGES.some((p) => u.includes(`/node_modules/${p.replace(/^\//, '')}`)))).toEqual([]);
     const sources = sourcesBehind(r.loaded, manifest);
@@ -110,7 +122,17 @@ describe('CLI start', () => {
   it('a command loads what it needs when it runs: serve loads the endpoint and SigV4', () => {
     const r = loadsOf([STRONGROOM_BIN, 'serve', '--port', 'x'], { STRONGROOM_DATA_DIR: dataDir });
     expect(r.code).toBe(2);
-    expect(sourcesBehind(r.loaded, manifest)).toContain('electron/server/endpoint.ts');
-    expect(r.loaded.some((u) => u.includes('/node_modules/@smithy/'))).toBe(true);
+    // SigV4 is the endpoint's own canonicaliser since issue 19 (D10), no longer @smithy's signer.
+    expect(sourcesBehind(r.loaded, manifest)).toEqual(expect.arrayContaining(['electron/server/endpoint.ts', 'electron/server/sigv4.ts']));
+  });
+
+  it('the bundle finds the files its sources find next to them (import.meta.url stands for the chunk in out/cli/)', () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const extraEnv of [{}, { STRONGROOM_CLI_SOURCE: '1' }]) {
+      const r = loadsOf([STRONGROOM_BIN, '--version'], extraEnv);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(`strongroom ${version}`);
+      expect(r.loaded.some((u) => u.endsWith('/out/cli/main.cjs'))).toBe(!('STRONGROOM_CLI_SOURCE' in extraEnv));
+    }
   });
 });

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
-export const STRONGROOM_BIN = fileURLToPath(new URL('../../electron/cli/bin.mjs', import.meta.url));
+export const STRONGROOM_BIN = fileURLToPath(new URL('../../electron/cli/bin.cjs', import.meta.url));
 
 export type CliRun = { code: number | null; stdout: string; stderr: string; json: () => Record<string, unknown> };
 

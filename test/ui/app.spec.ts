@@ -593,7 +593,7 @@ test.describe('Custody', () => {
   let guardedKeyId = '';
 
   const cli = (...args: Array<string>): string => {
-    const run = spawnSync(process.execPath, [join(ROOT, 'electron', 'cli', 'bin.mjs'), ...args], {
+    const run = spawnSync(process.execPath, [join(ROOT, 'electron', 'cli', 'bin.cjs'), ...args], {
       env: { ...process.env, STRONGROOM_DATA_DIR: env('STRONGROOM_UI_DATA_DIR'), STRONGROOM_PASSPHRASE: PASSPHRASE, STRONGROOM_AGENT: 'off' },
       encoding: 'utf8',
     });

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { findSoftHsm, initSoftHsm } from '../support/softhsm.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'electron', 'cli', 'bin.mjs');
+const BIN = join(ROOT, 'electron', 'cli', 'bin.cjs');
 export const PASSPHRASE = 'playwright correct horse battery staple';
 /** The SoftHSM2 token the Custody steps make a custom key store of. */
 export const TOKEN = { label: 'e2e-token', pin: '246810', soPin: '13579111' } as const;
