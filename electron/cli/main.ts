@@ -173,7 +173,7 @@ class Cli {
     }
     const env: NodeJS.ProcessEnv = { ...this.#io.env };
     delete env.STRONGROOM_PASSPHRASE;
-    const bin = fileURLToPath(new URL('../../electron/cli/bin.mjs', import.meta.url));
+    const bin = fileURLToPath(new URL('../../electron/cli/bin.cjs', import.meta.url));
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [bin, 'agent', 'run', '--data-dir', this.#g.dataDir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env, cwd: '/' });
     child.on('error', () => {});
