@@ -14,11 +14,9 @@
 
 import { createHash, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
-import { createGunzip, gzipSync } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import { ValidationException } from '../errors.ts';
+import { fsPromises, stringDecoder, zlib } from '../lazy-builtins.ts';
 import { writeFileAtomically } from '../storage/atomic-file.ts';
 import { canonicalJson } from './canonical.ts';
 import { checkpointFromJson, checkpointToJson, publicKeyFingerprint, readPublicKey, spkiOf, verifyCheckpointChain, type Checkpoint } from './checkpoints.ts';
@@ -94,7 +92,7 @@ export async function writeExport(source: ExportSource, file: string, layout: Ex
   await writeFileAtomically(file, { replace: force }, async (staged) => {
     const emit = async (text: string) => {
       const raw = Buffer.from(text, 'utf8');
-      const out = gzip ? gzipSync(raw) : raw;
+      const out = gzip ? zlib().gzipSync(raw) : raw;
       digest.update(out);
       bytes += out.length;
       await staged.write(out);
@@ -145,7 +143,7 @@ export type ExportReader = {
 async function isGzip(file: string): Promise<boolean> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    handle = await fsPromises().open(file, 'r');
   } catch (err) {
     throw new ExportFormatError(`Cannot read ${file}: ${err instanceof Error ? err.message : String(err)}.`);
   }
@@ -165,7 +163,7 @@ async function isGzip(file: string): Promise<boolean> {
  */
 async function* chunksOf(file: string, gzip: boolean): AsyncGenerator<Buffer> {
   const raw = createReadStream(file);
-  const gunzip = gzip ? createGunzip() : null;
+  const gunzip = gzip ? zlib().createGunzip() : null;
   const source: NodeJS.ReadableStream & { destroy: (error?: Error) => void } = gunzip ?? raw;
   if (gunzip !== null) {
     raw.on('error', (err) => gunzip.destroy(err));
@@ -186,7 +184,7 @@ async function* chunksOf(file: string, gzip: boolean): AsyncGenerator<Buffer> {
 
 /** The file's lines (without their line breaks), streamed. */
 async function* linesOf(file: string, gzip: boolean): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
+  const decoder = new (stringDecoder().StringDecoder)('utf8');
   let rest = '';
   for await (const chunk of chunksOf(file, gzip)) {
     const text = rest + decoder.write(chunk);

@@ -5,7 +5,8 @@
 // ForAllValues is true when every request value matches (vacuously, when there are none);
 // ForAnyValue when at least one does.
 
-import { BlockList, isIP } from 'node:net';
+import type { BlockList } from 'node:net';
+import { nodeNet } from '../lazy-builtins.ts';
 import { wildcardPattern } from './actions.ts';
 import { MULTI_VALUED, unknownConditionKey } from './condition-keys.ts';
 
@@ -79,15 +80,15 @@ function splitArn(arn: string): Array<string> {
 
 function asNetwork(text: string, where: string): CompiledValue {
   const [address = '', prefixText, ...extra] = text.split('/');
-  const family = isIP(address);
+  const family = nodeNet().isIP(address);
   const max = family === 6 ? 128 : 32;
   const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
   if (family === 0 || extra.length > 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max) {
     throw new ConditionSyntaxError(where, `'${text}' is not an IP address or CIDR range (203.0.113.0/24, 2001:db8::/32)`);
   }
-  const net = new BlockList();
-  net.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
-  return { text, net };
+  const block = new (nodeNet().BlockList)();
+  block.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  return { text, net: block };
 }
 
 function compare(op: (a: number, b: number) => boolean, parse: (t: string) => number | null) {
@@ -112,7 +113,7 @@ const arnLike = (r: string, p: CompiledValue) => {
   return p.arnParts !== undefined && parts.length === p.arnParts.length && parts.every((part, i) => p.arnParts?.[i]?.test(part) === true);
 };
 const inNetwork = (r: string, p: CompiledValue) => {
-  const family = isIP(r);
+  const family = nodeNet().isIP(r);
   return family !== 0 && p.net !== undefined && p.net.check(r, family === 6 ? 'ipv6' : 'ipv4');
 };
 

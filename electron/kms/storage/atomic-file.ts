@@ -9,9 +9,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationException } from '../errors.ts';
+import { fsPromises } from '../lazy-builtins.ts';
 
 const STAGING = /^[0-9a-f]{12}\.partial$/;
 /** A staging file untouched this long belongs to a run that was killed (a live run writes continually). */
@@ -120,16 +121,16 @@ async function removeStaleStaging(target: string): Promise<void> {
   const prefix = `.${basename(target)}.`;
   let names: Array<string>;
   try {
-    names = await readdir(dirname(target));
+    names = await fsPromises().readdir(dirname(target));
   } catch {
     return;
   }
   for (const name of names) {
     if (name.startsWith(prefix) && STAGING.test(name.slice(prefix.length))) {
       const path = join(dirname(target), name);
-      const info = await stat(path).catch(() => null);
+      const info = await fsPromises().stat(path).catch(() => null);
       if (info !== null && Date.now() - info.mtimeMs > STALE_STAGING_MS) {
-        await unlink(path).catch(() => {});
+        await fsPromises().unlink(path).catch(() => {});
       }
     }
   }
@@ -209,7 +210,7 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
   checkTarget(target, options);
   await removeStaleStaging(target);
   const staging = stagingPath(target);
-  const file = await open(staging, 'wx', options.mode ?? 0o600);
+  const file = await fsPromises().open(staging, 'wx', options.mode ?? 0o600);
   const out = new StagedOutput(file);
   let closed = false;
   try {
@@ -219,7 +220,7 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
     await file.close();
     closed = true;
     if (options.replace === true) {
-      await rename(staging, target);
+      await fsPromises().rename(staging, target);
       syncDirectory(dirname(target));
     } else {
       commitStaged(staging, target, false, APPEARED);
@@ -230,7 +231,7 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
       await out.settle().catch(() => {});
       await file.close().catch(() => {});
     }
-    await unlink(staging).catch(() => {});
+    await fsPromises().unlink(staging).catch(() => {});
     throw err;
   }
 }
