@@ -85,8 +85,18 @@ class Cli {
   }
 
   providers(confirmPassphrase: boolean): (kind: RootKeyProviderKind) => ReturnType<typeof providerForKind> {
+    const io = this.#io;
     const passphrase = passphraseSource(
-      { file: this.#g.passphraseFile, env: this.#io.env, stdin: this.#io.stdin, stderr: this.#io.stderr },
+      {
+        file: this.#g.passphraseFile,
+        env: io.env,
+        // Read only when a prompt needs it: building process.stdin loads stream (and, for a pipe,
+        // net) modules that a call unlocking from the keychain or $STRONGROOM_PASSPHRASE never uses.
+        get stdin() {
+          return io.stdin;
+        },
+        stderr: io.stderr,
+      },
       confirmPassphrase,
     );
     const remembered = async (): Promise<string> => (this.#passphrase = await passphrase());

@@ -18,6 +18,8 @@ const PASSPHRASE = 'start test passphrase';
 const tempDir = tempDirsRemovedAfterAll();
 
 const HEAVY_PACKAGES = ['@smithy/', '@noble/', 'pkcs11js', 'qrcode', 'pngjs', '@scure/bip39', 'shamir-secret-sharing', '/ws/', '@aws-sdk/'];
+// Node's own modules that only some operations use (electron/kms/lazy-builtins.ts): ~10 ms a call.
+const LAZY_BUILTINS = ['node:fs/promises', 'node:zlib', 'node:net', 'node:string_decoder', 'node:readline', 'node:child_process'];
 // Modules of the CLI's other commands and the servers. (The engine itself still loads whole: its
 // envelope and PKCS#11 modules come with it, their packages only on use.)
 const LAZY_SOURCES = [/^electron\/server\//, /^electron\/cli\/(ceremony|backup|audit|files|export-key|ui|agent-server)/];
@@ -114,6 +116,7 @@ describe('CLI start', () => {
       expect(r.esModules).toEqual([]); // CommonJS throughout: the ES module loader never starts
     }
     expect(r.loaded.filter((u) => HEAVY_PACKAGES.some((p) => u.includes(`/node_modules/${p.replace(/^\//, '')}`)))).toEqual([]);
+    expect(r.loaded.filter((u) => LAZY_BUILTINS.includes(u))).toEqual([]);
     const sources = sourcesBehind(r.loaded, manifest);
     expect(sources).toContain('electron/kms/engine.ts');
     expect(sources.filter((s) => LAZY_SOURCES.some((re) => re.test(s)))).toEqual([]);
