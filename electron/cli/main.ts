@@ -12,9 +12,11 @@ import { resolveDataDir } from '../kms/datadir.ts';
 import type * as Engine from '../kms/engine.ts';
 import type { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
+import { peekRootKeyProvider } from '../kms/installation-peek.ts';
 import type { InstallationInfo } from '../kms/installation.ts';
 import type { Caller } from '../kms/iam/caller.ts';
 import type { PrincipalRow } from '../kms/iam/principals.ts';
+import { warmUpKeychain } from '../kms/rootkey/keychain.ts';
 import { providerForKind } from '../kms/rootkey/select.ts';
 import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { parseArgs, rejectLeftovers, takeOne, takeSwitch, type ParsedArgs } from './args.ts';
@@ -104,6 +106,10 @@ class Cli {
   }
 
   async open(): Promise<Kms> {
+    // The keychain's session opens while the engine loads (D30).
+    if (peekRootKeyProvider(this.#g.dataDir) === 'keychain') {
+      void warmUpKeychain({ env: this.#io.env });
+    }
     const { Kms } = await loadEngine();
     return Kms.open({ dataDir: this.#g.dataDir, providerForKind: this.providers(false), userAgent: this.#userAgent });
   }

@@ -6,8 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliManifest } from '../../scripts/build-cli.ts';
+import { deleteKeychainRootKey } from '../../electron/kms/rootkey/keychain.ts';
+import { keychainRequired, probeKeychain } from '../rootkey/helpers.ts';
 import { STRONGROOM_BIN, expectOk } from '../support/cli.ts';
 import { tempDirsRemovedAfterAll } from '../support/engine.ts';
 
@@ -117,6 +119,7 @@ describe('CLI start', () => {
     }
     expect(r.loaded.filter((u) => HEAVY_PACKAGES.some((p) => u.includes(`/node_modules/${p.replace(/^\//, '')}`)))).toEqual([]);
     expect(r.loaded.filter((u) => LAZY_BUILTINS.includes(u))).toEqual([]);
+    expect(r.loaded.filter((u) => u.includes('/node_modules/keytar/'))).toEqual([]); // a passphrase installation never touches the keychain
     const sources = sourcesBehind(r.loaded, manifest);
     expect(sources).toContain('electron/kms/engine.ts');
     expect(sources.filter((s) => LAZY_SOURCES.some((re) => re.test(s)))).toEqual([]);
@@ -137,5 +140,34 @@ describe('CLI start', () => {
       expect(r.stdout.trim()).toBe(`strongroom ${version}`);
       expect(r.loaded.some((u) => u.endsWith('/out/cli/main.cjs'))).toBe(!('STRONGROOM_CLI_SOURCE' in extraEnv));
     }
+  });
+});
+
+// Where a keychain is promised (CI, `npm test`) this fails rather than skips, as test/cli/e2e.test.ts.
+const keychainProblem = await probeKeychain();
+describe.skipIf(keychainProblem !== null && !keychainRequired)('CLI start, keychain installation', () => {
+  const installationIds: Array<string> = [];
+  afterAll(async () => {
+    for (const id of installationIds) {
+      await deleteKeychainRootKey(id);
+    }
+  });
+
+  it('list-keys opens the keychain session before it loads the engine (the two overlap)', () => {
+    const env = { STRONGROOM_DATA_DIR: join(tempDir('strongroom-start-kc-'), 'data'), STRONGROOM_AGENT: 'off' };
+    for (const args of [['init'], ['create-key']]) {
+      const r = spawnSync(process.execPath, [STRONGROOM_BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      if (args[0] === 'init') {
+        installationIds.push(String((JSON.parse(r.stdout) as { InstallationId: string }).InstallationId));
+      }
+    }
+    const r = loadsOf([STRONGROOM_BIN, 'list-keys'], env);
+    expectOk({ ...r, json: () => JSON.parse(r.stdout) as Record<string, unknown> });
+    const keytar = r.loaded.findIndex((u) => u.includes('/node_modules/keytar/'));
+    const engine = r.loaded.findIndex((u) => sourcesBehind([u], manifest).includes('electron/kms/engine.ts'));
+    expect(keytar).toBeGreaterThanOrEqual(0);
+    expect(engine).toBeGreaterThanOrEqual(0);
+    expect(keytar).toBeLessThan(engine);
   });
 });

@@ -7,7 +7,7 @@ import keytar from 'keytar';
 import { ManualClock } from '../../electron/kms/clock.ts';
 import { InstallationError } from '../../electron/kms/errors.ts';
 import { describeInstallation, initInstallation, openInstallation } from '../../electron/kms/installation.ts';
-import { deleteKeychainRootKey, KEYCHAIN_SERVICE, keychainAccount, KeychainRootKeyProvider, type KeytarModule } from '../../electron/kms/rootkey/keychain.ts';
+import { deleteKeychainRootKey, KEYCHAIN_SERVICE, keychainAccount, KeychainRootKeyProvider, warmUpKeychain, type KeytarModule } from '../../electron/kms/rootkey/keychain.ts';
 import { providerForKind } from '../../electron/kms/rootkey/select.ts';
 import { fingerprint, keychainRequired, open, probeKeychain, tempDataDir } from './helpers.ts';
 
@@ -90,6 +90,36 @@ describe('keychain provider error paths (injected keytar)', () => {
     expect(err).toMatchObject({ problem: 'RootKeyMissing' });
     expect((err as Error).message).toContain(`service "Strongroom", account "root-key:${id}"`);
     expect((err as Error).message).toMatch(/Restore.*backup.*Do not initialize again/s);
+  });
+});
+
+describe('keychain warm-up (injected keytar)', () => {
+  it('looks up one entry that is no root key, so no secret is read', async () => {
+    const asked: Array<string> = [];
+    const keytar = fakeKeytar({
+      getPassword: async (s, a) => {
+        asked.push(`${s}/${a}`);
+        return null;
+      },
+    });
+    keytar.entries.set(`${KEYCHAIN_SERVICE}/${keychainAccount(randomUUID())}`, 'a root key');
+    await warmUpKeychain({ keytar, ...linuxWithBus });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.startsWith(`${KEYCHAIN_SERVICE}/`)).toBe(true);
+    expect(asked[0]?.startsWith(`${KEYCHAIN_SERVICE}/${keychainAccount('')}`)).toBe(false);
+  });
+
+  it('starts the lookup before it returns (so it runs while the caller loads the engine)', () => {
+    let asked = false;
+    void warmUpKeychain({ keytar: fakeKeytar({ getPassword: async () => ((asked = true), null) }), ...linuxWithBus });
+    expect(asked).toBe(true);
+  });
+
+  it('does nothing on Linux without a session bus, and never rejects when the keychain fails', async () => {
+    let asked = false;
+    await warmUpKeychain({ keytar: fakeKeytar({ getPassword: async () => ((asked = true), null) }), platform: 'linux', env: {} });
+    expect(asked).toBe(false);
+    await expect(warmUpKeychain({ keytar: fakeKeytar({ getPassword: () => Promise.reject(new Error('locked')) }), ...linuxWithBus })).resolves.toBeUndefined();
   });
 });
 

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InstallationError } from '../errors.ts';
+import { lazyModule } from '../lazy-module.ts';
 import { ROOT_KEY_BYTES, type RootKeyProvider } from './provider.ts';
 
 export const KEYCHAIN_SERVICE = 'Strongroom';
@@ -35,12 +36,12 @@ export function keychainAccount(installationId: string): string {
 
 // Loaded lazily, so that choosing the passphrase provider (or a machine where the native module
 // failed to build) does not fail just because keytar cannot load; that failure is then reported
-// as the keychain being unavailable, with the way out.
-let realKeytar: Promise<KeytarModule> | undefined;
-function loadRealKeytar(): Promise<KeytarModule> {
-  realKeytar ??= import('keytar').then((mod) => mod.default);
-  return realKeytar;
-}
+// as the keychain being unavailable, with the way out. Synchronously, so that warmUpKeychain's
+// call starts before the caller goes on to load the engine.
+const realKeytar = lazyModule<KeytarModule>('keytar');
+
+/** An account no root key has (those are `root-key:<installation id>`): what warmUpKeychain asks for. */
+const WARM_UP_ACCOUNT = 'session-warm-up';
 
 const BASE64_ROOT_KEY = /^[A-Za-z0-9+/]{43}=$/; // exactly 32 bytes, canonical padding
 
@@ -210,9 +211,8 @@ export class KeychainRootKeyProvider implements RootKeyProvider {
       return this.#keytar;
     }
     try {
-      return await loadRealKeytar();
+      return realKeytar();
     } catch (err) {
-      realKeytar = undefined;
       throw unavailable(this.#platform, `the keytar native module could not be loaded (${errorText(err)})`, err);
     }
   }
@@ -223,6 +223,27 @@ export class KeychainRootKeyProvider implements RootKeyProvider {
     } catch (err) {
       throw unavailable(this.#platform, `the keychain reported: ${errorText(err)}`, err);
     }
+  }
+}
+
+/**
+ * Opens the keychain's session ahead of the first read, without reading any secret (D30). The
+ * first keychain call of a process waits ~20 ms (on Linux: libsecret connecting to the Secret
+ * Service over D-Bus and opening a session) in a libuv thread, while the main thread has nothing
+ * to do; a CLI call that then loads the engine would wait the same ~20 ms afterwards. Started
+ * before the engine loads, a lookup of an entry that does not exist overlaps that wait with the
+ * load, and the root key's read finds the session open. Only for an installation whose root key
+ * is in the keychain: for any other, the keychain is never touched. Never rejects.
+ */
+export async function warmUpKeychain(options: KeychainProviderOptions = {}): Promise<void> {
+  const platform = options.platform ?? process.platform;
+  if (platform !== 'darwin' && platform !== 'win32' && !hasSessionBus(options.env ?? process.env)) {
+    return;
+  }
+  try {
+    await (options.keytar ?? realKeytar()).getPassword(KEYCHAIN_SERVICE, WARM_UP_ACCOUNT);
+  } catch {
+    // The root key's read reports what is wrong with the keychain, with the way out.
   }
 }
 
