@@ -7,6 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { releaseBuffer } from '../../electron/kms/envelope/message-sealer.ts';
 import { decryptStream, encryptStream } from '../../electron/kms/envelope/message.ts';
 import type { SuiteId } from '../../electron/kms/envelope/suites.ts';
 import { KmsError } from '../../electron/kms/errors.ts';
-import { writeFileAtomically } from '../../electron/kms/storage/atomic-file.ts';
+import { StagedOutput, WRITEBACK_EVERY_BYTES, writeFileAtomically } from '../../electron/kms/storage/atomic-file.ts';
 import { tempDirsRemovedAfterAll } from '../support/engine.ts';
 
 const MiB = 1024 * 1024;
@@ -107,6 +108,42 @@ describe('releaseBuffer', () => {
 });
 
 describe('the atomic file writer', () => {
+  it('hands written stretches to the disk while writing goes on, and reports a failed write-back', async () => {
+    const dir = tempDir('strongroom-atomic-');
+    const file = await open(join(dir, 'staged.bin'), 'w');
+    let datasyncs = 0;
+    let failNext = false;
+    const counting = new Proxy(file, {
+      get(target, name, receiver) {
+        if (name === 'datasync') {
+          return async () => {
+            datasyncs++;
+            if (failNext) {
+              throw new Error('EIO: write-back failed');
+            }
+            return target.datasync();
+          };
+        }
+        const value: unknown = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? (value as (...args: Array<unknown>) => unknown).bind(target) : value;
+      },
+    });
+    const out = new StagedOutput(counting);
+    const block = Buffer.alloc(4 * 1024 * 1024, 7);
+    for (let i = 0; i < (2 * WRITEBACK_EVERY_BYTES) / block.length; i++) {
+      await out.write(block);
+    }
+    await out.settle();
+    expect(datasyncs).toBeGreaterThanOrEqual(1); // before the final fsync, which is the caller's
+    failNext = true;
+    for (let i = 0; i < WRITEBACK_EVERY_BYTES / block.length; i++) {
+      await out.write(block);
+    }
+    await expect(out.settle()).rejects.toThrow(/write-back failed/);
+    await expect(out.write(block)).rejects.toThrow(/write-back failed/);
+    await file.close();
+  });
+
   it('writes queued buffers in order, and the file appears only when complete', async () => {
     const dir = tempDir('strongroom-atomic-');
     const target = join(dir, 'out.bin');

@@ -152,12 +152,21 @@ async function writeAllAt(file: FileHandle, bytes: Uint8Array, position: number)
  * at its own offset. Writes queue and run one after another on libuv's threads while the producer
  * prepares the next buffer; a buffer may be reused once its write has resolved.
  */
+/**
+ * Written bytes after which the staging file's dirty pages are handed to the disk (fdatasync on
+ * libuv's pool) while writing goes on, so the fsync that makes the output durable at the end
+ * waits for the last stretch only, not for the whole file (D32).
+ */
+export const WRITEBACK_EVERY_BYTES = 32 * 1024 * 1024;
+
 export class StagedOutput {
   readonly #file: FileHandle;
   #position = 0;
   #inflight = new Set<Promise<void>>();
   #failure: unknown = null;
   #last: Promise<void> = Promise.resolve();
+  #unsynced = 0;
+  #syncing = false;
 
   constructor(file: FileHandle) {
     this.#file = file;
@@ -183,14 +192,40 @@ export class StagedOutput {
       this.#failure ??= err;
       throw err;
     });
-    this.#inflight.add(done);
+    this.#track(done);
     this.#last = done.catch(() => {});
-    // Settled writes leave the set; a failure is also reported by settle(), never lost.
-    done.then(
-      () => this.#inflight.delete(done),
-      () => this.#inflight.delete(done),
-    );
+    void done.then(() => this.#writeBack(bytes.length), () => {});
     return done;
+  }
+
+  /** Starts an fdatasync of what is written so far once enough has piled up (one at a time). */
+  #writeBack(written: number): void {
+    this.#unsynced += written;
+    if (this.#syncing || this.#unsynced < WRITEBACK_EVERY_BYTES || this.#failure !== null) {
+      return;
+    }
+    this.#syncing = true;
+    this.#unsynced = 0;
+    const synced = this.#file.datasync().then(
+      () => {
+        this.#syncing = false;
+      },
+      (err: unknown) => {
+        this.#syncing = false;
+        this.#failure ??= err;
+        throw err;
+      },
+    );
+    this.#track(synced);
+  }
+
+  /** Settled work leaves the set; a failure is also reported by settle(), never lost. */
+  #track(work: Promise<void>): void {
+    this.#inflight.add(work);
+    work.then(
+      () => this.#inflight.delete(work),
+      () => this.#inflight.delete(work),
+    );
   }
 
   /** Waits for every write in flight; throws the first failure. */
