@@ -93,11 +93,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * The request's headers for the SigV4 check: a header sent on several lines is joined with ','
+ * as SigV4 joins them (Node's own map joins with ', ', so a signature over it would not verify).
+ */
 function headerMap(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) {
-      out[name] = Array.isArray(value) ? value.join(',') : value;
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values !== undefined) {
+      out[name] = values.join(',');
     }
   }
   return out;
