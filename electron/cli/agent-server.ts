@@ -1,6 +1,7 @@
-// `strongroom agent run`: the unlock agent of a passphrase installation (D30), started in the
-// background by a CLI call that has just unlocked it, with the passphrase on its stdin (never in
-// its arguments or environment). It unlocks once (the KDF), then serves KMS operations to the
+// `strongroom agent run`: the installation's agent (D30), started in the background by a CLI call
+// that has just opened the installation itself — for a passphrase installation with the
+// passphrase on its stdin (never in its arguments or environment). It unlocks once (the KDF or
+// the keychain), then serves KMS operations to the
 // user's later CLI calls over a private Unix socket (agent.ts), each through Kms.invoke with the
 // caller the CLI names, so every call is validated, authorized and audited exactly as a direct
 // one. It stops after DEFAULT_AGENT_IDLE_SECONDS without a call, after DEFAULT_AGENT_MAX_SECONDS

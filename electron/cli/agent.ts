@@ -1,4 +1,4 @@
-// The unlock agent of a passphrase installation (D30), client side: where its socket and secret
+// The installation's agent (D30), client side: where its socket and secret
 // live, the checks that make them private, and one KMS call over the socket. Loaded by every
 // operation call, so it uses nothing but Node built-ins.
 //
