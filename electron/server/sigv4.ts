@@ -25,6 +25,7 @@
 
 import { createHash, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Caller } from '../kms/iam/caller.ts';
+import { LruMap } from '../kms/lru-map.ts';
 import { AuthError, type AccessKeyLookup, type SignedRequest } from './contracts.ts';
 import { ALGORITHM, canonicalRequest, credentialScope, deriveSigningKey, requestSignature, stringToSign } from './sigv4-canonical.ts';
 
@@ -111,22 +112,18 @@ function sortedUnique(names: ReadonlyArray<string>): ReadonlyArray<string> {
 
 /** Signing keys kept at most: one per active access key and day is the usual need. */
 const SIGNING_KEYS_KEPT = 64;
-const signingKeys = new Map<string, { readonly secret: string; readonly key: KeyObject }>();
+const signingKeys = new LruMap<string, { readonly secret: string; readonly key: KeyObject }>(SIGNING_KEYS_KEPT);
 
 function signingKey(accessKeyId: string, secret: string, date: string, region: string, service: string): KeyObject {
   // No part can contain '/': each came from splitting the Credential on it.
   const id = `${accessKeyId}/${date}/${region}/${service}`;
   const kept = signingKeys.get(id);
-  signingKeys.delete(id);
-  const entry = kept !== undefined && kept.secret === secret ? kept : { secret, key: deriveSigningKey(secret, date, region, service) };
-  signingKeys.set(id, entry);
-  if (signingKeys.size > SIGNING_KEYS_KEPT) {
-    const oldest = signingKeys.keys().next();
-    if (oldest.done !== true) {
-      signingKeys.delete(oldest.value);
-    }
+  if (kept !== undefined && kept.secret === secret) {
+    return kept.key;
   }
-  return entry.key;
+  const key = deriveSigningKey(secret, date, region, service);
+  signingKeys.set(id, { secret, key });
+  return key;
 }
 
 /**

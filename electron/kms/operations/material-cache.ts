@@ -12,6 +12,7 @@
 // entries; a custom key store disconnecting or the engine closing empties the cache.
 
 import type { KeyObject } from 'node:crypto';
+import { LruMap } from '../lru-map.ts';
 
 export const MATERIAL_CACHE_ENTRIES = 1024;
 
@@ -22,11 +23,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export class MaterialCache {
-  readonly #entries = new Map<string, Entry>();
-  readonly #limit: number;
+  readonly #entries: LruMap<string, Entry>;
 
   constructor(limit: number = MATERIAL_CACHE_ENTRIES) {
-    this.#limit = limit;
+    this.#entries = new LruMap(limit);
   }
 
   /** The imported material of `keyId`'s `version`, if it was made from exactly `wrapped`. */
@@ -40,25 +40,16 @@ export class MaterialCache {
       this.#entries.delete(id);
       return null;
     }
-    // Most recently used last: Map keeps insertion order, so the first entry is the eviction candidate.
-    this.#entries.delete(id);
-    this.#entries.set(id, entry);
     return entry.key;
   }
 
   set(keyId: string, version: number, wrapped: Uint8Array, key: KeyObject): void {
-    const id = `${keyId}:${version}`;
-    this.#entries.delete(id);
-    this.#entries.set(id, { keyId, wrapped: Uint8Array.from(wrapped), key });
-    while (this.#entries.size > this.#limit) {
-      const oldest = this.#entries.keys().next().value as string;
-      this.#entries.delete(oldest);
-    }
+    this.#entries.set(`${keyId}:${version}`, { keyId, wrapped: Uint8Array.from(wrapped), key });
   }
 
   /** Drops every version of one key (its state or material changed). */
   forgetKey(keyId: string): void {
-    for (const [id, entry] of this.#entries) {
+    for (const [id, entry] of this.#entries.entries()) {
       if (entry.keyId === keyId) {
         this.#entries.delete(id);
       }
@@ -71,6 +62,6 @@ export class MaterialCache {
 
   /** The keys that have material in the cache (for tests and diagnostics; never the material). */
   keyIds(): ReadonlySet<string> {
-    return new Set([...this.#entries.values()].map((e) => e.keyId));
+    return new Set([...this.#entries.entries()].map(([, e]) => e.keyId));
   }
 }
