@@ -5,6 +5,7 @@
 // (audit export and archive, backup) that use the pipeline's one escape hatch.
 
 import { createSecretKey, type KeyObject } from 'node:crypto';
+import type { Transaction } from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperationName, OperationOutput } from '../../shared/api/operations.ts';
@@ -51,13 +52,16 @@ export class Kms extends KmsActions {
   /** Imported once; the raw bytes are wiped at construction, so this is the only copy. */
   #rootKey: KeyObject | null;
   readonly #accessKeyLookup: CachedAccessKeyLookup;
-  readonly #group = new CommitGroup({ transaction: (body) => this.#groupTransaction(body) });
+  /** Made once: better-sqlite3 builds five wrapper functions per db.transaction(). */
+  readonly #inTransaction: Transaction<(body: () => unknown) => unknown>;
+  readonly #group = new CommitGroup({ transaction: (body) => this.#inTransaction.immediate(body) as ReturnType<typeof body> });
   #closed = false;
 
   private constructor(dataDir: string, db: Db, info: InstallationInfo, rootKey: Uint8Array, options: CommonOptions) {
     super();
     this.dataDir = dataDir;
     this.#db = db;
+    this.#inTransaction = db.transaction((body: () => unknown) => body());
     this.installation = info;
     this.#rootKey = createSecretKey(rootKey);
     wipe(rootKey);
@@ -182,11 +186,6 @@ export class Kms extends KmsActions {
       throw new UnsupportedOperationException(`${String(name)} is not an action of this engine.`);
     }
     return this.#pipeline.run(name, entry, input, options, afterCommit);
-  }
-
-  /** One commit group's transaction. */
-  #groupTransaction<T>(body: () => T): T {
-    return this.#db.transaction(body).immediate();
   }
 
   /** The keys whose material is imported in the engine's cache (tests, diagnostics; never the material). */

@@ -95,6 +95,10 @@ export class Pipeline {
   run(name: ActionName, entry: ActionEntry, input: unknown, options: InvokeOptions, afterCommit: Array<() => void> | null = null): unknown {
     const call = this.#call(name, entry, options);
     let validated: Record<string, unknown> | null = null;
+    const failed = (thrown: unknown): KmsError => {
+      const error = toKmsError(thrown);
+      return this.#recordFailure(name, error, () => call.record(validated ?? input, null, error));
+    };
     try {
       validated = validateRequest(entry.input, input, options.blobs ?? 'bytes') as Record<string, unknown>;
       const checked = validated;
@@ -111,21 +115,18 @@ export class Pipeline {
         if (afterCommit === null) {
           after(this.#services.hooks);
         } else {
-          const request = validated;
           afterCommit.push(() => {
             try {
               after(this.#services.hooks);
             } catch (thrown) {
-              const error = toKmsError(thrown);
-              throw this.#recordFailure(name, error, () => call.record(request, null, error));
+              throw failed(thrown);
             }
           });
         }
       }
       return result;
     } catch (thrown) {
-      const error = toKmsError(thrown);
-      throw this.#recordFailure(name, error, () => call.record(validated ?? input, null, error));
+      throw failed(thrown);
     }
   }
 
