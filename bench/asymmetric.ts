@@ -13,8 +13,8 @@ import type { KeySpec, KeyUsage } from '../shared/api/operations.ts';
 import { Kms } from '../electron/kms/engine.ts';
 import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
 import { measure } from './measure.ts';
-import { concurrentRate } from './hot-path.ts';
-import type { TargetRow } from './targets.ts';
+import { printedRate } from './hot-path.ts';
+import { atMost, type TargetRow } from './targets.ts';
 
 type Case = { readonly spec: KeySpec; readonly algorithm: 'RSASSA_PSS_SHA_256' | 'RSASSA_PKCS1_V1_5_SHA_256' | 'ECDSA_SHA_256' | 'ECDSA_SHA_384' | 'ECDSA_SHA_512' };
 
@@ -50,14 +50,10 @@ function line(rows: Array<TargetRow>, label: string, engine: number, raw: number
   const ratio = raw / engine;
   const target = targetOf(label);
   console.log(`  ${label.padEnd(58)} ${ratio.toFixed(2).padStart(10)} × node:crypto's time (target ≤ ${target} ×: ${ratio <= target ? 'met' : 'NOT met'})`);
-  rows.push({ label, value: ratio, unit: "× node:crypto", target: `≤ ${target}`, met: ratio <= target });
+  rows.push(atMost(label, ratio, '× node:crypto', target));
 }
 
-async function engineRate(label: string, call: () => Promise<unknown>, seconds: number): Promise<number> {
-  const rate = await concurrentRate(call, CALLERS, seconds);
-  console.log(`  ${label.padEnd(58)} ${rate.toFixed(0).padStart(10)} ops/s`);
-  return rate;
-}
+const engineRate = (label: string, call: () => Promise<unknown>, seconds: number): Promise<number> => printedRate(label, call, CALLERS, seconds);
 
 export async function asymmetric(seconds: number): Promise<Array<TargetRow>> {
   console.log(`\nSign / Verify (32-byte RAW message) and GenerateMac: engine (${CALLERS} concurrent callers) vs node:crypto, same run`);

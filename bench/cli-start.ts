@@ -19,7 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TargetRow } from './targets.ts';
+import { atMost, type TargetRow } from './targets.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'electron/cli/bin.cjs');
@@ -187,7 +187,7 @@ export async function cliStartBench(runs: number): Promise<Array<TargetRow>> {
     line(version, `${(median(version.times) / node).toFixed(2)} × node`);
     const verdict = (r: number, target: number, of: string, label?: string): string => {
       if (label !== undefined) {
-        rows.push({ label, value: r, unit: `× ${of}`, target: `≤ ${target.toFixed(1)}`, met: r <= target });
+        rows.push(atMost(label, r, `× ${of}`, target));
       }
       return `${r.toFixed(2)} × ${of} (target ≤ ${target.toFixed(1)} ×: ${r <= target ? 'met' : 'NOT met'})`;
     };

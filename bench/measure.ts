@@ -21,21 +21,3 @@ export function measure(label: string, fn: () => void, minSeconds: number): Rate
   return rate;
 }
 
-
-/** Operations per second of an asynchronous function (each call may stand for `opsPerCall` operations). */
-export async function measureAsync(label: string, fn: () => Promise<unknown>, minSeconds: number, opsPerCall = 1): Promise<Rate> {
-  for (let i = 0; i < 10; i++) {
-    await fn();
-  }
-  let ops = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
-  while (elapsed < minSeconds) {
-    await fn();
-    ops += opsPerCall;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  }
-  const rate = { ops, seconds: elapsed, perSecond: ops / elapsed };
-  console.log(`  ${label.padEnd(58)} ${rate.perSecond.toFixed(0).padStart(10)} ops/s`);
-  return rate;
-}

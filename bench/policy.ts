@@ -11,7 +11,8 @@ import { Kms, type InvokeOptions } from '../electron/kms/engine.ts';
 import { parsePolicy } from '../electron/kms/policy/document.ts';
 import { evaluate, type AuthorizationRequest } from '../electron/kms/policy/evaluate.ts';
 import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
-import { measure, measureAsync } from './measure.ts';
+import { printedRate } from './hot-path.ts';
+import { measure } from './measure.ts';
 
 const BATCH = 100;
 
@@ -56,18 +57,15 @@ export async function policyCost(seconds: number): Promise<void> {
     const asBench = kms.callerFor('bench', 'bench');
     const Plaintext = new Uint8Array(32);
     const EncryptionContext = { purpose: 'bench' };
-    // A group of BATCH concurrent callers: the engine commits them together (one fsync).
-    const group = (keyId: string, options: InvokeOptions = {}) => (): Promise<unknown> =>
-      Promise.all(Array.from({ length: BATCH }, () => kms.invoke('Encrypt', { KeyId: keyId, Plaintext, EncryptionContext }, options)));
-    const plainGroup = group(plain);
-    const guardedGroup = group(guarded, { caller: asBench });
-    await guardedGroup(); // rejects if the bench user is refused
+    // BATCH concurrent callers: the engine commits the calls that wait together (one fsync).
+    const encrypt = (keyId: string, options: InvokeOptions = {}) => (): Promise<unknown> => kms.invoke('Encrypt', { KeyId: keyId, Plaintext, EncryptionContext }, options);
+    const plainCall = encrypt(plain);
+    const guardedCall = encrypt(guarded, { caller: asBench });
+    await guardedCall(); // rejects if the bench user is refused
 
     console.log(`\nPolicy evaluation, Encrypt by ${BATCH} concurrent callers (one commit per group)`);
-    const allowAll = await measureAsync(`owner, default 1-statement policy (calls/s)`, plainGroup, seconds, BATCH);
-    const evaluated = await measureAsync(`user, 20-statement policy, allowed last (calls/s)`, guardedGroup, seconds, BATCH);
-    const perCallAllow = 1e6 / allowAll.perSecond;
-    const perCallPolicy = 1e6 / evaluated.perSecond;
+    const perCallAllow = 1e6 / (await printedRate('owner, default 1-statement policy', plainCall, BATCH, seconds));
+    const perCallPolicy = 1e6 / (await printedRate('user, 20-statement policy, allowed last', guardedCall, BATCH, seconds));
     console.log(`  per call: ${perCallAllow.toFixed(1)} µs vs ${perCallPolicy.toFixed(1)} µs — the 20-statement policy adds ${(perCallPolicy - perCallAllow).toFixed(1)} µs (${((perCallPolicy / perCallAllow - 1) * 100).toFixed(1)} %)`);
 
     // The decision alone, without the engine around it.

@@ -4,6 +4,16 @@
 
 export type TargetRow = { readonly label: string; readonly value: number; readonly unit: string; readonly target: string; readonly met: boolean };
 
+/** A figure that must stay at or below `bound`: the target's text and the verdict both come from it. */
+export function atMost(label: string, value: number, unit: string, bound: number): TargetRow {
+  return { label, value, unit, target: `≤ ${bound.toLocaleString('en-US')}`, met: value <= bound };
+}
+
+/** A figure that must reach at least `bound`. */
+export function atLeast(label: string, value: number, unit: string, bound: number): TargetRow {
+  return { label, value, unit, target: `≥ ${bound.toLocaleString('en-US')}`, met: value >= bound };
+}
+
 export function printTargets(rows: ReadonlyArray<TargetRow>): void {
   if (rows.length === 0) {
     return;
