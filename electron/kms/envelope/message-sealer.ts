@@ -6,7 +6,7 @@
 
 import { createCipheriv, createSecretKey, randomBytes, type CipherGCMTypes, type KeyObject } from 'node:crypto';
 import { ValidationException } from '../errors.ts';
-import { bodyAad, FINAL_FRAME_MARKER, frameIv, IV_BYTES, PUBLIC_KEY_CONTEXT_KEY, RESERVED_CONTEXT_PREFIX, serializeHeaderBody, TAG_BYTES, type EncryptedDataKey } from './format.ts';
+import { bodyAad, FINAL_FRAME_MARKER, frameIv, IV_BYTES, PUBLIC_KEY_CONTEXT_KEY, RESERVED_CONTEXT_PREFIX, serializeHeaderBody, TAG_BYTES, type HeaderFields } from './format.ts';
 import type { Keyring } from './keyrings.ts';
 import { deriveKeys, HEADER_IV, newSigningKey } from './message-crypto.ts';
 import { SIGNED_SUITE, suiteById, type Suite, type SuiteId } from './suites.ts';
@@ -31,13 +31,12 @@ export type EncryptOptions = {
   readonly frameLength?: number;
 };
 
-export type MessageInfo = {
-  readonly suite: Suite;
-  readonly messageId: Uint8Array;
-  /** The encryption context as stored, including aws-crypto-public-key for signed suites. */
-  readonly context: Readonly<Record<string, string>>;
-  readonly edks: ReadonlyArray<EncryptedDataKey>;
-  readonly frameLength: number;
+/**
+ * What a message held: its header's fields but the key commitment (checked while decrypting,
+ * of no use after), and what its body carried. The context is as stored, including
+ * aws-crypto-public-key for signed suites.
+ */
+export type MessageInfo = Omit<HeaderFields, 'commitKey'> & {
   readonly plaintextBytes: number;
   readonly frames: number;
 };
