@@ -97,11 +97,18 @@ export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-/** Dates survive JSON as {"$date": ISO}; everything else is JSON already (blobs are base64). */
+/** Dates cross as {"$date": ISO} and bytes as {"$bytes": base64}, so the client gets back what the engine returned. */
 export function encodeReply(reply: AgentReply): string {
   return JSON.stringify(reply, function (this: Record<string, unknown>, key, value: unknown) {
+    // JSON.stringify calls toJSON (Date, Buffer) before the replacer sees the value: look at the holder's own property.
     const raw = this[key];
-    return raw instanceof Date ? { $date: raw.toISOString() } : value;
+    if (raw instanceof Date) {
+      return { $date: raw.toISOString() };
+    }
+    if (raw instanceof Uint8Array) {
+      return { $bytes: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
+    }
+    return value;
   });
 }
 
@@ -109,9 +116,12 @@ export function decodeReply(line: string): AgentReply {
   return JSON.parse(line, (_key, value: unknown) => {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const keys = Object.keys(value);
-      const date = (value as { $date?: unknown }).$date;
+      const { $date: date, $bytes: bytes } = value as { $date?: unknown; $bytes?: unknown };
       if (keys.length === 1 && typeof date === 'string') {
         return new Date(date);
+      }
+      if (keys.length === 1 && typeof bytes === 'string') {
+        return Buffer.from(bytes, 'base64');
       }
     }
     return value;

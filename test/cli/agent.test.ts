@@ -67,6 +67,12 @@ describe('the unlock agent of a passphrase installation', () => {
     const direct = expectOk(cli(s.dataDir, ['describe-key', '--key-id', s.keyId], { env: { ...s.env, STRONGROOM_AGENT: 'off', STRONGROOM_PASSPHRASE: PASSPHRASE } }));
     const viaAgent = expectOk(withoutPassphrase(s, ['describe-key', '--key-id', s.keyId]));
     expect(viaAgent).toEqual(direct); // dates printed alike: they crossed the socket as dates
+    // Bytes cross as bytes: the blobs print as base64 and round-trip through the direct path.
+    const sealed = expectOk(withoutPassphrase(s, ['encrypt', '--key-id', s.keyId, '--plaintext', 'aGVsbG8gYWdlbnQ=']));
+    expect(sealed.CiphertextBlob).toEqual(expect.stringMatching(/^[A-Za-z0-9+/]+=*$/));
+    const opened = expectOk(cli(s.dataDir, ['decrypt', '--ciphertext-blob', String(sealed.CiphertextBlob)], { env: { ...s.env, STRONGROOM_AGENT: 'off', STRONGROOM_PASSPHRASE: PASSPHRASE } }));
+    expect(opened.Plaintext).toBe('aGVsbG8gYWdlbnQ=');
+    expect(expectOk(withoutPassphrase(s, ['decrypt', '--ciphertext-blob', String(sealed.CiphertextBlob)])).Plaintext).toBe('aGVsbG8gYWdlbnQ=');
     // The same call without an agent fails: the agent is what served it.
     expect(cli(s.dataDir, ['describe-key', '--key-id', s.keyId], { env: { ...s.env, STRONGROOM_AGENT: 'off' } }).stderr).toMatch(/RootKeyUnavailable/);
 
