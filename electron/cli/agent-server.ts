@@ -17,6 +17,7 @@ import type { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
 import { DATABASE_FILE } from '../kms/store/database.ts';
 import {
+  AGENT_INSTALLATION,
   AGENT_STOP,
   agentPaths,
   connectAgent,
@@ -279,6 +280,9 @@ function handle(request: AgentRequest, { kms, userAgent, stop }: Session): Agent
   if (request.operation === AGENT_STOP) {
     setImmediate(stop);
     return { output: {} };
+  }
+  if (request.operation === AGENT_INSTALLATION) {
+    return { output: { AccountId: kms.installation.accountId, Region: kms.installation.region } };
   }
   if (typeof request.operation !== 'string' || !Object.hasOwn(operations, request.operation)) {
     return { error: { kind: 'refused', name: 'AgentRefused', message: `not an operation: ${String(request.operation)}` } };

@@ -21,8 +21,11 @@ export const DEFAULT_AGENT_IDLE_SECONDS = 600;
 /** Hard expiry, as gpg-agent's max-cache-ttl: used or not, an agent stops after 2 hours. */
 export const DEFAULT_AGENT_MAX_SECONDS = 7200;
 
-/** The request that stops the agent (`strongroom agent stop`); every other one names an operation. */
+/** The request that stops the agent (`strongroom agent stop`). */
 export const AGENT_STOP = 'agent-stop';
+/** The request for the installation's account and region (what file commands need to know its key ARNs). */
+export const AGENT_INSTALLATION = 'agent-installation';
+// Every other request names an operation.
 
 /** A request on the socket: one JSON line. */
 export type AgentRequest = {
@@ -95,6 +98,14 @@ export function secretsEqual(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb);
+}
+
+/** A request as one JSON line: bytes in the input go as standard base64, as the agent validates blobs. */
+function encodeRequest(request: AgentRequest): string {
+  return JSON.stringify(request, function (this: Record<string, unknown>, key, value: unknown) {
+    const raw = this[key];
+    return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') : value;
+  });
 }
 
 /** Dates cross as {"$date": ISO} and bytes as {"$bytes": base64}, so the client gets back what the engine returned. */
@@ -186,7 +197,7 @@ export async function connectAgent(dataDir: string, env: NodeJS.ProcessEnv): Pro
           resolve(line === null ? { error: { kind: 'refused', name: 'AgentGone', message: 'the agent closed the connection' } } : decodeReply(line)),
         );
         const request: AgentRequest = { secret, operation, input, ...(as === undefined ? {} : { as }) };
-        socket.write(`${JSON.stringify(request)}\n`);
+        socket.write(`${encodeRequest(request)}\n`);
       }),
     close: () => socket.destroy(),
   };

@@ -5,8 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
-import type { Caller } from '../kms/iam/caller.ts';
-import type { Kms } from '../kms/engine.ts';
+import type { InvokeOptions, KmsClient } from '../kms/envelope/kms-client.ts';
 import { KmsError, ValidationException } from '../kms/errors.ts';
 import { decryptedPath, decryptFile, encryptedPath, encryptFile, type Progress } from '../kms/envelope/files.ts';
 import { installationKeyring, kmsKeyring, rsaRecipientKeyring, type Keyring } from '../kms/envelope/keyrings.ts';
@@ -105,7 +104,7 @@ function report(io: FileCommandIo, command: string, outcomes: ReadonlyArray<Outc
   return outcomes.every((o) => o.ok) ? 0 : 1;
 }
 
-export async function encryptFiles(kms: Kms, caller: Caller | undefined, words: ReadonlyArray<string>, flags: Flags, io: FileCommandIo): Promise<number> {
+export async function encryptFiles(kms: KmsClient, options: InvokeOptions, words: ReadonlyArray<string>, flags: Flags, io: FileCommandIo): Promise<number> {
   const command = 'encrypt-file';
   const files = [...words];
   const keyIds = flags.get('key-id') ?? [];
@@ -131,7 +130,6 @@ export async function encryptFiles(kms: Kms, caller: Caller | undefined, words: 
     throw new UsageError(`argument --frame-length: expected 1 to ${MAX_FRAME_LENGTH} bytes`, command);
   }
   const context = contextText === undefined ? {} : stringMapFlag(contextText, 'encryption-context', command);
-  const options = caller === undefined ? {} : { caller };
   const keyrings = [...keyIds.map((k) => kmsKeyring(kms, k, options)), ...recipients.map((r) => recipient(r, command))];
   const outcomes = await eachFile(files, async (file) => {
     const output = encryptedPath(file, outputDir);
@@ -148,7 +146,7 @@ export async function encryptFiles(kms: Kms, caller: Caller | undefined, words: 
   return report(io, command, outcomes);
 }
 
-export async function decryptFiles(kms: Kms, caller: Caller | undefined, words: ReadonlyArray<string>, flags: Flags, io: FileCommandIo): Promise<number> {
+export async function decryptFiles(kms: KmsClient, options: InvokeOptions, words: ReadonlyArray<string>, flags: Flags, io: FileCommandIo): Promise<number> {
   const command = 'decrypt-file';
   const files = [...words];
   const force = takeSwitchWithFiles(flags, 'force', files);
@@ -159,7 +157,7 @@ export async function decryptFiles(kms: Kms, caller: Caller | undefined, words: 
   if (files.length === 0) {
     throw new UsageError('give the files to decrypt: strongroom decrypt-file <files…>', command);
   }
-  const keyrings = [installationKeyring(kms, caller === undefined ? {} : { caller })];
+  const keyrings = [installationKeyring(kms, options)];
   const outcomes = await eachFile(files, async (file) => {
     const output = decryptedPath(file, outputDir);
     const info = await decryptFile(file, output, { keyrings, force, onProgress: progressLine(io, file) });

@@ -6,11 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KmsErrorName } from '../../shared/api/errors.ts';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import type * as Engine from '../kms/engine.ts';
 import type { Kms } from '../kms/engine.ts';
+import type { InvokeOptions, KmsClient } from '../kms/envelope/kms-client.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
 import { peekRootKeyProvider } from '../kms/installation-peek.ts';
 import type { InstallationInfo } from '../kms/installation.ts';
@@ -30,7 +30,8 @@ import { passphraseSource } from './passphrase.ts';
 import { evaluateQuery, parseQuery, type Query } from './query.ts';
 import { QuorumCli, takeApprovals } from './quorum.ts';
 import { UsageError } from './usage-error.ts';
-import { AGENT_STOP, connectAgent, type AgentReply } from './agent.ts';
+import { AGENT_STOP, connectAgent } from './agent.ts';
+import { agentKmsClient, fromAgent } from './agent-kms-client.ts';
 
 export type CliIo = {
   readonly argv: ReadonlyArray<string>;
@@ -462,11 +463,24 @@ class Cli {
 
   async files(command: 'encrypt-file' | 'decrypt-file', words: ReadonlyArray<string>, flags: Flags): Promise<number> {
     const { decryptFiles, encryptFiles } = await import('./files.ts');
+    const io = { stderr: this.#io.stderr, print: (v: unknown) => this.print(v) };
+    const run = (client: KmsClient, options: InvokeOptions): Promise<number> =>
+      command === 'encrypt-file' ? encryptFiles(client, options, words, flags, io) : decryptFiles(client, options, words, flags, io);
+    // The data keys come from a running agent when there is one (D30): no KDF, no engine start.
+    const agent = await connectAgent(this.#g.dataDir, this.#io.env);
+    try {
+      const served = agent === null ? null : await agentKmsClient(agent, this.#g.as);
+      if (served !== null) {
+        return await run(served, {});
+      }
+    } finally {
+      agent?.close();
+    }
     const kms = await this.open();
     try {
+      await this.startAgent(kms);
       const caller = this.callerFor(kms);
-      const io = { stderr: this.#io.stderr, print: (v: unknown) => this.print(v) };
-      return command === 'encrypt-file' ? await encryptFiles(kms, caller, words, flags, io) : await decryptFiles(kms, caller, words, flags, io);
+      return await run(kms, caller === undefined ? {} : { caller });
     } finally {
       kms.close();
     }
@@ -577,21 +591,6 @@ type PrincipalCommand = (typeof PRINCIPAL_COMMANDS)[number];
 
 function isPrincipalCommand(command: string): command is PrincipalCommand {
   return (PRINCIPAL_COMMANDS as ReadonlyArray<string>).includes(command);
-}
-
-/** The agent's reply as the direct call would have ended: its output, or the same error. */
-function fromAgent(reply: AgentReply): Record<string, unknown> {
-  if ('output' in reply) {
-    return reply.output;
-  }
-  const { kind, name, message, problem } = reply.error;
-  if (kind === 'kms') {
-    throw new KmsError(name as KmsErrorName, message);
-  }
-  if (kind === 'installation') {
-    throw new InstallationError((problem ?? 'RootKeyUnavailable') as InstallationError['problem'], message);
-  }
-  throw new Error(message);
 }
 
 function installationFields(info: InstallationInfo): Record<string, unknown> {

@@ -2,7 +2,7 @@
 // unlocks starts it; later calls without the passphrase go through it and are audited exactly as
 // direct calls; what is not private is not used; a wrong secret is refused; it expires.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -92,6 +92,34 @@ describe('the unlock agent of a passphrase installation', () => {
     expect(missing.stderr).toMatch(/^An error occurred \(NotFoundException\) when calling the DescribeKey operation: /);
     const nobody = withoutPassphrase(s, ['list-aliases', '--as', 'nobody']);
     expect(nobody.stderr).toMatch(/^An error occurred \(NotFoundException\) when calling the ListAliases operation: .*nobody/);
+  });
+
+  it('serves encrypt-file and decrypt-file without the passphrase (no KDF per file), as the same audited calls', async () => {
+    const s = installation();
+    await agentRunning(s);
+    const dir = tempDir('strongroom-agent-files-');
+    const plain = join(dir, 'note.txt');
+    writeFileSync(plain, 'a file the agent keys\n'.repeat(1000));
+    const sealed = expectOk(withoutPassphrase(s, ['encrypt-file', plain, '--key-id', s.keyId, '--encryption-context', 'purpose=agent']));
+    expect((sealed.Files as Array<{ Status: string }>)[0]?.Status).toBe('Encrypted');
+    rmSync(plain);
+    // Read back without the agent, with the passphrase: the agent's file is an ordinary message.
+    const direct = expectOk(cli(s.dataDir, ['decrypt-file', `${plain}.strongroom`], { env: { ...s.env, STRONGROOM_AGENT: 'off', STRONGROOM_PASSPHRASE: PASSPHRASE } }));
+    expect((direct.Files as Array<{ EncryptionContext: unknown }>)[0]?.EncryptionContext).toEqual({ purpose: 'agent' });
+    expect(readFileSync(plain, 'utf8')).toBe('a file the agent keys\n'.repeat(1000));
+    rmSync(plain);
+    // And through the agent again; a key another installation would name is refused as the direct call refuses it.
+    expectOk(withoutPassphrase(s, ['decrypt-file', `${plain}.strongroom`]));
+    expect(readFileSync(plain, 'utf8')).toBe('a file the agent keys\n'.repeat(1000));
+    const refused = withoutPassphrase(s, ['encrypt-file', plain, '--key-id', 'alias/none', '--force']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\(NotFoundException\)/);
+
+    const audited = (name: string) =>
+      (expectOk(withoutPassphrase(s, ['audit', 'list', '--event-name', name])).Records as Array<{ Record: { userAgent?: string; errorCode?: string } }>).map((r) => r.Record);
+    expect(audited('GenerateDataKey').map((r) => r.errorCode ?? 'ok').sort()).toEqual(['NotFoundException', 'ok']);
+    expect(audited('Decrypt')).toHaveLength(2);
+    expect(audited('GenerateDataKey').every((r) => /^strongroom-cli\//.test(r.userAgent ?? ''))).toBe(true);
   });
 
   it('keeps its folder, socket and secret private, refuses a wrong secret, and is not used when anything is not private', async () => {

@@ -651,9 +651,9 @@ function corpusRsaKeyring(privateKey: KeyObject): Keyring {
   return {
     label: 'corpus raw RSA key',
     wrap() {
-      throw new Error('decrypt only');
+      return Promise.reject(new Error('decrypt only'));
     },
-    unwrap(edks, suite) {
+    async unwrap(edks, suite) {
       for (const edk of edks) {
         if (edk.providerId === CORPUS_RSA.namespace && name.equals(Buffer.from(edk.providerInfo))) {
           const key = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, edk.ciphertext);

@@ -84,7 +84,7 @@ export async function encryptFileInto(input: string, out: StagedOutput, options:
   let digest: MessageDigest | null = null;
   try {
     const total = (await file.stat()).size;
-    const sealer = beginMessage(options);
+    const sealer = await beginMessage(options);
     const frame = sealer.frameLength;
     const framesPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / frame));
     const blockBytes = framesPerBlock * frame;

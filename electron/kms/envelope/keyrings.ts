@@ -21,14 +21,14 @@ export type Keyring = {
   /** Describes the keyring in messages ("arn:aws:kms:…", "RSA recipient …"). */
   readonly label: string;
   /** Makes the data key and its EDK; only the first keyring of an encryption generates. */
-  generate?(suite: Suite, context: Readonly<Record<string, string>>): { readonly dataKey: Uint8Array; readonly edk: EncryptedDataKey };
+  generate?(suite: Suite, context: Readonly<Record<string, string>>): Promise<{ readonly dataKey: Uint8Array; readonly edk: EncryptedDataKey }>;
   /** Wraps an existing data key for this keyring's reader. */
-  wrap(dataKey: Uint8Array, suite: Suite, context: Readonly<Record<string, string>>): EncryptedDataKey;
+  wrap(dataKey: Uint8Array, suite: Suite, context: Readonly<Record<string, string>>): Promise<EncryptedDataKey>;
   /**
    * Opens the first EDK this keyring can, or returns null if none is for it. Failures of EDKs
    * that are for it (wrong context, access denied) go to `problems`.
    */
-  unwrap(edks: ReadonlyArray<EncryptedDataKey>, suite: Suite, context: Readonly<Record<string, string>>, problems: Array<string>): Uint8Array | null;
+  unwrap(edks: ReadonlyArray<EncryptedDataKey>, suite: Suite, context: Readonly<Record<string, string>>, problems: Array<string>): Promise<Uint8Array | null>;
 };
 
 const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -41,16 +41,16 @@ function describeError(err: unknown): string {
 export function kmsKeyring(kms: KmsClient, keyId: string, options: InvokeOptions = {}): Keyring {
   return {
     label: keyId,
-    generate(suite, context) {
-      const out = kms.invokeSync('GenerateDataKey', { KeyId: keyId, NumberOfBytes: suite.keyBytes, EncryptionContext: context }, options);
+    async generate(suite, context) {
+      const out = await kms.invoke('GenerateDataKey', { KeyId: keyId, NumberOfBytes: suite.keyBytes, EncryptionContext: context }, options);
       return { dataKey: out.Plaintext, edk: { providerId: KMS_PROVIDER_ID, providerInfo: Buffer.from(out.KeyId, 'utf8'), ciphertext: out.CiphertextBlob } };
     },
-    wrap(dataKey, _suite, context) {
-      const out = kms.invokeSync('Encrypt', { KeyId: keyId, Plaintext: dataKey, EncryptionContext: context }, options);
+    async wrap(dataKey, _suite, context) {
+      const out = await kms.invoke('Encrypt', { KeyId: keyId, Plaintext: dataKey, EncryptionContext: context }, options);
       return { providerId: KMS_PROVIDER_ID, providerInfo: Buffer.from(out.KeyId, 'utf8'), ciphertext: out.CiphertextBlob };
     },
     unwrap() {
-      return null;
+      return Promise.resolve(null);
     },
   };
 }
@@ -65,9 +65,9 @@ export function installationKeyring(kms: KmsClient, options: InvokeOptions = {})
   return {
     label: `the keys of installation account ${kms.installation.accountId}`,
     wrap() {
-      throw new Error('the installation keyring only decrypts');
+      return Promise.reject(new Error('the installation keyring only decrypts'));
     },
-    unwrap(edks, suite, context, problems) {
+    async unwrap(edks, suite, context, problems) {
       for (const edk of edks) {
         const kmsEdk = edk.providerId === KMS_PROVIDER_ID;
         if (!kmsEdk && edk.providerId !== RSA_RECIPIENT_NAMESPACE) {
@@ -79,8 +79,8 @@ export function installationKeyring(kms: KmsClient, options: InvokeOptions = {})
         }
         try {
           const out = kmsEdk
-            ? kms.invokeSync('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionContext: context }, options)
-            : kms.invokeSync('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }, options);
+            ? await kms.invoke('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionContext: context }, options)
+            : await kms.invoke('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }, options);
           if (out.KeyId !== arn || out.Plaintext.length !== suite.keyBytes) {
             problems.push(`${arn}: KMS returned another key, or a data key of the wrong length`);
             continue;
@@ -107,12 +107,12 @@ export function rsaRecipientKeyring(keyArn: string, publicKey: KeyObject): Keyri
   }
   return {
     label: `RSA recipient ${keyArn}`,
-    wrap(dataKey) {
+    async wrap(dataKey) {
       const ciphertext = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey);
       return { providerId: RSA_RECIPIENT_NAMESPACE, providerInfo: Buffer.from(keyArn, 'utf8'), ciphertext };
     },
     unwrap() {
-      return null;
+      return Promise.resolve(null);
     },
   };
 }
@@ -136,11 +136,11 @@ export function rawAesKeyring(namespace: string, name: string, givenKey: Uint8Ar
   const nameBytes = Buffer.from(name, 'utf8');
   return {
     label: `raw AES key ${namespace}/${name}`,
-    generate(suite, context) {
+    async generate(suite, context) {
       const dataKey = randomBytes(suite.keyBytes);
-      return { dataKey, edk: this.wrap(dataKey, suite, context) };
+      return { dataKey, edk: await this.wrap(dataKey, suite, context) };
     },
-    wrap(dataKey, _suite, context) {
+    async wrap(dataKey, _suite, context) {
       const iv = randomBytes(12);
       const c = createCipheriv(cipher, wrappingKey, iv);
       c.setAAD(rawAesAad(context, 'utf8'));
@@ -152,7 +152,7 @@ export function rawAesKeyring(namespace: string, name: string, givenKey: Uint8Ar
       iv.copy(info, nameBytes.length + 8);
       return { providerId: namespace, providerInfo: info, ciphertext };
     },
-    unwrap(edks, suite, context, problems) {
+    async unwrap(edks, suite, context, problems) {
       for (const edk of edks) {
         const info = Buffer.from(edk.providerInfo);
         if (edk.providerId !== namespace || info.length !== nameBytes.length + 20 || !info.subarray(0, nameBytes.length).equals(nameBytes)) {

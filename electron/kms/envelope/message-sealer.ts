@@ -92,7 +92,7 @@ export type MessageSealer = {
 };
 
 /** Makes the data key, the EDKs and the header of a new message, ready to seal frames. */
-export function beginMessage(options: EncryptOptions): MessageSealer {
+export async function beginMessage(options: EncryptOptions): Promise<MessageSealer> {
   const suite = suiteById(options.suiteId ?? SIGNED_SUITE);
   if (suite === null || !suite.committing) {
     throw new ValidationException('Strongroom writes only the committing suites 0x0578 (signed, the default) and 0x0478 (unsigned).');
@@ -116,12 +116,12 @@ export function beginMessage(options: EncryptOptions): MessageSealer {
   // The first keyring makes the data key if it can (a KMS key: GenerateDataKey); with only
   // recipients, the data key is made here and wrapped for each of them.
   const [first] = options.keyrings;
-  const generated = first?.generate?.(suite, context) ?? null;
+  const generated = (await first?.generate?.(suite, context)) ?? null;
   const dataKey = Buffer.from(generated?.dataKey ?? randomBytes(suite.keyBytes));
-  const edks = [
-    ...(generated === null ? [] : [generated.edk]),
-    ...options.keyrings.slice(generated === null ? 0 : 1).map((k) => k.wrap(dataKey, suite, context)),
-  ];
+  const edks = [...(generated === null ? [] : [generated.edk])];
+  for (const keyring of options.keyrings.slice(generated === null ? 0 : 1)) {
+    edks.push(await keyring.wrap(dataKey, suite, context));
+  }
   const messageId = randomBytes(32);
   const derived = deriveKeys(suite, dataKey, messageId);
   dataKey.fill(0);

@@ -57,7 +57,7 @@ function printableInfo(info: Uint8Array): string {
 
 /** Encrypts `source` into an ESDK message written to `sink`, one frame at a time. */
 export async function encryptStream(source: AsyncIterable<Uint8Array>, sink: Sink, options: EncryptOptions): Promise<MessageInfo> {
-  const sealer = beginMessage(options);
+  const sealer = await beginMessage(options);
   const { frameLength } = sealer;
   const signer = sealer.suite.signature === null ? null : createSign(sealer.suite.signature.hash);
   const emit = async (bytes: Buffer) => {
@@ -145,7 +145,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
   let state: 'header' | 'body' | 'footer' | 'done' = 'header';
   let inFinalFrame = false;
 
-  const openHeader = (h: Header): void => {
+  const openHeader = async (h: Header): Promise<void> => {
     if (options.requireCommitment === true && !h.suite.committing) {
       throw new InvalidCiphertextException(`The message uses suite ${h.suite.name}, which does not commit to its key; this decryption requires key commitment.`);
     }
@@ -166,7 +166,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
     const problems: Array<string> = [];
     let dataKey: Uint8Array | null = null;
     for (const keyring of options.keyrings) {
-      dataKey = keyring.unwrap(h.edks, h.suite, h.context, problems);
+      dataKey = await keyring.unwrap(h.edks, h.suite, h.context, problems);
       if (dataKey !== null) {
         break;
       }
@@ -230,7 +230,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
         throw err;
       }
       header = h;
-      openHeader(h);
+      await openHeader(h);
       q.skip(h.bytes.length);
       state = 'body';
       return true;
