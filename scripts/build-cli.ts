@@ -38,7 +38,7 @@ function isPackageImport(id: string): boolean {
 
 type Output = RolldownOutput['output'];
 
-type Groups = { readonly start: ReadonlySet<string>; readonly engine: ReadonlySet<string> };
+type Groups = { readonly start: ReadonlySet<string>; readonly engine: ReadonlySet<string>; readonly shared: ReadonlySet<string> };
 
 async function bundle(dir: string, groups: Groups | null): Promise<RolldownOutput> {
   // Imported here, not at the top: an install without devDependencies has no rolldown, and then
@@ -74,7 +74,9 @@ async function bundle(dir: string, groups: Groups | null): Promise<RolldownOutpu
         : {
             codeSplitting: {
               groups: [
-                { name: 'start', test: (id: string) => groups.start.has(id), priority: 2 },
+                // What both the engine and the file commands use (the atomic writer) goes with the start:
+                // a few kilobytes every call parses, where a chunk of its own was merged back into the engine's.
+                { name: 'start', test: (id: string) => groups.start.has(id) || groups.shared.has(id), priority: 2 },
                 { name: 'engine', test: (id: string) => groups.engine.has(id), priority: 1 },
               ],
             },
@@ -104,11 +106,20 @@ function closureOf(output: Output, first: (chunk: OutputChunk) => boolean): Set<
   return modules;
 }
 
-/** What every call loads (the entry), and what a call that opens the installation adds (the engine). */
+/**
+ * What every call loads (the entry), and what a call that opens the installation adds (the
+ * engine). What the file commands reach stays out of the engine's chunk: through an agent they
+ * never open the installation, and the engine's chunk is most of the bundle.
+ */
 function groupsOf(output: Output): Groups {
   const start = closureOf(output, (c) => c.fileName === 'main.cjs');
   const engine = closureOf(output, (c) => c.moduleIds.some((id) => id.endsWith('/electron/kms/engine.ts')));
-  return { start, engine: new Set([...engine].filter((id) => !start.has(id))) };
+  const files = closureOf(output, (c) => c.moduleIds.some((id) => id.endsWith('/electron/cli/files.ts')));
+  return {
+    start,
+    engine: new Set([...engine].filter((id) => !start.has(id) && !files.has(id))),
+    shared: new Set([...engine].filter((id) => !start.has(id) && files.has(id))),
+  };
 }
 
 export async function buildCli(): Promise<CliManifest> {
