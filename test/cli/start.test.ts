@@ -3,7 +3,7 @@
 // WebSocket) nor the server, ceremony, backup, audit or file modules. Every module the process
 // loads is recorded by a loader hook (test/support/record-loads.mjs), not guessed.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,32 @@ describe('CLI start', () => {
     const sources = sourcesBehind(r.loaded, manifest);
     expect(sources).toContain('electron/kms/engine.ts');
     expect(sources.filter((s) => LAZY_SOURCES.some((re) => re.test(s)))).toEqual([]);
+  });
+
+  it('encrypt-file and decrypt-file through the agent load the envelope code but not the engine', async () => {
+    const runtime = tempDir('strongroom-start-run-');
+    chmodSync(runtime, 0o700);
+    const env = { STRONGROOM_DATA_DIR: dataDir, XDG_RUNTIME_DIR: runtime, STRONGROOM_AGENT: 'on' };
+    const run = (args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [STRONGROOM_BIN, ...args], { env: { ...process.env, ...env, ...extra }, encoding: 'utf8' });
+    try {
+      const keyId = String((JSON.parse(run(['list-keys'], { STRONGROOM_PASSPHRASE: PASSPHRASE }).stdout) as { Keys: Array<{ KeyId: string }> }).Keys[0]?.KeyId);
+      for (let i = 0; i < 100 && (JSON.parse(run(['agent', 'status']).stdout) as { Running: boolean }).Running !== true; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const plain = join(tempDir('strongroom-start-files-'), 'note.txt');
+      writeFileSync(plain, 'through the agent');
+      for (const args of [['encrypt-file', plain, '--key-id', keyId], ['decrypt-file', `${plain}.strongroom`, '--force']]) {
+        const r = loadsOf([STRONGROOM_BIN, ...args], env); // no passphrase: only the agent can serve it
+        expectOk({ ...r, json: () => JSON.parse(r.stdout) as Record<string, unknown> });
+        const sources = sourcesBehind(r.loaded, manifest);
+        expect(sources).toEqual(expect.arrayContaining(['electron/cli/files.ts', 'electron/kms/envelope/file-pipeline.ts']));
+        expect(sources).not.toContain('electron/kms/engine.ts');
+        expect(r.loaded.filter((u) => u.includes('/node_modules/better-sqlite3/'))).toEqual([]);
+      }
+      expect(readFileSync(plain, 'utf8')).toBe('through the agent');
+    } finally {
+      run(['agent', 'stop']);
+    }
   });
 
   it('a command loads what it needs when it runs: serve loads the endpoint and SigV4', () => {
