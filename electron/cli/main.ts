@@ -462,10 +462,17 @@ class Cli {
   }
 
   async files(command: 'encrypt-file' | 'decrypt-file', words: ReadonlyArray<string>, flags: Flags): Promise<number> {
-    const { decryptFiles, encryptFiles } = await import('./files.ts');
+    const [{ decryptFiles, encryptFiles }, { removeLiveStagingFiles }, { withInterruptCleanup }] = await Promise.all([
+      import('./files.ts'),
+      import('../kms/storage/atomic-file.ts'),
+      import('./interrupt.ts'),
+    ]);
     const io = { stderr: this.#io.stderr, print: (v: unknown) => this.print(v) };
+    // Ctrl-C or SIGTERM in the middle of a file removes its staging file before the process ends.
     const run = (client: KmsClient, options: InvokeOptions): Promise<number> =>
-      command === 'encrypt-file' ? encryptFiles(client, options, words, flags, io) : decryptFiles(client, options, words, flags, io);
+      withInterruptCleanup(removeLiveStagingFiles, () =>
+        command === 'encrypt-file' ? encryptFiles(client, options, words, flags, io) : decryptFiles(client, options, words, flags, io),
+      );
     // The data keys come from a running agent when there is one (D30): no KDF, no engine start.
     const agent = await connectAgent(this.#g.dataDir, this.#io.env);
     try {

@@ -77,7 +77,7 @@ describe('encrypt-file and decrypt-file', () => {
     expect(forced.code).toBe(0);
     const missing = asAlice('decrypt-file', 'nope.strongroom');
     expect(missing.code).toBe(1);
-    expect(files(missing)[0]?.Error?.Name).toBe('ENOENT');
+    expect(files(missing)[0]?.Error).toEqual({ Name: 'NotFoundException', Message: 'nope.strongroom does not exist.' });
     expect(readdirSync(work).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 

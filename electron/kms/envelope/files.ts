@@ -5,8 +5,11 @@
 // removed, so a failed or interrupted run leaves no output file. An existing output is replaced
 // only when asked (`force`).
 
+import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { ValidationException } from '../errors.ts';
 import { writeFileAtomically } from '../storage/atomic-file.ts';
+import { describeFileError } from './file-errors.ts';
 import { decryptFileInto, encryptFileInto, type Progress } from './file-pipeline.ts';
 import type { DecryptOptions, EncryptOptions, MessageInfo } from './message.ts';
 
@@ -22,14 +25,39 @@ export function encryptedPath(input: string, outputDir?: string): string {
 
 export function decryptedPath(input: string, outputDir?: string): string {
   const name = basename(input);
-  const plain = name.endsWith(ENCRYPTED_EXTENSION) && name.length > ENCRYPTED_EXTENSION.length ? name.slice(0, -ENCRYPTED_EXTENSION.length) : `${name}.decrypted`;
-  return join(outputDir ?? dirname(input), plain);
+  const plain = name.endsWith(ENCRYPTED_EXTENSION) && name.length > ENCRYPTED_EXTENSION.length ? name.slice(0, -ENCRYPTED_EXTENSION.length) : '';
+  // `..strongroom` and `...strongroom` would name the folder itself or its parent.
+  return join(outputDir ?? dirname(input), plain === '' || plain === '.' || plain === '..' ? `${name}.decrypted` : plain);
+}
+
+/**
+ * Refuses an input that is not a regular file before opening it: opening a FIFO waits for a
+ * writer forever, and a device such as /dev/zero never ends. Returns its size.
+ */
+function regularFileSize(input: string): number {
+  const info = statSync(input);
+  if (!info.isFile()) {
+    const kind = info.isDirectory() ? 'a folder' : info.isFIFO() ? 'a named pipe (FIFO)' : info.isSocket() ? 'a socket' : 'a device';
+    throw new ValidationException(`${input} is ${kind}, not a regular file; Strongroom encrypts and decrypts regular files.`);
+  }
+  return info.size;
+}
+
+const isStaging = (output: string) => (path: string) => dirname(path) === dirname(output) && basename(path).startsWith(`.${basename(output)}.`) && path.endsWith('.partial');
+
+async function throughFile(input: string, output: string, force: boolean, produce: Parameters<typeof writeFileAtomically<MessageInfo>>[2]): Promise<MessageInfo> {
+  try {
+    regularFileSize(input);
+    return await writeFileAtomically(output, { input, replace: force }, produce);
+  } catch (err) {
+    throw describeFileError(err, input, output, isStaging(output));
+  }
 }
 
 export async function encryptFile(input: string, output: string, options: EncryptOptions & FileOptions): Promise<MessageInfo> {
-  return writeFileAtomically(output, { input, replace: options.force === true }, (out) => encryptFileInto(input, out, options, options.onProgress));
+  return throughFile(input, output, options.force === true, (out) => encryptFileInto(input, out, options, options.onProgress));
 }
 
 export async function decryptFile(input: string, output: string, options: DecryptOptions & FileOptions): Promise<MessageInfo> {
-  return writeFileAtomically(output, { input, replace: options.force === true }, (out) => decryptFileInto(input, out, options, options.onProgress));
+  return throughFile(input, output, options.force === true, (out) => decryptFileInto(input, out, options, options.onProgress));
 }

@@ -27,6 +27,28 @@ export type AtomicFileOptions = {
   readonly mode?: number;
 };
 
+/** Staging files being written by this process (what an interrupted command removes on its way out). */
+const liveStaging = new Set<string>();
+
+/**
+ * Removes this process's staging files, synchronously: for a command stopped by a signal
+ * (Ctrl-C, SIGTERM), whose partial output — for a decryption, plaintext whose signature was
+ * never checked — must not stay behind. Returns how many it removed.
+ */
+export function removeLiveStagingFiles(): number {
+  let removed = 0;
+  for (const path of liveStaging) {
+    try {
+      unlinkSync(path);
+      removed++;
+    } catch {
+      // Already renamed into place or removed.
+    }
+  }
+  liveStaging.clear();
+  return removed;
+}
+
 /** A fresh staging name beside `target`. */
 export function stagingPath(target: string): string {
   return join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
@@ -246,6 +268,7 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
   await removeStaleStaging(target);
   const staging = stagingPath(target);
   const file = await fsPromises().open(staging, 'wx', options.mode ?? 0o600);
+  liveStaging.add(staging);
   const out = new StagedOutput(file);
   let closed = false;
   try {
@@ -268,5 +291,7 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
     }
     await fsPromises().unlink(staging).catch(() => {});
     throw err;
+  } finally {
+    liveStaging.delete(staging);
   }
 }
