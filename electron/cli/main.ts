@@ -111,7 +111,11 @@ class Cli {
       void warmUpKeychain({ env: this.#io.env });
     }
     const { Kms } = await loadEngine();
-    return Kms.open({ dataDir: this.#g.dataDir, providerForKind: this.providers(false), userAgent: this.#userAgent });
+    // `serve` runs the scheduled work on a timer: a failing pass is reported here, with a timestamp.
+    const log = (line: string): void => {
+      this.#io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    };
+    return Kms.open({ dataDir: this.#g.dataDir, providerForKind: this.providers(false), userAgent: this.#userAgent, log });
   }
 
   /** The caller `--as` names (it must exist), or undefined for the installation owner. */

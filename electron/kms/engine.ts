@@ -83,7 +83,7 @@ export class Kms extends KmsActions {
     this.#defaultCaller = ownerCaller(info.accountId, options.userAgent ?? 'strongroom');
     this.#pipeline = new Pipeline(this.#services, this.audit, this.#defaultCaller);
     const s = this.#services;
-    this.#scheduler = new Scheduler({ db, repo: s.repo, audit: this.audit, clock: this.#clock, scope: s.scope, rootKey: rootKeyNow, onSeam: options.onSeam ?? (() => {}), checkpointWal: s.hooks.checkpointWal });
+    this.#scheduler = new Scheduler({ db, repo: s.repo, audit: this.audit, clock: this.#clock, scope: s.scope, rootKey: rootKeyNow, onSeam: options.onSeam ?? (() => {}), checkpointWal: s.hooks.checkpointWal, ...(options.log === undefined ? {} : { log: options.log }) });
   }
 
   /** Creates a new installation in `dataDir`. Refuses if one exists there already. */
