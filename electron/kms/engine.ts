@@ -132,7 +132,7 @@ export class Kms extends KmsActions {
   }
 
   static async #opened(options: CommonOptions, open: (db: Db) => Promise<Kms>): Promise<Kms> {
-    const db = openDatabase(join(options.dataDir, DATABASE_FILE));
+    const db = openDatabase(join(options.dataDir, DATABASE_FILE), options.log === undefined ? {} : { log: options.log });
     try {
       return await open(db);
     } catch (err) {
