@@ -22,6 +22,7 @@ import { InstallationError, KMSInternalException, UnsupportedOperationException,
 import { initInstallation, openInstallation, type InstallationInfo } from './installation.ts';
 import { Pipeline, type InvokeOptions } from './pipeline.ts';
 import { Scheduler, type ScheduledWork } from './scheduler.ts';
+import { removeStraySnapshots } from './backup/snapshot.ts';
 import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
 import { recordCreation } from './installation-record.ts';
 import { EngineClock } from './engine-clock.ts';
@@ -132,6 +133,8 @@ export class Kms extends KmsActions {
   }
 
   static async #opened(options: CommonOptions, open: (db: Db) => Promise<Kms>): Promise<Kms> {
+    // A backup snapshot left by a killed process is a full copy of the database: it goes first.
+    removeStraySnapshots(options.dataDir);
     const db = openDatabase(join(options.dataDir, DATABASE_FILE), options.log === undefined ? {} : { log: options.log });
     try {
       return await open(db);
