@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KmsErrorName } from '../../shared/api/errors.ts';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
+import { childEnvironment } from '../kms/child-env.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import type * as Engine from '../kms/engine.ts';
 import type { Kms } from '../kms/engine.ts';
@@ -191,8 +192,8 @@ class Cli {
     if (kms.installation.rootKeyProvider === 'passphrase' && this.#passphrase === undefined) {
       return;
     }
-    const env: NodeJS.ProcessEnv = { ...this.#io.env };
-    delete env.STRONGROOM_PASSPHRASE;
+    // The passphrase goes on the agent's stdin, never in its environment.
+    const env = childEnvironment(this.#io.env);
     const bin = fileURLToPath(new URL('../../electron/cli/bin.cjs', import.meta.url));
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [bin, 'agent', 'run', '--data-dir', this.#g.dataDir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env, cwd: '/' });
