@@ -54,6 +54,10 @@ describe('invalid text (issue 22, finding 12)', () => {
     const before = (await t.kms.invoke('ListKeys', {})).Keys.length;
     expect((await kmsError(t.kms.invoke('CreateKey', { Description: `x${LONE_HIGH}` }))).name).toBe('SerializationException');
     expect((await t.kms.invoke('ListKeys', {})).Keys.length).toBe(before);
+    // The refusal is recorded, and the chain still verifies.
+    // Records are canonical JSON, whose strings are JSON.stringify's: the unpaired half is kept as the escape \ud800.
+    expect(t.kms.audit.list({ MaxResults: 2 })[1]?.record).toMatchObject({ eventName: 'CreateKey', errorCode: 'SerializationException', requestParameters: { description: `x${LONE_HIGH}` } });
+    expect(t.kms.audit.verify().ok).toBe(true);
   });
 
   it('the endpoint answers SerializationException (400) for raw bytes that are not UTF-8, and for an escaped lone surrogate', async () => {
