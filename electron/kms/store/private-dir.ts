@@ -21,7 +21,7 @@ function notPrivate(path: string, cause: unknown): InstallationError {
   const reason = cause instanceof Error && 'code' in cause && cause.code === 'EPERM' ? 'it belongs to another user' : cause instanceof Error ? cause.message : String(cause);
   return new InstallationError(
     'DataDirNotPrivate',
-    `Cannot make ${path} private to you (owner-only permissions), so Strongroom will not use it: ${reason}. Fix its owner or permissions (chmod 700 for folders, 600 for files), or choose another --data-dir.`,
+    `Cannot make ${path} private to you (owner-only permissions), so Strongroom will not use it: ${reason}. Fix its owner or permissions (700 for folders, 600 for files), or use another data folder.`,
     { cause },
   );
 }
