@@ -84,5 +84,11 @@ describe.skipIf(process.platform === 'win32')('data folder permissions (issue 22
     const quiet: Array<string> = [];
     (await Kms.open({ dataDir: dir, clock, providerForKind: () => provider, log: (m) => quiet.push(m) })).close();
     expect(quiet).toEqual([]);
+    // Behind a private folder a file's own mode exposed nothing: it is tightened without a word.
+    writeFileSync(join(dir, 'audit-public.pem'), 'a public key', { mode: 0o644 });
+    chmodSync(join(dir, 'audit-public.pem'), 0o644);
+    (await Kms.open({ dataDir: dir, clock, providerForKind: () => provider, log: (m) => quiet.push(m) })).close();
+    expect(modeOf(join(dir, 'audit-public.pem'))).toBe(0o600);
+    expect(quiet).toEqual([]);
   });
 });

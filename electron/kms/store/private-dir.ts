@@ -42,13 +42,17 @@ function tighten(path: string, current: number, mode: number): boolean {
 /**
  * Creates `dir` if needed and makes it, and everything in it, private: folders 0700, regular
  * files 0600 (symbolic links are left alone: their own mode means nothing). Returns the paths
- * that other users could read or write before. @throws InstallationError DataDirNotPrivate
+ * that other users could reach before (none when `dir` itself was closed to them).
+ * @throws InstallationError DataDirNotPrivate
  */
 export function makeDataDirPrivate(dir: string): ReadonlyArray<string> {
   if (process.platform === 'win32') {
     return [];
   }
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  // Behind a folder others cannot enter, a file's own mode exposed nothing: then the repair is
+  // silent (a public key the user wrote there, say), and only an open folder makes news.
+  const folderWasOpen = (lstatSync(dir).mode & 0o077) !== 0;
   const exposed: Array<string> = [];
   const walk = (folder: string): void => {
     if (tighten(folder, lstatSync(folder).mode, PRIVATE_DIR_MODE)) {
@@ -64,7 +68,7 @@ export function makeDataDirPrivate(dir: string): ReadonlyArray<string> {
     }
   };
   walk(dir);
-  return exposed;
+  return folderWasOpen ? exposed : [];
 }
 
 /**
