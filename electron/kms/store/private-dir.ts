@@ -40,9 +40,11 @@ function tighten(path: string, current: number, mode: number): boolean {
 }
 
 /**
- * Creates `dir` if needed and makes it, and everything in it, private: folders 0700, regular
- * files 0600 (symbolic links are left alone: their own mode means nothing). Returns the paths
- * that other users could reach before (none when `dir` itself was closed to them).
+ * Creates `dir` if needed and makes it and its entries private: the folder and every folder in it
+ * 0700, every file in it 0600 (symbolic links are left alone: their own mode means nothing).
+ * One level only: a 0700 folder closes everything beneath it, and the app's data folder is also
+ * Chromium's profile (caches of thousands of files) that every CLI call would otherwise walk.
+ * Returns the paths others could reach before (none when `dir` itself was closed to them).
  * @throws InstallationError DataDirNotPrivate
  */
 export function makeDataDirPrivate(dir: string): ReadonlyArray<string> {
@@ -50,24 +52,21 @@ export function makeDataDirPrivate(dir: string): ReadonlyArray<string> {
     return [];
   }
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  // Behind a folder others cannot enter, a file's own mode exposed nothing: then the repair is
+  // Behind a folder others cannot enter, an entry's own mode exposed nothing: then the repair is
   // silent (a public key the user wrote there, say), and only an open folder makes news.
-  const folderWasOpen = (lstatSync(dir).mode & 0o077) !== 0;
+  const dirMode = lstatSync(dir).mode;
+  const folderWasOpen = (dirMode & 0o077) !== 0;
   const exposed: Array<string> = [];
-  const walk = (folder: string): void => {
-    if (tighten(folder, lstatSync(folder).mode, PRIVATE_DIR_MODE)) {
-      exposed.push(folder);
+  if (tighten(dir, dirMode, PRIVATE_DIR_MODE)) {
+    exposed.push(dir);
+  }
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const mode = entry.isDirectory() ? PRIVATE_DIR_MODE : entry.isFile() ? PRIVATE_FILE_MODE : null;
+    if (mode !== null && tighten(path, lstatSync(path).mode, mode)) {
+      exposed.push(path);
     }
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) {
-        walk(path);
-      } else if (entry.isFile() && tighten(path, lstatSync(path).mode, PRIVATE_FILE_MODE)) {
-        exposed.push(path);
-      }
-    }
-  };
-  walk(dir);
+  }
   return folderWasOpen ? exposed : [];
 }
 
