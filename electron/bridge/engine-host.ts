@@ -127,7 +127,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
     }
     const providers: ProviderForKind = options.providerForKind ?? ((kind) => m.selectProvider(kind));
     try {
-      const engine = await m.Kms.open({ dataDir, providerForKind: providers, userAgent: 'strongroom-app' });
+      const engine = await m.Kms.open({ dataDir, providerForKind: providers, userAgent: 'strongroom-app', log: (message) => log(message) });
       engine.startTimers();
       return { kms: engine };
     } catch (err) {

@@ -89,6 +89,16 @@ process.on('exit', () => {
     process.exitCode = 13;
   }
 });
+// A closed stdout (`strongroom audit list | head -1`: the reader has what it wanted) ends the
+// command quietly, as `aws` does and as SIGPIPE would end a C program, instead of an unhandled
+// EPIPE 'error' event and its stack trace. Anything the command had done is already committed.
+process.stdout.on('error', (err) => {
+  if (err && err.code === 'EPIPE') {
+    finished = true;
+    process.exit(process.exitCode || 0);
+  }
+  throw err;
+});
 run().then((code) => {
   finished = true;
   process.exitCode = code;

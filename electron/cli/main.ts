@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
+import { childEnvironment } from '../kms/child-env.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import type * as Engine from '../kms/engine.ts';
 import type { Kms } from '../kms/engine.ts';
@@ -112,7 +113,11 @@ class Cli {
       void warmUpKeychain({ env: this.#io.env });
     }
     const { Kms } = await loadEngine();
-    return Kms.open({ dataDir: this.#g.dataDir, providerForKind: this.providers(false), userAgent: this.#userAgent });
+    // `serve` runs the scheduled work on a timer: a failing pass is reported here, with a timestamp.
+    const log = (line: string): void => {
+      this.#io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    };
+    return Kms.open({ dataDir: this.#g.dataDir, providerForKind: this.providers(false), userAgent: this.#userAgent, log });
   }
 
   /** The caller `--as` names (it must exist), or undefined for the installation owner. */
@@ -188,8 +193,8 @@ class Cli {
     if (kms.installation.rootKeyProvider === 'passphrase' && this.#passphrase === undefined) {
       return;
     }
-    const env: NodeJS.ProcessEnv = { ...this.#io.env };
-    delete env.STRONGROOM_PASSPHRASE;
+    // The passphrase goes on the agent's stdin, never in its environment.
+    const env = childEnvironment(this.#io.env);
     const bin = fileURLToPath(new URL('../../electron/cli/bin.cjs', import.meta.url));
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [bin, 'agent', 'run', '--data-dir', this.#g.dataDir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env, cwd: '/' });

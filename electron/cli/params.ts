@@ -12,15 +12,28 @@ import type { Spec, StructureSpec } from '../../shared/api/schema.ts';
 import { kebab } from './names.ts';
 import { UsageError } from './usage-error.ts';
 
+/** Strict UTF-8 for file:// text; a BOM is kept as read, as readFileSync(path, 'utf8') kept it. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 type Json = string | number | boolean | null | Array<Json> | { [k: string]: Json };
 
 function readFileArg(path: string, binary: true, flag: string, command: string): Uint8Array;
 function readFileArg(path: string, binary: false, flag: string, command: string): string;
 function readFileArg(path: string, binary: boolean, flag: string, command: string): Uint8Array | string {
+  let bytes: Uint8Array;
   try {
-    return binary ? readFileSync(path) : readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new UsageError(`argument --${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, command);
+  }
+  if (binary) {
+    return bytes;
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    // Never replaced by U+FFFD: two different files would become one value (issue 22, finding 12).
+    throw new UsageError(`argument --${flag}: ${path} is not valid UTF-8 text (use fileb:// for bytes)`, command);
   }
 }
 

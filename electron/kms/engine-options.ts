@@ -14,6 +14,8 @@ export type CommonOptions = {
   readonly userAgent?: string;
   /** When the audit head is signed: every N records, and before any record is older than M ms unsigned. */
   readonly auditCheckpoints?: Partial<CheckpointPolicy>;
+  /** Where failures of background work (the scheduled-work timer) are reported; stderr by default. */
+  readonly log?: (message: string) => void;
 };
 
 export type InitOptions = CommonOptions & { readonly provider: RootKeyProvider; readonly region?: string; readonly accountId?: string; readonly developer?: boolean };

@@ -22,6 +22,7 @@ import { InstallationError, KMSInternalException, UnsupportedOperationException,
 import { initInstallation, openInstallation, type InstallationInfo } from './installation.ts';
 import { Pipeline, type InvokeOptions } from './pipeline.ts';
 import { Scheduler, type ScheduledWork } from './scheduler.ts';
+import { removeStraySnapshots } from './backup/snapshot.ts';
 import { DATABASE_FILE, openDatabase, type Db } from './store/database.ts';
 import { recordCreation } from './installation-record.ts';
 import { EngineClock } from './engine-clock.ts';
@@ -83,7 +84,7 @@ export class Kms extends KmsActions {
     this.#defaultCaller = ownerCaller(info.accountId, options.userAgent ?? 'strongroom');
     this.#pipeline = new Pipeline(this.#services, this.audit, this.#defaultCaller);
     const s = this.#services;
-    this.#scheduler = new Scheduler({ db, repo: s.repo, audit: this.audit, clock: this.#clock, scope: s.scope, rootKey: rootKeyNow, onSeam: options.onSeam ?? (() => {}), checkpointWal: s.hooks.checkpointWal });
+    this.#scheduler = new Scheduler({ db, repo: s.repo, audit: this.audit, clock: this.#clock, scope: s.scope, rootKey: rootKeyNow, onSeam: options.onSeam ?? (() => {}), checkpointWal: s.hooks.checkpointWal, ...(options.log === undefined ? {} : { log: options.log }) });
   }
 
   /** Creates a new installation in `dataDir`. Refuses if one exists there already. */
@@ -132,7 +133,9 @@ export class Kms extends KmsActions {
   }
 
   static async #opened(options: CommonOptions, open: (db: Db) => Promise<Kms>): Promise<Kms> {
-    const db = openDatabase(join(options.dataDir, DATABASE_FILE));
+    // A backup snapshot left by a killed process is a full copy of the database: it goes first.
+    removeStraySnapshots(options.dataDir);
+    const db = openDatabase(join(options.dataDir, DATABASE_FILE), options.log === undefined ? {} : { log: options.log });
     try {
       return await open(db);
     } catch (err) {

@@ -104,7 +104,9 @@ export type InstallationProblem =
   | 'RootKeyUnavailable'
   | 'WrongPassphrase'
   | 'ProviderNotAllowed'
-  | 'UnsupportedSchema';
+  | 'UnsupportedSchema'
+  /** The data folder cannot be made private to its owner (store/private-dir.ts). */
+  | 'DataDirNotPrivate';
 
 export class InstallationError extends Error {
   readonly problem: InstallationProblem;

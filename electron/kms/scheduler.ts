@@ -3,7 +3,7 @@
 // on a timer in long-running processes (app, endpoint), and after a developer installation's
 // clock moves. Each item is its own transaction with its own AwsServiceEvent audit record, so an
 // interruption loses at most the item in progress, which the next pass does again. A timer's
-// pass that fails is logged and retried at the next tick: it never throws out of the timer.
+// pass that fails is retried with backoff and logged once: it never throws out of the timer.
 
 import type { KeyObject } from 'node:crypto';
 import { newRequestId } from './request-id.ts';
@@ -19,6 +19,18 @@ import type { KeyRepository } from './store/repository.ts';
 
 /** How often a long-running process looks for due deletions, rotations and expiries. */
 export const SCHEDULED_WORK_MS = 60_000;
+
+/** The longest wait between retries of a failing pass. */
+export const MAX_RETRY_DELAY_MS = 10 * SCHEDULED_WORK_MS;
+
+/**
+ * How long to wait before retrying after `failures` consecutive failed passes: 5 s, doubling,
+ * at most MAX_RETRY_DELAY_MS. A lock held by another process is usually gone within seconds; a
+ * lasting failure (full disk) is not hammered.
+ */
+export function retryDelayMs(failures: number): number {
+  return Math.min(5_000 * 2 ** Math.max(0, failures - 1), MAX_RETRY_DELAY_MS);
+}
 
 /** What one pass of scheduled work did. */
 export type ScheduledWork = { readonly rotated: number; readonly expired: number; readonly deleted: number };
@@ -63,26 +75,43 @@ export class Scheduler {
     return { rotated, expired, deleted };
   }
 
-  /** Starts the periodic pass; `pass` is the facade's (it refreshes the clock first). */
+  /**
+   * Starts the periodic pass; `pass` is the facade's (it refreshes the clock first). A pass that
+   * fails (another process holding the write lock past the busy timeout, a full disk) never
+   * throws out of the timer: it is retried after retryDelayMs(failures), and the log hears of it
+   * once when it starts failing and once when it works again, not at every attempt.
+   */
   start(pass: () => void): void {
     if (this.#timer !== null) {
       return;
     }
-    this.#timer = setInterval(() => {
+    const log = this.#h.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+    let failures = 0;
+    const tick = (): void => {
       try {
         pass();
+        if (failures > 0) {
+          log(`strongroom: scheduled work runs again (after ${failures} failed attempt${failures === 1 ? '' : 's'}).`);
+        }
+        failures = 0;
       } catch (err) {
-        // The next tick tries again: each item re-reads its state inside its own transaction.
-        const log = this.#h.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-        log(`strongroom: scheduled work failed and will be retried in ${SCHEDULED_WORK_MS / 1000} s: ${err instanceof Error ? err.message : String(err)}`);
+        failures++;
+        if (failures === 1) {
+          const reason = err instanceof Error ? err.message : String(err);
+          log(`strongroom: scheduled work (due rotations, deletions, expiries) failed: ${reason}. Retrying with backoff from ${retryDelayMs(1) / 1000} s up to ${MAX_RETRY_DELAY_MS / 60_000} min; the next message comes when it works again.`);
+        }
       }
-    }, SCHEDULED_WORK_MS);
-    this.#timer.unref();
+      if (this.#timer !== null) {
+        this.#timer = schedule(failures === 0 ? SCHEDULED_WORK_MS : retryDelayMs(failures));
+      }
+    };
+    const schedule = (ms: number): NodeJS.Timeout => setTimeout(tick, ms).unref();
+    this.#timer = schedule(SCHEDULED_WORK_MS);
   }
 
   stop(): void {
     if (this.#timer !== null) {
-      clearInterval(this.#timer);
+      clearTimeout(this.#timer);
       this.#timer = null;
     }
   }

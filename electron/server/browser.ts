@@ -54,6 +54,7 @@ import { openInFileManager } from './desktop-open.ts';
 import { WORKSPACE_FILE } from '../kms/audit/workspace.ts';
 import type { Kms } from '../kms/engine.ts';
 import { KMSInvalidStateException, LimitExceededException, NotFoundException, SerializationException, toKmsError, ValidationException } from '../kms/errors.ts';
+import { processFolderPrefix, removeStrayFolders } from '../kms/storage/stray-folders.ts';
 import { validateRequest } from '../kms/validate.ts';
 import { CSP_HEADER, CSP_META } from '../bridge/csp.ts';
 import { contentTypeFor, resolveUnder } from '../bridge/static-files.ts';
@@ -93,6 +94,9 @@ export type BrowserServer = {
 };
 
 export const LOOPBACK = '127.0.0.1';
+
+/** The upload staging folder's name: `strongroom-uploads-<pid>-<random>` (storage/stray-folders.ts). */
+const STAGING_PREFIX = 'strongroom-uploads-';
 
 /** ~/Strongroom files: outputs of browser-mode file jobs unless `--output-dir` says otherwise. */
 export function defaultOutputDir(): string {
@@ -220,7 +224,12 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   const outputDir = resolve(options.outputDir ?? defaultOutputDir());
   // Decrypted plaintext lands here: a new folder is the user's alone.
   mkdirSync(outputDir, { recursive: true, mode: 0o700 });
-  const stagingDir = await mkdtemp(join(options.stagingParent ?? tmpdir(), 'strongroom-uploads-'));
+  // A crashed earlier run left its uploads (plaintext of dropped files): they go first.
+  const stagingParent = options.stagingParent ?? tmpdir();
+  for (const stray of removeStrayFolders(stagingParent, STAGING_PREFIX)) {
+    log(`Removed ${stray}, the upload folder of an earlier run that did not stop cleanly.`);
+  }
+  const stagingDir = await mkdtemp(join(stagingParent, processFolderPrefix(STAGING_PREFIX)));
   const showInFolder = options.showInFolder ?? ((path: string) => openInFileManager(path));
 
   const secret = randomBytes(32).toString('base64url');

@@ -4,12 +4,13 @@
 
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
+import { childEnvironment } from '../kms/child-env.ts';
 
-/** Starts a detached helper; true once it started. Its exit status is not awaited (a browser or file manager keeps running). */
+/** Starts a detached helper (without Strongroom's secrets in its environment); true once it started. Its exit status is not awaited (a browser or file manager keeps running). */
 export function launchDetached(command: string, args: ReadonlyArray<string>): Promise<boolean> {
   return new Promise((done) => {
     try {
-      const child = spawn(command, args, { stdio: 'ignore', detached: true });
+      const child = spawn(command, args, { stdio: 'ignore', detached: true, env: childEnvironment() });
       child.once('error', () => done(false));
       child.once('spawn', () => {
         child.unref();

@@ -118,8 +118,17 @@ function targetOperation(header: string | undefined): OperationName {
   return name;
 }
 
+/** Strict UTF-8: bytes that are not UTF-8 are refused, never replaced by U+FFFD (two inputs would become one value). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function parseBody(body: Buffer): unknown {
-  const text = body.toString('utf8').trim();
+  let decoded: string;
+  try {
+    decoded = UTF8.decode(body);
+  } catch {
+    throw new SerializationException('The request body is not valid UTF-8: send JSON text encoded as UTF-8.');
+  }
+  const text = decoded.trim();
   if (text === '') {
     return {};
   }

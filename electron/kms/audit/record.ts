@@ -10,6 +10,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../iam/caller.ts';
+import { boundErrorMessage, boundField, boundString } from './bounds.ts';
 import type { JsonObject } from './canonical.ts';
 
 export { requestParametersFor, responseElementsFor } from './members.ts';
@@ -227,6 +228,27 @@ export function buildRecord(params: BuildRecordParams): AuditRecord {
     record.serviceEventDetails = params.serviceEventDetails;
   }
   assertNoBinary(record);
+  return boundCallerInput(record);
+}
+
+/**
+ * The record with what the caller sent bounded (bounds.ts, docs/audit-format.md "Bounds"): a
+ * refused call must not grow the log by a megabyte. Runs after assertNoBinary, on plain JSON.
+ */
+function boundCallerInput(record: AuditRecord): AuditRecord {
+  record.userAgent = boundString(record.userAgent);
+  if (record.requestParameters !== null) {
+    record.requestParameters = boundField(record.requestParameters);
+  }
+  if (record.additionalEventData !== undefined) {
+    record.additionalEventData = boundField(record.additionalEventData);
+  }
+  if (record.serviceEventDetails !== undefined) {
+    record.serviceEventDetails = boundField(record.serviceEventDetails);
+  }
+  if (record.errorMessage !== undefined) {
+    record.errorMessage = boundErrorMessage(record.errorMessage);
+  }
   return record;
 }
 

@@ -6,7 +6,7 @@
 // log does not know of, and the log names no backup that was not written.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { JsonObject } from '../audit/canonical.ts';
 import { ValidationException } from '../errors.ts';
@@ -15,6 +15,7 @@ import type { InstallationInfo } from '../installation.ts';
 import type { Db } from '../store/database.ts';
 import { commitStaged, stageBytes } from '../storage/atomic-file.ts';
 import { sealBackup, type BackupHeader } from './file.ts';
+import { snapshotDatabase } from './snapshot.ts';
 import { sealToPassphrase, sealToPublicKey } from './seal.ts';
 import type QRCodeModule from 'qrcode';
 import { backupKeyCheck, BACKUP_ID_BYTES, BACKUP_KEY_BYTES, checkCounts, encodeShare, shareJson, shareUri, shareWordsText, splitBackupKey, type Share } from './shares.ts';
@@ -63,18 +64,6 @@ export type BackupHost = {
   readonly rootKey: () => Uint8Array;
   readonly audited: <T>(eventName: string, requestParameters: JsonObject, response: (result: T) => JsonObject | null, act: () => T) => T;
 };
-
-/** A consistent copy of the live database (a read transaction; other processes may keep writing). */
-export function snapshotDatabase(db: Db, dataDir: string): Buffer {
-  const dir = mkdtempSync(join(dataDir, '.backup-snapshot-'));
-  try {
-    const file = join(dir, 'snapshot.db');
-    db.prepare('VACUUM INTO ?').run(file);
-    return readFileSync(file);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function shareFileName(out: string, s: Share, ext: string): string {
   const stem = basename(out, extname(out));
