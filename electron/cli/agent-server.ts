@@ -16,6 +16,7 @@ import { operations, type OperationName } from '../../shared/api/operations.ts';
 import type { Kms } from '../kms/engine.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
 import { DATABASE_FILE } from '../kms/store/database.ts';
+import { processAlive } from '../kms/storage/stray-folders.ts';
 import {
   AGENT_INSTALLATION,
   AGENT_STOP,
@@ -170,7 +171,7 @@ function takeStartLock(lock: string): boolean {
       }
     }
     const holder = Number(readFileSync(lock, 'utf8').trim());
-    if (Number.isSafeInteger(holder) && holder > 0 && processExists(holder)) {
+    if (Number.isSafeInteger(holder) && holder > 0 && processAlive(holder)) {
       return false;
     }
     try {
@@ -180,15 +181,6 @@ function takeStartLock(lock: string): boolean {
     }
   }
   return false;
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Removes the lock only while it is still this process's. */

@@ -17,7 +17,7 @@ export function processFolderPrefix(prefix: string, pid: number = process.pid): 
 }
 
 /** Whether a process with this id exists (EPERM: it does, owned by someone else). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
