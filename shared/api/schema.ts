@@ -196,18 +196,16 @@ function checkLength(
   }
 }
 
-/**
- * A lone surrogate (half of a UTF-16 pair): with the `u` flag a proper pair is one code point, so
- * only an unpaired half matches. Such a string has no UTF-8 form: stored, it would come back as
- * U+FFFD and two different inputs would become one value.
- */
+/** Finds the first lone surrogate (half of a UTF-16 pair): with the `u` flag a proper pair is one code point. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
 function checkString(ctx: Context, spec: StringSpec, value: unknown, path: string): string {
   if (typeof value !== 'string') {
     return wrongType(path, 'a string', value);
   }
-  if (LONE_SURROGATE.test(value)) {
+  // A lone surrogate has no UTF-8 form: stored, it would come back as U+FFFD and two different
+  // inputs would become one value. isWellFormed is a native scan: every string of every call passes here.
+  if (!value.isWellFormed()) {
     // AWS answers SerializationException for text that is not valid Unicode; never echoed (it cannot be printed).
     throw new SerializationError(`The value at '${path}' is not valid Unicode text: it holds an unpaired UTF-16 surrogate (\\u${value.charCodeAt(value.search(LONE_SURROGATE)).toString(16).toUpperCase()}). Send text that is valid UTF-8.`);
   }
