@@ -606,19 +606,33 @@ function installationFields(info: InstallationInfo): Record<string, unknown> {
 }
 
 /**
+ * The global flags and how many values each takes: they may stand anywhere on the line, before
+ * the command or among its flags (`strongroom --data-dir D list-keys`, `--output=text`).
+ */
+const GLOBAL_FLAG_ARITY: ReadonlyMap<string, 0 | 1> = new Map([
+  ['data-dir', 1],
+  ['output', 1],
+  ['query', 1],
+  ['passphrase-file', 1],
+  ['as', 1],
+  ['help', 0],
+  ['version', 0],
+]);
+
+/**
  * The command line split into words and flags. Only `backup` and `ceremony` take flags several
  * times, and which ones their modules say; a flag given once parses the same either way, so those
  * modules are loaded only when a flag repeats.
  */
 async function parseCommandLine(argv: ReadonlyArray<string>): Promise<ParsedArgs> {
   try {
-    return parseArgs(argv);
+    return parseArgs(argv, { fixed: GLOBAL_FLAG_ARITY });
   } catch (err) {
     if (!(err instanceof UsageError)) {
       throw err;
     }
     const [{ BACKUP_REPEATABLE_FLAGS }, { CEREMONY_REPEATABLE_FLAGS }] = await Promise.all([import('./backup.ts'), import('./ceremony.ts')]);
-    return parseArgs(argv, new Set([...BACKUP_REPEATABLE_FLAGS, ...CEREMONY_REPEATABLE_FLAGS]));
+    return parseArgs(argv, { fixed: GLOBAL_FLAG_ARITY, repeatable: new Set([...BACKUP_REPEATABLE_FLAGS, ...CEREMONY_REPEATABLE_FLAGS]) });
   }
 }
 

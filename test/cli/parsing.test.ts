@@ -105,3 +105,25 @@ describe('output', () => {
     expect(formatOutput({ KeyId: 'k', Enabled: true }, 'text')).toBe('k\tTrue\n');
   });
 });
+
+describe('global flags (a fixed number of values)', () => {
+  const fixed = new Map<string, 0 | 1>([
+    ['data-dir', 1],
+    ['help', 0],
+  ]);
+  it('take their own values and hand the rest of the line back to the command', () => {
+    const r = parseArgs(['--data-dir', 'D', 'list-keys', '--limit', '5'], { fixed });
+    expect(r.words).toEqual(['list-keys']);
+    expect([...r.flags]).toEqual([
+      ['data-dir', ['D']],
+      ['limit', ['5']],
+    ]);
+    expect(parseArgs(['--data-dir=D', 'audit', 'query'], { fixed }).words).toEqual(['audit', 'query']);
+    expect(parseArgs(['--help', 'list-keys'], { fixed }).words).toEqual(['list-keys']);
+    expect(parseArgs(['encrypt-file', 'a', '--key-id', 'k', '--data-dir', 'D', 'b'], { fixed }).words).toEqual(['encrypt-file', 'a', 'b']);
+  });
+  it('leave a missing value missing, and read -h as --help', () => {
+    expect(parseArgs(['list-keys', '--data-dir', '--limit', '5'], { fixed }).flags.get('data-dir')).toEqual([]);
+    expect(parseArgs(['list-keys', '-h'], { fixed }).flags.get('help')).toEqual([]);
+  });
+});
