@@ -68,11 +68,12 @@ export function localCommandsFor(command: string): ReadonlyArray<{ usage: string
 
 const GLOBAL_FLAGS = `Global flags:
   --data-dir <dir>         the installation (default: $STRONGROOM_DATA_DIR, else the app's data folder)
-  --output json|text       output format (default json)
-  --query <expr>           pick fields: Field, A.B, List[], List[].Field, List[0], [A, B]
+  --output <format>        json (default), text, table or yaml (table and yaml as the AWS CLI v2 prints them)
+  --query <expr>           JMESPath: KeyMetadata.[KeyId,KeyState], Keys[?KeyId=='…'].KeyArn, length(Keys)
   --passphrase-file <f>    passphrase of a passphrase installation (else $STRONGROOM_PASSPHRASE, else a prompt)
   --as <principal>         run a KMS operation as a user (alice), role/<name> or root (default: the owner, root)
-  --help, --version`;
+  --no-cli-pager           accepted, as in the AWS CLI; Strongroom never pages
+  --help, -h, --version`;
 
 function describeSpec(spec: Spec): string {
   const parts: Array<string> = [];

@@ -24,10 +24,10 @@ import { parseDuration } from './duration.ts';
 import { hintingSync } from './hints.ts';
 import { localCommandsFor, mainHelp, operationHelp } from './help.ts';
 import { operationForCommand } from './names.ts';
-import { formatOutput, parseOutputFormat, type OutputFormat } from './output.ts';
+import { formatOutput, parseOutputFormat, terminalWidth, toPrintable, type OutputFormat } from './output.ts';
 import { buildRequest } from './params.ts';
 import { passphraseSource } from './passphrase.ts';
-import { evaluateQuery, parseQuery, type Query } from './query.ts';
+import { parseQuery, type Query } from './query.ts';
 import { QuorumCli, takeApprovals } from './quorum.ts';
 import { UsageError } from './usage-error.ts';
 import { AGENT_STOP, connectAgent } from './agent.ts';
@@ -64,6 +64,8 @@ type Globals = {
   readonly as: string | undefined;
   readonly output: OutputFormat;
   readonly query: Query | null;
+  /** The table's title: the operation's name (ListKeys), or the command's in the same style (AuditQuery). */
+  readonly title: string;
   readonly passphraseFile: string | undefined;
 };
 
@@ -83,8 +85,9 @@ class Cli {
   }
 
   print(value: unknown): void {
-    const shown = this.#g.query === null ? value : evaluateQuery(this.#g.query, value);
-    this.#io.stdout.write(formatOutput(shown, this.#g.output));
+    // The query sees what would be printed: bytes as base64, times as ISO 8601 text.
+    const shown = this.#g.query === null ? value : this.#g.query.evaluate(toPrintable(value));
+    this.#io.stdout.write(formatOutput(shown, this.#g.output, { title: this.#g.title, terminalWidth: terminalWidth(this.#io.stdout) }));
   }
 
   providers(confirmPassphrase: boolean): (kind: RootKeyProviderKind) => ReturnType<typeof providerForKind> {
@@ -605,6 +608,16 @@ function installationFields(info: InstallationInfo): Record<string, unknown> {
   };
 }
 
+/** `audit query` → AuditQuery: a local command's name in the style of an operation's, for the table's title. */
+function commandTitle(words: ReadonlyArray<string>): string {
+  const named = words.slice(0, ['audit', 'backup', 'ceremony', 'agent', 'custodian', 'quorum', 'approval', 'dev'].includes(words[0] ?? '') ? 2 : 1);
+  return named
+    .join('-')
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
 /**
  * The global flags and how many values each takes: they may stand anywhere on the line, before
  * the command or among its flags (`strongroom --data-dir D list-keys`, `--output=text`).
@@ -617,6 +630,7 @@ const GLOBAL_FLAG_ARITY: ReadonlyMap<string, 0 | 1> = new Map([
   ['as', 1],
   ['help', 0],
   ['version', 0],
+  ['no-cli-pager', 0],
 ]);
 
 /**
@@ -650,6 +664,8 @@ export async function main(io: CliIo): Promise<number> {
     const dataDirFlag = takeOne(flags, 'data-dir', null);
     const passphraseFile = takeOne(flags, 'passphrase-file', null);
     const as = takeOne(flags, 'as', null);
+    // The AWS CLI's switch off its pager, accepted so `aws` habits work: Strongroom never pages.
+    takeSwitch(flags, 'no-cli-pager', null);
     const v = cliVersion();
     if (version) {
       io.stdout.write(`strongroom ${v}\n`);
@@ -673,7 +689,9 @@ export async function main(io: CliIo): Promise<number> {
       }
       return EXIT_OK;
     }
-    const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
+    const query = queryText === undefined ? null : await parseQuery(queryText);
+    const title = operation ?? commandTitle(words);
+    const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query, title, passphraseFile }, v);
     const extra = ['agent', 'dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);

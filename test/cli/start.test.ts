@@ -19,7 +19,7 @@ const MANIFEST = join(ROOT, 'out/cli/manifest.json');
 const PASSPHRASE = 'start test passphrase';
 const tempDir = tempDirsRemovedAfterAll();
 
-const HEAVY_PACKAGES = ['@smithy/', '@noble/', 'pkcs11js', 'qrcode', 'pngjs', '@scure/bip39', 'shamir-secret-sharing', '/ws/', '@aws-sdk/'];
+const HEAVY_PACKAGES = ['@smithy/', '@noble/', 'pkcs11js', 'qrcode', 'pngjs', '@scure/bip39', 'shamir-secret-sharing', '/ws/', '@aws-sdk/', '@jmespath-community/'];
 // Node's own modules that only some operations use (electron/kms/lazy-builtins.ts): ~10 ms a call.
 const LAZY_BUILTINS = ['node:fs/promises', 'node:zlib', 'node:net', 'node:string_decoder', 'node:readline', 'node:child_process'];
 // Modules of the CLI's other commands and the servers. (The engine itself still loads whole: its
@@ -123,6 +123,19 @@ describe('CLI start', () => {
     const sources = sourcesBehind(r.loaded, manifest);
     expect(sources).toContain('electron/kms/engine.ts');
     expect(sources.filter((s) => LAZY_SOURCES.some((re) => re.test(s)))).toEqual([]);
+  });
+
+  it.each<[string, NodeJS.ProcessEnv]>([
+    ['the bundle', {}],
+    ['the TypeScript sources', { STRONGROOM_CLI_SOURCE: '1' }],
+  ])('--query loads the JMESPath library, only then (from %s), and as CommonJS from the bundle', (_what, extraEnv) => {
+    const r = loadsOf([STRONGROOM_BIN, 'list-keys', '--query', 'length(Keys)'], { STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PASSPHRASE: PASSPHRASE, ...extraEnv });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('1\n');
+    expect(r.loaded.some((u) => u.includes('/node_modules/@jmespath-community/jmespath/'))).toBe(true);
+    if (extraEnv.STRONGROOM_CLI_SOURCE === undefined) {
+      expect(r.esModules).toEqual([]);
+    }
   });
 
   it('a command loads what it needs when it runs: serve loads the endpoint and SigV4', () => {
