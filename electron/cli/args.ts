@@ -4,7 +4,8 @@
 // exception: their count is known here (`fixed`), so they can stand anywhere on the line —
 // `strongroom --data-dir D list-keys` — and the words after them are the command's again.
 
-import { UsageError } from './usage-error.ts';
+import { didYouMean } from './suggest.ts';
+import { UnknownOptionError, UsageError } from './usage-error.ts';
 
 export type ParsedArgs = {
   /** Words that belong to no flag: the command, for `audit` its subcommand, for file commands the files. */
@@ -100,7 +101,7 @@ export function runSubcommand(
   }
   const handler = sub === undefined || !Object.hasOwn(handlers, sub) ? undefined : handlers[sub];
   if (handler === undefined) {
-    throw new UsageError(`${group}: expected one of ${choices.join(', ')}${sub === undefined ? '' : `, got '${sub}'`}`, group);
+    throw new UsageError(`${group}: expected one of ${choices.join(', ')}${sub === undefined ? '' : `, got '${sub}'.${didYouMean(sub, choices)}`}`, group);
   }
   return handler(command);
 }
@@ -109,7 +110,7 @@ export function runSubcommand(
 export function rejectLeftovers(flags: ReadonlyMap<string, ReadonlyArray<string>>, command: string): void {
   const unknown = [...flags.keys()];
   if (unknown.length > 0) {
-    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
+    throw new UnknownOptionError(unknown, command);
   }
 }
 

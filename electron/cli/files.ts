@@ -11,7 +11,7 @@ import { decryptedPath, decryptFile, encryptedPath, encryptFile, type Progress }
 import { installationKeyring, kmsKeyring, rsaRecipientKeyring, type Keyring } from '../kms/envelope/keyrings.ts';
 import { DEFAULT_FRAME_LENGTH, MAX_FRAME_LENGTH } from '../kms/envelope/message.ts';
 import { SIGNED_SUITE, UNSIGNED_SUITE } from '../kms/envelope/suites.ts';
-import { takeOne, takeSwitch } from './args.ts';
+import { rejectLeftovers, takeOne, takeSwitch } from './args.ts';
 import { stringMapFlag } from './params.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -163,9 +163,7 @@ export async function encryptFiles(kms: KmsClient, options: InvokeOptions, words
   const contextText = takeOneWithFiles(flags, 'encryption-context', command, files);
   const outputDir = takeOneWithFiles(flags, 'output-dir', command, files);
   const frameText = takeOneWithFiles(flags, 'frame-length', command, files);
-  if (flags.size > 0) {
-    throw new UsageError(`unknown option${flags.size > 1 ? 's' : ''}: ${[...flags.keys()].map((f) => `--${f}`).join(', ')}`, command);
-  }
+  rejectLeftovers(flags, command);
   if (files.length === 0) {
     throw new UsageError('give the files to encrypt: strongroom encrypt-file <files…> --key-id <key>', command);
   }
@@ -199,9 +197,7 @@ export async function decryptFiles(kms: KmsClient, options: InvokeOptions, words
   const files = [...words];
   const force = takeSwitchWithFiles(flags, 'force', files);
   const outputDir = takeOneWithFiles(flags, 'output-dir', command, files);
-  if (flags.size > 0) {
-    throw new UsageError(`unknown option${flags.size > 1 ? 's' : ''}: ${[...flags.keys()].map((f) => `--${f}`).join(', ')}`, command);
-  }
+  rejectLeftovers(flags, command);
   if (files.length === 0) {
     throw new UsageError('give the files to decrypt: strongroom decrypt-file <files…>', command);
   }

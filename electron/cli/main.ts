@@ -22,14 +22,16 @@ import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { parseArgs, rejectLeftovers, takeOne, takeSwitch, type ParsedArgs } from './args.ts';
 import { parseDuration } from './duration.ts';
 import { hintingSync } from './hints.ts';
-import { localCommandsFor, mainHelp, operationHelp } from './help.ts';
+import { commandHelp, commandNames, groupHelp, localCommandsFor, mainHelp, operationHelp } from './help.ts';
 import { operationForCommand } from './names.ts';
 import { formatOutput, parseOutputFormat, terminalWidth, toPrintable, type OutputFormat } from './output.ts';
-import { buildRequest } from './params.ts';
+import { buildRequest, operationFlags } from './params.ts';
 import { passphraseSource } from './passphrase.ts';
 import { parseQuery, type Query } from './query.ts';
 import { QuorumCli, takeApprovals } from './quorum.ts';
-import { UsageError } from './usage-error.ts';
+import { QUORUM_GUARDED } from '../kms/quorum/quorum.ts';
+import { didYouMean } from './suggest.ts';
+import { UnknownOptionError, UsageError } from './usage-error.ts';
 import { AGENT_STOP, connectAgent } from './agent.ts';
 import { agentKmsClient, fromAgent } from './agent-kms-client.ts';
 
@@ -671,23 +673,18 @@ export async function main(io: CliIo): Promise<number> {
       io.stdout.write(`strongroom ${v}\n`);
       return EXIT_OK;
     }
+    // `strongroom help [<command>]` is `strongroom [<command>] --help`.
+    if (help || words[0] === 'help') {
+      const subject = words[0] === 'help' ? words.slice(1) : words;
+      command = subject[0] ?? null;
+      io.stdout.write(await helpFor(subject, v));
+      return EXIT_OK;
+    }
     command = words[0] ?? null;
     operation = command === null ? null : operationForCommand(command);
     if (command === null) {
       io.stdout.write(mainHelp(v));
-      return help ? EXIT_OK : EXIT_USAGE;
-    }
-    if (help) {
-      if (operation !== null) {
-        io.stdout.write(operationHelp(operation));
-      } else {
-        const local = localCommandsFor(command ?? '');
-        if (local.length === 0) {
-          throw new UsageError(`unknown command '${command}'`);
-        }
-        io.stdout.write(`${local.map((c) => `strongroom ${c.usage}\n    ${c.summary}`).join('\n')}\n`);
-      }
-      return EXIT_OK;
+      return EXIT_USAGE;
     }
     const query = queryText === undefined ? null : await parseQuery(queryText);
     const title = operation ?? commandTitle(words);
@@ -750,18 +747,64 @@ export async function main(io: CliIo): Promise<number> {
         if (isPrincipalCommand(command)) {
           return await cli.principals(command, flags);
         }
-        throw new UsageError(`unknown command '${command}'`);
+        throw new UsageError(`unknown command '${command}'.${didYouMean(command, commandNames())}`);
     }
   } catch (err) {
-    return reportError(io, err, command, operation);
+    return await reportError(io, err, command, operation);
   }
 }
 
-function reportError(io: CliIo, err: unknown, command: string | null, operation: OperationName | null): number {
+/**
+ * The help for `words` (the command line without --help): the commands, an operation's flags, a
+ * local command's flags (the longest command the words name: `audit query`, `dev clock advance`),
+ * or a group's subcommands.
+ */
+async function helpFor(words: ReadonlyArray<string>, version: string): Promise<string> {
+  const first = words[0];
+  if (first === undefined) {
+    return mainHelp(version);
+  }
+  const operation = operationForCommand(first);
+  if (operation !== null) {
+    return operationHelp(operation);
+  }
+  const { LOCAL_COMMAND_FLAGS, flagLines } = await import('./command-flags.ts');
+  for (let n = Math.min(3, words.length); n >= 1; n--) {
+    const path = words.slice(0, n).join(' ');
+    const docs = Object.hasOwn(LOCAL_COMMAND_FLAGS, path) ? LOCAL_COMMAND_FLAGS[path] : undefined;
+    if (docs !== undefined) {
+      return commandHelp(path, docs, flagLines);
+    }
+    if (Object.keys(LOCAL_COMMAND_FLAGS).some((name) => name.startsWith(`${path} `))) {
+      return groupHelp(path);
+    }
+  }
+  throw new UsageError(`unknown command '${first}'.${didYouMean(first, commandNames())}`);
+}
+
+/** The flags `command` takes, global ones included, without the leading --: what an unknown flag is compared with. */
+async function flagsOf(command: string): Promise<Array<string>> {
+  const globals = [...GLOBAL_FLAG_ARITY.keys()];
+  const operation = operationForCommand(command);
+  if (operation !== null) {
+    const own = operationFlags(operation).flatMap(({ flag, spec }) => (spec.type === 'boolean' ? [flag, `no-${flag}`] : [flag]));
+    return [...own, ...(QUORUM_GUARDED.has(operation) ? ['approvals'] : []), ...globals];
+  }
+  const { flagDocsFor } = await import('./command-flags.ts');
+  const docs = flagDocsFor(command) ?? [];
+  return [...docs.filter((d) => d.flag.startsWith('--')).map((d) => d.flag.slice(2)), ...globals];
+}
+
+async function reportError(io: CliIo, err: unknown, command: string | null, operation: OperationName | null): Promise<number> {
   if (err instanceof UsageError) {
     const hint = err.command ?? command;
+    let message = err.message;
+    if (err instanceof UnknownOptionError && hint !== null) {
+      const known = (await flagsOf(hint)).map((f) => `--${f}`);
+      message += `.${err.options.map((o) => didYouMean(`--${o}`, known)).join('')}`;
+    }
     io.stderr.write(
-      `strongroom: error: ${err.message}\n${hint !== null && (operationForCommand(hint) !== null || localCommandsFor(hint).length > 0) ? `Run 'strongroom ${hint} --help' for its flags.` : "Run 'strongroom --help' for the commands."}\n`,
+      `strongroom: error: ${message}\n${hint !== null && (operationForCommand(hint) !== null || localCommandsFor(hint).length > 0) ? `Run 'strongroom ${hint} --help' for its flags.` : "Run 'strongroom --help' for the commands."}\n`,
     );
     return EXIT_USAGE;
   }

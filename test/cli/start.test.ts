@@ -138,6 +138,14 @@ describe('CLI start', () => {
     }
   });
 
+  it('help (an operation’s, a local command’s, a mistyped command’s) never loads the engine', () => {
+    for (const args of [['help', 'encrypt'], ['audit', 'query', '--help'], ['encrypt-file', '-h'], ['lsit-keys']]) {
+      const r = loadsOf([STRONGROOM_BIN, ...args], { STRONGROOM_DATA_DIR: dataDir });
+      expect(r.code, r.stderr).toBe(args[0] === 'lsit-keys' ? 2 : 0);
+      expect(sourcesBehind(r.loaded, manifest), args.join(' ')).not.toContain('electron/kms/engine.ts');
+    }
+  });
+
   it('a command loads what it needs when it runs: serve loads the endpoint and SigV4', () => {
     const r = loadsOf([STRONGROOM_BIN, 'serve', '--port', 'x'], { STRONGROOM_DATA_DIR: dataDir });
     expect(r.code).toBe(2);
