@@ -1,24 +1,41 @@
 // Splitting a command line into words and --flags. A flag takes the words after it up to the
 // next --flag; which flags may take several words, none, or exactly one is decided later, by
-// the operation's schema (params.ts) or the command's own flag list.
+// the operation's schema (params.ts) or the command's own flag list. The global flags are the
+// exception: their count is known here (`fixed`), so they can stand anywhere on the line —
+// `strongroom --data-dir D list-keys` — and the words after them are the command's again.
 
-import { UsageError } from './usage-error.ts';
+import { didYouMean } from './suggest.ts';
+import { UnknownOptionError, UsageError } from './usage-error.ts';
 
 export type ParsedArgs = {
-  /** Words before any flag: the command and, for `audit`, its subcommand. */
+  /** Words that belong to no flag: the command, for `audit` its subcommand, for file commands the files. */
   readonly words: ReadonlyArray<string>;
   /** Each flag (without the leading --) with the words that followed it, in order. */
   readonly flags: ReadonlyMap<string, ReadonlyArray<string>>;
 };
 
-/** `repeatable` flags may also be given several times; their values are joined in order. */
-export function parseArgs(argv: ReadonlyArray<string>, repeatable: ReadonlySet<string> = new Set()): ParsedArgs {
+/** Flags that always take this many values (0: a switch, 1: one value), wherever they stand. */
+export type FixedArity = ReadonlyMap<string, 0 | 1>;
+
+export type ParseOptions = {
+  /** Flags that may also be given several times; their values are joined in order. */
+  readonly repeatable?: ReadonlySet<string>;
+  readonly fixed?: FixedArity;
+};
+
+const isFlag = (arg: string): boolean => arg.startsWith('--') && arg.length > 2;
+
+export function parseArgs(argv: ReadonlyArray<string>, options: ParseOptions = {}): ParsedArgs {
+  const repeatable = options.repeatable ?? new Set<string>();
+  const fixed: FixedArity = options.fixed ?? new Map();
   const words: Array<string> = [];
   const flags = new Map<string, Array<string>>();
   let current: Array<string> | null = null;
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    // `-h` is --help, as in most command-line tools (the AWS CLI included).
+    const arg = argv[i] === '-h' ? '--help' : (argv[i] ?? '');
     // A lone '-' or a negative number is a value, not a flag.
-    if (arg.startsWith('--') && arg.length > 2) {
+    if (isFlag(arg)) {
       const eq = arg.indexOf('=');
       const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
       const earlier = flags.get(name);
@@ -29,6 +46,16 @@ export function parseArgs(argv: ReadonlyArray<string>, repeatable: ReadonlySet<s
       flags.set(name, current);
       if (eq !== -1) {
         current.push(arg.slice(eq + 1));
+      }
+      const count = fixed.get(name);
+      if (count !== undefined) {
+        // A global flag takes its own value (when it was not given with `=`), then hands the line back.
+        const next = argv[i + 1];
+        if (count === 1 && eq === -1 && next !== undefined && !isFlag(next)) {
+          current.push(next);
+          i++;
+        }
+        current = null;
       }
     } else if (current === null) {
       words.push(arg);
@@ -74,7 +101,7 @@ export function runSubcommand(
   }
   const handler = sub === undefined || !Object.hasOwn(handlers, sub) ? undefined : handlers[sub];
   if (handler === undefined) {
-    throw new UsageError(`${group}: expected one of ${choices.join(', ')}${sub === undefined ? '' : `, got '${sub}'`}`, group);
+    throw new UsageError(`${group}: expected one of ${choices.join(', ')}${sub === undefined ? '' : `, got '${sub}'.${didYouMean(sub, choices)}`}`, group);
   }
   return handler(command);
 }
@@ -83,7 +110,7 @@ export function runSubcommand(
 export function rejectLeftovers(flags: ReadonlyMap<string, ReadonlyArray<string>>, command: string): void {
   const unknown = [...flags.keys()];
   if (unknown.length > 0) {
-    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
+    throw new UnknownOptionError(unknown, command);
   }
 }
 

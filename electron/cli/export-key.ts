@@ -11,7 +11,7 @@ import type { Caller } from '../kms/iam/caller.ts';
 import type { Kms } from '../kms/engine.ts';
 import { takeOne } from './args.ts';
 import { takeApprovals } from './quorum.ts';
-import { UsageError } from './usage-error.ts';
+import { UnknownOptionError, UsageError } from './usage-error.ts';
 
 const COMMAND = 'export-key';
 
@@ -56,7 +56,7 @@ export async function exportKey(kms: Kms, caller: Caller | undefined, flags: Fla
   const approvals = takeApprovals(flags, COMMAND);
   const unknown = [...flags.keys()];
   if (unknown.length > 0) {
-    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, COMMAND);
+    throw new UnknownOptionError(unknown, COMMAND);
   }
   const request = {
     KeyId: keyId,

@@ -3,7 +3,7 @@
 // line of progress on stderr for large files when stderr is a terminal; per-file results on
 // stdout; exit 1 if any file failed, after trying them all.
 
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import type { InvokeOptions, KmsClient } from '../kms/envelope/kms-client.ts';
 import { KmsError, ValidationException } from '../kms/errors.ts';
@@ -11,7 +11,7 @@ import { decryptedPath, decryptFile, encryptedPath, encryptFile, type Progress }
 import { installationKeyring, kmsKeyring, rsaRecipientKeyring, type Keyring } from '../kms/envelope/keyrings.ts';
 import { DEFAULT_FRAME_LENGTH, MAX_FRAME_LENGTH } from '../kms/envelope/message.ts';
 import { SIGNED_SUITE, UNSIGNED_SUITE } from '../kms/envelope/suites.ts';
-import { takeOne, takeSwitch } from './args.ts';
+import { rejectLeftovers, takeOne, takeSwitch } from './args.ts';
 import { stringMapFlag } from './params.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -80,6 +80,53 @@ function progressLine(io: FileCommandIo, file: string): Progress | undefined {
   };
 }
 
+/**
+ * The --output-dir folder, made (owner-only, 0700: decrypted files land there) when it does not
+ * exist yet, as `aws s3 cp` makes its target folders. A path that is a file, or a folder that
+ * cannot be made, is said in plain words before any file is tried, rather than as each file's
+ * failure to open its staging file.
+ */
+function prepareOutputDir(dir: string | undefined, command: string, io: FileCommandIo): void {
+  if (dir === undefined) {
+    return;
+  }
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(dir, { throwIfNoEntry: false });
+  } catch (err) {
+    throw new UsageError(`argument --output-dir: cannot use ${dir}: ${plainReason(err)}`, command);
+  }
+  if (existing !== undefined) {
+    if (!existing.isDirectory()) {
+      throw new UsageError(`argument --output-dir: ${dir} is a file, not a folder; name a folder (it is made if it does not exist)`, command);
+    }
+    return;
+  }
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new UsageError(`argument --output-dir: the folder ${dir} does not exist and cannot be made: ${plainReason(err)}`, command);
+  }
+  io.stderr.write(`strongroom ${command}: made the output folder ${dir} (readable by you only)\n`);
+}
+
+function plainReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'part of the path is a file, not a folder';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'the disk is full';
+    default:
+      return code ?? (err as Error).message;
+  }
+}
+
 type Outcome = { readonly ok: boolean; readonly entry: Record<string, unknown> };
 
 async function eachFile(files: ReadonlyArray<string>, run: (file: string) => Promise<Record<string, unknown>>): Promise<Array<Outcome>> {
@@ -116,9 +163,7 @@ export async function encryptFiles(kms: KmsClient, options: InvokeOptions, words
   const contextText = takeOneWithFiles(flags, 'encryption-context', command, files);
   const outputDir = takeOneWithFiles(flags, 'output-dir', command, files);
   const frameText = takeOneWithFiles(flags, 'frame-length', command, files);
-  if (flags.size > 0) {
-    throw new UsageError(`unknown option${flags.size > 1 ? 's' : ''}: ${[...flags.keys()].map((f) => `--${f}`).join(', ')}`, command);
-  }
+  rejectLeftovers(flags, command);
   if (files.length === 0) {
     throw new UsageError('give the files to encrypt: strongroom encrypt-file <files…> --key-id <key>', command);
   }
@@ -131,6 +176,7 @@ export async function encryptFiles(kms: KmsClient, options: InvokeOptions, words
   }
   const context = contextText === undefined ? {} : stringMapFlag(contextText, 'encryption-context', command);
   const keyrings = [...keyIds.map((k) => kmsKeyring(kms, k, options)), ...recipients.map((r) => recipient(r, command))];
+  prepareOutputDir(outputDir, command, io);
   const outcomes = await eachFile(files, async (file) => {
     const output = encryptedPath(file, outputDir);
     const info = await encryptFile(file, output, { keyrings, context, suiteId: noSigning ? UNSIGNED_SUITE : SIGNED_SUITE, frameLength, force, onProgress: progressLine(io, file) });
@@ -151,13 +197,12 @@ export async function decryptFiles(kms: KmsClient, options: InvokeOptions, words
   const files = [...words];
   const force = takeSwitchWithFiles(flags, 'force', files);
   const outputDir = takeOneWithFiles(flags, 'output-dir', command, files);
-  if (flags.size > 0) {
-    throw new UsageError(`unknown option${flags.size > 1 ? 's' : ''}: ${[...flags.keys()].map((f) => `--${f}`).join(', ')}`, command);
-  }
+  rejectLeftovers(flags, command);
   if (files.length === 0) {
     throw new UsageError('give the files to decrypt: strongroom decrypt-file <files…>', command);
   }
   const keyrings = [installationKeyring(kms, options)];
+  prepareOutputDir(outputDir, command, io);
   const outcomes = await eachFile(files, async (file) => {
     const output = decryptedPath(file, outputDir);
     const info = await decryptFile(file, output, { keyrings, force, onProgress: progressLine(io, file) });

@@ -1,8 +1,10 @@
 // `strongroom --help` and `strongroom <command> --help`, generated from the operation table so
 // a new operation documents itself.
 
-import { operationNames, operations, type OperationName } from '../../shared/api/operations.ts';
+import { KEY_SPECS, operationNames, operations, type OperationName } from '../../shared/api/operations.ts';
 import type { Spec } from '../../shared/api/schema.ts';
+import { SUPPORTED_KEY_SPECS } from '../kms/crypto/key-specs.ts';
+import type { FlagDoc } from './command-flags.ts';
 import { kebab } from './names.ts';
 import { operationFlags } from './params.ts';
 import { QUORUM_GUARDED } from '../kms/quorum/quorum.ts';
@@ -66,19 +68,56 @@ export function localCommandsFor(command: string): ReadonlyArray<{ usage: string
   return LOCAL_COMMANDS.filter((c) => c.usage.split('|').some((part) => part.trim() === command || part.trim().startsWith(`${command} `)));
 }
 
+/** Every command name: the operations' and the local ones' first words (for "did you mean"). */
+export function commandNames(): Array<string> {
+  const local = LOCAL_COMMANDS.flatMap((c) => c.usage.split('  |  ').map((part) => part.trim().split(' ')[0] ?? ''));
+  return [...operationNames.map(kebab), ...local, 'help'];
+}
+
+/** One usage line of an entry: the part for `command` where several commands share the entry. */
+function usageOf(command: string, usage: string): string {
+  const parts = usage.split('  |  ').map((p) => p.trim());
+  return parts.find((p) => p === command || p.startsWith(`${command} `)) ?? usage;
+}
+
+/** `strongroom <local command> --help`: its usage line, what it does, its flags with types and limits. */
+export function commandHelp(command: string, docs: ReadonlyArray<FlagDoc>, flagLines: (docs: ReadonlyArray<FlagDoc>) => Array<string>): string {
+  const entry = localCommandsFor(command)[0];
+  const lines = [`strongroom ${entry === undefined ? command : usageOf(command, entry.usage)}`, ''];
+  if (entry !== undefined) {
+    lines.push(entry.summary, '');
+  }
+  lines.push(...(docs.length === 0 ? ['Flags: none of its own.'] : ['Flags:', ...flagLines(docs)]), '', GLOBAL_FLAGS, '');
+  return lines.join('\n');
+}
+
+/** `strongroom audit --help`: the group's subcommands, one line each. */
+export function groupHelp(group: string): string {
+  const lines = localCommandsFor(group).map((c) => `strongroom ${usageOf(group, c.usage)}\n    ${c.summary}`);
+  return `${lines.join('\n')}\n\nRun 'strongroom ${group} <subcommand> --help' for a subcommand's flags.\n`;
+}
+
 const GLOBAL_FLAGS = `Global flags:
   --data-dir <dir>         the installation (default: $STRONGROOM_DATA_DIR, else the app's data folder)
-  --output json|text       output format (default json)
-  --query <expr>           pick fields: Field, A.B, List[], List[].Field, List[0], [A, B]
+  --output <format>        json (default), text, table or yaml (table and yaml as the AWS CLI v2 prints them)
+  --query <expr>           JMESPath: KeyMetadata.[KeyId,KeyState], Keys[?KeyId=='…'].KeyArn, length(Keys)
   --passphrase-file <f>    passphrase of a passphrase installation (else $STRONGROOM_PASSPHRASE, else a prompt)
   --as <principal>         run a KMS operation as a user (alice), role/<name> or root (default: the owner, root)
-  --help, --version`;
+  --no-cli-pager           accepted, as in the AWS CLI; Strongroom never pages
+  --help, -h, --version`;
+
+/** Key specs the schema names but the engine refuses (UnsupportedOperationException) are not offered. */
+function accepted(values: ReadonlyArray<string>): ReadonlyArray<string> {
+  const specs: ReadonlyArray<string> = KEY_SPECS;
+  const supported: ReadonlyArray<string> = SUPPORTED_KEY_SPECS;
+  return values.filter((v) => !specs.includes(v) || supported.includes(v));
+}
 
 function describeSpec(spec: Spec): string {
   const parts: Array<string> = [];
   switch (spec.type) {
     case 'string':
-      parts.push(spec.enum !== undefined ? spec.enum.join(' | ') : 'string');
+      parts.push(spec.enum !== undefined ? accepted(spec.enum).join(' | ') : 'string');
       if (spec.min !== undefined || spec.max !== undefined) {
         parts.push(`length ${spec.min ?? 0}–${spec.max ?? '∞'}`);
       }
@@ -153,6 +192,6 @@ export function mainHelp(version: string): string {
       lines.push(`  ${kebab(n).padEnd(38)} ${operations[n].summary}`);
     }
   }
-  lines.push('', GLOBAL_FLAGS, '', 'Exit codes: 0 success, 1 the operation failed, 2 the command line could not be parsed.', "Run 'strongroom <command> --help' for a command's flags.", '');
+  lines.push('', GLOBAL_FLAGS, '', 'Exit codes: 0 success, 1 the operation failed, 2 the command line could not be parsed.', "Run 'strongroom <command> --help' (or 'strongroom help <command>') for a command's flags.", '');
   return lines.join('\n');
 }

@@ -23,14 +23,16 @@ import type { RootKeyProviderKind } from '../kms/rootkey/provider.ts';
 import { parseArgs, rejectLeftovers, takeOne, takeSwitch, type ParsedArgs } from './args.ts';
 import { parseDuration } from './duration.ts';
 import { hintingSync } from './hints.ts';
-import { localCommandsFor, mainHelp, operationHelp } from './help.ts';
+import { commandHelp, commandNames, groupHelp, localCommandsFor, mainHelp, operationHelp } from './help.ts';
 import { operationForCommand } from './names.ts';
-import { formatOutput, parseOutputFormat, type OutputFormat } from './output.ts';
-import { buildRequest } from './params.ts';
+import { formatOutput, parseOutputFormat, terminalWidth, toPrintable, type OutputFormat } from './output.ts';
+import { buildRequest, operationFlags } from './params.ts';
 import { passphraseSource } from './passphrase.ts';
-import { evaluateQuery, parseQuery, type Query } from './query.ts';
+import { parseQuery, type Query } from './query.ts';
 import { QuorumCli, takeApprovals } from './quorum.ts';
-import { UsageError } from './usage-error.ts';
+import { QUORUM_GUARDED } from '../kms/quorum/quorum.ts';
+import { didYouMean } from './suggest.ts';
+import { UnknownOptionError, UsageError } from './usage-error.ts';
 import { AGENT_STOP, connectAgent } from './agent.ts';
 import { agentKmsClient, fromAgent } from './agent-kms-client.ts';
 
@@ -65,6 +67,8 @@ type Globals = {
   readonly as: string | undefined;
   readonly output: OutputFormat;
   readonly query: Query | null;
+  /** The table's title: the operation's name (ListKeys), or the command's in the same style (AuditQuery). */
+  readonly title: string;
   readonly passphraseFile: string | undefined;
 };
 
@@ -84,8 +88,9 @@ class Cli {
   }
 
   print(value: unknown): void {
-    const shown = this.#g.query === null ? value : evaluateQuery(this.#g.query, value);
-    this.#io.stdout.write(formatOutput(shown, this.#g.output));
+    // The query sees what would be printed: bytes as base64, times as ISO 8601 text.
+    const shown = this.#g.query === null ? value : this.#g.query.evaluate(toPrintable(value));
+    this.#io.stdout.write(formatOutput(shown, this.#g.output, { title: this.#g.title, terminalWidth: terminalWidth(this.#io.stdout) }));
   }
 
   providers(confirmPassphrase: boolean): (kind: RootKeyProviderKind) => ReturnType<typeof providerForKind> {
@@ -617,6 +622,31 @@ function installationFields(info: InstallationInfo): Record<string, unknown> {
   };
 }
 
+/** `audit query` → AuditQuery: a local command's name in the style of an operation's, for the table's title. */
+function commandTitle(words: ReadonlyArray<string>): string {
+  const named = words.slice(0, ['audit', 'backup', 'ceremony', 'agent', 'custodian', 'quorum', 'approval', 'dev'].includes(words[0] ?? '') ? 2 : 1);
+  return named
+    .join('-')
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+/**
+ * The global flags and how many values each takes: they may stand anywhere on the line, before
+ * the command or among its flags (`strongroom --data-dir D list-keys`, `--output=text`).
+ */
+const GLOBAL_FLAG_ARITY: ReadonlyMap<string, 0 | 1> = new Map([
+  ['data-dir', 1],
+  ['output', 1],
+  ['query', 1],
+  ['passphrase-file', 1],
+  ['as', 1],
+  ['help', 0],
+  ['version', 0],
+  ['no-cli-pager', 0],
+]);
+
 /**
  * The command line split into words and flags. Only `backup` and `ceremony` take flags several
  * times, and which ones their modules say; a flag given once parses the same either way, so those
@@ -624,13 +654,13 @@ function installationFields(info: InstallationInfo): Record<string, unknown> {
  */
 async function parseCommandLine(argv: ReadonlyArray<string>): Promise<ParsedArgs> {
   try {
-    return parseArgs(argv);
+    return parseArgs(argv, { fixed: GLOBAL_FLAG_ARITY });
   } catch (err) {
     if (!(err instanceof UsageError)) {
       throw err;
     }
     const [{ BACKUP_REPEATABLE_FLAGS }, { CEREMONY_REPEATABLE_FLAGS }] = await Promise.all([import('./backup.ts'), import('./ceremony.ts')]);
-    return parseArgs(argv, new Set([...BACKUP_REPEATABLE_FLAGS, ...CEREMONY_REPEATABLE_FLAGS]));
+    return parseArgs(argv, { fixed: GLOBAL_FLAG_ARITY, repeatable: new Set([...BACKUP_REPEATABLE_FLAGS, ...CEREMONY_REPEATABLE_FLAGS]) });
   }
 }
 
@@ -648,30 +678,29 @@ export async function main(io: CliIo): Promise<number> {
     const dataDirFlag = takeOne(flags, 'data-dir', null);
     const passphraseFile = takeOne(flags, 'passphrase-file', null);
     const as = takeOne(flags, 'as', null);
+    // The AWS CLI's switch off its pager, accepted so `aws` habits work: Strongroom never pages.
+    takeSwitch(flags, 'no-cli-pager', null);
     const v = cliVersion();
     if (version) {
       io.stdout.write(`strongroom ${v}\n`);
+      return EXIT_OK;
+    }
+    // `strongroom help [<command>]` is `strongroom [<command>] --help`.
+    if (help || words[0] === 'help') {
+      const subject = words[0] === 'help' ? words.slice(1) : words;
+      command = subject[0] ?? null;
+      io.stdout.write(await helpFor(subject, v));
       return EXIT_OK;
     }
     command = words[0] ?? null;
     operation = command === null ? null : operationForCommand(command);
     if (command === null) {
       io.stdout.write(mainHelp(v));
-      return help ? EXIT_OK : EXIT_USAGE;
+      return EXIT_USAGE;
     }
-    if (help) {
-      if (operation !== null) {
-        io.stdout.write(operationHelp(operation));
-      } else {
-        const local = localCommandsFor(command ?? '');
-        if (local.length === 0) {
-          throw new UsageError(`unknown command '${command}'`);
-        }
-        io.stdout.write(`${local.map((c) => `strongroom ${c.usage}\n    ${c.summary}`).join('\n')}\n`);
-      }
-      return EXIT_OK;
-    }
-    const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query: queryText === undefined ? null : parseQuery(queryText), passphraseFile }, v);
+    const query = queryText === undefined ? null : await parseQuery(queryText);
+    const title = operation ?? commandTitle(words);
+    const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query, title, passphraseFile }, v);
     const extra = ['agent', 'dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
@@ -730,18 +759,64 @@ export async function main(io: CliIo): Promise<number> {
         if (isPrincipalCommand(command)) {
           return await cli.principals(command, flags);
         }
-        throw new UsageError(`unknown command '${command}'`);
+        throw new UsageError(`unknown command '${command}'.${didYouMean(command, commandNames())}`);
     }
   } catch (err) {
-    return reportError(io, err, command, operation);
+    return await reportError(io, err, command, operation);
   }
 }
 
-function reportError(io: CliIo, err: unknown, command: string | null, operation: OperationName | null): number {
+/**
+ * The help for `words` (the command line without --help): the commands, an operation's flags, a
+ * local command's flags (the longest command the words name: `audit query`, `dev clock advance`),
+ * or a group's subcommands.
+ */
+async function helpFor(words: ReadonlyArray<string>, version: string): Promise<string> {
+  const first = words[0];
+  if (first === undefined) {
+    return mainHelp(version);
+  }
+  const operation = operationForCommand(first);
+  if (operation !== null) {
+    return operationHelp(operation);
+  }
+  const { LOCAL_COMMAND_FLAGS, flagLines } = await import('./command-flags.ts');
+  for (let n = Math.min(3, words.length); n >= 1; n--) {
+    const path = words.slice(0, n).join(' ');
+    const docs = Object.hasOwn(LOCAL_COMMAND_FLAGS, path) ? LOCAL_COMMAND_FLAGS[path] : undefined;
+    if (docs !== undefined) {
+      return commandHelp(path, docs, flagLines);
+    }
+    if (Object.keys(LOCAL_COMMAND_FLAGS).some((name) => name.startsWith(`${path} `))) {
+      return groupHelp(path);
+    }
+  }
+  throw new UsageError(`unknown command '${first}'.${didYouMean(first, commandNames())}`);
+}
+
+/** The flags `command` takes, global ones included, without the leading --: what an unknown flag is compared with. */
+async function flagsOf(command: string): Promise<Array<string>> {
+  const globals = [...GLOBAL_FLAG_ARITY.keys()];
+  const operation = operationForCommand(command);
+  if (operation !== null) {
+    const own = operationFlags(operation).flatMap(({ flag, spec }) => (spec.type === 'boolean' ? [flag, `no-${flag}`] : [flag]));
+    return [...own, ...(QUORUM_GUARDED.has(operation) ? ['approvals'] : []), ...globals];
+  }
+  const { flagDocsFor } = await import('./command-flags.ts');
+  const docs = flagDocsFor(command) ?? [];
+  return [...docs.filter((d) => d.flag.startsWith('--')).map((d) => d.flag.slice(2)), ...globals];
+}
+
+async function reportError(io: CliIo, err: unknown, command: string | null, operation: OperationName | null): Promise<number> {
   if (err instanceof UsageError) {
     const hint = err.command ?? command;
+    let message = err.message;
+    if (err instanceof UnknownOptionError && hint !== null) {
+      const known = (await flagsOf(hint)).map((f) => `--${f}`);
+      message += `.${err.options.map((o) => didYouMean(`--${o}`, known)).join('')}`;
+    }
     io.stderr.write(
-      `strongroom: error: ${err.message}\n${hint !== null && (operationForCommand(hint) !== null || localCommandsFor(hint).length > 0) ? `Run 'strongroom ${hint} --help' for its flags.` : "Run 'strongroom --help' for the commands."}\n`,
+      `strongroom: error: ${message}\n${hint !== null && (operationForCommand(hint) !== null || localCommandsFor(hint).length > 0) ? `Run 'strongroom ${hint} --help' for its flags.` : "Run 'strongroom --help' for the commands."}\n`,
     );
     return EXIT_USAGE;
   }

@@ -1,16 +1,32 @@
 // Printing results as the AWS CLI v2 does: JSON with four-space indents, blobs in base64 and
-// timestamps in ISO 8601 with microseconds and an offset; or text, tab-separated.
+// timestamps in ISO 8601 with microseconds and an offset; text, tab-separated; a table
+// (output-table.ts); or YAML (output-yaml.ts).
 
 import { encodeBase64 } from '../../shared/api/base64.ts';
+import { formatTable } from './output-table.ts';
+import { formatYaml } from './output-yaml.ts';
 import { UsageError } from './usage-error.ts';
 
-export type OutputFormat = 'json' | 'text';
+export const OUTPUT_FORMATS = ['json', 'text', 'table', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export function parseOutputFormat(value: string | undefined): OutputFormat {
-  if (value === undefined || value === 'json' || value === 'text') {
-    return value ?? 'json';
+  if (value === undefined) {
+    return 'json';
   }
-  throw new UsageError(`argument --output: invalid choice: '${value}' (choose from 'json', 'text')`);
+  const format = OUTPUT_FORMATS.find((f) => f === value);
+  if (format === undefined) {
+    throw new UsageError(`argument --output: invalid choice: '${value}' (choose from ${OUTPUT_FORMATS.map((f) => `'${f}'`).join(', ')})`);
+  }
+  return format;
+}
+
+/** What the table needs besides the value: its title (the operation's name) and the terminal's width. */
+export type OutputContext = { readonly title: string; readonly terminalWidth: number };
+
+/** The AWS CLI's rule: the terminal's columns when stdout is one, else 80. */
+export function terminalWidth(stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }): number {
+  return stdout.isTTY === true && typeof stdout.columns === 'number' && stdout.columns > 0 ? stdout.columns : 80;
 }
 
 /** 2026-11-23T05:00:00.123Z → 2026-11-23T05:00:00.123000+00:00, the CLI v2 default. */
@@ -72,13 +88,20 @@ function textLines(value: unknown, heading: string | null, out: Array<string>): 
 }
 
 /** The text to print for a result (empty when AWS prints nothing: empty responses). */
-export function formatOutput(value: unknown, format: OutputFormat): string {
+export function formatOutput(value: unknown, format: OutputFormat, context: OutputContext = { title: '', terminalWidth: 80 }): string {
   const printable = toPrintable(value);
   if (printable === undefined || (printable !== null && typeof printable === 'object' && !Array.isArray(printable) && Object.keys(printable).length === 0)) {
     return '';
   }
-  if (format === 'json') {
-    return `${JSON.stringify(printable, null, 4)}\n`;
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(printable, null, 4)}\n`;
+    case 'table':
+      return formatTable(printable, context.title, context.terminalWidth);
+    case 'yaml':
+      return formatYaml(printable);
+    case 'text':
+      break;
   }
   const lines: Array<string> = [];
   textLines(printable, null, lines);

@@ -10,7 +10,7 @@ import { encodeBase64 } from '../../shared/api/base64.ts';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
 import type { Spec, StructureSpec } from '../../shared/api/schema.ts';
 import { kebab } from './names.ts';
-import { UsageError } from './usage-error.ts';
+import { UnknownOptionError, UsageError } from './usage-error.ts';
 
 /** Strict UTF-8 for file:// text; a BOM is kept as read, as readFileSync(path, 'utf8') kept it. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -206,7 +206,7 @@ export function buildRequest(name: OperationName, flags: Map<string, ReadonlyArr
   }
   const unknown = [...flags.keys()];
   if (unknown.length > 0) {
-    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
+    throw new UnknownOptionError(unknown, command);
   }
   return request;
 }

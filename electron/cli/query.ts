@@ -1,62 +1,40 @@
-// A JMESPath subset covering the picks people use with `aws kms`: `Field`, `A.B`, `List[]`,
-// `List[].Field`, `List[0]`, `List[-1].Field`, and multiselect lists `[A, B.C]`.
-// Anything else is a usage error rather than a silently wrong answer.
+// --query: JMESPath, the whole language (projections, filters, functions, multiselect lists and
+// hashes, pipes), through @jmespath-community/jmespath — a maintained, typed implementation of
+// the JMESPath Community specification, which extends the one the AWS CLI uses, so every
+// `aws --query` expression means the same here. The library is loaded only when --query is given:
+// a call without it (most calls) never parses it.
 
+// Types only: erased, so they load nothing.
+import type * as Jmespath from '@jmespath-community/jmespath';
 import { UsageError } from './usage-error.ts';
 
-type Step = { readonly kind: 'field'; readonly name: string } | { readonly kind: 'index'; readonly index: number } | { readonly kind: 'project' };
-type Path = ReadonlyArray<Step>;
-export type Query = { readonly kind: 'path'; readonly path: Path } | { readonly kind: 'multi'; readonly paths: ReadonlyArray<Path> };
+export type Query = {
+  readonly expression: string;
+  /** The query applied to a printable value (bytes as base64 text, times as ISO 8601 text). */
+  readonly evaluate: (value: unknown) => unknown;
+};
 
-const SEGMENT = /^([A-Za-z_][A-Za-z0-9_]*)?((?:\[(?:-?\d+)?\])*)$/;
+type JsonValue = Parameters<typeof Jmespath.search>[0];
+type ExpressionNode = ReturnType<typeof Jmespath.compile>;
 
-function parsePath(text: string, whole: string): Path {
-  const steps: Array<Step> = [];
-  for (const segment of text.split('.')) {
-    const m = SEGMENT.exec(segment.trim());
-    if (m === null || (m[1] === undefined && m[2] === '') || (m[1] === undefined && steps.length > 0)) {
-      throw new UsageError(`--query: cannot parse '${whole}' (supported: Field, A.B, List[], List[].Field, List[0], [A, B])`);
-    }
-    if (m[1] !== undefined) {
-      steps.push({ kind: 'field', name: m[1] });
-    }
-    for (const b of (m[2] ?? '').matchAll(/\[(-?\d+)?\]/g)) {
-      steps.push(b[1] === undefined ? { kind: 'project' } : { kind: 'index', index: Number(b[1]) });
-    }
+/** Compiles an expression before the command runs, so a mistake in it costs nothing. */
+export async function parseQuery(expression: string): Promise<Query> {
+  const { compile, TreeInterpreter } = await import('@jmespath-community/jmespath');
+  let ast: ExpressionNode;
+  try {
+    ast = compile(expression);
+  } catch (err) {
+    throw new UsageError(`argument --query: '${expression}' is not a JMESPath expression: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return steps;
-}
-
-export function parseQuery(text: string): Query {
-  const t = text.trim();
-  if (t.startsWith('[') && t.endsWith(']') && !/^\[-?\d*\]/.test(t)) {
-    return { kind: 'multi', paths: t.slice(1, -1).split(',').map((p) => parsePath(p, t)) };
-  }
-  return { kind: 'path', path: parsePath(t, t) };
-}
-
-function apply(value: unknown, path: Path): unknown {
-  let current: unknown = value;
-  for (let i = 0; i < path.length; i++) {
-    const step = path[i];
-    if (current === null || current === undefined || step === undefined) {
-      return null;
-    }
-    if (step.kind === 'field') {
-      current = typeof current === 'object' && !Array.isArray(current) ? ((current as Record<string, unknown>)[step.name] ?? null) : null;
-    } else if (step.kind === 'index') {
-      current = Array.isArray(current) ? (current.at(step.index) ?? null) : null;
-    } else {
-      if (!Array.isArray(current)) {
-        return null;
+  return {
+    expression,
+    evaluate: (value) => {
+      try {
+        return TreeInterpreter.search(ast, value as JsonValue);
+      } catch (err) {
+        // Unknown functions and wrong argument types show only when the expression runs.
+        throw new UsageError(`argument --query: '${expression}' failed: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const rest = path.slice(i + 1);
-      return current.map((item) => apply(item, rest)).filter((v) => v !== null);
-    }
-  }
-  return current ?? null;
-}
-
-export function evaluateQuery(query: Query, value: unknown): unknown {
-  return query.kind === 'path' ? apply(value, query.path) : query.paths.map((p) => apply(value, p));
+    },
+  };
 }

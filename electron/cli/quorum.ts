@@ -17,7 +17,7 @@ import {
 import { takeOne, takeSwitch } from './args.ts';
 import { parseDuration } from './duration.ts';
 import { hintingSync } from './hints.ts';
-import { UsageError } from './usage-error.ts';
+import { UnknownOptionError, UsageError } from './usage-error.ts';
 
 type Flags = Map<string, ReadonlyArray<string>>;
 
@@ -31,7 +31,7 @@ export type QuorumCliHost = {
 function rejectLeftovers(flags: Flags, command: string): void {
   const unknown = [...flags.keys()];
   if (unknown.length > 0) {
-    throw new UsageError(`unknown option${unknown.length > 1 ? 's' : ''}: ${unknown.map((f) => `--${f}`).join(', ')}`, command);
+    throw new UnknownOptionError(unknown, command);
   }
 }
 

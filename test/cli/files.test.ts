@@ -2,7 +2,7 @@
 // --output-dir and --force, sharing a file with another installation through its RSA public key,
 // authorization (--as) and the audit records each file leaves.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, type CliRun, expectOk } from '../support/cli.ts';
@@ -79,6 +79,26 @@ describe('encrypt-file and decrypt-file', () => {
     expect(missing.code).toBe(1);
     expect(files(missing)[0]?.Error).toEqual({ Name: 'NotFoundException', Message: 'nope.strongroom does not exist.' });
     expect(readdirSync(work).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('makes a missing --output-dir (owner-only), and says in plain words when it cannot', () => {
+    writeFileSync(join(work, 'report.txt'), 'the report');
+    const enc = asAlice('encrypt-file', 'report.txt', '--key-id', keyArn, '--output-dir', 'new/enc');
+    expect(enc.code, enc.stderr).toBe(0);
+    expect(enc.stderr).toBe('strongroom encrypt-file: made the output folder new/enc (readable by you only)\n');
+    expect(files(enc)[0]).toMatchObject({ Output: 'new/enc/report.txt.strongroom', Status: 'Encrypted' });
+    expect(statSync(join(work, 'new/enc')).mode & 0o777).toBe(0o700);
+    const dec = asAlice('decrypt-file', 'new/enc/report.txt.strongroom', '--output-dir', 'missing/');
+    expect(dec.code, dec.stderr).toBe(0);
+    expect(readFileSync(join(work, 'missing', 'report.txt'), 'utf8')).toBe('the report');
+    expect(statSync(join(work, 'missing')).mode & 0o777).toBe(0o700);
+    // A file where the folder should be, and a folder under a file: usage errors naming the folder, no staging name, no ENOENT.
+    for (const dir of ['report.txt', 'report.txt/sub']) {
+      const r = asAlice('decrypt-file', 'new/enc/report.txt.strongroom', '--output-dir', dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(dir === 'report.txt' ? /^strongroom: error: argument --output-dir: report\.txt is a file, not a folder/ : /^strongroom: error: argument --output-dir: the folder report\.txt\/sub does not exist and cannot be made: part of the path is a file, not a folder/);
+      expect(r.stderr).not.toMatch(/partial|ENOENT|ENOTDIR/);
+    }
   });
 
   it('shares a file with another installation through its RSA public key, without sharing a secret', () => {

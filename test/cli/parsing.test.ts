@@ -6,7 +6,7 @@ import { parseArgs } from '../../electron/cli/args.ts';
 import { kebab, operationForCommand } from '../../electron/cli/names.ts';
 import { cliTimestamp, formatOutput } from '../../electron/cli/output.ts';
 import { buildRequest } from '../../electron/cli/params.ts';
-import { evaluateQuery, parseQuery } from '../../electron/cli/query.ts';
+import { parseQuery } from '../../electron/cli/query.ts';
 import { UsageError } from '../../electron/cli/usage-error.ts';
 import { operationNames } from '../../shared/api/operations.ts';
 
@@ -71,9 +71,16 @@ describe('building requests from flags', () => {
   });
 });
 
-describe('--query', () => {
-  const value = { Keys: [{ KeyId: 'a', KeyArn: 'arn-a' }, { KeyId: 'b', KeyArn: 'arn-b' }], KeyMetadata: { Arn: 'x', Tags: [] }, Truncated: false };
-  it.each([
+describe('--query (JMESPath)', () => {
+  const value = {
+    Keys: [
+      { KeyId: 'a', KeyArn: 'arn-a' },
+      { KeyId: 'b', KeyArn: 'arn-b' },
+    ],
+    KeyMetadata: { Arn: 'x', KeyId: 'k', KeyState: 'Enabled', Tags: [] },
+    Truncated: false,
+  };
+  it.each<[string, unknown]>([
     ['KeyMetadata.Arn', 'x'],
     ['Keys[].KeyId', ['a', 'b']],
     ['Keys[0]', { KeyId: 'a', KeyArn: 'arn-a' }],
@@ -81,12 +88,22 @@ describe('--query', () => {
     ['Keys[]', value.Keys],
     ['[Truncated, KeyMetadata.Arn]', [false, 'x']],
     ['Missing', null],
-  ])('%s', (q, expected) => {
-    expect(evaluateQuery(parseQuery(q), value)).toEqual(expected);
+    // What the hand-written subset refused: the AWS CLI's multiselect after a dot, filters, functions, hashes, pipes.
+    ['KeyMetadata.[KeyId,KeyState]', ['k', 'Enabled']],
+    ["Keys[?KeyId=='b'].KeyArn", ['arn-b']],
+    ["Keys[?KeyId=='b'] | [0].KeyArn", 'arn-b'],
+    ['length(Keys)', 2],
+    ['sort_by(Keys, &KeyArn)[-1].KeyId', 'b'],
+    ['Keys[*].{Id: KeyId}', [{ Id: 'a' }, { Id: 'b' }]],
+    ["contains(Keys[].KeyId, 'a')", true],
+  ])('%s', async (q, expected) => {
+    expect((await parseQuery(q)).evaluate(value)).toEqual(expected);
   });
-  it('refuses what it cannot parse', () => {
-    expect(() => parseQuery("Keys[?KeyId=='a']")).toThrow(UsageError);
-    expect(() => parseQuery('a..b')).toThrow(UsageError);
+  it('refuses a malformed expression before anything runs, and reports one that fails as it runs', async () => {
+    await expect(parseQuery('a..b')).rejects.toThrow(/argument --query: 'a\.\.b' is not a JMESPath expression/);
+    await expect(parseQuery('Keys[?')).rejects.toThrow(UsageError);
+    const unknown = await parseQuery('no_such_function(Keys)');
+    expect(() => unknown.evaluate(value)).toThrow(/argument --query: .* failed: Unknown function: no_such_function/);
   });
 });
 
@@ -103,5 +120,27 @@ describe('output', () => {
     expect(formatOutput('AQID', 'text')).toBe('AQID\n');
     expect(formatOutput({ Keys: [{ KeyId: 'a', KeyArn: 'b' }] }, 'text')).toBe('KEYS\ta\tb\n');
     expect(formatOutput({ KeyId: 'k', Enabled: true }, 'text')).toBe('k\tTrue\n');
+  });
+});
+
+describe('global flags (a fixed number of values)', () => {
+  const fixed = new Map<string, 0 | 1>([
+    ['data-dir', 1],
+    ['help', 0],
+  ]);
+  it('take their own values and hand the rest of the line back to the command', () => {
+    const r = parseArgs(['--data-dir', 'D', 'list-keys', '--limit', '5'], { fixed });
+    expect(r.words).toEqual(['list-keys']);
+    expect([...r.flags]).toEqual([
+      ['data-dir', ['D']],
+      ['limit', ['5']],
+    ]);
+    expect(parseArgs(['--data-dir=D', 'audit', 'query'], { fixed }).words).toEqual(['audit', 'query']);
+    expect(parseArgs(['--help', 'list-keys'], { fixed }).words).toEqual(['list-keys']);
+    expect(parseArgs(['encrypt-file', 'a', '--key-id', 'k', '--data-dir', 'D', 'b'], { fixed }).words).toEqual(['encrypt-file', 'a', 'b']);
+  });
+  it('leave a missing value missing, and read -h as --help', () => {
+    expect(parseArgs(['list-keys', '--data-dir', '--limit', '5'], { fixed }).flags.get('data-dir')).toEqual([]);
+    expect(parseArgs(['list-keys', '-h'], { fixed }).flags.get('help')).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ const MANIFEST = join(ROOT, 'out/cli/manifest.json');
 const PASSPHRASE = 'start test passphrase';
 const tempDir = tempDirsRemovedAfterAll();
 
-const HEAVY_PACKAGES = ['@smithy/', '@noble/', 'pkcs11js', 'qrcode', 'pngjs', '@scure/bip39', 'shamir-secret-sharing', '/ws/', '@aws-sdk/'];
+const HEAVY_PACKAGES = ['@smithy/', '@noble/', 'pkcs11js', 'qrcode', 'pngjs', '@scure/bip39', 'shamir-secret-sharing', '/ws/', '@aws-sdk/', '@jmespath-community/'];
 // Node's own modules that only some operations use (electron/kms/lazy-builtins.ts): ~10 ms a call.
 const LAZY_BUILTINS = ['node:fs/promises', 'node:zlib', 'node:net', 'node:string_decoder', 'node:readline', 'node:child_process'];
 // Modules of the CLI's other commands and the servers. (The engine itself still loads whole: its
@@ -148,6 +148,27 @@ describe('CLI start', () => {
       expect(readFileSync(plain, 'utf8')).toBe('through the agent');
     } finally {
       run(['agent', 'stop']);
+    }
+  });
+
+  it.each<[string, NodeJS.ProcessEnv]>([
+    ['the bundle', {}],
+    ['the TypeScript sources', { STRONGROOM_CLI_SOURCE: '1' }],
+  ])('--query loads the JMESPath library, only then (from %s), and as CommonJS from the bundle', (_what, extraEnv) => {
+    const r = loadsOf([STRONGROOM_BIN, 'list-keys', '--query', 'length(Keys)'], { STRONGROOM_DATA_DIR: dataDir, STRONGROOM_PASSPHRASE: PASSPHRASE, ...extraEnv });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('1\n');
+    expect(r.loaded.some((u) => u.includes('/node_modules/@jmespath-community/jmespath/'))).toBe(true);
+    if (extraEnv.STRONGROOM_CLI_SOURCE === undefined) {
+      expect(r.esModules).toEqual([]);
+    }
+  });
+
+  it('help (an operation’s, a local command’s, a mistyped command’s) never loads the engine', () => {
+    for (const args of [['help', 'encrypt'], ['audit', 'query', '--help'], ['encrypt-file', '-h'], ['lsit-keys']]) {
+      const r = loadsOf([STRONGROOM_BIN, ...args], { STRONGROOM_DATA_DIR: dataDir });
+      expect(r.code, r.stderr).toBe(args[0] === 'lsit-keys' ? 2 : 0);
+      expect(sourcesBehind(r.loaded, manifest), args.join(' ')).not.toContain('electron/kms/engine.ts');
     }
   });
 
