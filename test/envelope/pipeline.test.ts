@@ -136,9 +136,10 @@ describe('the atomic file writer', () => {
     await out.settle();
     expect(datasyncs).toBeGreaterThanOrEqual(1); // before the final fsync, which is the caller's
     failNext = true;
-    for (let i = 0; i < WRITEBACK_EVERY_BYTES / block.length; i++) {
-      await out.write(block);
-    }
+    // What phase one left unsynced can start the failing write-back before this loop ends; the
+    // writes after it are refused with its error, so none is awaited alone.
+    const writes = Array.from({ length: WRITEBACK_EVERY_BYTES / block.length }, () => out.write(block));
+    await Promise.allSettled(writes);
     await expect(out.settle()).rejects.toThrow(/write-back failed/);
     await expect(out.write(block)).rejects.toThrow(/write-back failed/);
     await file.close();

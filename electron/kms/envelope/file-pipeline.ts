@@ -27,6 +27,8 @@ const MiB = 1024 * 1024;
 const BLOCK_BYTES = 1 * MiB;
 const OUTPUT_BUFFERS = 3;
 const INPUT_BUFFERS = 4;
+/** Plaintext gathered into one write when decrypting (a frame's is often smaller). */
+const WRITE_BATCH_BYTES = 1 * MiB;
 /** Plaintext written but not yet on its way to disk, at most (decryption). */
 const MAX_WRITES_IN_FLIGHT = 4 * MiB;
 /** Below this a worker thread costs more to start (~30 ms) than hashing in this thread does. */
@@ -172,11 +174,13 @@ async function* frameAlignedChunks(file: FileHandle, total: number, shared: Shar
     }
   }
   let position = headerBytes > 0 ? headerBytes : headLength;
-  yield Buffer.from(head.subarray(0, position));
-  onProgress?.(position, total);
+  // The ring exists before the header goes on: the parser starts the hashing worker at the
+  // header, handing it the ring's shared buffers, and frames outside them would be copied to it.
   const blockBytes = frameRecord === 0 ? BLOCK_BYTES : Math.max(1, Math.floor(BLOCK_BYTES / frameRecord)) * frameRecord;
   const ring = new BufferRing(INPUT_BUFFERS, blockBytes, onWorker);
   shared.ring = ring;
+  yield Buffer.from(head.subarray(0, position));
+  onProgress?.(position, total);
   const hashedSoFar = (): Promise<unknown> => (shared.digest === null ? Promise.resolve() : shared.digest.hashed(shared.digest.issued));
   // A buffer is released when the parser has moved two reads past it, once everything the
   // digest was given by then is hashed.
@@ -216,14 +220,23 @@ export async function decryptFileInto(input: string, out: StagedOutput, options:
     };
     let inflight: Array<{ readonly done: Promise<void>; readonly bytes: number }> = [];
     let inflightBytes = 0;
-    const sink = async (plaintext: Buffer): Promise<void> => {
-      // Freed as soon as it is on its way to disk (releaseBuffer says why).
-      const done = out.write(plaintext).then(() => releaseBuffer(plaintext));
+    // Frames' plaintexts go out together, WRITE_BATCH_BYTES at a time, in one pwritev.
+    let batch: Array<Buffer> = [];
+    let batchBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) {
+        return;
+      }
+      const pieces = batch;
+      batch = [];
+      // Freed as soon as they are on their way to disk (releaseBuffer says why).
+      const done = out.write(pieces).then(() => pieces.forEach(releaseBuffer));
       // Awaited only when the queue is long: a failed write surfaces there, at the next write or
       // when the writer settles, never as an unhandled rejection.
       done.catch(() => {});
-      inflight.push({ done, bytes: plaintext.length });
-      inflightBytes += plaintext.length;
+      inflight.push({ done, bytes: batchBytes });
+      inflightBytes += batchBytes;
+      batchBytes = 0;
       while (inflightBytes > MAX_WRITES_IN_FLIGHT) {
         const oldest = inflight[0];
         if (oldest === undefined) {
@@ -234,12 +247,16 @@ export async function decryptFileInto(input: string, out: StagedOutput, options:
         inflightBytes -= oldest.bytes;
       }
     };
-    return await decryptStream(
-      frameAlignedChunks(file, total, shared, onWorker, onProgress),
-      sink,
-      options,
-      digestFor,
-    );
+    const sink = async (plaintext: Buffer): Promise<void> => {
+      batch.push(plaintext);
+      batchBytes += plaintext.length;
+      if (batchBytes >= WRITE_BATCH_BYTES) {
+        await flush();
+      }
+    };
+    const info = await decryptStream(frameAlignedChunks(file, total, shared, onWorker, onProgress), sink, options, digestFor);
+    await flush();
+    return info;
   } finally {
     await file.close();
   }

@@ -52,10 +52,10 @@ parentPort.on('message', (m) => {
   try {
     if (m.kind === 'ref') {
       h.update(shared[m.buffer].subarray(m.offset, m.offset + m.length));
-      seq++;
+      seq = m.seq;
     } else if (m.kind === 'bytes') {
       h.update(m.bytes);
-      seq++;
+      seq = m.seq;
     } else if (m.kind === 'sign') {
       parentPort.postMessage({ kind: 'signature', signature: h.sign({ key: m.key, dsaEncoding: 'der' }) });
       return;
@@ -113,25 +113,44 @@ export function workerDigest(hash: 'sha256' | 'sha384', mode: 'sign' | 'verify',
     if (failure !== null) {
       return Promise.reject(failure);
     }
+    post();
     return new Promise<Reply>((resolve, reject) => {
       answer = { resolve, reject };
       worker.postMessage(message);
     });
   };
+  // Consecutive updates that are contiguous in one shared buffer (a read block's frames, when
+  // decrypting) go as one message at the next turn of the event loop: a message and its answer per
+  // frame cost two thread wake-ups each.
+  let pending: { buffer: number; offset: number; length: number; seq: number } | null = null;
+  const post = (): void => {
+    if (pending !== null) {
+      worker.postMessage({ kind: 'ref', ...pending, ack: true });
+      pending = null;
+    }
+  };
   return {
     update(bytes) {
+      const seq = ++issued;
       const index = buffers.findIndex((b) => b === bytes.buffer);
-      if (index >= 0) {
-        worker.postMessage({ kind: 'ref', buffer: index, offset: bytes.byteOffset, length: bytes.length, ack: true });
+      if (index >= 0 && pending !== null && pending.buffer === index && pending.offset + pending.length === bytes.byteOffset) {
+        pending.length += bytes.length;
+        pending.seq = seq;
+      } else if (index >= 0) {
+        post();
+        pending = { buffer: index, offset: bytes.byteOffset, length: bytes.length, seq };
+        setImmediate(post);
       } else {
-        worker.postMessage({ kind: 'bytes', bytes, ack: true });
+        post();
+        worker.postMessage({ kind: 'bytes', bytes, seq, ack: true });
       }
-      return ++issued;
+      return seq;
     },
     hashed(seq) {
       if (failure !== null) {
         return Promise.reject(failure);
       }
+      post();
       if (seq <= done) {
         return Promise.resolve();
       }

@@ -50,9 +50,8 @@ export type MessageInfo = Omit<HeaderFields, 'commitKey'> & {
  * and malloc reuses it for the next frame. Buffers that share an ArrayBuffer are left alone.
  */
 export function releaseBuffer(buffer: Buffer): void {
-  // ArrayBuffer.prototype.transfer is ES2024 (Node 21+); the project's TypeScript lib is ES2023.
-  const own = buffer.buffer as ArrayBuffer & { readonly detached?: boolean; transfer?: (length: number) => ArrayBuffer };
-  if (buffer.byteOffset === 0 && own.byteLength === buffer.length && own instanceof ArrayBuffer && own.detached === false && own.transfer !== undefined) {
+  const own = buffer.buffer;
+  if (buffer.byteOffset === 0 && own.byteLength === buffer.length && own instanceof ArrayBuffer && !own.detached) {
     own.transfer(0);
   }
 }
