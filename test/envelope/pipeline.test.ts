@@ -10,7 +10,8 @@ import { createReadStream, existsSync, readdirSync, readFileSync, writeFileSync 
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it, vi } from 'vitest';
 import { decryptFile, encryptFile } from '../../electron/kms/envelope/files.ts';
 import { rawAesKeyring } from '../../electron/kms/envelope/keyrings.ts';
 import { releaseBuffer } from '../../electron/kms/envelope/message-sealer.ts';
@@ -104,6 +105,47 @@ describe('releaseBuffer', () => {
     releaseBuffer(pooled);
     expect(pooled.toString()).toBe('a small buffer from the pool');
     expect(neighbour.toString()).toBe('its neighbour in the pool');
+  });
+});
+
+describe('the hashing worker of a big signed file', () => {
+  it.each(['encrypt', 'decrypt'] as const)('hashes the pipeline’s buffers in place (%s): only the header, and at most one frame, is copied to it', async (direction) => {
+    const dir = tempDir('strongroom-worker-');
+    const input = join(dir, 'in.bin');
+    writeFileSync(input, randomBytes(24 * MiB));
+    const sealed = join(dir, 'in.bin.strongroom');
+    const copied: Array<number> = [];
+    let inPlace = 0;
+    // What the main thread posts to the worker: byte arrays are copied, references are not.
+    const original = Worker.prototype.postMessage;
+    const spy = vi.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+      const m = args[0] as { kind?: string; bytes?: Uint8Array };
+      if (m.kind === 'bytes') {
+        copied.push(m.bytes?.length ?? 0);
+      } else if (m.kind === 'ref') {
+        inPlace++;
+      }
+      original.apply(this, args);
+    });
+    try {
+      if (direction === 'decrypt') {
+        await encryptFile(input, sealed, { keyrings, suiteId: 0x0578 });
+        spy.mockClear();
+        copied.length = 0;
+        inPlace = 0;
+        await decryptFile(sealed, join(dir, 'out.bin'), { keyrings });
+      } else {
+        await encryptFile(input, sealed, { keyrings, suiteId: 0x0578 });
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    // The header, and when decrypting the final frame: a full final frame is 8 bytes longer than
+    // the others, so it crosses a read block and the parser joins it.
+    expect(copied.reduce((a, b) => a + b, 0)).toBeLessThan(64 * 1024 + (direction === 'decrypt' ? 256 * 1024 + 64 : 0));
+    // One message per read block (about 1 MiB), not one per 256 KiB frame.
+    expect(inPlace).toBeGreaterThan(0);
+    expect(inPlace).toBeLessThanOrEqual(40);
   });
 });
 
