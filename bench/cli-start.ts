@@ -19,6 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCliBundle } from './measure.ts';
 import { atMost, type TargetRow } from './targets.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -123,6 +124,7 @@ async function agentStarted(env: NodeJS.ProcessEnv): Promise<void> {
 
 export async function cliStartBench(runs: number): Promise<Array<TargetRow>> {
   const rows: Array<TargetRow> = [];
+  await buildCliBundle();
   console.log(`\nCLI wall time as a user runs it: a fresh process per call, cases alternating, median of ${runs} runs`);
   const service = await secretService();
   if (service === null) {

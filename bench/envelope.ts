@@ -37,6 +37,7 @@ import { installationKeyring, kmsKeyring, rawAesKeyring, type Keyring } from '..
 import { decryptStream, DEFAULT_FRAME_LENGTH, encryptStream } from '../electron/kms/envelope/message.ts';
 import type { SuiteId } from '../electron/kms/envelope/suites.ts';
 import { MemoryRootKeyProvider } from '../electron/kms/rootkey/memory.ts';
+import { buildCliBundle } from './measure.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'electron/cli/bin.cjs');
@@ -426,12 +427,17 @@ const haveTime = existsSync('/usr/bin/time');
 /**
  * Runs a command (under /usr/bin/time, for its CPU time and peak RSS, when available); with
  * `fsyncAfter`, fsyncs that file once the command has exited, inside the timing (age does not
- * make its output durable; Strongroom does). Throws on failure.
+ * make its output durable; Strongroom does). Under /usr/bin/time the fsync is coreutils' `sync
+ * FILE` after the command in one shell, so its CPU (the write-back it submits) counts on the side
+ * whose wall time it is in, as Strongroom's own fsync counts on its side. Throws on failure.
  */
 function runCommand(cmd: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, fsyncAfter?: string): Run {
   const start = process.hrtime.bigint();
-  const r = haveTime ? spawnSync('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', cmd, ...args], { env, encoding: 'utf8' }) : spawnSync(cmd, args, { env, encoding: 'utf8' });
-  if (fsyncAfter !== undefined && r.status === 0) {
+  const timed = fsyncAfter === undefined ? [cmd, ...args] : ['sh', '-c', '"$@" && exec sync -- "$BENCH_SYNC_FILE"', 'sh', cmd, ...args];
+  const r = haveTime
+    ? spawnSync('/usr/bin/time', ['-f', 'maxrss=%M cpu=%U+%S', ...timed], { env: { ...env, BENCH_SYNC_FILE: fsyncAfter ?? '' }, encoding: 'utf8' })
+    : spawnSync(cmd, args, { env, encoding: 'utf8' });
+  if (!haveTime && fsyncAfter !== undefined && r.status === 0) {
     const fd = openSync(fsyncAfter, 'r');
     fsyncSync(fd);
     closeSync(fd);
@@ -482,6 +488,15 @@ async function ageAgainstCli(dir: string, plain: string, bytes: number, runs: nu
   }
   const created = spawnSync(process.execPath, [bin, 'create-key'], { env: cliEnv, encoding: 'utf8' });
   const arn = String((JSON.parse(created.stdout) as { KeyMetadata: { Arn: string } }).KeyMetadata.Arn);
+  // create-key unlocked the installation and started its agent, which derives the key itself
+  // before it listens: the runs below measure the session's later calls, so they wait for it.
+  for (let i = 0; i < 100; i++) {
+    const status = spawnSync(process.execPath, [bin, 'agent', 'status'], { env: cliEnv, encoding: 'utf8' });
+    if (status.status === 0 && (JSON.parse(status.stdout) as { Running?: boolean }).Running === true) {
+      break;
+    }
+    spawnSync('sleep', ['0.1']);
+  }
   const encDir = join(dir, 'cli-enc');
   const decDir = join(dir, 'cli-dec');
   mkdirSync(encDir);
@@ -505,7 +520,7 @@ async function ageAgainstCli(dir: string, plain: string, bytes: number, runs: nu
   const cpuNote = (r: Run) => (r.cpuSeconds === null ? '' : `CPU ${r.cpuSeconds.toFixed(2)} s`);
   const rssNote = (r: Run) => (r.maxRssKiB === null ? '' : `, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
   line('node -e "" (process start)', ms(bare), cpuNote(bare) + rssNote(bare));
-  line('strongroom list-keys (CLI start: load, open installation, scrypt)', ms(start), cpuNote(start) + rssNote(start));
+  line('strongroom list-keys (CLI start, through the agent)', ms(start), cpuNote(start) + rssNote(start));
 
   const pairs: ReadonlyArray<Pair> = [
     { label: 'strongroom encrypt-file (signed 0x0578)', peerLabel: 'age -e -r … && fsync', peer: ageEncrypt(true), ours: encrypt(true), before: clear },
@@ -746,6 +761,7 @@ export async function envelopeBench(options: { quick: boolean; sections?: Readon
     }
     if (runs(3)) {
       try {
+        await buildCliBundle();
         await ageAgainstCli(dir, plain, bytes, options.quick ? 1 : 3, inProcess);
       } finally {
         // The passphrase installation's unlock started an agent (D30): it must not outlive the run
