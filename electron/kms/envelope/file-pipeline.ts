@@ -17,7 +17,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { StagedOutput } from '../storage/atomic-file.ts';
 import { NeedMoreBytes, parseHeader, TAG_BYTES, IV_BYTES } from './format.ts';
 import { localDigest, workerDigest, type MessageDigest } from './message-digest.ts';
-import { beginMessage, footer, FRAME_OVERHEAD, releaseBuffer, type EncryptOptions, type MessageInfo } from './message-sealer.ts';
+import { beginMessage, footer, FRAME_OVERHEAD, keepFreedFramesInHeap, releaseBuffer, type EncryptOptions, type MessageInfo } from './message-sealer.ts';
 import { DEFAULT_LIMITS, decryptStream, type DecryptOptions } from './message.ts';
 
 export type Progress = (done: number, total: number) => void;
@@ -82,6 +82,7 @@ class BufferRing {
 
 /** Encrypts the file `input` into `out` through the pipeline above. */
 export async function encryptFileInto(input: string, out: StagedOutput, options: EncryptOptions, onProgress?: Progress): Promise<MessageInfo> {
+  keepFreedFramesInHeap();
   const file = await open(input, 'r');
   let digest: MessageDigest | null = null;
   try {
@@ -207,6 +208,7 @@ async function* frameAlignedChunks(file: FileHandle, total: number, shared: Shar
 
 /** Decrypts the file `input` into `out` through the pipeline above. */
 export async function decryptFileInto(input: string, out: StagedOutput, options: DecryptOptions, onProgress?: Progress): Promise<MessageInfo> {
+  keepFreedFramesInHeap();
   const file = await open(input, 'r');
   try {
     const total = (await file.stat()).size;

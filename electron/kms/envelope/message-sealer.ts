@@ -56,6 +56,24 @@ export function releaseBuffer(buffer: Buffer): void {
   }
 }
 
+/**
+ * Keeps freed frame buffers in the process's heap instead of handing them back to the kernel at
+ * every free. glibc trims the heap's top (brk) once more than M_TRIM_THRESHOLD (128 KiB until
+ * raised) is free there, so a frame's 256 KiB freed and allocated again cost a trim and fresh page
+ * faults each time: 2,128 brk calls and ~2 s of system time per GiB decrypted, or none, depending
+ * on what the process had allocated before (the CLI's bundle and its sources differed). Freeing one
+ * buffer that malloc placed with mmap raises both thresholds for the rest of the process (the mmap
+ * threshold to its size, the trim threshold to twice that: glibc's documented dynamic threshold).
+ * Elsewhere (musl, macOS, Windows) this is one short-lived allocation.
+ */
+let heapKept = false;
+export function keepFreedFramesInHeap(): void {
+  if (!heapKept) {
+    heapKept = true;
+    releaseBuffer(Buffer.allocUnsafeSlow(8 * 1024 * 1024));
+  }
+}
+
 export function gcmName(keyBytes: number): CipherGCMTypes {
   return keyBytes === 16 ? 'aes-128-gcm' : keyBytes === 24 ? 'aes-192-gcm' : 'aes-256-gcm';
 }
