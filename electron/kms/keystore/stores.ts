@@ -80,13 +80,19 @@ export function unwrapPin(rootKey: AesKey, row: CustomKeyStoreRow): string | nul
   }
 }
 
+/** What a session was opened with; a new wrapped PIN counts as a change even for the same PIN (each wrap is fresh). */
+function connectionSettings(row: CustomKeyStoreRow): string {
+  return `${row.modulePath}\0${row.tokenLabel}\0${Buffer.from(row.wrappedPin).toString('base64')}`;
+}
+
 /** Where a KMS key lives: its store and the label of its secret key object on the token. */
 export type StoredKey = { readonly storeId: string; readonly tokenLabel: string };
 
 export class CustomKeyStores {
   readonly #db: Db;
   readonly #tokens: TokenProvider;
-  readonly #sessions = new Map<string, TokenSession>();
+  /** Each open session with the connection settings it was opened with (module, token, wrapped PIN). */
+  readonly #sessions = new Map<string, { readonly session: TokenSession; readonly settings: string }>();
   /** Told when a store's session closes (disconnect, close): cached key material is dropped. */
   readonly #onDrop: () => void;
 
@@ -177,27 +183,34 @@ export class CustomKeyStores {
    * @throws TokenConnectError with the ConnectionErrorCode to report
    */
   session(row: CustomKeyStoreRow, rootKey: AesKey): TokenSession {
+    // Another process may have disconnected the store, pointed it at another module, token or PIN
+    // (UpdateCustomKeyStore) and connected it again between two calls of this one: a session opened
+    // with other settings is not this store's any more (issue 22, finding 13).
+    const settings = connectionSettings(row);
     const open = this.#sessions.get(row.storeId);
+    if (open !== undefined && open.settings === settings) {
+      return open.session;
+    }
     if (open !== undefined) {
-      return open;
+      this.drop(row.storeId);
     }
     const pin = unwrapPin(rootKey, row);
     if (pin === null) {
       throw new TokenConnectError('INTERNAL_ERROR', `The stored PIN of custom key store ${row.storeId} failed to unwrap: the database row was modified.`);
     }
     const session = this.#tokens.open(row.modulePath, row.tokenLabel, pin);
-    this.#sessions.set(row.storeId, session);
+    this.#sessions.set(row.storeId, { session, settings });
     return session;
   }
 
   /** Closes this process's session on a store, if it has one. */
   drop(storeId: string): void {
-    const session = this.#sessions.get(storeId);
+    const open = this.#sessions.get(storeId);
     this.#onDrop();
-    if (session !== undefined) {
+    if (open !== undefined) {
       this.#sessions.delete(storeId);
       try {
-        session.close();
+        open.session.close();
       } catch {
         // The token may be gone already; the session is forgotten either way.
       }
