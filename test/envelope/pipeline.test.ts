@@ -32,7 +32,7 @@ async function openInThread(path: string): Promise<{ plaintext: Buffer; frames: 
 }
 
 describe('the file pipeline on big files', () => {
-  // Sizes around the pipeline's 2 MiB blocks and the worker's 8 MiB threshold; frame lengths
+  // Sizes around the pipeline's 1 MiB blocks and the worker's 8 MiB threshold; frame lengths
   // that divide the block and one that does not.
   const cases: ReadonlyArray<{ bytes: number; frame: number; suite: SuiteId }> = [
     { bytes: 16 * MiB, frame: 256 * 1024, suite: 0x0578 },
