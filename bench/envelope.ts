@@ -495,7 +495,7 @@ async function ageAgainstCli(dir: string, plain: string, bytes: number, runs: nu
     if (status.status === 0 && (JSON.parse(status.stdout) as { Running?: boolean }).Running === true) {
       break;
     }
-    spawnSync('sleep', ['0.1']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const encDir = join(dir, 'cli-enc');
   const decDir = join(dir, 'cli-dec');

@@ -1,6 +1,6 @@
 // The installation's agent (D30), client side: where its socket and secret
 // live, the checks that make them private, and one KMS call over the socket. Loaded by every
-// operation call, so it uses nothing but Node built-ins.
+// operation call, so it uses nothing but Node built-ins and the shared base64 codec.
 //
 // The agent runs as `strongroom agent run` (agent-server.ts), started by a CLI call that has just
 // unlocked a passphrase installation. It holds the unlocked engine for a while and serves KMS
@@ -13,6 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeBase64 } from '../../shared/api/base64.ts';
 
 export type AgentPaths = { readonly dir: string; readonly socket: string; readonly secret: string; readonly lock: string };
 
@@ -104,7 +105,7 @@ export function secretsEqual(a: string, b: string): boolean {
 function encodeRequest(request: AgentRequest): string {
   return JSON.stringify(request, function (this: Record<string, unknown>, key, value: unknown) {
     const raw = this[key];
-    return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') : value;
+    return raw instanceof Uint8Array ? encodeBase64(raw) : value;
   });
 }
 
@@ -117,7 +118,7 @@ export function encodeReply(reply: AgentReply): string {
       return { $date: raw.toISOString() };
     }
     if (raw instanceof Uint8Array) {
-      return { $bytes: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
+      return { $bytes: encodeBase64(raw) };
     }
     return value;
   });

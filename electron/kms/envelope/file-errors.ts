@@ -26,12 +26,9 @@ const USER: Readonly<Record<string, string>> = {
 };
 
 /** The file an error is about, as the user named it: a staging file stands for the output it becomes. */
-function fileOf(err: NodeJS.ErrnoException, input: string, output: string, staging: (path: string) => boolean): string {
+function fileOf(err: NodeJS.ErrnoException, output: string, staging: (path: string) => boolean): string {
   const path = err.path;
-  if (path === undefined || staging(path)) {
-    return output;
-  }
-  return path === input ? input : path;
+  return path === undefined || staging(path) ? output : path;
 }
 
 /** `err` in words, naming the file it concerns; errors that are already KmsErrors pass as they are. */
@@ -41,7 +38,7 @@ export function describeFileError(err: unknown, input: string, output: string, s
   }
   const e = err as NodeJS.ErrnoException;
   const code = e.code as string;
-  const file = fileOf(e, input, output, staging);
+  const file = fileOf(e, output, staging);
   const role = file === input ? 'read' : 'write';
   if (code === 'ENOENT') {
     return file === input

@@ -15,7 +15,7 @@
 
 import { open, type FileHandle } from 'node:fs/promises';
 import type { StagedOutput } from '../storage/atomic-file.ts';
-import { NeedMoreBytes, parseHeader, TAG_BYTES, IV_BYTES } from './format.ts';
+import { NeedMoreBytes, parseHeader } from './format.ts';
 import { localDigest, workerDigest, type MessageDigest } from './message-digest.ts';
 import { beginMessage, footer, FRAME_OVERHEAD, keepFreedFramesInHeap, releaseBuffer, type EncryptOptions, type MessageInfo } from './message-sealer.ts';
 import { DEFAULT_LIMITS, decryptStream, type DecryptOptions } from './message.ts';
@@ -25,8 +25,6 @@ export type Progress = (done: number, total: number) => void;
 const MiB = 1024 * 1024;
 /** Plaintext per read when encrypting, ciphertext per read when decrypting (rounded to whole frames). */
 const BLOCK_BYTES = 1 * MiB;
-/** A non-final frame's bytes besides its plaintext: sequence number, IV, tag. */
-const FRAME_RECORD_OVERHEAD = 4 + IV_BYTES + TAG_BYTES;
 const OUTPUT_BUFFERS = 3;
 const INPUT_BUFFERS = 4;
 /** Plaintext gathered into one write when decrypting (a frame's is often smaller). */
@@ -164,7 +162,7 @@ async function* frameAlignedChunks(file: FileHandle, total: number, shared: Shar
     try {
       const h = parseHeader(head.subarray(0, headLength), DEFAULT_LIMITS);
       headerBytes = h.bytes.length;
-      frameRecord = h.contentType === 2 ? FRAME_RECORD_OVERHEAD + h.frameLength : 0;
+      frameRecord = h.contentType === 2 ? FRAME_OVERHEAD + h.frameLength : 0;
       break;
     } catch (err) {
       if (!(err instanceof NeedMoreBytes) || headLength < head.length || head.length >= 4 * MiB) {
@@ -181,7 +179,7 @@ async function* frameAlignedChunks(file: FileHandle, total: number, shared: Shar
   // header, handing it the ring's shared buffers, and frames outside them would be copied to it.
   // Whole frames, as many as BLOCK_BYTES of plaintext holds: a frame's record is a little longer
   // than its plaintext, and rounding down would read 3 frames of 256 KiB a time, not 4.
-  const blockBytes = frameRecord === 0 ? BLOCK_BYTES : Math.max(1, Math.round(BLOCK_BYTES / (frameRecord - FRAME_RECORD_OVERHEAD))) * frameRecord;
+  const blockBytes = frameRecord === 0 ? BLOCK_BYTES : Math.max(1, Math.round(BLOCK_BYTES / (frameRecord - FRAME_OVERHEAD))) * frameRecord;
   const ring = new BufferRing(INPUT_BUFFERS, blockBytes, onWorker);
   shared.ring = ring;
   yield Buffer.from(head.subarray(0, position));

@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ValidationException } from '../errors.ts';
-import { writeFileAtomically } from '../storage/atomic-file.ts';
+import { isStagingPathOf, writeFileAtomically } from '../storage/atomic-file.ts';
 import { describeFileError } from './file-errors.ts';
 import { decryptFileInto, encryptFileInto, type Progress } from './file-pipeline.ts';
 import type { DecryptOptions, EncryptOptions, MessageInfo } from './message.ts';
@@ -32,25 +32,22 @@ export function decryptedPath(input: string, outputDir?: string): string {
 
 /**
  * Refuses an input that is not a regular file before opening it: opening a FIFO waits for a
- * writer forever, and a device such as /dev/zero never ends. Returns its size.
+ * writer forever, and a device such as /dev/zero never ends.
  */
-function regularFileSize(input: string): number {
+function assertRegularFile(input: string): void {
   const info = statSync(input);
   if (!info.isFile()) {
     const kind = info.isDirectory() ? 'a folder' : info.isFIFO() ? 'a named pipe (FIFO)' : info.isSocket() ? 'a socket' : 'a device';
     throw new ValidationException(`${input} is ${kind}, not a regular file; Strongroom encrypts and decrypts regular files.`);
   }
-  return info.size;
 }
-
-const isStaging = (output: string) => (path: string) => dirname(path) === dirname(output) && basename(path).startsWith(`.${basename(output)}.`) && path.endsWith('.partial');
 
 async function throughFile(input: string, output: string, force: boolean, produce: Parameters<typeof writeFileAtomically<MessageInfo>>[2]): Promise<MessageInfo> {
   try {
-    regularFileSize(input);
+    assertRegularFile(input);
     return await writeFileAtomically(output, { input, replace: force }, produce);
   } catch (err) {
-    throw describeFileError(err, input, output, isStaging(output));
+    throw describeFileError(err, input, output, (path) => isStagingPathOf(output, path));
   }
 }
 

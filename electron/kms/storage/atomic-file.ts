@@ -54,6 +54,13 @@ export function stagingPath(target: string): string {
   return join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
 }
 
+/** Whether `path` is a name stagingPath gives for `target`. */
+export function isStagingPathOf(target: string, path: string): boolean {
+  const prefix = `.${basename(target)}.`;
+  const name = basename(path);
+  return dirname(path) === dirname(target) && name.startsWith(prefix) && STAGING.test(name.slice(prefix.length));
+}
+
 const REPLACEABLE = (target: string): string => `${target} already exists; pass --force to replace it.`;
 const NOT_REPLACED = (target: string): string => `${target} already exists; Strongroom does not replace files. Choose another name or move it away.`;
 const APPEARED = (target: string): string => `${target} appeared while it was being written; pass --force to replace it.`;
@@ -140,7 +147,6 @@ export function writeBytesAtomically(target: string, bytes: Uint8Array, options:
  * hold plaintext whose signature was never checked.
  */
 async function removeStaleStaging(target: string): Promise<void> {
-  const prefix = `.${basename(target)}.`;
   let names: Array<string>;
   try {
     names = await fsPromises().readdir(dirname(target));
@@ -148,8 +154,8 @@ async function removeStaleStaging(target: string): Promise<void> {
     return;
   }
   for (const name of names) {
-    if (name.startsWith(prefix) && STAGING.test(name.slice(prefix.length))) {
-      const path = join(dirname(target), name);
+    const path = join(dirname(target), name);
+    if (isStagingPathOf(target, path)) {
       const info = await fsPromises().stat(path).catch(() => null);
       if (info !== null && Date.now() - info.mtimeMs > STALE_STAGING_MS) {
         await fsPromises().unlink(path).catch(() => {});
@@ -185,17 +191,17 @@ async function writeAllAt(file: FileHandle, pieces: ReadonlyArray<Uint8Array>, p
 }
 
 /**
- * The staging file as a producer sees it: bytes are appended in the order `write` is called, each
- * at its own offset. Writes queue and run one after another on libuv's threads while the producer
- * prepares the next buffer; a buffer may be reused once its write has resolved.
- */
-/**
  * Written bytes after which the staging file's dirty pages are handed to the disk (fdatasync on
  * libuv's pool) while writing goes on, so the fsync that makes the output durable at the end
  * waits for the last stretch only, not for the whole file (D32).
  */
 export const WRITEBACK_EVERY_BYTES = 32 * 1024 * 1024;
 
+/**
+ * The staging file as a producer sees it: bytes are appended in the order `write` is called, each
+ * at its own offset. Writes queue and run one after another on libuv's threads while the producer
+ * prepares the next buffer; a buffer may be reused once its write has resolved.
+ */
 export class StagedOutput {
   readonly #file: FileHandle;
   #position = 0;
