@@ -26,6 +26,7 @@ import {
 import { AuditQueries, type AuditPage, type AuditQueryInput } from './query.ts';
 import type { AuditRecord } from './record.ts';
 import { assertNoBinary } from './record.ts';
+import { AUDIT_LOG_ARMS, AuditIndexTail } from './index-tail.ts';
 import { checkAuditSchema } from './schema.ts';
 import { checkpointProblem, walkChain, type AuditProblem, type ChainRow, type ChainStart, type WalkResult } from './verify.ts';
 
@@ -86,15 +87,18 @@ export class AuditLog {
   readonly #seqOfHash: Database.Statement<[Buffer], { seq: number }>;
   readonly #eventTimeOf: Database.Statement<[number], { t: string }>;
   readonly #appendInTransaction: Database.Transaction<(record: AuditRecord) => AuditHead>;
+  readonly #indexTail: AuditIndexTail;
 
   constructor(db: Database.Database, options: AuditLogOptions = {}) {
     this.#db = db;
     this.#signer = options.signer ?? null;
     this.#now = options.now ?? Date.now;
     this.#checkpoints = new CheckpointStore(db);
-    this.#queries = new AuditQueries(db, { table: 'audit_log' });
+    this.#queries = new AuditQueries(db, { table: 'audit_log', arms: AUDIT_LOG_ARMS });
     this.#last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-    this.#insert = db.prepare('INSERT INTO audit_log (seq, record, prev_hash, hash) VALUES (@seq, @record, @prev_hash, @hash)');
+    // Outside the indexes until the tail is a batch long (index-tail.ts).
+    this.#insert = db.prepare('INSERT INTO audit_log (seq, record, prev_hash, hash, indexed) VALUES (@seq, @record, @prev_hash, @hash, 0)');
+    this.#indexTail = new AuditIndexTail(db);
     this.#count = db.prepare('SELECT count(*) AS n FROM audit_log');
     // Hashes as hex text: far cheaper to read than as Buffers, and the verifier hashes hex.
     this.#rows = db.prepare<[], ChainRow>('SELECT seq, hex(prev_hash), hex(hash), record FROM audit_log ORDER BY seq').raw(true);
@@ -132,6 +136,7 @@ export class AuditLog {
     if (this.#insert.run({ seq, record: text, prev_hash: prevHash, hash }).changes !== 1) {
       throw new Error(`Audit record ${seq} was not stored; the audit tables were altered (verifying the log shows how).`);
     }
+    this.#indexTail.indexTailIfDue(seq);
     // Read from the database each time (one indexed read), never cached: a cache would survive a
     // rolled-back transaction, and another process may have signed meanwhile.
     const signer = this.#signer;
@@ -227,11 +232,12 @@ export class AuditLog {
   activity(bucket: 'hour' | 'day', start?: Date, end?: Date): Array<{ start: string; success: number; failure: number }> {
     const width = bucket === 'hour' ? 13 : 10;
     const rows = this.#db
-      .prepare<[string, string], { b: string; ok: number; failed: number }>(
+      .prepare<[{ start: string; end: string }], { b: string; ok: number; failed: number }>(
         `SELECT substr(event_time, 1, ${width}) AS b, sum(error_code IS NULL) AS ok, sum(error_code IS NOT NULL) AS failed
-         FROM audit_log WHERE event_time >= ? AND event_time <= ? GROUP BY b ORDER BY b`,
+         FROM (${AUDIT_LOG_ARMS.map((arm) => `SELECT event_time, error_code FROM audit_log WHERE ${arm} AND event_time >= @start AND event_time <= @end`).join(' UNION ALL ')})
+         GROUP BY b ORDER BY b`,
       )
-      .all(start === undefined ? '' : `${start.toISOString().slice(0, 19)}Z`, end === undefined ? '\uffff' : `${end.toISOString().slice(0, 19)}Z`);
+      .all({ start: start === undefined ? '' : `${start.toISOString().slice(0, 19)}Z`, end: end === undefined ? '\uffff' : `${end.toISOString().slice(0, 19)}Z` });
     return rows.map((r) => ({ start: bucket === 'hour' ? `${r.b}:00:00Z` : `${r.b}T00:00:00Z`, success: r.ok, failure: r.failed }));
   }
 
@@ -315,7 +321,8 @@ export class AuditLog {
         detail: `${anchor.seq === 1 ? 'record 1 is' : `records 1..${anchor.seq} are`} missing: an archive anchor says they were archived, but no ${ARCHIVE_EVENT} record for them is in the chain (they were deleted and the anchor forged)`,
       });
     }
-    return summary(walk, null);
+    // After the chain: a record edited or moved is reported as such, not as its index flag.
+    return summary(walk, this.#indexTail.check());
   }
 
   /** The newest archive's anchor: the last archived record's seq and hash. */
@@ -326,7 +333,9 @@ export class AuditLog {
 
   /** Whether the (verified) chain holds a successful archive record for records through `seq`. */
   #archiveRecorded(seq: number): boolean {
-    const rows = this.#db.prepare<[string], { record: string }>('SELECT record FROM audit_log WHERE event_name = ?').all(ARCHIVE_EVENT);
+    const rows = this.#db
+      .prepare<[{ event: string }], { record: string }>(AUDIT_LOG_ARMS.map((arm) => `SELECT record FROM audit_log WHERE ${arm} AND event_name = @event`).join(' UNION ALL '))
+      .all({ event: ARCHIVE_EVENT });
     return rows.some((row) => {
       const record = JSON.parse(row.record) as AuditRecord;
       return record.errorCode === undefined && record.requestParameters?.throughSeq === seq;
