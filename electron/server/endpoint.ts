@@ -113,7 +113,7 @@ function targetOperation(header: string | undefined): OperationName {
   }
   const name = header.startsWith(TARGET_PREFIX) ? header.slice(TARGET_PREFIX.length) : '';
   if (!isOperationName(name)) {
-    throw new HttpProblem('UnknownOperationException', `Unknown operation '${header}'. Strongroom serves TrentService.<Operation> for the operations listed in its README.`);
+    throw new HttpProblem('UnknownOperationException', `Unknown operation '${header}'. Strongroom serves TrentService.<Operation> for the operations listed in docs/aws-kms.md.`);
   }
   return name;
 }
