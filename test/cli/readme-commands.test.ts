@@ -4,6 +4,7 @@
 // PATH — ending with the file decrypted and the audit chain verified.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -151,24 +152,26 @@ withKeychain('the README’s Quick start', () => {
     }
   });
 
-  it('runs as written in bash, from an empty folder, and ends with the file back and the chain verified', () => {
+  /** The ```sh block after a README heading. */
+  function blockAfter(heading: string): string {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Quick start'));
-    const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    return /```sh\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(heading)))?.[1] ?? '';
+  }
+
+  const work = tempDir('strongroom-readme-quickstart-');
+  const bin = join(work, 'bin');
+  const folder = join(work, 'folder');
+  const data = join(work, 'data');
+  const env = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, STRONGROOM_DATA_DIR: data, STRONGROOM_AGENT: 'off', STRONGROOM_PASSPHRASE: '' });
+
+  it('runs as written in bash, from an empty folder, and ends with the file back and the chain verified', () => {
+    const block = blockAfter('## Quick start');
     expect(block).toContain('strongroom init');
-    const work = tempDir('strongroom-readme-quickstart-');
-    const bin = join(work, 'bin');
-    const folder = join(work, 'folder');
     mkdirSync(bin);
     mkdirSync(folder);
     writeFileSync(join(bin, 'strongroom'), `#!/bin/sh\nexec "${process.execPath}" "${STRONGROOM_BIN}" "$@"\n`);
     chmodSync(join(bin, 'strongroom'), 0o755);
-    const data = join(work, 'data');
-    const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', block], {
-      cwd: folder,
-      env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, STRONGROOM_DATA_DIR: data, STRONGROOM_AGENT: 'off', STRONGROOM_PASSPHRASE: '' },
-      encoding: 'utf8',
-    });
+    const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', block], { cwd: folder, env: env(), encoding: 'utf8' });
     const status = cli(data, ['status']);
     installationId = String((status.json() as { InstallationId?: string }).InstallationId ?? '');
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -178,4 +181,35 @@ withKeychain('the README’s Quick start', () => {
     expect(r.stdout).toContain('"eventName": "Decrypt"');
     expect(r.stdout).toContain('"Intact": true');
   });
+
+  it('then the endpoint block runs with the AWS CLI, given the printed keys and a free port', async () => {
+    const block = blockAfter('## The AWS-compatible endpoint');
+    const [first, ...rest] = block.split('\n').filter((l) => l.trim() !== '');
+    expect(first).toMatch(/^strongroom create-access-key /);
+    const created = spawnSync('bash', ['-e', '-c', first ?? ''], { cwd: folder, env: env(), encoding: 'utf8' });
+    expect(created.status, created.stderr).toBe(0);
+    const key = JSON.parse(created.stdout) as { AccessKey: { AccessKeyId: string; SecretAccessKey: string } };
+    const port = await freePort();
+    // What a user does by hand: paste the printed keys, and wait for serve's line before the next.
+    const script = rest
+      .join('\n')
+      .replaceAll('<AccessKeyId>', key.AccessKey.AccessKeyId)
+      .replaceAll('<SecretAccessKey>', key.AccessKey.SecretAccessKey)
+      .replaceAll('8567', String(port))
+      .replace(/^strongroom serve &.*$/m, `strongroom serve --port ${port} > serve.out & SERVE=$!; trap 'kill $SERVE' EXIT; until [ -s serve.out ]; do sleep 0.1; done`);
+    const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd: folder, env: env(), encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain('"AliasName": "alias/files"');
+    expect(r.stdout).toContain('"CiphertextBlob"');
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
