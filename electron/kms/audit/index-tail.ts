@@ -6,7 +6,7 @@
 // flags say what the watermark says.
 
 import type Database from 'better-sqlite3';
-import type { AuditProblem } from './verify.ts';
+import type { AuditProblem, ChainRow } from './verify.ts';
 
 /**
  * Records the tail holds before a writer moves them into the indexes. A query scans at most
@@ -34,10 +34,8 @@ export class AuditIndexTail {
   readonly #indexedThrough: Database.Statement<[], { through: number }>;
   readonly #markIndexed: Database.Statement<[number, number]>;
   readonly #advance: Database.Statement<[number]>;
-  readonly #db: Database.Database;
 
   constructor(db: Database.Database) {
-    this.#db = db;
     this.#indexedThrough = db.prepare('SELECT indexed_through AS through FROM audit_index_state WHERE id = 1');
     this.#markIndexed = db.prepare('UPDATE audit_log SET indexed = 1 WHERE seq > ? AND seq <= ?');
     this.#advance = db.prepare('UPDATE audit_index_state SET indexed_through = ? WHERE id = 1');
@@ -57,18 +55,45 @@ export class AuditIndexTail {
     this.#advance.run(headSeq);
   }
 
-  /**
-   * The first record neither arm reads: taken out of the indexes (indexed = 0) at or below the
-   * watermark, which only a write outside Strongroom does, and which hides it from queries.
-   */
-  check(): AuditProblem | null {
-    const through = this.#indexedThrough.get()?.through;
-    if (through === undefined) {
+  /** indexed_through, or undefined when the watermark row is gone (written outside Strongroom). */
+  watermark(): number | undefined {
+    return this.#indexedThrough.get()?.through;
+  }
+}
+
+/** A chain row (verify.ts) with the record's index flag after it. */
+export type FlaggedChainRow = readonly [number, string, string, string, number];
+
+/**
+ * verify's check of the flags, made on its one pass over the rows: the first record neither arm
+ * reads — taken out of the indexes (indexed = 0) at or below the watermark, which only a write
+ * outside Strongroom does, and which hides it from queries.
+ */
+export class IndexFlagCheck {
+  readonly #through: number | undefined;
+  #hidden: number | null = null;
+
+  constructor(through: number | undefined) {
+    this.#through = through;
+  }
+
+  /** The rows as the chain walker reads them, noting the first hidden record on the way. */
+  *rows(flagged: Iterable<FlaggedChainRow>): Generator<ChainRow> {
+    const through = this.#through ?? Infinity;
+    for (const [seq, prevHash, hash, record, indexed] of flagged) {
+      if (indexed === 0 && seq <= through && this.#hidden === null) {
+        this.#hidden = seq;
+      }
+      yield [seq, prevHash, hash, record];
+    }
+  }
+
+  problem(): AuditProblem | null {
+    if (this.#through === undefined) {
       return { kind: 'schema-altered', detail: 'the audit index watermark (audit_index_state) is missing; it was removed outside Strongroom' };
     }
-    const row = this.#db.prepare<[number], { seq: number }>('SELECT seq FROM audit_log WHERE seq <= ? AND indexed = 0 ORDER BY seq LIMIT 1').get(through);
-    return row === undefined
+    return this.#hidden === null
       ? null
-      : { kind: 'schema-altered', seq: row.seq, detail: `record ${row.seq} was taken out of the audit indexes outside Strongroom, which hides it from queries` };
+      : { kind: 'schema-altered', seq: this.#hidden, detail: `record ${this.#hidden} was taken out of the audit indexes outside Strongroom, which hides it from queries` };
   }
 }

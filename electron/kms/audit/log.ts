@@ -26,9 +26,9 @@ import {
 import { AuditQueries, type AuditPage, type AuditQueryInput } from './query.ts';
 import type { AuditRecord } from './record.ts';
 import { assertNoBinary } from './record.ts';
-import { AUDIT_LOG_ARMS, AuditIndexTail } from './index-tail.ts';
+import { AUDIT_LOG_ARMS, AuditIndexTail, IndexFlagCheck, type FlaggedChainRow } from './index-tail.ts';
 import { checkAuditSchema } from './schema.ts';
-import { checkpointProblem, walkChain, type AuditProblem, type ChainRow, type ChainStart, type WalkResult } from './verify.ts';
+import { checkpointProblem, walkChain, type AuditProblem, type ChainStart, type WalkResult } from './verify.ts';
 
 export type AuditHead = { seq: number; hash: Uint8Array };
 
@@ -83,7 +83,7 @@ export class AuditLog {
   readonly #last: Database.Statement<[], { seq: number; hash: Uint8Array }>;
   readonly #insert: Database.Statement<[{ seq: number; record: string; prev_hash: Uint8Array; hash: Uint8Array }]>;
   readonly #count: Database.Statement<[], { n: number }>;
-  readonly #rows: Database.Statement<[], ChainRow>;
+  readonly #rows: Database.Statement<[], FlaggedChainRow>;
   readonly #seqOfHash: Database.Statement<[Buffer], { seq: number }>;
   readonly #eventTimeOf: Database.Statement<[number], { t: string }>;
   readonly #appendInTransaction: Database.Transaction<(record: AuditRecord) => AuditHead>;
@@ -101,7 +101,8 @@ export class AuditLog {
     this.#indexTail = new AuditIndexTail(db);
     this.#count = db.prepare('SELECT count(*) AS n FROM audit_log');
     // Hashes as hex text: far cheaper to read than as Buffers, and the verifier hashes hex.
-    this.#rows = db.prepare<[], ChainRow>('SELECT seq, hex(prev_hash), hex(hash), record FROM audit_log ORDER BY seq').raw(true);
+    // With each record's index flag, which verify checks on the same pass (index-tail.ts).
+    this.#rows = db.prepare<[], FlaggedChainRow>('SELECT seq, hex(prev_hash), hex(hash), record, indexed FROM audit_log ORDER BY seq').raw(true);
     this.#seqOfHash = db.prepare('SELECT seq FROM audit_log WHERE hash = ? ORDER BY seq LIMIT 1');
     this.#eventTimeOf = db.prepare('SELECT event_time AS t FROM audit_log WHERE seq = ?');
     this.#appendInTransaction = db.transaction((record: AuditRecord) => this.#appendNow(record));
@@ -304,8 +305,9 @@ export class AuditLog {
       return summary(empty, { kind: 'checkpoint-invalid', checkpoint: 1, detail: 'the log has checkpoints but the installation has no audit public key to check them with (its key row was removed)' });
     }
     const start: ChainStart = anchor === null ? { kind: 'genesis' } : { kind: 'anchor', seq: anchor.seq, hashHex: anchor.hashHex };
+    const flags = new IndexFlagCheck(this.#indexTail.watermark());
     const walk = walkChain({
-      rows: this.#rows.iterate(),
+      rows: flags.rows(this.#rows.iterate()),
       start,
       checkpoints: [...checkpoints, ...external],
       ownerOfHash: (hex) => this.#seqOfHash.get(Buffer.from(hex, 'hex'))?.seq,
@@ -322,7 +324,7 @@ export class AuditLog {
       });
     }
     // After the chain: a record edited or moved is reported as such, not as its index flag.
-    return summary(walk, this.#indexTail.check());
+    return summary(walk, flags.problem());
   }
 
   /** The newest archive's anchor: the last archived record's seq and hash. */
