@@ -170,7 +170,7 @@ export function xksDecrypt(ctx: OperationContext, input: StrongroomActionInput<'
  */
 export function xksGetHealthStatus(ctx: OperationContext, input: StrongroomActionInput<'XksGetHealthStatus'>): XksHealth {
   callerStore(ctx, input.KeyStoreId);
-  let healthy = false;
+  let healthy: boolean;
   try {
     const probe = randomBytes(32);
     const binding = { keyId: input.KeyStoreId, version: 0, purpose: 'xks-health-check' };
