@@ -10,7 +10,7 @@
 // not JSON) is audited too, through the engine's reject path.
 //
 // No Host check: behind a tunnel or reverse proxy the Host header is the public name AWS KMS
-// signed, and every XKS request must carry a valid signature anyway (D-xks).
+// signed, and every XKS request must carry a valid signature anyway (D34).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KmsErrorName } from '../../shared/api/errors.ts';

@@ -96,9 +96,11 @@ describe('the specification’s error table', () => {
     expectError(await xksFetch(t, pathOf(t, 'health'), health, { credentials: { ...t.credentials, secretAccessKey: `${t.credentials.secretAccessKey.slice(0, -2)}A=` } }), 'AuthenticationFailedException');
     expectError(await xksFetch(t, pathOf(t, 'health'), health, { service: 'kms' }), 'AuthenticationFailedException');
     expectError(await xksFetch(t, pathOf(t, 'health'), health, { sign: false }), 'AuthenticationFailedException');
-    // The KMS endpoint's own access keys are not XKS credentials.
+    // The KMS endpoint's own access keys are not XKS credentials, nor the reverse.
     const kmsKey = t.kms.createAccessKey('root');
     expectError(await xksFetch(t, pathOf(t, 'health'), health, { credentials: { accessKeyId: kmsKey.AccessKeyId, secretAccessKey: kmsKey.SecretAccessKey } }), 'AuthenticationFailedException');
+    const onKmsEndpoint = await xksFetch(t, '/', {}, { service: 'kms' });
+    expect(onKmsEndpoint).toMatchObject({ status: 400, body: { __type: 'UnrecognizedClientException' } });
   });
 
   it('AccessDeniedException (403): an exposure limited to other AWS principals (the health check is never refused)', async () => {
