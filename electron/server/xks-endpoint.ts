@@ -177,7 +177,10 @@ function pascalMembers(value: unknown, depth = 0): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k.charAt(0).toUpperCase() + k.slice(1)] = pascalMembers(v, depth + 1);
+    // Assigning '__proto__' would set the copy's prototype instead of a member.
+    if (k !== '__proto__') {
+      out[k.charAt(0).toUpperCase() + k.slice(1)] = pascalMembers(v, depth + 1);
+    }
   }
   return out;
 }

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kmsError } from '../support/engine.ts';
+import { kmsError, newEngine } from '../support/engine.ts';
 import { metadata, pathOf, PRINCIPAL, startXks, xksFetch, type XksTest } from './support.ts';
 
 let t: XksTest | null = null;
@@ -126,5 +126,30 @@ describe('audit', () => {
     expect((await xksFetch(t, pathOf(t, 'health'), health)).body.errorName).toBe('ThrottlingException');
     const last = t.kms.audit.list({ MaxResults: 1 })[0]?.record as unknown as Record<string, unknown>;
     expect(last).toMatchObject({ eventName: 'XksGetHealthStatus', errorCode: 'ThrottlingException', userIdentity: { accessKeyId: t.credentials.accessKeyId } });
+  });
+});
+
+describe('the store outlives nothing it should not', () => {
+  it('drops an exposure when its key is purged, and a deleted store takes its credentials and exposures with it', async () => {
+    const e = await newEngine();
+    try {
+      const keyId = (await e.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
+      const store = e.kms.createXksKeyStore('/ks');
+      e.kms.addXksKey(keyId);
+      await e.kms.invoke('ScheduleKeyDeletion', { KeyId: keyId, PendingWindowInDays: 7 });
+      e.clock.advance(8 * 24 * 3600 * 1000);
+      expect(e.kms.purgeDueDeletions()).toBe(1);
+      expect(e.kms.listXksKeyStores()).toMatchObject([{ Keys: [] }]);
+
+      const other = (await e.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
+      e.kms.addXksKey(other);
+      e.kms.deleteXksKeyStore('/ks');
+      expect(e.kms.listXksKeyStores()).toEqual([]);
+      expect(e.kms.lookupXksCredential(store.AccessKeyId)).toBeNull();
+      // The key itself stays.
+      expect((await e.kms.invoke('DescribeKey', { KeyId: other })).KeyMetadata.KeyState).toBe('Enabled');
+    } finally {
+      e.cleanup();
+    }
   });
 });
