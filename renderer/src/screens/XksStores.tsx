@@ -3,7 +3,7 @@
 // serves; a store is a URI prefix with its SigV4 credentials, and exposes only the keys added to
 // it. A new secret access key is shown once, here, for CreateCustomKeyStore.
 
-import { useState, type FormEvent, type ReactElement } from 'react';
+import { useId, useState, type FormEvent, type ReactElement } from 'react';
 import type { XksKeyStoreShape } from '../../../shared/api/bridge.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { Loading } from '../components/Notice.tsx';
@@ -16,6 +16,7 @@ type NewSecret = { readonly title: string; readonly uriPath: string; readonly ac
 export function XksStores(): ReactElement {
   const { loaded, reload } = useLoad(() => call((b) => b.listXksKeyStores({})), 'xks-key-stores');
   const acting = useAction();
+  const ids = useId();
   const [prefix, setPrefix] = useState('');
   const [exposeKey, setExposeKey] = useState('');
   const [exposeStore, setExposeStore] = useState('');
@@ -92,7 +93,7 @@ export function XksStores(): ReactElement {
           <p>
             <strong>{secret.title}</strong>: the secret access key is shown only now.
           </p>
-          <dl>
+          <dl className="secret-once">
             <div className="row">
               <dt>XksProxyUriPath</dt>
               <dd className="mono">{secret.uriPath}</dd>
@@ -127,7 +128,7 @@ export function XksStores(): ReactElement {
               header: 'Credentials',
               className: 'mono small',
               cell: (s) => (
-                <ul className="plain">
+                <ul className="plain-list">
                   {s.AccessKeyIds.map((id) => (
                     <li key={id}>
                       {id}
@@ -149,7 +150,7 @@ export function XksStores(): ReactElement {
                 s.Keys.length === 0 ? (
                   '—'
                 ) : (
-                  <ul className="plain">
+                  <ul className="plain-list">
                     {s.Keys.map((k) => (
                       <li key={k.KeyId}>
                         {k.KeyId}
@@ -175,23 +176,25 @@ export function XksStores(): ReactElement {
           ]}
         />
       ) : null}
-      <form className="inline-form" onSubmit={(e) => void create(e)}>
-        <label>
-          URI prefix <input value={prefix} onChange={(e) => setPrefix(e.target.value)} placeholder="/keystores/team-a" required pattern="/[A-Za-z0-9/_-]*" />
-        </label>
+      <form className="inline-form" onSubmit={(e) => void create(e)} aria-label="Create an external key store">
+        <div className="field">
+          <label htmlFor={`${ids}-prefix`}>URI prefix</label>
+          <input id={`${ids}-prefix`} type="text" value={prefix} onChange={(e) => setPrefix(e.target.value)} placeholder="/keystores/team-a" required />
+        </div>
         <button type="submit" className="primary" disabled={acting.busy}>
           Create external key store
         </button>
       </form>
       {stores.length === 0 ? null : (
-        <form className="inline-form" onSubmit={(e) => void expose(e)}>
-          <label>
-            Key id <input value={exposeKey} onChange={(e) => setExposeKey(e.target.value)} placeholder="a SYMMETRIC_DEFAULT key id, ARN or alias" required />
-          </label>
+        <form className="inline-form" onSubmit={(e) => void expose(e)} aria-label="Expose a key to AWS KMS">
+          <div className="field">
+            <label htmlFor={`${ids}-key`}>Key to expose</label>
+            <input id={`${ids}-key`} type="text" value={exposeKey} onChange={(e) => setExposeKey(e.target.value)} placeholder="a SYMMETRIC_DEFAULT key id, ARN or alias" required />
+          </div>
           {stores.length > 1 ? (
-            <label>
-              Store{' '}
-              <select value={exposeStore} onChange={(e) => setExposeStore(e.target.value)} required>
+            <div className="field">
+              <label htmlFor={`${ids}-store`}>Store</label>
+              <select id={`${ids}-store`} value={exposeStore} onChange={(e) => setExposeStore(e.target.value)} required>
                 <option value="">Choose…</option>
                 {stores.map((s) => (
                   <option key={s.UriPrefix} value={s.UriPrefix}>
@@ -199,7 +202,7 @@ export function XksStores(): ReactElement {
                   </option>
                 ))}
               </select>
-            </label>
+            </div>
           ) : null}
           <button type="submit" disabled={acting.busy}>
             Expose key
