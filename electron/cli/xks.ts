@@ -3,7 +3,10 @@
 // that exposes one key; rotate-credentials adds a second credential, retire-credential removes
 // the old one once AWS KMS uses the new. `strongroom serve` answers the XKS calls.
 
+import { existsSync, writeFileSync } from 'node:fs';
+import { xksProxyConfiguration } from '../../shared/api/xks.ts';
 import type { Kms } from '../kms/engine.ts';
+import { ValidationException } from '../kms/errors.ts';
 import { takeOne } from './args.ts';
 import { hintingSync } from './hints.ts';
 import { UnknownOptionError, UsageError } from './usage-error.ts';
@@ -36,6 +39,19 @@ function required(value: string | undefined, flag: string, command: string): str
   return value;
 }
 
+function refuseExisting(path: string | undefined): void {
+  if (path !== undefined && existsSync(path)) {
+    throw new ValidationException(`'${path}' already exists: choose another --config-out (it will hold a secret; Strongroom does not overwrite files).`);
+  }
+}
+
+/** The AWS KMS console's configuration file (it holds the secret): owner-only, never over an existing file. */
+function writeConfiguration(path: string | undefined, uriPath: string, accessKeyId: string, secret: string): void {
+  if (path !== undefined) {
+    writeFileSync(path, `${JSON.stringify(xksProxyConfiguration(uriPath, accessKeyId, secret), null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  }
+}
+
 export class XksCli {
   readonly #host: XksCliHost;
 
@@ -51,6 +67,7 @@ export class XksCli {
     const uriPrefix = takeOne(flags, 'uri-prefix', command);
     const keyId = sub === 'add-key' || sub === 'remove-key' ? required(takeOne(flags, 'key-id', command), 'key-id', command) : undefined;
     const accessKeyId = sub === 'retire-credential' ? required(takeOne(flags, 'access-key-id', command), 'access-key-id', command) : undefined;
+    const configOut = sub === 'setup' || sub === 'rotate-credentials' ? takeOne(flags, 'config-out', command) : undefined;
     const principals = sub === 'add-key' ? flags.get('aws-principal') : undefined;
     flags.delete('aws-principal');
     if (principals !== undefined && principals.length === 0) {
@@ -62,17 +79,20 @@ export class XksCli {
     }
     const kms = await this.#host.open();
     try {
-      hintingSync(HINTS, () => this.#act(kms, sub as XksSubcommand, { uriPrefix, keyId, accessKeyId, principals }));
+      hintingSync(HINTS, () => this.#act(kms, sub as XksSubcommand, { uriPrefix, keyId, accessKeyId, principals, configOut }));
       return 0;
     } finally {
       kms.close();
     }
   }
 
-  #act(kms: Kms, sub: XksSubcommand, a: { uriPrefix: string | undefined; keyId: string | undefined; accessKeyId: string | undefined; principals: ReadonlyArray<string> | undefined }): void {
+  #act(kms: Kms, sub: XksSubcommand, a: { uriPrefix: string | undefined; keyId: string | undefined; accessKeyId: string | undefined; principals: ReadonlyArray<string> | undefined; configOut: string | undefined }): void {
     switch (sub) {
       case 'setup': {
+        // Checked first: a store whose only copy of the secret went nowhere would have to be rotated.
+        refuseExisting(a.configOut);
         const created = kms.createXksKeyStore(a.uriPrefix ?? '');
+        writeConfiguration(a.configOut, created.XksProxyUriPath, created.AccessKeyId, created.SecretAccessKey);
         this.#host.print({ UriPrefix: created.UriPrefix, XksProxyUriPath: created.XksProxyUriPath, AccessKeyId: created.AccessKeyId, SecretAccessKey: created.SecretAccessKey, KeyStoreId: created.KeyStoreId });
         this.#host.warn(SECRET_NOTE);
         return;
@@ -87,7 +107,10 @@ export class XksCli {
         this.#host.print(kms.removeXksKey(a.keyId ?? '', a.uriPrefix));
         return;
       case 'rotate-credentials': {
+        refuseExisting(a.configOut);
         const rotated = kms.rotateXksCredentials(a.uriPrefix);
+        const path = kms.listXksKeyStores().find((s) => s.KeyStoreId === rotated.KeyStoreId)?.XksProxyUriPath ?? '';
+        writeConfiguration(a.configOut, path, rotated.AccessKeyId, rotated.SecretAccessKey);
         this.#host.print(rotated);
         this.#host.warn(`${SECRET_NOTE}Both credentials are active; retire the old one (strongroom xks retire-credential) once AWS KMS uses the new one.\n`);
         return;

@@ -114,3 +114,16 @@ export const xksActions = {
 /** The XKS proxy API's operations, as they appear in URIs and audit records. */
 export const XKS_OPERATIONS = ['XksGetKeyMetadata', 'XksEncrypt', 'XksDecrypt', 'XksGetHealthStatus'] as const;
 export type XksOperation = (typeof XKS_OPERATIONS)[number];
+
+/**
+ * The XKS proxy configuration file the AWS KMS console accepts when creating or editing an
+ * external key store (the specification's "XKS proxy configuration in AWS KMS console"): the URI
+ * path and one credential, so nobody types a long secret by hand. It holds the secret: written
+ * owner-only by the CLI, downloaded only when the window has just shown it.
+ */
+export function xksProxyConfiguration(uriPath: string, accessKeyId: string, secretAccessKey: string): {
+  readonly XksProxyUriPath: string;
+  readonly XksProxyAuthenticationCredential: { readonly AccessKeyId: string; readonly RawSecretAccessKey: string };
+} {
+  return { XksProxyUriPath: uriPath, XksProxyAuthenticationCredential: { AccessKeyId: accessKeyId, RawSecretAccessKey: secretAccessKey } };
+}

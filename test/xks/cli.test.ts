@@ -3,6 +3,7 @@
 // calls (curl --aws-sigv4, service kms-xks-proxy) answered over HTTPS by a separate serve process.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, expectAwsError, expectOk, expectUsageError, STRONGROOM_BIN } from '../support/cli.ts';
@@ -11,6 +12,7 @@ import { curlXks, metadata } from './support.ts';
 
 const tempDir = tempDirsRemovedAfterAll();
 const env = { STRONGROOM_PASSPHRASE: 'xks cli test passphrase' };
+// A dozen commands, each unlocking the installation itself (scrypt): slow on a busy machine.
 
 describe('strongroom xks', () => {
   it('sets up a store, exposes a key, rotates and retires credentials, and serve answers AWS KMS over HTTPS', async () => {
@@ -19,13 +21,20 @@ describe('strongroom xks', () => {
     const keyId = String((expectOk(cli(dir, ['create-key', '--description', 'for S3 via XKS'], { env })).KeyMetadata as { KeyId: string }).KeyId);
 
     expectUsageError(cli(dir, ['xks', 'setup'], { env }));
-    const setup = cli(dir, ['xks', 'setup', '--uri-prefix', '/keystores/team-a'], { env });
+    const configOut = join(dir, 'xks-proxy-configuration.json');
+    const setup = cli(dir, ['xks', 'setup', '--uri-prefix', '/keystores/team-a', '--config-out', configOut], { env });
     const store = expectOk(setup, { allowStderr: true }) as { UriPrefix: string; XksProxyUriPath: string; AccessKeyId: string; SecretAccessKey: string };
     expect(setup.stderr).toMatch(/shown only now/);
     expect(store).toMatchObject({ UriPrefix: '/keystores/team-a', XksProxyUriPath: '/keystores/team-a/kms/xks/v1' });
     expect(store.AccessKeyId).toMatch(/^[A-Z2-7]{20,30}$/);
     expect(store.SecretAccessKey).toMatch(/^[A-Za-z0-9+/=]{43,64}$/);
+    // The AWS KMS console's configuration file, owner-only, as the specification shows it.
+    expect(JSON.parse(readFileSync(configOut, 'utf8'))).toEqual({ XksProxyUriPath: '/keystores/team-a/kms/xks/v1', XksProxyAuthenticationCredential: { AccessKeyId: store.AccessKeyId, RawSecretAccessKey: store.SecretAccessKey } });
+    expect(statSync(configOut).mode & 0o777).toBe(0o600);
+    expectAwsError(cli(dir, ['xks', 'setup', '--uri-prefix', '/keystores/team-b', '--config-out', configOut], { env }), 'ValidationException', 'xks');
     expectAwsError(cli(dir, ['xks', 'setup', '--uri-prefix', '/keystores/team-a'], { env }), 'AlreadyExistsException', 'xks');
+    // The refused --config-out created no store.
+    expect((expectOk(cli(dir, ['xks', 'list'], { env })) as { XksKeyStores: Array<unknown> }).XksKeyStores).toHaveLength(1);
 
     expectOk(cli(dir, ['xks', 'add-key', '--key-id', keyId], { env }));
     const rotated = cli(dir, ['xks', 'rotate-credentials'], { env });
@@ -80,5 +89,5 @@ describe('strongroom xks', () => {
     }
     const audit = expectOk(cli(dir, ['audit', 'query', '--event-name', 'XksDecrypt'], { env })) as { Records: Array<{ Record: { requestParameters: { requestMetadata: { awsPrincipalArn: string; kmsOperation: string } } } }> };
     expect(audit.Records[0]?.Record.requestParameters.requestMetadata).toMatchObject({ awsPrincipalArn: 'arn:aws:iam::123456789012:user/Alice', kmsOperation: 'Decrypt' });
-  });
+  }, 300_000);
 });

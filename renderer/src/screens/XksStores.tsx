@@ -8,7 +8,9 @@ import type { XksKeyStoreShape } from '../../../shared/api/bridge.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { Loading } from '../components/Notice.tsx';
 import { Table } from '../components/Table.tsx';
+import { xksProxyConfiguration } from '../../../shared/api/xks.ts';
 import { call, useAction, useLoad } from '../lib/call.ts';
+import { downloadText } from '../lib/download.ts';
 import { formatDateTime } from '../lib/format.ts';
 
 type NewSecret = { readonly title: string; readonly uriPath: string; readonly accessKeyId: string; readonly secret: string };
@@ -107,9 +109,17 @@ export function XksStores(): ReactElement {
               <dd className="mono">{secret.secret}</dd>
             </div>
           </dl>
-          <button type="button" onClick={() => setSecret(null)}>
-            I have copied it
-          </button>
+          <div className="actions">
+            <button
+              type="button"
+              onClick={() => downloadText('xks-proxy-configuration.json', `${JSON.stringify(xksProxyConfiguration(secret.uriPath, secret.accessKeyId, secret.secret), null, 2)}\n`, 'application/json')}
+            >
+              Download the AWS KMS console configuration
+            </button>
+            <button type="button" onClick={() => setSecret(null)}>
+              I have copied it
+            </button>
+          </div>
         </div>
       )}
       {loaded.state === 'loading' ? <Loading>Loading external key stores…</Loading> : null}
