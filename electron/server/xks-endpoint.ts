@@ -279,7 +279,12 @@ export function xksHandler(options: XksSurfaceOptions): (req: IncomingMessage, r
       if (err instanceof XksProblem) {
         if (audited !== null && err.errorName !== 'DependencyTimeoutException') {
           // Refused after authentication, before the engine: recorded like any failed call.
-          kms.rejectAction(audited.operation, new KmsError(auditErrorName(err.errorName), err.message), { caller: audited.caller, requestId });
+          try {
+            kms.rejectAction(audited.operation, new KmsError(auditErrorName(err.errorName), err.message), { caller: audited.caller, requestId });
+          } catch (auditFailure) {
+            // An engine closing under the request: the refusal is still answered, and logged.
+            log(`XKS ${requestId}: the refusal could not be audited: ${auditFailure instanceof Error ? auditFailure.message : String(auditFailure)}`);
+          }
         }
         if (err.errorName === 'DependencyTimeoutException') {
           log(`XKS ${requestId}: ${err.message}`);
