@@ -12,6 +12,7 @@ import { updateToSchemaVersion6 } from './migrations/0006-quorum.ts';
 import { updateToSchemaVersion7 } from './migrations/0007-custom-key-stores.ts';
 import { updateToSchemaVersion8 } from './migrations/0008-exportable.ts';
 import { updateToSchemaVersion9 } from './migrations/0009-audit-index-tail.ts';
+import { updateToSchemaVersion10 } from './migrations/0010-xks.ts';
 
 type Migration = (db: Database.Database) => void;
 
@@ -26,6 +27,7 @@ const MIGRATIONS: ReadonlyArray<Migration> = [
   updateToSchemaVersion7,
   updateToSchemaVersion8,
   updateToSchemaVersion9,
+  updateToSchemaVersion10,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
