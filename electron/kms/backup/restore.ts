@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { AuditLog } from '../audit/log.ts';
 import { Kms } from '../engine.ts';
 import { InstallationError, InvalidCiphertextException, ValidationException } from '../errors.ts';
+import { faultPoint } from '../fault-point.ts';
 import { rootKeyCheckMatches } from '../rootkey/check.ts';
 import type { RootKeyProvider } from '../rootkey/provider.ts';
 import { DATABASE_FILE } from '../store/database.ts';
@@ -209,6 +210,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
     if (existsSync(dataDir)) {
       rmdirSync(dataDir);
     }
+    faultPoint('restore-staged');
     renameSync(staging, dataDir);
     return { ...summary, DataDir: dataDir, RootKeyProvider: options.provider.kind, RootKeyLocation: location };
   } catch (err) {

@@ -12,6 +12,7 @@ import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSyn
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationException } from '../errors.ts';
+import { faultPoint } from '../fault-point.ts';
 import { fsPromises } from '../lazy-builtins.ts';
 
 const STAGING = /^[0-9a-f]{12}\.partial$/;
@@ -89,6 +90,7 @@ function syncDirectory(dir: string): void {
  * without hard links (FAT, some network shares) an existence check and a rename do.
  */
 export function commitStaged(staging: string, target: string, replace = false, existsMessage: (target: string) => string = NOT_REPLACED): void {
+  faultPoint('before-rename');
   if (replace) {
     renameSync(staging, target);
   } else {
@@ -109,6 +111,7 @@ export function commitStaged(staging: string, target: string, replace = false, e
       renameSync(staging, target);
     }
   }
+  faultPoint('after-rename');
   syncDirectory(dirname(target));
 }
 
@@ -293,6 +296,7 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
   const staging = stagingPath(target);
   const file = await fsPromises().open(staging, 'wx', options.mode ?? 0o600);
   liveStaging.add(staging);
+  faultPoint('staging-opened');
   const out = new StagedOutput(file);
   let closed = false;
   try {
@@ -302,7 +306,9 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
     await file.close();
     closed = true;
     if (options.replace === true) {
+      faultPoint('before-rename');
       await fsPromises().rename(staging, target);
+      faultPoint('after-rename');
       syncDirectory(dirname(target));
     } else {
       commitStaged(staging, target, false, APPEARED);
