@@ -27,6 +27,8 @@ import type { FaultArgs, FaultSurface } from '../support/fault-worker.ts';
 import { tempDirsRemovedAfterAll } from '../support/engine.ts';
 
 const worker = fileURLToPath(new URL('../support/fault-worker.ts', import.meta.url));
+/** Node's compile cache for the children: the engine's sources load in ~0.3 s instead of ~1.4 s. */
+const COMPILE_CACHE = fileURLToPath(new URL('../../.test-tmp/compile-cache', import.meta.url));
 const tempDir = tempDirsRemovedAfterAll();
 const provider = new MemoryRootKeyProvider();
 /** Older than atomic-file's STALE_STAGING_MS: a staging file the next run treats as a killed run's. */
@@ -42,7 +44,7 @@ let rootKeyHex: string;
 function runKilled(surface: FaultSurface, point: string, args: FaultArgs): Promise<Killed> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [worker, dir, surface, JSON.stringify(args)], {
-      env: { ...process.env, STRONGROOM_FAULT_POINT: point, STRONGROOM_TEST_ROOT_KEY: rootKeyHex, STRONGROOM_TEST_INSTALLATION_ID: installationId },
+      env: { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE, STRONGROOM_FAULT_POINT: point, STRONGROOM_TEST_ROOT_KEY: rootKeyHex, STRONGROOM_TEST_INSTALLATION_ID: installationId },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -158,7 +160,7 @@ const ENGINE_CASES: Record<string, EngineCase> = {
   },
 };
 
-describe('kill -9 inside each engine write', () => {
+describe.concurrent('kill -9 inside each engine write', () => {
   const cases = Object.keys(ENGINE_CASES).flatMap((surface) => [
     [surface, `before-commit:${surface}`, false],
     [surface, `after-commit:${surface}`, true],
@@ -180,7 +182,7 @@ describe('kill -9 inside each engine write', () => {
 
 // --- Files: encrypt-file and decrypt-file, staging file → rename ------------------------------
 
-describe('kill -9 while a file is written', () => {
+describe.concurrent('kill -9 while a file is written', () => {
   const PLAINTEXT = Buffer.from('a file that must survive any crash\n'.repeat(4000));
   let keyId: string;
   let encrypted: string;
@@ -259,8 +261,10 @@ describe('kill -9 during backup create and restore', () => {
       } else {
         expect(logged).toBe(1);
       }
-      if (files.length > 0) {
-        expect(files).toEqual(['b.backup', 'b.share-1-of-2.json', 'b.share-2-of-2.json']);
+      // Killed while the files got their names (after the record), some have theirs: whole ones.
+      const all = ['b.backup', 'b.share-1-of-2.json', 'b.share-2-of-2.json'];
+      expect(all).toEqual(expect.arrayContaining(files));
+      if (files.length === all.length) {
         expect((await verifyBackup(out, readShareFiles(files.slice(1).map((f) => join(folder, f))))).Intact).toBe(true);
       }
       // The next backup into the folder clears the killed run's staging files (once they are stale).

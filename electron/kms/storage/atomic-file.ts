@@ -8,7 +8,7 @@
 // is removed. The input of a transformation is never the target.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationException } from '../errors.ts';
@@ -163,6 +163,36 @@ async function removeStaleStaging(target: string): Promise<void> {
       if (info !== null && Date.now() - info.mtimeMs > STALE_STAGING_MS) {
         await fsPromises().unlink(path).catch(() => {});
       }
+    }
+  }
+}
+
+const ANY_STAGING = /^\..+\.[0-9a-f]{12}\.partial$/;
+
+/**
+ * Removes every stale staging file in `folder`, whatever its target: for writers whose targets'
+ * names change from run to run (a backup and its shares), so the next run into the folder still
+ * finds a killed run's files. Synchronous; errors are ignored (a folder we cannot list holds none of ours).
+ */
+export function removeStaleStagingIn(folder: string, now: number = Date.now()): void {
+  let names: Array<string>;
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!ANY_STAGING.test(name)) {
+      continue;
+    }
+    const path = join(folder, name);
+    try {
+      const info = lstatSync(path);
+      if (info.isFile() && now - info.mtimeMs > STALE_STAGING_MS) {
+        unlinkSync(path);
+      }
+    } catch {
+      // Gone meanwhile.
     }
   }
 }
