@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { JsonObject } from '../audit/canonical.ts';
-import { ValidationException } from '../errors.ts';
+import { KmsError, ValidationException } from '../errors.ts';
 import { lazyModule } from '../lazy-module.ts';
 import type { InstallationInfo } from '../installation.ts';
 import type { Db } from '../store/database.ts';
@@ -116,6 +116,7 @@ export async function createBackup(host: BackupHost, options: BackupCreateOption
   const backupId = randomBytes(BACKUP_ID_BYTES).toString('hex');
   const backupKey = new Uint8Array(randomBytes(BACKUP_KEY_BYTES));
   const temps: Array<string> = [];
+  let recorded = false;
   try {
     const database = snapshotDatabase(host.db, host.dataDir);
     const createdAt = new Date(host.now()).toISOString();
@@ -192,6 +193,7 @@ export async function createBackup(host: BackupHost, options: BackupCreateOption
     // record of a backup whose files are still staging files (removed by the next run), never a
     // backup the log does not know of (issue 22, kill points).
     host.audited('CreateBackup', requestParameters, () => ({ backupId, createdAt, sha256: summary.Sha256, bytes: summary.Bytes }), () => null);
+    recorded = true;
     const committed: Array<string> = [];
     try {
       commitStaged(backupTemp, out);
@@ -211,6 +213,16 @@ export async function createBackup(host: BackupHost, options: BackupCreateOption
       });
     }
     return summary;
+  } catch (err) {
+    // A refusal of the request (a share file in the way) is the caller's to report, as before.
+    if (recorded || err instanceof KmsError) {
+      throw err;
+    }
+    // The machine failed the snapshot or a staging file (a full disk, most often): recorded as a
+    // failed CreateBackup, and reported in words (errors.ts, toKmsError), not as a raw ENOSPC.
+    return host.audited('CreateBackup', { shares: options.shares, threshold: options.threshold, shareFormat: format }, () => null, () => {
+      throw err;
+    });
   } finally {
     backupKey.fill(0);
     for (const temp of temps) {
