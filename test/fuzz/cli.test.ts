@@ -75,7 +75,9 @@ describe('the command line', () => {
             tally.accepted++;
           }
           const firstLine = stderr.text.split('\n')[0] ?? '';
-          if (![0, 1, 2].includes(code) || /\n\s+at .+:\d+:\d+\)?\n/.test(stderr.text) || (failed && code === 1 && !/^(An error occurred \(\w+\) when calling the .+ command: |strongroom: )./.test(firstLine))) {
+          // Exit 1 says why on stderr, or (`status`) reports the problem on stdout.
+          const explained = /^(An error occurred \(\w+\) when calling the .+ command: |strongroom: )./.test(firstLine) || (stderr.text === '' && stdout.text.trim() !== '');
+          if (![0, 1, 2].includes(code) || /\n\s+at .+:\d+:\d+\)?\n/.test(stderr.text) || (failed && code === 1 && !explained)) {
             tally.crashes++;
             throw new Error(`argv ${JSON.stringify(args)} exited ${code} with stderr: ${stderr.text.slice(0, 2000)}`);
           }
