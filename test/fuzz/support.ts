@@ -126,14 +126,27 @@ export class StateProbe {
 export function fuzzDir(prefix: string): string {
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dir = mkdtempSync(join(base, prefix));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  madeDirs.push(dir);
   return dir;
 }
+
+// Registered when a test file imports this module, so they run after that file's tests even when
+// the folders and engines were made inside its beforeAll (where a new afterAll is not registered).
+const madeDirs: Array<string> = [];
+const openEngines: Array<Kms> = [];
+afterAll(() => {
+  for (const kms of openEngines.splice(0)) {
+    kms.close();
+  }
+  for (const dir of madeDirs.splice(0)) {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 /** A fresh installation (in-memory root key, tests only) in a fuzzDir, owned by account 111122223333. */
 export async function fuzzEngine(prefix: string): Promise<{ kms: Kms; dir: string }> {
   const dir = fuzzDir(prefix);
   const kms = await Kms.init({ dataDir: dir, provider: new MemoryRootKeyProvider(), clock: new ManualClock(), accountId: '111122223333', region: 'local-1' });
-  afterAll(() => kms.close());
+  openEngines.push(kms);
   return { kms, dir };
 }
