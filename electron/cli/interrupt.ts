@@ -27,6 +27,13 @@ export async function withInterruptCleanup<T>(cleanup: () => void, work: () => P
   try {
     return await work();
   } finally {
+    // A signal that arrived while the work finished synchronously (during the rename, say) waits
+    // in libuv's signal pipe, read in the loop's next poll: two turns (the second's check phase
+    // comes after that poll) let the handler see it, so the command ends by it instead of the
+    // signal being dropped with the handler (issue 22, interrupt points).
+    for (let turn = 0; turn < 2; turn++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     disarm();
   }
 }

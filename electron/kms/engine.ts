@@ -31,6 +31,7 @@ import { CommitGroup } from './commit-group.ts';
 import { engineServices } from './services.ts';
 import { KmsActions, type EngineParts } from './engine-actions.ts';
 import { xksCredentialLookup, type XksCredentialLookup } from './xks/lookup.ts';
+import { FAULT_POINT_ARMED, faultPoint } from './fault-point.ts';
 
 export type { InvokeOptions } from './pipeline.ts';
 export type { ScheduledWork, Seam } from './scheduler.ts';
@@ -164,7 +165,15 @@ export class Kms extends KmsActions {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#group.submit((afterCommit) => this.#run(name, input, options, afterCommit) as OperationOutput<N>);
+    const answer = this.#group.submit((afterCommit) => this.#run(name, input, options, afterCommit) as OperationOutput<N>);
+    // The reliability suite's moment between a durable commit and the answer (fault-point.ts).
+    if (!FAULT_POINT_ARMED) {
+      return answer;
+    }
+    return answer.then((output) => {
+      faultPoint('after-commit', name);
+      return output;
+    });
   }
 
   /** The synchronous core of invoke(), for benchmarks and callers already on the engine's thread. */

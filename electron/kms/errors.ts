@@ -7,6 +7,7 @@
 // names them (`out`, `shareDir`, `threshold`); a surface that knows how the user gave those inputs
 // adds its own hint with withHint() (electron/cli/hints.ts names the CLI's flags).
 
+import { basename, dirname, join } from 'node:path';
 import { errorHttpStatus, type ErrorShape, type KmsErrorName } from '../../shared/api/errors.ts';
 
 export type KmsErrorOptions = {
@@ -82,10 +83,44 @@ export const CustomKeyStoreInvalidStateException = errorClass('CustomKeyStoreInv
 export const CustomKeyStoreNameInUseException = errorClass('CustomKeyStoreNameInUseException');
 export const CustomKeyStoreNotFoundException = errorClass('CustomKeyStoreNotFoundException');
 
+/**
+ * The machine's failures (the disk, the file system, SQLite's view of them) in words the user can
+ * act on, by error code (Node's errno codes, better-sqlite3's SQLite codes): issue 22, finding 11.
+ */
+export const MACHINE_CAUSES: Readonly<Record<string, string>> = {
+  ENOSPC: 'the disk is full; free some space and try again',
+  EDQUOT: 'your disk quota is used up; free some space and try again',
+  EIO: 'the disk reported an input/output error',
+  EROFS: 'the file system is read-only',
+  EMFILE: 'too many files are open',
+  ENFILE: 'too many files are open on this machine',
+  SQLITE_FULL: 'the disk is full; free some space and try again',
+  SQLITE_IOERR: 'the disk reported an input/output error',
+  SQLITE_READONLY: 'the database cannot be written (read-only file or file system)',
+};
+
+function machineCause(code: string): string | undefined {
+  // SQLite's extended codes (SQLITE_IOERR_WRITE, SQLITE_IOERR_FSYNC, …) share their primary's words.
+  return MACHINE_CAUSES[code] ?? MACHINE_CAUSES[code.replace(/^(SQLITE_[A-Z]+)_[A-Z_]+$/, '$1')];
+}
+
+/** The file a staging file (storage/atomic-file.ts: `.<name>.<12 hex>.partial`) becomes; any other path as it is. */
+function targetOf(path: string): string {
+  const staged = /^\.(.+)\.[0-9a-f]{12}\.partial$/.exec(basename(path));
+  return staged?.[1] === undefined ? path : join(dirname(path), staged[1]);
+}
+
 /** Anything thrown inside an operation becomes a KmsError; unknown faults become KMSInternalException. */
 export function toKmsError(err: unknown): KmsError {
   if (err instanceof KmsError) {
     return err;
+  }
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  const cause = typeof code === 'string' ? machineCause(code) : undefined;
+  if (cause !== undefined) {
+    const path = (err as NodeJS.ErrnoException).path;
+    const what = typeof path === 'string' ? `Cannot write ${targetOf(path)}` : 'The operation was not completed';
+    return new KMSInternalException(`${what}: ${cause} (${code}).`, { cause: err });
   }
   return new KMSInternalException('An internal error occurred. The operation was not completed.', {
     cause: err,

@@ -28,6 +28,7 @@ import type { KeyRow } from './store/repository.ts';
 import { validateRequest } from './validate.ts';
 import { QUORUM_GUARDED, type QuorumOutcome } from './quorum/quorum.ts';
 import { checkQuorum, quorumAuditData } from './actions/custody.ts';
+import { faultPoint } from './fault-point.ts';
 
 export type InvokeOptions = {
   /** How blob members arrive: base64 text (JSON wire, CLI) or bytes (IPC, in-process). Default bytes. */
@@ -108,6 +109,7 @@ export class Pipeline {
         const key = this.#resolveAndAdmit(call.ctx, entry, checked);
         const output = entry.handler(call.ctx, checked, key);
         this.#appendOrFail(name, () => call.record(checked, output, null));
+        faultPoint('before-commit', name);
         return output;
       });
       const after = entry.afterCommit;
@@ -157,13 +159,16 @@ export class Pipeline {
       resourceArns: [...resources],
     };
     try {
-      return this.#services.db
+      const done = this.#services.db
         .transaction(() => {
           const result = act();
           this.#appendOrFail(eventName, () => buildRecord({ ...base, responseElements: response(result) }));
+          faultPoint('before-commit', eventName);
           return result;
         })
         .immediate();
+      faultPoint('after-commit', eventName);
+      return done;
     } catch (thrown) {
       const error = toKmsError(thrown);
       throw this.#recordFailure(eventName, error, () => buildRecord({ ...base, responseElements: null, error: error.toShape() }));

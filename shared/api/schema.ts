@@ -8,6 +8,7 @@
 // The CLI, the HTTP endpoint and the IPC bridge all call validateInput(), so validation is
 // written once. No Node or DOM APIs here: the renderer imports this file too.
 
+import { setOwnMember } from './own-member.ts';
 import { decodeBase64 } from './base64.ts';
 
 export type StringSpec = {
@@ -289,7 +290,7 @@ function checkValue(ctx: Context, spec: Spec, value: unknown, path: string): unk
       const out: Record<string, string> = {};
       for (const [k, v] of entries) {
         checkString(ctx, spec.key, k, `${path}.key`);
-        out[k] = checkString(ctx, spec.value, v, `${path}.${k}`);
+        setOwnMember(out, k, checkString(ctx, spec.value, v, `${path}.${k}`));
       }
       return out;
     }

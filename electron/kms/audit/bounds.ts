@@ -5,6 +5,7 @@
 // stays CloudTrail-sized, and whoever holds the original can still prove which value it was.
 // The rule is docs/audit-format.md, "Bounds".
 
+import { setOwnMember } from '../../../shared/api/own-member.ts';
 import { createHash } from 'node:crypto';
 import { canonicalJson, type JsonObject, type JsonValue } from './canonical.ts';
 
@@ -36,7 +37,7 @@ function boundStrings(value: JsonValue): JsonValue {
     for (const [name, member] of Object.entries(value)) {
       if (member !== undefined) {
         // A map key is the caller's data too (an encryption context key).
-        out[name.length > MAX_LOGGED_STRING_CHARS ? omittedValue(name) : name] = boundStrings(member);
+        setOwnMember(out, name.length > MAX_LOGGED_STRING_CHARS ? omittedValue(name) : name, boundStrings(member));
       }
     }
     return out;

@@ -3,6 +3,7 @@
 // sensitive left out by construction, so plaintext, key material and data keys never reach a
 // record (docs/architecture.md, invariant 3).
 
+import { setOwnMember } from '../../../shared/api/own-member.ts';
 import { memberPath, type Spec, type StructureSpec } from '../../../shared/api/schema.ts';
 import { isOperationName, operations } from '../../../shared/api/operations.ts';
 import type { JsonObject, JsonValue } from './canonical.ts';
@@ -61,7 +62,7 @@ function convert(spec: Spec, value: unknown): JsonValue | undefined {
       const out: JsonObject = {};
       for (const [k, v] of Object.entries(value)) {
         if (typeof v === 'string') {
-          out[k] = v;
+          setOwnMember(out, k, v);
         }
       }
       return out;

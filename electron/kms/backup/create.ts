@@ -1,19 +1,20 @@
 // Creating a backup: a consistent snapshot of the whole database (VACUUM INTO: keys' wrapped
 // material, audit tables and checkpoints, principals, access keys, settings), the root key, one
 // AES-256-GCM file under a fresh backup key, and N share files of that key (any M recover it).
-// Every file is written under a temporary name first; they get their names together, inside the
-// transaction that appends the CreateBackup audit record, so a failure leaves no backup that the
-// log does not know of, and the log names no backup that was not written.
+// Every file is written under a temporary name first (fsynced); the CreateBackup audit record is
+// committed; then they get their names. So there is never a backup that the log does not know of:
+// a failure to name them is recorded as the same backup's failure, and a process killed between
+// the record and the names leaves only staging files, which the next backup into the folder removes.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { JsonObject } from '../audit/canonical.ts';
-import { ValidationException } from '../errors.ts';
+import { KmsError, ValidationException } from '../errors.ts';
 import { lazyModule } from '../lazy-module.ts';
 import type { InstallationInfo } from '../installation.ts';
 import type { Db } from '../store/database.ts';
-import { commitStaged, stageBytes } from '../storage/atomic-file.ts';
+import { commitStaged, removeStaleStagingIn, stageBytes } from '../storage/atomic-file.ts';
 import { sealBackup, type BackupHeader } from './file.ts';
 import { snapshotDatabase } from './snapshot.ts';
 import { sealToPassphrase, sealToPublicKey } from './seal.ts';
@@ -108,9 +109,14 @@ export async function createBackup(host: BackupHost, options: BackupCreateOption
     throw new ValidationException(`${out} already exists; Strongroom does not replace files. Choose another backup file.`, { inputs: ['out'] });
   }
 
+  // Staging files of a run that was killed before its files got their names.
+  removeStaleStagingIn(dirname(out));
+  removeStaleStagingIn(shareDir);
+
   const backupId = randomBytes(BACKUP_ID_BYTES).toString('hex');
   const backupKey = new Uint8Array(randomBytes(BACKUP_KEY_BYTES));
   const temps: Array<string> = [];
+  let recorded = false;
   try {
     const database = snapshotDatabase(host.db, host.dataDir);
     const createdAt = new Date(host.now()).toISOString();
@@ -177,29 +183,46 @@ export async function createBackup(host: BackupHost, options: BackupCreateOption
       Total: options.shares,
       Shares: planned.map((p) => p.entry),
     };
+    const requestParameters: JsonObject = {
+      shares: options.shares,
+      threshold: options.threshold,
+      shareFormat: format,
+      sealedShares: planned.filter((p) => p.entry.SealedTo !== undefined).map((p) => ({ index: p.entry.Index, sealedTo: p.entry.SealedTo ?? null })),
+    };
+    // The record is committed before any file gets its name: a process killed in between leaves a
+    // record of a backup whose files are still staging files (removed by the next run), never a
+    // backup the log does not know of (issue 22, kill points).
+    host.audited('CreateBackup', requestParameters, () => ({ backupId, createdAt, sha256: summary.Sha256, bytes: summary.Bytes }), () => null);
+    recorded = true;
     const committed: Array<string> = [];
     try {
-      host.audited(
-        'CreateBackup',
-        { shares: options.shares, threshold: options.threshold, shareFormat: format, sealedShares: planned.filter((p) => p.entry.SealedTo !== undefined).map((p) => ({ index: p.entry.Index, sealedTo: p.entry.SealedTo ?? null })) },
-        () => ({ backupId, createdAt, sha256: summary.Sha256, bytes: summary.Bytes }),
-        () => {
-          commitStaged(backupTemp, out);
-          committed.push(out);
-          for (const p of planned) {
-            commitStaged(p.temp, p.path);
-            committed.push(p.path);
-          }
-          return null;
-        },
-      );
+      commitStaged(backupTemp, out);
+      committed.push(out);
+      for (const p of planned) {
+        commitStaged(p.temp, p.path);
+        committed.push(p.path);
+      }
     } catch (err) {
       for (const path of committed) {
         rmSync(path, { force: true });
       }
-      throw err;
+      // The files did not all get their names (one appeared meanwhile, the disk failed): the
+      // backup recorded above is recorded as failed too, under the same id.
+      return host.audited('CreateBackup', { ...requestParameters, backupId }, () => null, () => {
+        throw err;
+      });
     }
     return summary;
+  } catch (err) {
+    // A refusal of the request (a share file in the way) is the caller's to report, as before.
+    if (recorded || err instanceof KmsError) {
+      throw err;
+    }
+    // The machine failed the snapshot or a staging file (a full disk, most often): recorded as a
+    // failed CreateBackup, and reported in words (errors.ts, toKmsError), not as a raw ENOSPC.
+    return host.audited('CreateBackup', { shares: options.shares, threshold: options.threshold, shareFormat: format }, () => null, () => {
+      throw err;
+    });
   } finally {
     backupKey.fill(0);
     for (const temp of temps) {

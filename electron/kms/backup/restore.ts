@@ -6,15 +6,16 @@
 // folder renamed into place. A failure leaves the target as it was (absent or empty).
 
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { AuditLog } from '../audit/log.ts';
 import { Kms } from '../engine.ts';
 import { InstallationError, InvalidCiphertextException, ValidationException } from '../errors.ts';
+import { faultPoint } from '../fault-point.ts';
 import { rootKeyCheckMatches } from '../rootkey/check.ts';
 import type { RootKeyProvider } from '../rootkey/provider.ts';
 import { DATABASE_FILE } from '../store/database.ts';
+import { processFolderPrefix, removeStrayFolders } from '../storage/stray-folders.ts';
 import { SCHEMA_VERSION } from '../store/migrate.ts';
 import { openBackup, readBackupFile, type BackupHeader, type BackupPayload } from './file.ts';
 import { parseSealed } from './seal.ts';
@@ -181,10 +182,14 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
   }
   const v = await unlockBackup(options.file, options.shares);
   mkdirSync(dirname(dataDir), { recursive: true });
-  const staging = join(dirname(dataDir), `.${basename(dataDir)}.restoring-${randomBytes(6).toString('hex')}`);
+  // A restore killed before its rename left its staging folder, a full database: removed here
+  // unless its process still runs (storage/stray-folders.ts).
+  const stagingPrefix = `.${basename(dataDir)}.restoring-`;
+  removeStrayFolders(dirname(dataDir), stagingPrefix);
   let adopted: { params: string; stored: boolean } | null = null;
+  // mkdtemp: mode 0700, named `<prefix><pid>-<random>`.
+  const staging = mkdtempSync(join(dirname(dataDir), processFolderPrefix(stagingPrefix)));
   try {
-    mkdirSync(staging, { mode: 0o700 });
     const dbPath = join(staging, DATABASE_FILE);
     writeFileSync(dbPath, v.payload.database, { mode: 0o600 });
     const snap = checkSnapshot(dbPath, v.header, v.payload.rootKey);
@@ -209,6 +214,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
     if (existsSync(dataDir)) {
       rmdirSync(dataDir);
     }
+    faultPoint('restore-staged');
     renameSync(staging, dataDir);
     return { ...summary, DataDir: dataDir, RootKeyProvider: options.provider.kind, RootKeyLocation: location };
   } catch (err) {

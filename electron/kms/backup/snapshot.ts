@@ -8,6 +8,7 @@
 
 import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { faultPoint } from '../fault-point.ts';
 import type { Db } from '../store/database.ts';
 import { processFolderPrefix, removeStrayFolders } from '../storage/stray-folders.ts';
 
@@ -31,6 +32,7 @@ export function writeSnapshot(db: Db, dataDir: string): WrittenSnapshot {
     closeSync(openSync(file, 'wx', 0o600));
     chmodSync(file, 0o600);
     db.prepare('VACUUM INTO ?').run(file);
+    faultPoint('snapshot-written');
     return { dir, file, remove };
   } catch (err) {
     remove();

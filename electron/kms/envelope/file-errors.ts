@@ -4,16 +4,7 @@
 // (a missing input, a folder, a FIFO, no permission) as ValidationException or
 // NotFoundException, the machine's (a full disk, an I/O error) as KMSInternalException.
 
-import { KMSInternalException, KmsError, NotFoundException, ValidationException } from '../errors.ts';
-
-const MACHINE: Readonly<Record<string, string>> = {
-  ENOSPC: 'the disk is full; free some space and try again',
-  EDQUOT: 'your disk quota is used up; free some space and try again',
-  EIO: 'the disk reported an input/output error',
-  EROFS: 'the file system is read-only',
-  EMFILE: 'too many files are open',
-  ENFILE: 'too many files are open on this machine',
-};
+import { KMSInternalException, KmsError, MACHINE_CAUSES, NotFoundException, ValidationException } from '../errors.ts';
 
 const USER: Readonly<Record<string, string>> = {
   EACCES: 'permission denied',
@@ -49,6 +40,6 @@ export function describeFileError(err: unknown, input: string, output: string, s
   if (user !== undefined) {
     return new ValidationException(`Cannot ${role} ${file}: ${user} (${code}).`, { cause: err });
   }
-  const machine = MACHINE[code];
+  const machine = MACHINE_CAUSES[code];
   return new KMSInternalException(`Cannot ${role} ${file}: ${machine ?? e.message} (${code}).`, { cause: err });
 }

@@ -3,6 +3,7 @@
 // IVs and body AAD. Everything is big-endian. Parsing works on a growing buffer and reports
 // "need more bytes" rather than reading a stream itself, so the reader can feed it any chunking.
 
+import { setOwnMember } from '../../../shared/api/own-member.ts';
 import { InvalidCiphertextException, type KmsError } from '../errors.ts';
 import { suiteById, type Suite } from './suites.ts';
 
@@ -192,7 +193,7 @@ function parseContext(bytes: Buffer): Record<string, string> {
       if (Object.hasOwn(out, key)) {
         throw malformed(`the encryption context repeats the key '${key}'`);
       }
-      out[key] = value;
+      setOwnMember(out, key, value);
     }
   } catch (err) {
     if (err instanceof NeedMoreBytes) {

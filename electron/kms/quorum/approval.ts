@@ -4,6 +4,7 @@
 // approval is a custodian's Ed25519 signature over the request's canonical bytes. This module is
 // pure: `strongroom approval sign` uses it offline, with no installation.
 
+import { setOwnMember } from '../../../shared/api/own-member.ts';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson, type JsonObject, type JsonValue } from '../audit/canonical.ts';
 
@@ -68,7 +69,7 @@ export function canonicalInput(input: Readonly<Record<string, unknown>>): JsonOb
       for (const [k, x] of Object.entries(v)) {
         const c = convert(x);
         if (c !== undefined) {
-          out[k] = c;
+          setOwnMember(out, k, c);
         }
       }
       return out;

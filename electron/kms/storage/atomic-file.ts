@@ -8,10 +8,11 @@
 // is removed. The input of a transformation is never the target.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationException } from '../errors.ts';
+import { faultPoint } from '../fault-point.ts';
 import { fsPromises } from '../lazy-builtins.ts';
 
 const STAGING = /^[0-9a-f]{12}\.partial$/;
@@ -89,6 +90,7 @@ function syncDirectory(dir: string): void {
  * without hard links (FAT, some network shares) an existence check and a rename do.
  */
 export function commitStaged(staging: string, target: string, replace = false, existsMessage: (target: string) => string = NOT_REPLACED): void {
+  faultPoint('before-rename');
   if (replace) {
     renameSync(staging, target);
   } else {
@@ -109,6 +111,7 @@ export function commitStaged(staging: string, target: string, replace = false, e
       renameSync(staging, target);
     }
   }
+  faultPoint('after-rename');
   syncDirectory(dirname(target));
 }
 
@@ -160,6 +163,36 @@ async function removeStaleStaging(target: string): Promise<void> {
       if (info !== null && Date.now() - info.mtimeMs > STALE_STAGING_MS) {
         await fsPromises().unlink(path).catch(() => {});
       }
+    }
+  }
+}
+
+const ANY_STAGING = /^\..+\.[0-9a-f]{12}\.partial$/;
+
+/**
+ * Removes every stale staging file in `folder`, whatever its target: for writers whose targets'
+ * names change from run to run (a backup and its shares), so the next run into the folder still
+ * finds a killed run's files. Synchronous; errors are ignored (a folder we cannot list holds none of ours).
+ */
+export function removeStaleStagingIn(folder: string, now: number = Date.now()): void {
+  let names: Array<string>;
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!ANY_STAGING.test(name)) {
+      continue;
+    }
+    const path = join(folder, name);
+    try {
+      const info = lstatSync(path);
+      if (info.isFile() && now - info.mtimeMs > STALE_STAGING_MS) {
+        unlinkSync(path);
+      }
+    } catch {
+      // Gone meanwhile.
     }
   }
 }
@@ -293,6 +326,7 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
   const staging = stagingPath(target);
   const file = await fsPromises().open(staging, 'wx', options.mode ?? 0o600);
   liveStaging.add(staging);
+  faultPoint('staging-opened');
   const out = new StagedOutput(file);
   let closed = false;
   try {
@@ -302,7 +336,9 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
     await file.close();
     closed = true;
     if (options.replace === true) {
+      faultPoint('before-rename');
       await fsPromises().rename(staging, target);
+      faultPoint('after-rename');
       syncDirectory(dirname(target));
     } else {
       commitStaged(staging, target, false, APPEARED);
