@@ -165,6 +165,28 @@ describe('bridge dispatcher', () => {
     expect(progress.at(-1)).toMatchObject({ state: 'failed', error: { name: 'AccessDeniedException', message: expect.stringContaining('explicit deny') } });
   });
 
+  it('a dropped file whose key policy denies Decrypt fails as AccessDenied, naming the alias and the statement', async () => {
+    const key = (await ok<{ KeyMetadata: { KeyId: string; Arn: string } }>('CreateKey', {})).KeyMetadata;
+    await ok('CreateAlias', { AliasName: 'alias/payroll', TargetKeyId: key.KeyId });
+    const path = join(t.dir, 'pay.csv');
+    writeFileSync(path, 'alice,100');
+    await ok('EncryptFiles', { FileIds: [files.add([path])[0]?.fileId], KeyIds: ['alias/payroll'] });
+    await files.idle();
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Owner', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+        { Sid: 'NoDecrypt', Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:Decrypt', Resource: '*' },
+      ],
+    };
+    await ok('PutKeyPolicy', { KeyId: key.KeyId, PolicyName: 'default', Policy: JSON.stringify(policy) });
+    await ok('DecryptFiles', { FileIds: [files.add([`${path}.strongroom`])[0]?.fileId] });
+    await files.idle();
+    const last = progress.at(-1);
+    expect(last).toMatchObject({ state: 'failed', error: { name: 'AccessDeniedException' } });
+    expect(last?.error?.message).toContain(`alias/payroll (${key.Arn}) refused to open this file's data key. Denied by the key policy's Statement[1] (Sid 'NoDecrypt').`);
+  });
+
   it('refuses folders and ids it did not hand out', async () => {
     expect(() => files.add([t.dir])).toThrow(/is not a regular file \(it is a folder/);
     expect(await dispatch('ShowInFolder', { FileId: 'f-0000000000000000' })).toMatchObject({ ok: false, error: { name: 'NotFoundException' } });
