@@ -8,6 +8,7 @@
 // never handles a path). No Node and no DOM APIs here: both sides import it.
 
 import { auditQueryInput } from './audit.ts';
+import { PASSPHRASE_MAX_LENGTH } from './passphrase-strength.ts';
 import type { ErrorShape } from './errors.ts';
 import { operations, operationNames, type OperationInput, type OperationName, type OperationOutput } from './operations.ts';
 import { bool, int, list, map, str, struct, time, type Infer, type StructureSpec } from './schema.ts';
@@ -94,6 +95,17 @@ export const appOperations = {
   ListEndpointCredentials: { summary: 'The access keys that can sign endpoint requests (ids only).', input: struct({}) },
   DeleteEndpointCredentials: { summary: 'Deletes an access key.', input: struct({ AccessKeyId: str({ required: true, min: 16, max: 128, pattern: /^[A-Z0-9]+$/ }) }) },
   ListCustodians: { summary: 'The registered custodians (name, key fingerprint) and the keys whose quorum rules name each (read-only: custodians are added with the CLI).', input: struct({}) },
+  SetUp: {
+    summary: "Creates this data folder's installation (the window's first run): the root key in the OS keychain, or under a passphrase strong enough (passphrase-strength.ts).",
+    input: struct({
+      RootKey: str({ required: true, enum: ['keychain', 'passphrase'] }),
+      Passphrase: str({ min: 1, max: PASSPHRASE_MAX_LENGTH }),
+    }),
+  },
+  Unlock: {
+    summary: "Opens a passphrase installation with the user's passphrase; a wrong one comes back as the status's problem.",
+    input: struct({ Passphrase: str({ required: true, min: 1, max: PASSPHRASE_MAX_LENGTH }) }),
+  },
   GetQuorumRule: {
     summary: "A key's quorum rule (threshold and custodians), or none; guarded calls on such a key need custodian approvals, which only the CLI carries.",
     input: struct({ KeyId: str({ required: true, min: 1, max: 2048 }) }),
@@ -172,6 +184,8 @@ export type AppOutputs = {
   DeleteEndpointCredentials: { readonly deleted: true };
   ListCustodians: { readonly Custodians: ReadonlyArray<CustodianShape> };
   GetQuorumRule: { readonly Rule: QuorumRuleShape | null };
+  SetUp: InstallationStatus;
+  Unlock: InstallationStatus;
 };
 
 /** A custodian as the window sees it: no public key text, its fingerprint and the keys that name it. */
@@ -194,6 +208,9 @@ export type QuorumRuleShape = {
 };
 
 export type AppInput<N extends AppOperationName> = Infer<(typeof appOperations)[N]['input']>;
+
+/** What "Set up Strongroom" sends. */
+export type SetUpRequest = AppInput<'SetUp'>;
 
 /** The request schema of any bridge operation. */
 export function bridgeInputSpec(name: BridgeOperationName): StructureSpec {

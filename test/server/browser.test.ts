@@ -76,6 +76,8 @@ beforeAll(async () => {
       engineCalls++;
       return real.engine();
     },
+    setUp: (request) => real.setUp(request),
+    unlock: (passphrase) => real.unlock(passphrase),
     close: () => real.close(),
   };
   server = await startBrowserServer({
