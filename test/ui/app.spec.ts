@@ -485,7 +485,9 @@ test.describe('Strongroom in the browser', () => {
     await expect(secretBox).toContainText('Copy the secret now');
     const accessKeyId = (await secretBox.locator('dd').nth(0).textContent()) ?? '';
     const secretAccessKey = (await secretBox.locator('dd').nth(1).textContent()) ?? '';
-    await expect(secretBox.getByLabel('Environment for the AWS CLI')).toContainText(`AWS_ENDPOINT_URL_KMS=${url}`);
+    // Lines every client version reads (test/interop/endpoint-setup.test.ts runs them with Debian's AWS CLI 2.9 and boto3 1.26).
+    await expect(secretBox.getByLabel('AWS CLI', { exact: true })).toContainText(`aws kms list-keys --endpoint-url ${url}`);
+    await expect(secretBox.getByLabel('boto3', { exact: true })).toContainText(`endpoint_url='${url}'`);
     await expect(endpoint.getByRole('row', { name: new RegExp(accessKeyId) })).toBeVisible();
     await expectAccessible(page, 'Settings (endpoint running, new access key)');
     await screenshot(page, 'settings-endpoint');
