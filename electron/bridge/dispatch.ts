@@ -120,7 +120,9 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
       return { records: page.records.map((r) => ({ seq: r.seq, record: r.record })), ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }) };
     },
     VerifyAudit: async () => {
-      const report = (await openEngine()).audit.verify();
+      const audit = (await openEngine()).audit;
+      const report = audit.verify();
+      const last = audit.checkpoints().at(-1)?.body;
       return {
         ok: report.ok,
         records: report.records,
@@ -128,6 +130,7 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
         checkpoints: report.checkpoints.count,
         unsignedRecords: report.unsignedRecords,
         ...(report.problem === undefined ? {} : { problem: { ...report.problem } }),
+        ...(last === undefined ? {} : { lastCheckpoint: { number: last.number, createdAt: last.createdAt, headSeq: last.headSeq } }),
       };
     },
     AuditActivity: async (input) => {

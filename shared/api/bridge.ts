@@ -142,6 +142,8 @@ export type AppSettings = {
   readonly dataDirectory: string;
   readonly endpoint: { readonly running: boolean; readonly url: string | null };
   readonly surface: 'electron' | 'browser';
+  /** Browser mode: the folder every output is written to (the user's own --output-dir, or its default). */
+  readonly outputDirectory?: string;
 };
 
 /** What each app operation resolves with. */
@@ -155,6 +157,8 @@ export type AppOutputs = {
     readonly checkpoints: number;
     readonly unsignedRecords: number;
     readonly problem?: { readonly kind: string; readonly seq?: number; readonly checkpoint?: number; readonly detail: string };
+    /** The newest signed checkpoint: its number, when it was made (ISO-8601) and the record it signs. */
+    readonly lastCheckpoint?: { readonly number: number; readonly createdAt: string; readonly headSeq: number };
   };
   AuditActivity: { readonly buckets: ReadonlyArray<AuditActivityBucket> };
   EncryptFiles: { readonly jobId: string };

@@ -108,6 +108,9 @@ describe('bridge dispatcher', () => {
     const page = await ok<{ records: Array<{ record: { eventName: string } }> }>('QueryAudit', { Outcome: 'Failure' });
     expect(page.records.map((r) => r.record.eventName)).toEqual(['DescribeKey']);
     expect(await ok('VerifyAudit')).toMatchObject({ ok: true, records: 3 });
+    // The overview's "last checkpoint": the newest signed one, once there is one.
+    const signed = t.kms.audit.checkpoint('request').body;
+    expect(await ok('VerifyAudit')).toMatchObject({ ok: true, lastCheckpoint: { number: signed.number, createdAt: signed.createdAt, headSeq: signed.headSeq } });
     const activity = await ok<{ buckets: Array<{ success: number; failure: number }> }>('AuditActivity', { Bucket: 'hour' });
     expect(activity.buckets.reduce((n, b) => n + b.success + b.failure, 0)).toBe(t.kms.audit.count());
     expect(activity.buckets.reduce((n, b) => n + b.failure, 0)).toBe(1);

@@ -139,11 +139,16 @@ test.describe('Strongroom in the browser', () => {
 
   test('the app loads and the installation is unlocked', async () => {
     await page.goto(env('STRONGROOM_UI_URL'));
-    // The secret is taken out of the address bar; the first screen is Keys.
-    await expect(page).toHaveTitle('Keys — Strongroom');
+    // The secret is taken out of the address bar; the first screen is the overview.
+    await expect(page).toHaveTitle('Overview — Strongroom');
     expect(page.url()).not.toContain('secret=');
     await expect(page.getByRole('link', { name: 'Installation: Unlocked' })).toBeVisible();
-    await expect(page.getByRole('heading', { level: 1, name: 'Keys' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Audit chain' })).toContainText('Verified');
+    await expect(page.getByRole('region', { name: 'Backup' })).toContainText('No backup has been made');
+    await expectAccessible(page, 'Overview (new installation)');
+    await screenshot(page, 'overview-new');
+    await goTo(page, 'Keys');
     await expect(page.getByText('0 keys')).toBeVisible();
     await expect(page.getByText('No keys yet.')).toBeVisible();
     // A reload (no secret in the address any more) still connects: the tab kept it.
@@ -523,6 +528,14 @@ test.describe('Strongroom in the browser', () => {
     await chooseTheme(page, 'Dark');
     await expectAccessible(page, 'Settings (dark)');
     await screenshot(page, 'settings-dark');
+
+    // The overview after the story: the key enabled, and the refused encryption among the denials.
+    await goTo(page, 'Overview');
+    await expect(page.getByRole('region', { name: 'Keys by state' })).toContainText('Enabled');
+    await expect(page.getByRole('region', { name: 'Recent failures and denials' })).toContainText('Denied');
+    await expect(page.getByRole('region', { name: 'Recent failures and denials' })).toContainText(ALIAS);
+    await expectAccessible(page, 'Overview (dark)');
+    await screenshot(page, 'overview-dark');
 
     await goTo(page, 'Keys');
     await expect(page.getByRole('row', { name: new RegExp(ALIAS) })).toBeVisible();

@@ -123,7 +123,8 @@ test.describe('first run: set up from the window', () => {
     await submit.click();
 
     await expect(page.getByRole('link', { name: 'Installation: Unlocked' })).toBeVisible({ timeout: 30_000 });
-    await expect(page.getByRole('heading', { level: 1, name: 'Keys' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Root key' })).toContainText('Passphrase');
     // It is the folder the server runs on: the CLI opens it with the same passphrase.
     expect(JSON.parse(cli('list-keys')) as Record<string, unknown>).toMatchObject({ Keys: [] });
   });
@@ -169,6 +170,40 @@ test.describe('first run: set up from the window', () => {
     await expect(error).not.toContainText('cannot be decrypted');
     await expectAccessible(page, 'Files (decrypt refused by policy)');
     await screenshot(page, 'files-decrypt-refused');
+  });
+
+  test('the overview and the audit log show the refusal by alias, with reads hidden, and nothing scrolls sideways at 1280 px', async () => {
+    const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+    await nav('Overview').click();
+    const failures = page.getByRole('region', { name: 'Recent failures and denials' });
+    await expect(failures).toContainText('Denied');
+    await expect(failures).toContainText('Decrypt');
+    await expect(failures).toContainText('alias/payroll (');
+    await expect(page.getByRole('region', { name: 'Keys by state' })).toContainText('1 Enabled');
+    await expect(page.getByRole('region', { name: 'Backup' })).toContainText('No backup has been made');
+    await expectAccessible(page, 'Overview');
+    await screenshot(page, 'overview');
+
+    await nav('Audit').click();
+    const table = page.locator('table.audit-table');
+    await expect(table.locator('tbody tr:not(.spacer)').first()).toBeVisible();
+    // The window's own reads are there until hidden.
+    await expect(table).toContainText('DescribeKey');
+    await page.getByRole('checkbox', { name: /Hide reads/ }).check();
+    await expect(table).not.toContainText('DescribeKey');
+    await expect(table).not.toContainText('ListAliases');
+    const denied = table.locator('tbody tr').filter({ hasText: 'AccessDeniedException' }).first();
+    await expect(denied).toContainText('Decrypt');
+    await expect(denied).toContainText('alias/payroll (');
+    const widths = await page.evaluate(() => {
+      const scroller = document.querySelector('.audit-scroller');
+      return { window: window.innerWidth, page: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth, table: scroller?.scrollWidth ?? 0, box: scroller?.clientWidth ?? 0 };
+    });
+    expect(widths.window).toBe(1280);
+    expect(widths.page, JSON.stringify(widths)).toBeLessThanOrEqual(widths.viewport);
+    expect(widths.table, JSON.stringify(widths)).toBeLessThanOrEqual(widths.box);
+    await expectAccessible(page, 'Audit (reads hidden)');
+    await screenshot(page, 'audit-reads-hidden');
   });
 
   test('started again without the passphrase, the window unlocks the installation itself', async () => {
