@@ -262,6 +262,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     dataDirectory: options.dataDir,
     endpoint: { running: false, url: null },
     surface: 'browser',
+    outputDirectory: outputDir,
   });
   // Setting up or unlocking changes what Settings shows: the status they answer is kept as status()'s is.
   const setUp = options.host.setUp?.bind(options.host);

@@ -126,6 +126,8 @@ export type FileProgress = {
   /** The output's id (for ShowInFolder) and file name when done. */
   readonly outputId?: string;
   readonly outputName?: string;
+  /** A decrypted file: the key that opened it (its ARN) and its encryption context (the SDK's own aws-crypto-* entries left out). */
+  readonly openedBy?: { readonly keyArn: string; readonly encryptionContext: Readonly<Record<string, string>> };
   readonly error?: ErrorShape;
 };
 

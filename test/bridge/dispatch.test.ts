@@ -142,6 +142,8 @@ describe('bridge dispatcher', () => {
     await ok('DecryptFiles', { FileIds: [encrypted?.fileId] });
     await files.idle();
     expect(progress.at(-1)).toMatchObject({ state: 'done', outputName: 'a (2).txt' });
+    // The result says which key opened it and its context (the SDK's signing key left out).
+    expect(progress.at(-1)?.openedBy).toEqual({ keyArn: `arn:aws:kms:local-1:111122223333:key/${keyId}`, encryptionContext: { purpose: 'test' } });
     expect(readFileSync(join(t.dir, 'a (2).txt'))).toEqual(Buffer.alloc(3_000_000, 1));
     expect(readFileSync(join(t.dir, 'a.txt'))).toEqual(Buffer.alloc(3_000_000, 1));
     // Encrypting again does not replace the first output either.

@@ -322,6 +322,7 @@ test.describe('Strongroom in the browser', () => {
     const decryptJob = results.getByRole('article', { name: /^Decrypting 1 file/ });
     await expect(decryptJob.getByRole('heading')).toContainText('finished: 1 done', { timeout: 60_000 });
     await expect(decryptJob).toContainText(`Decrypted to ${alpha.name}`);
+    await expect(decryptJob).toContainText(`Opened with ${ALIAS} (${keyId}); encryption context: none`);
     const decrypted = readFileSync(join(outputDir(), alpha.name));
     expect(decrypted.equals(alpha.bytes), 'the decrypted file equals the original').toBe(true);
 

@@ -99,8 +99,17 @@ test.describe('first run: set up from the window', () => {
   test('an empty data folder offers "Set up Strongroom", with the passphrase strength said as it is typed', async () => {
     const started = await startUi(dataDir, outputDir);
     server = started.server;
+    // Nothing the page asks for is missing (the favicon was a 404).
+    const missing: Array<string> = [];
+    page.on('response', (r) => {
+      if (r.status() === 404) {
+        missing.push(r.url());
+      }
+    });
     await page.goto(started.url);
     await expect(page.getByRole('heading', { level: 1, name: 'Set up Strongroom' })).toBeVisible();
+    await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', /favicon\.svg$/);
+    expect(missing).toEqual([]);
     await expect(page.getByRole('link', { name: 'Installation: Not set up' })).toBeVisible();
     const form = page.getByRole('form', { name: 'Set up Strongroom' });
     await expect(form.getByRole('radio', { name: /The OS keychain/ })).toBeChecked();
@@ -222,6 +231,7 @@ test.describe('first run: set up from the window', () => {
     await form.getByLabel('Passphrase').fill(PASSPHRASE);
     await form.getByRole('button', { name: 'Unlock' }).click();
     await expect(page.getByRole('link', { name: 'Installation: Unlocked' })).toBeVisible({ timeout: 30_000 });
-    await expect(page.getByText('1 key')).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Keys by state' })).toContainText('1 Enabled');
   });
 });

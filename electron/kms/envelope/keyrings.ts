@@ -65,9 +65,10 @@ export function kmsKeyring(kms: KmsClient, keyId: string, options: InvokeOptions
 /**
  * Every key of this installation, for decrypting: opens any 'aws-kms' EDK that names one of its
  * keys (Decrypt with the file's context), and any RSA-recipient EDK that names one of its RSA
- * keys (Decrypt with RSAES_OAEP_SHA_256). EDKs for other installations are skipped.
+ * keys (Decrypt with RSAES_OAEP_SHA_256). EDKs for other installations are skipped. `onOpened`
+ * hears the ARN of the key that opened the data key.
  */
-export function installationKeyring(kms: KmsClient, options: InvokeOptions = {}): Keyring {
+export function installationKeyring(kms: KmsClient, options: InvokeOptions = {}, onOpened?: (keyArn: string) => void): Keyring {
   const prefix = `arn:aws:kms:${kms.installation.region}:${kms.installation.accountId}:key/`;
   return {
     label: `the keys of installation account ${kms.installation.accountId}`,
@@ -92,6 +93,8 @@ export function installationKeyring(kms: KmsClient, options: InvokeOptions = {})
             problems.push({ text: `${arn}: KMS returned another key, or a data key of the wrong length` });
             continue;
           }
+          // Which key opened the file, for a surface that shows it (the window's decrypt result).
+          onOpened?.(arn);
           return out.Plaintext;
         } catch (err) {
           problems.push({ text: `${arn}: ${describeError(err)}`, ...(err instanceof KmsError ? { error: err } : {}) });

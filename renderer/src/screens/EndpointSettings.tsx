@@ -173,7 +173,10 @@ function AccessKeys(props: { readonly url: string | null }): ReactElement {
   return (
     <>
       <h3>Access keys</h3>
-      <p className="hint">Each key signs requests as the installation owner (root). Delete a key to stop every client that uses it.</p>
+      <p className="hint">
+        A key made here signs requests as the installation owner (root); keys made with <code>strongroom create-access-key --principal</code> sign as the user or
+        role the table names. Delete a key to stop every client that uses it.
+      </p>
       <div className="actions">
         <button
           type="button"
