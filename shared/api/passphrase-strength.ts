@@ -80,7 +80,7 @@ export function passphraseStrength(given: string): PassphraseStrength {
     return { level: 'weak', bits, acceptable: false, advice: 'Too easy to guess: add more unrelated words, and avoid repeats, runs (abc, 123) and common passwords.' };
   }
   if (bits < 80) {
-    return { level: 'fair', bits, acceptable: true, advice: 'Acceptable. Another unrelated word or two would make it strong.' };
+    return { level: 'fair', bits, acceptable: true, advice: 'Another unrelated word or two would make it strong.' };
   }
-  return { level: 'strong', bits, acceptable: true, advice: 'Strong. Keep it somewhere safe: without it, this installation’s keys cannot be opened.' };
+  return { level: 'strong', bits, acceptable: true, advice: 'Keep it somewhere safe: without it, this installation’s keys cannot be opened.' };
 }
