@@ -13,12 +13,13 @@ import {
   type AppSettings,
   type BridgeResult,
   type InstallationStatus,
+  type SetUpRequest,
 } from '../../shared/api/bridge.ts';
 import { isOperationName } from '../../shared/api/operations.ts';
 import type { KeyObject } from 'node:crypto';
 import type { Caller } from '../kms/iam/caller.ts';
 import type { Kms } from '../kms/engine.ts';
-import { KMSInvalidStateException, toKmsError, ValidationException } from '../kms/errors.ts';
+import { KMSInvalidStateException, toKmsError, UnsupportedOperationException, ValidationException } from '../kms/errors.ts';
 import { validateRequest } from '../kms/validate.ts';
 import { QUORUM_GUARDED } from '../kms/quorum/quorum.ts';
 import { publicKeyPem, readPublicKey } from '../kms/audit/checkpoints.ts';
@@ -32,6 +33,10 @@ export type BridgeContext = {
   readonly status: () => Promise<InstallationStatus>;
   /** The open engine, or null while the installation is locked or missing. */
   readonly engine: () => Kms | null;
+  /** Creates the installation (first run); a surface that cannot omits it. */
+  readonly setUp?: (request: SetUpRequest) => Promise<InstallationStatus>;
+  /** Opens a passphrase installation with the user's passphrase. */
+  readonly unlock?: (passphrase: string) => Promise<InstallationStatus>;
   readonly files: FileService;
   /** Who the window acts as; the installation owner when undefined. */
   readonly caller?: () => Caller | undefined;
@@ -98,12 +103,26 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
 
   const app: AppHandlers = {
     Status: async () => ctx.status(),
+    SetUp: async (input) => {
+      if (ctx.setUp === undefined) {
+        throw new UnsupportedOperationException('This window cannot set up an installation: run `strongroom init` in a terminal.');
+      }
+      return ctx.setUp(input);
+    },
+    Unlock: async (input) => {
+      if (ctx.unlock === undefined) {
+        throw new UnsupportedOperationException('This window cannot unlock the installation: use the strongroom command in a terminal.');
+      }
+      return ctx.unlock(input.Passphrase);
+    },
     QueryAudit: async (input) => {
       const page = (await openEngine()).audit.query(input);
       return { records: page.records.map((r) => ({ seq: r.seq, record: r.record })), ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }) };
     },
     VerifyAudit: async () => {
-      const report = (await openEngine()).audit.verify();
+      const audit = (await openEngine()).audit;
+      const report = audit.verify();
+      const last = audit.checkpoints().at(-1)?.body;
       return {
         ok: report.ok,
         records: report.records,
@@ -111,6 +130,7 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
         checkpoints: report.checkpoints.count,
         unsignedRecords: report.unsignedRecords,
         ...(report.problem === undefined ? {} : { problem: { ...report.problem } }),
+        ...(last === undefined ? {} : { lastCheckpoint: { number: last.number, createdAt: last.createdAt, headSeq: last.headSeq } }),
       };
     },
     AuditActivity: async (input) => {

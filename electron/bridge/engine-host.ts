@@ -11,9 +11,10 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InstallationStatus } from '../../shared/api/bridge.ts';
+import type { InstallationStatus, SetUpRequest } from '../../shared/api/bridge.ts';
+import { passphraseStrength } from '../../shared/api/passphrase-strength.ts';
 import type { Kms } from '../kms/engine.ts';
-import { InstallationError } from '../kms/errors.ts';
+import { AlreadyExistsException, InstallationError, KMSInvalidStateException, ValidationException } from '../kms/errors.ts';
 import type { describeInstallation, InstallationInfo, ProviderForKind } from '../kms/installation.ts';
 import type { providerForKind } from '../kms/rootkey/select.ts';
 import type { openDatabase } from '../kms/store/database.ts';
@@ -43,7 +44,7 @@ async function loadEngineModules(): Promise<EngineModules> {
 }
 
 export const NOT_INITIALIZED_MESSAGE =
-  'Strongroom has not been set up on this computer yet. Run `strongroom init` in a terminal to create an installation, then press Refresh.';
+  'Strongroom has not been set up in this data folder yet. Set it up here, or run `strongroom init --data-dir <folder>` in a terminal with the data folder Settings shows, then press Refresh.';
 
 export type EngineHostOptions = {
   readonly dataDir: string;
@@ -59,6 +60,13 @@ export type EngineHost = {
   status(): Promise<InstallationStatus>;
   /** The open engine, or null. For the bridge operations a later issue adds. */
   engine(): Kms | null;
+  /**
+   * Creates the installation in this data folder (the window's "Set up Strongroom") and opens it.
+   * @throws ValidationException for a weak passphrase, AlreadyExistsException when one exists.
+   */
+  setUp(request: SetUpRequest): Promise<InstallationStatus>;
+  /** Opens a passphrase installation with this passphrase; a wrong one is the status's problem. */
+  unlock(passphrase: string): Promise<InstallationStatus>;
   close(): void;
 };
 
@@ -107,7 +115,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
     }
   };
 
-  const open = async (): Promise<OpenOutcome> => {
+  const open = async (given?: (m: EngineModules) => ProviderForKind): Promise<OpenOutcome> => {
     let m: EngineModules;
     try {
       m = await load();
@@ -125,7 +133,7 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
     if (!existsSync(join(dataDir, m.DATABASE_FILE))) {
       return notInitialized;
     }
-    const providers: ProviderForKind = options.providerForKind ?? ((kind) => m.selectProvider(kind));
+    const providers: ProviderForKind = given?.(m) ?? options.providerForKind ?? ((kind) => m.selectProvider(kind));
     try {
       const engine = await m.Kms.open({ dataDir, providerForKind: providers, userAgent: 'strongroom-app', log: (message) => log(message) });
       engine.startTimers();
@@ -145,32 +153,98 @@ export function createEngineHost(options: EngineHostOptions): EngineHost {
     }
   };
 
+  const closedStatus: InstallationStatus = { initialized: false, unlocked: false, problem: { code: 'Closed', message: 'Strongroom is shutting down.' } };
+
+  /** Keeps the engine an outcome opened (the first one wins), or returns the outcome's status. */
+  const adopt = (outcome: OpenOutcome): InstallationStatus => {
+    if ('kms' in outcome) {
+      if (closed) {
+        outcome.kms.close();
+        return closedStatus;
+      }
+      kms ??= outcome.kms;
+      if (kms !== outcome.kms) {
+        outcome.kms.close();
+      }
+      return installationStatus(kms.installation);
+    }
+    return outcome.status;
+  };
+
+  /** Runs `task` as the one open in flight, after any open already running. */
+  const exclusive = async (task: () => Promise<OpenOutcome>): Promise<OpenOutcome> => {
+    while (opening !== null) {
+      await opening.catch(() => undefined);
+    }
+    const running = task().finally(() => {
+      opening = null;
+    });
+    opening = running;
+    return running;
+  };
+
+  const createInstallation = async (request: SetUpRequest): Promise<OpenOutcome> => {
+    const m = await load();
+    const kind = request.RootKey;
+    const passphrase = request.Passphrase;
+    if (kind === 'passphrase') {
+      const strength = passphraseStrength(passphrase ?? '');
+      if (!strength.acceptable) {
+        throw new ValidationException(`The passphrase is not strong enough: ${strength.advice}`, { inputs: ['Passphrase'] });
+      }
+    } else if (passphrase !== undefined) {
+      throw new ValidationException('A passphrase is only for a passphrase-protected root key; the keychain holds its own.', { inputs: ['Passphrase'] });
+    }
+    const provider = kind === 'passphrase' ? m.selectProvider('passphrase', { passphrase: async () => passphrase ?? '' }) : (options.providerForKind ?? ((k) => m.selectProvider(k)))(kind);
+    try {
+      const engine = await m.Kms.init({ dataDir, provider, userAgent: 'strongroom-app', log: (message) => log(message) });
+      engine.startTimers();
+      return { kms: engine };
+    } catch (err) {
+      if (err instanceof InstallationError) {
+        if (err.problem === 'AlreadyInitialized') {
+          throw new AlreadyExistsException('This data folder already holds a Strongroom installation: press Refresh to use it.', { cause: err });
+        }
+        throw new KMSInvalidStateException(`The installation could not be created: ${redact(err.message)}`, { cause: err });
+      }
+      throw err;
+    }
+  };
+
   return {
+    async setUp(request) {
+      if (closed) {
+        return closedStatus;
+      }
+      if (kms !== null) {
+        throw new AlreadyExistsException('This data folder already holds a Strongroom installation, and it is open.');
+      }
+      return adopt(await exclusive(() => createInstallation(request)));
+    },
+    async unlock(passphrase) {
+      if (closed) {
+        return closedStatus;
+      }
+      if (kms !== null) {
+        return installationStatus(kms.installation);
+      }
+      const withPassphrase = (m: EngineModules): ProviderForKind => (kind) =>
+        kind === 'passphrase' ? m.selectProvider('passphrase', { passphrase: async () => passphrase }) : (options.providerForKind ?? ((k) => m.selectProvider(k)))(kind);
+      return adopt(await exclusive(() => open(withPassphrase)));
+    },
     async status() {
       if (kms !== null) {
         return installationStatus(kms.installation);
       }
       if (closed) {
-        return { initialized: false, unlocked: false, problem: { code: 'Closed', message: 'Strongroom is shutting down.' } };
+        return closedStatus;
       }
       // One open at a time; a failed open is tried again on the next request (after `strongroom
       // init`, or once the keychain is unlocked).
       opening ??= open().finally(() => {
         opening = null;
       });
-      const outcome = await opening;
-      if ('kms' in outcome) {
-        if (closed) {
-          outcome.kms.close();
-          return { initialized: false, unlocked: false, problem: { code: 'Closed', message: 'Strongroom is shutting down.' } };
-        }
-        kms ??= outcome.kms;
-        if (kms !== outcome.kms) {
-          outcome.kms.close();
-        }
-        return installationStatus(kms.installation);
-      }
-      return outcome.status;
+      return adopt(await opening);
     },
     engine() {
       return kms;

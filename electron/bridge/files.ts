@@ -170,7 +170,7 @@ export class FileService {
         suiteId: job.signed ? SIGNED_SUITE : UNSIGNED_SUITE,
         frameLength: job.frameLength ?? DEFAULT_FRAME_LENGTH,
         onProgress,
-      }).then(() => output);
+      }).then(() => ({ output }));
     });
   }
 
@@ -178,8 +178,9 @@ export class FileService {
     const files = this.#lookup(job.fileIds);
     const kms = this.#engine();
     const caller = this.#caller();
-    const keyrings = [installationKeyring(kms, caller === undefined ? {} : { caller })];
     return this.#start(files, async (file, onProgress) => {
+      let keyArn: string | null = null;
+      const keyrings = [installationKeyring(kms, caller === undefined ? {} : { caller }, (arn) => (keyArn = arn))];
       const output = freePath(decryptedPath(file.path, this.#outputDir(file.path, file.name)));
       const info = await decryptFile(file.path, output, { keyrings, onProgress });
       for (const [k, v] of Object.entries(job.context)) {
@@ -187,7 +188,8 @@ export class FileService {
           throw new ValidationException(`${file.name} was not encrypted with ${k}=${v} in its encryption context.`);
         }
       }
-      return output;
+      const encryptionContext = Object.fromEntries(Object.entries(info.context).filter(([k]) => !k.startsWith('aws-crypto-')));
+      return { output, ...(keyArn === null ? {} : { openedBy: { keyArn, encryptionContext } }) };
     });
   }
 
@@ -201,7 +203,7 @@ export class FileService {
 
   #start(
     files: ReadonlyArray<{ fileId: string } & Registered>,
-    work: (file: Registered, onProgress: (done: number, total: number) => void) => Promise<string>,
+    work: (file: Registered, onProgress: (done: number, total: number) => void) => Promise<{ readonly output: string; readonly openedBy?: FileProgress['openedBy'] }>,
   ): { jobId: string } {
     const jobId = newId('j');
     this.#running.add(jobId);
@@ -228,9 +230,16 @@ export class FileService {
         };
         try {
           this.#emit({ ...base, state: 'running', bytesDone: 0, bytesTotal: file.size });
-          const output = await work(file, onProgress);
+          const { output, openedBy } = await work(file, onProgress);
           const [added] = this.add([output]);
-          this.#emit({ ...base, state: 'done', bytesDone: file.size, bytesTotal: file.size, ...(added === undefined ? {} : { outputId: added.fileId, outputName: added.name }) });
+          this.#emit({
+            ...base,
+            state: 'done',
+            bytesDone: file.size,
+            bytesTotal: file.size,
+            ...(added === undefined ? {} : { outputId: added.fileId, outputName: added.name }),
+            ...(openedBy === undefined ? {} : { openedBy }),
+          });
         } catch (err) {
           if (err instanceof JobCancelled) {
             this.#emit({ ...base, state: 'cancelled', bytesDone: 0, bytesTotal: file.size });

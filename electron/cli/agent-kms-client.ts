@@ -7,7 +7,7 @@
 import type { OperationName, OperationOutput } from '../../shared/api/operations.ts';
 import type { KmsErrorName } from '../../shared/api/errors.ts';
 import type { KmsClient } from '../kms/envelope/kms-client.ts';
-import { InstallationError, KmsError } from '../kms/errors.ts';
+import { InstallationError, KmsError, type Denial } from '../kms/errors.ts';
 import { AGENT_INSTALLATION, type AgentConnection, type AgentReply } from './agent.ts';
 
 /** The agent's reply as the direct call would have ended: its output, or the same error. */
@@ -15,14 +15,28 @@ export function fromAgent(reply: AgentReply): Record<string, unknown> {
   if ('output' in reply) {
     return reply.output;
   }
-  const { kind, name, message, problem } = reply.error;
+  const { kind, name, message, problem, denial } = reply.error;
   if (kind === 'kms') {
-    throw new KmsError(name as KmsErrorName, message);
+    const why = denialOf(denial);
+    throw new KmsError(name as KmsErrorName, message, why === undefined ? undefined : { denial: why });
   }
   if (kind === 'installation') {
     throw new InstallationError((problem ?? 'RootKeyUnavailable') as InstallationError['problem'], message);
   }
   throw new Error(message);
+}
+
+/** A denial as the agent sent it, when it has the shape KmsError.denial has. */
+function denialOf(value: unknown): Denial | undefined {
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  const { keyArn, aliases, explanation } = value as Record<string, unknown>;
+  const aliasList = Array.isArray(aliases) && aliases.every((a) => typeof a === 'string') ? (aliases as Array<string>) : null;
+  if ((keyArn !== null && typeof keyArn !== 'string') || aliasList === null || typeof explanation !== 'string') {
+    return undefined;
+  }
+  return { keyArn, aliases: aliasList, explanation };
 }
 
 /**

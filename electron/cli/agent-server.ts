@@ -68,7 +68,7 @@ function databaseIdentity(dataDir: string): string | null {
 
 function errorReply(err: unknown): AgentReply {
   if (err instanceof KmsError) {
-    return { error: { kind: 'kms', name: err.name, message: err.message } };
+    return { error: { kind: 'kms', name: err.name, message: err.message, ...(err.denial === undefined ? {} : { denial: err.denial }) } };
   }
   if (err instanceof InstallationError) {
     return { error: { kind: 'installation', name: err.name, message: err.message, problem: err.problem } };

@@ -40,7 +40,16 @@ export type AgentRequest = {
 /** The reply: the operation's output, or the error as the direct call would have thrown it. */
 export type AgentReply =
   | { readonly output: Record<string, unknown> }
-  | { readonly error: { readonly kind: 'kms' | 'installation' | 'other' | 'refused'; readonly name: string; readonly message: string; readonly problem?: string } };
+  | {
+      readonly error: {
+        readonly kind: 'kms' | 'installation' | 'other' | 'refused';
+        readonly name: string;
+        readonly message: string;
+        readonly problem?: string;
+        /** A policy refusal's key, aliases and deciding statement (KmsError.denial). */
+        readonly denial?: unknown;
+      };
+    };
 
 /** The per-user folder for agent sockets: $XDG_RUNTIME_DIR/strongroom, else <tmp>/strongroom-<uid>. */
 export function agentDir(env: NodeJS.ProcessEnv): string {

@@ -13,6 +13,7 @@ import type * as Engine from '../kms/engine.ts';
 import type { Kms } from '../kms/engine.ts';
 import type { InvokeOptions, KmsClient } from '../kms/envelope/kms-client.ts';
 import { InstallationError, KmsError } from '../kms/errors.ts';
+import { keyName } from '../kms/envelope/refusal.ts';
 import { peekRootKeyProvider } from '../kms/installation-peek.ts';
 import type { InstallationInfo } from '../kms/installation.ts';
 import type { Caller } from '../kms/iam/caller.ts';
@@ -827,6 +828,19 @@ async function flagsOf(command: string): Promise<Array<string>> {
   return [...docs.filter((d) => d.flag.startsWith('--')).map((d) => d.flag.slice(2)), ...globals];
 }
 
+/**
+ * A policy refusal's second line: the key by its alias and the statement that decided, which AWS's
+ * one-line message (kept as the first line, as scripts parse it) does not say. Empty when the
+ * message already says it (a file refusal) or the error is not a refusal.
+ */
+function denialLine(err: KmsError): string {
+  const d = err.denial;
+  if (d === undefined || err.message.includes(d.explanation)) {
+    return '';
+  }
+  return `Why: ${d.keyArn === null ? '' : `${keyName(d.keyArn, d.aliases)}: `}${d.explanation}\n`;
+}
+
 async function reportError(io: CliIo, err: unknown, command: string | null, operation: OperationName | null): Promise<number> {
   if (err instanceof UsageError) {
     const hint = err.command ?? command;
@@ -842,7 +856,7 @@ async function reportError(io: CliIo, err: unknown, command: string | null, oper
   }
   if (err instanceof KmsError) {
     const what = operation !== null ? `the ${operation} operation` : `the ${command ?? 'strongroom'} command`;
-    io.stderr.write(`An error occurred (${err.name}) when calling ${what}: ${err.message}\n`);
+    io.stderr.write(`An error occurred (${err.name}) when calling ${what}: ${err.message}\n${denialLine(err)}`);
     return EXIT_FAILED;
   }
   if (err instanceof InstallationError) {

@@ -14,15 +14,32 @@ export type KmsErrorOptions = {
   readonly cause?: unknown;
   /** The inputs the error is about, as the engine's API names them. */
   readonly inputs?: readonly string[];
+  /** Why a policy refused the call (AccessDeniedException only). */
+  readonly denial?: Denial;
+};
+
+/**
+ * Why a policy refused a call, beyond AWS's message (which names neither the key's alias nor the
+ * statement): the CLI and the window show it; the endpoint keeps AWS's words alone.
+ */
+export type Denial = {
+  /** The key the refusal is about, when the resource is a key. */
+  readonly keyArn: string | null;
+  /** The key's aliases ('alias/finance'), sorted; empty when it has none. */
+  readonly aliases: readonly string[];
+  /** The evaluation's own words: "Denied by the key policy's Statement[1] (Sid 'NoDecrypt')." */
+  readonly explanation: string;
 };
 
 export class KmsError extends Error {
   declare readonly name: KmsErrorName;
   readonly inputs: readonly string[];
+  readonly denial: Denial | undefined;
   constructor(name: KmsErrorName, message: string, options?: KmsErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     Object.defineProperty(this, 'name', { value: name, enumerable: false });
     this.inputs = options?.inputs ?? [];
+    this.denial = options?.denial;
   }
   get httpStatus(): number {
     return errorHttpStatus[this.name];
@@ -35,7 +52,7 @@ export class KmsError extends Error {
    * message: `<message> (<hint>)`.
    */
   withHint(hint: string): KmsError {
-    const hinted = new KmsError(this.name, `${this.message} (${hint})`, { cause: this.cause, inputs: this.inputs });
+    const hinted = new KmsError(this.name, `${this.message} (${hint})`, { cause: this.cause, inputs: this.inputs, ...(this.denial === undefined ? {} : { denial: this.denial }) });
     return Object.setPrototypeOf(hinted, Object.getPrototypeOf(this)) as KmsError;
   }
 }

@@ -73,6 +73,8 @@ export function createBridge(
   const dispatch = createDispatcher({
     status: () => host.status(),
     engine: () => host.engine(),
+    setUp: (request) => host.setUp(request),
+    unlock: (passphrase) => host.unlock(passphrase),
     files: service,
     settings,
     showInFolder: async (path) => {

@@ -28,7 +28,7 @@ import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { AddedFile, AppSettings, BridgeResult, FileProgress, InstallationStatus } from '../../shared/api/bridge.ts';
+import type { AddedFile, AppSettings, BridgeResult, FileProgress, InstallationStatus, SetUpRequest } from '../../shared/api/bridge.ts';
 import type { ErrorShape } from '../../shared/api/errors.ts';
 import { int, str, struct } from '../../shared/api/schema.ts';
 import {
@@ -63,6 +63,9 @@ import { contentTypeFor, resolveUnder } from '../bridge/static-files.ts';
 export type BrowserEngineHost = {
   status(): Promise<InstallationStatus>;
   engine(): Kms | null;
+  /** First-run setup and unlocking from the page (engine-host.ts); absent in hosts that cannot. */
+  setUp?(request: SetUpRequest): Promise<InstallationStatus>;
+  unlock?(passphrase: string): Promise<InstallationStatus>;
 };
 
 export type BrowserServerOptions = {
@@ -259,10 +262,16 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     dataDirectory: options.dataDir,
     endpoint: { running: false, url: null },
     surface: 'browser',
+    outputDirectory: outputDir,
   });
+  // Setting up or unlocking changes what Settings shows: the status they answer is kept as status()'s is.
+  const setUp = options.host.setUp?.bind(options.host);
+  const unlock = options.host.unlock?.bind(options.host);
   const dispatch = createDispatcher({
     status,
     engine: () => options.host.engine(),
+    ...(setUp === undefined ? {} : { setUp: async (request: SetUpRequest) => (lastStatus = await setUp(request)) }),
+    ...(unlock === undefined ? {} : { unlock: async (passphrase: string) => (lastStatus = await unlock(passphrase)) }),
     files,
     settings,
     // Only outputs, which are in the user's own output folder (--output-dir, or the default

@@ -1,5 +1,5 @@
-// The shell: a skip link, a header with the installation's state, the main navigation (Keys,
-// Files, Policies, Audit, Custody, Settings) and the current screen in <main>. Screens are chosen by the
+// The shell: a skip link, a header with the installation's state, the main navigation (Overview,
+// Keys, Files, Policies, Audit, Custody, Settings) and the current screen in <main>. Screens are chosen by the
 // URL's hash. Until the installation is set up and unlocked, every screen but Settings shows
 // the installation card with what to do. Moving to another screen puts focus on its heading
 // (so a screen reader announces it) and names the window after it.
@@ -16,12 +16,14 @@ import { CreateKeyScreen } from './screens/CreateKey.tsx';
 import { FilesScreen } from './screens/Files.tsx';
 import { KeyDetailScreen } from './screens/KeyDetail.tsx';
 import { KeysScreen } from './screens/Keys.tsx';
+import { OverviewScreen } from './screens/Overview.tsx';
 import { PoliciesScreen } from './screens/Policies.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
 
 export { StatusCard } from './components/StatusCard.tsx';
 
 const NAV: ReadonlyArray<{ readonly section: Section; readonly label: string; readonly href: string }> = [
+  { section: 'overview', label: 'Overview', href: hrefTo('overview') },
   { section: 'keys', label: 'Keys', href: hrefTo('keys') },
   { section: 'files', label: 'Files', href: hrefTo('files') },
   { section: 'policies', label: 'Policies', href: hrefTo('policies') },
@@ -32,6 +34,8 @@ const NAV: ReadonlyArray<{ readonly section: Section; readonly label: string; re
 
 export function screenTitle(route: Route): string {
   switch (route.screen) {
+    case 'overview':
+      return 'Overview';
     case 'keys':
       return 'Keys';
     case 'create-key':
@@ -91,6 +95,8 @@ function Screen(props: { readonly route: Route; readonly status: LoadedStatus; r
     return <NotReady status={props.status} onRefresh={props.onRefreshStatus} />;
   }
   switch (route.screen) {
+    case 'overview':
+      return <OverviewScreen />;
     case 'keys':
       return <KeysScreen />;
     case 'create-key':
@@ -177,7 +183,7 @@ export function App(): ReactElement {
         Skip to content
       </a>
       <header className="app-header">
-        <a className="brand" href={hrefTo('keys')}>
+        <a className="brand" href={hrefTo('overview')}>
           <span className="brand-mark" aria-hidden="true">
             ◆
           </span>{' '}

@@ -2,7 +2,7 @@
 // `audit query`, the app's audit screen, an imported-logs workspace). Names follow CloudTrail's
 // LookupEvents: StartTime, EndTime, MaxResults, NextToken. No Node or DOM APIs here.
 
-import { int, str, struct, time, type Infer } from './schema.ts';
+import { bool, int, str, struct, time, type Infer } from './schema.ts';
 
 export const AUDIT_OUTCOMES = ['Success', 'Failure'] as const;
 export const MAX_AUDIT_RESULTS = 1000;
@@ -20,6 +20,11 @@ export const auditQueryInput = struct({
   Principal: str({ min: 1, max: 2048 }),
   ErrorCode: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9.]+$/ }),
   Outcome: str({ enum: AUDIT_OUTCOMES }),
+  /**
+   * True leaves out reads that succeeded (CloudTrail's readOnly records: Describe, List, Get, and
+   * Decrypt); changes stay, and so does every failure and denial, reads included.
+   */
+  HideReads: bool(),
   RequestId: str({ min: 1, max: 128 }),
   /** Imported workspaces only: records from one installation (its id or label). */
   Installation: str({ min: 1, max: 128 }),

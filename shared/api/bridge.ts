@@ -8,6 +8,7 @@
 // never handles a path). No Node and no DOM APIs here: both sides import it.
 
 import { auditQueryInput } from './audit.ts';
+import { PASSPHRASE_MAX_LENGTH } from './passphrase-strength.ts';
 import type { ErrorShape } from './errors.ts';
 import { operations, operationNames, type OperationInput, type OperationName, type OperationOutput } from './operations.ts';
 import { bool, int, list, map, str, struct, time, type Infer, type StructureSpec } from './schema.ts';
@@ -99,6 +100,17 @@ export const appOperations = {
   ListEndpointCredentials: { summary: 'The access keys that can sign endpoint requests (ids only).', input: struct({}) },
   DeleteEndpointCredentials: { summary: 'Deletes an access key.', input: struct({ AccessKeyId: str({ required: true, min: 16, max: 128, pattern: /^[A-Z0-9]+$/ }) }) },
   ListCustodians: { summary: 'The registered custodians (name, key fingerprint) and the keys whose quorum rules name each (read-only: custodians are added with the CLI).', input: struct({}) },
+  SetUp: {
+    summary: "Creates this data folder's installation (the window's first run): the root key in the OS keychain, or under a passphrase strong enough (passphrase-strength.ts).",
+    input: struct({
+      RootKey: str({ required: true, enum: ['keychain', 'passphrase'] }),
+      Passphrase: str({ min: 1, max: PASSPHRASE_MAX_LENGTH }),
+    }),
+  },
+  Unlock: {
+    summary: "Opens a passphrase installation with the user's passphrase; a wrong one comes back as the status's problem.",
+    input: struct({ Passphrase: str({ required: true, min: 1, max: PASSPHRASE_MAX_LENGTH }) }),
+  },
   GetQuorumRule: {
     summary: "A key's quorum rule (threshold and custodians), or none; guarded calls on such a key need custodian approvals, which only the CLI carries.",
     input: struct({ KeyId: str({ required: true, min: 1, max: 2048 }) }),
@@ -126,6 +138,8 @@ export type FileProgress = {
   /** The output's id (for ShowInFolder) and file name when done. */
   readonly outputId?: string;
   readonly outputName?: string;
+  /** A decrypted file: the key that opened it (its ARN) and its encryption context (the SDK's own aws-crypto-* entries left out). */
+  readonly openedBy?: { readonly keyArn: string; readonly encryptionContext: Readonly<Record<string, string>> };
   readonly error?: ErrorShape;
 };
 
@@ -142,6 +156,8 @@ export type AppSettings = {
   readonly dataDirectory: string;
   readonly endpoint: { readonly running: boolean; readonly url: string | null };
   readonly surface: 'electron' | 'browser';
+  /** Browser mode: the folder every output is written to (the user's own --output-dir, or its default). */
+  readonly outputDirectory?: string;
 };
 
 /** What each app operation resolves with. */
@@ -155,6 +171,8 @@ export type AppOutputs = {
     readonly checkpoints: number;
     readonly unsignedRecords: number;
     readonly problem?: { readonly kind: string; readonly seq?: number; readonly checkpoint?: number; readonly detail: string };
+    /** The newest signed checkpoint: its number, when it was made (ISO-8601) and the record it signs. */
+    readonly lastCheckpoint?: { readonly number: number; readonly createdAt: string; readonly headSeq: number };
   };
   AuditActivity: { readonly buckets: ReadonlyArray<AuditActivityBucket> };
   EncryptFiles: { readonly jobId: string };
@@ -190,6 +208,8 @@ export type AppOutputs = {
   RemoveXksKey: { readonly KeyId: string };
   RotateXksCredentials: { readonly AccessKeyId: string; readonly SecretAccessKey: string; readonly ActiveAccessKeyIds: ReadonlyArray<string> };
   RetireXksCredential: { readonly AccessKeyId: string };
+  SetUp: InstallationStatus;
+  Unlock: InstallationStatus;
 };
 
 /** An external key store as the window sees it: ids and paths, never a secret. */
@@ -222,6 +242,9 @@ export type QuorumRuleShape = {
 };
 
 export type AppInput<N extends AppOperationName> = Infer<(typeof appOperations)[N]['input']>;
+
+/** What "Set up Strongroom" sends. */
+export type SetUpRequest = AppInput<'SetUp'>;
 
 /** The request schema of any bridge operation. */
 export function bridgeInputSpec(name: BridgeOperationName): StructureSpec {

@@ -108,6 +108,9 @@ describe('bridge dispatcher', () => {
     const page = await ok<{ records: Array<{ record: { eventName: string } }> }>('QueryAudit', { Outcome: 'Failure' });
     expect(page.records.map((r) => r.record.eventName)).toEqual(['DescribeKey']);
     expect(await ok('VerifyAudit')).toMatchObject({ ok: true, records: 3 });
+    // The overview's "last checkpoint": the newest signed one, once there is one.
+    const signed = t.kms.audit.checkpoint('request').body;
+    expect(await ok('VerifyAudit')).toMatchObject({ ok: true, lastCheckpoint: { number: signed.number, createdAt: signed.createdAt, headSeq: signed.headSeq } });
     const activity = await ok<{ buckets: Array<{ success: number; failure: number }> }>('AuditActivity', { Bucket: 'hour' });
     expect(activity.buckets.reduce((n, b) => n + b.success + b.failure, 0)).toBe(t.kms.audit.count());
     expect(activity.buckets.reduce((n, b) => n + b.failure, 0)).toBe(1);
@@ -139,6 +142,8 @@ describe('bridge dispatcher', () => {
     await ok('DecryptFiles', { FileIds: [encrypted?.fileId] });
     await files.idle();
     expect(progress.at(-1)).toMatchObject({ state: 'done', outputName: 'a (2).txt' });
+    // The result says which key opened it and its context (the SDK's signing key left out).
+    expect(progress.at(-1)?.openedBy).toEqual({ keyArn: `arn:aws:kms:local-1:111122223333:key/${keyId}`, encryptionContext: { purpose: 'test' } });
     expect(readFileSync(join(t.dir, 'a (2).txt'))).toEqual(Buffer.alloc(3_000_000, 1));
     expect(readFileSync(join(t.dir, 'a.txt'))).toEqual(Buffer.alloc(3_000_000, 1));
     // Encrypting again does not replace the first output either.
@@ -163,6 +168,28 @@ describe('bridge dispatcher', () => {
     await ok('EncryptFiles', { FileIds: [file?.fileId], KeyIds: [keyId] });
     await files.idle();
     expect(progress.at(-1)).toMatchObject({ state: 'failed', error: { name: 'AccessDeniedException', message: expect.stringContaining('explicit deny') } });
+  });
+
+  it('a dropped file whose key policy denies Decrypt fails as AccessDenied, naming the alias and the statement', async () => {
+    const key = (await ok<{ KeyMetadata: { KeyId: string; Arn: string } }>('CreateKey', {})).KeyMetadata;
+    await ok('CreateAlias', { AliasName: 'alias/payroll', TargetKeyId: key.KeyId });
+    const path = join(t.dir, 'pay.csv');
+    writeFileSync(path, 'alice,100');
+    await ok('EncryptFiles', { FileIds: [files.add([path])[0]?.fileId], KeyIds: ['alias/payroll'] });
+    await files.idle();
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'Owner', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' },
+        { Sid: 'NoDecrypt', Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:Decrypt', Resource: '*' },
+      ],
+    };
+    await ok('PutKeyPolicy', { KeyId: key.KeyId, PolicyName: 'default', Policy: JSON.stringify(policy) });
+    await ok('DecryptFiles', { FileIds: [files.add([`${path}.strongroom`])[0]?.fileId] });
+    await files.idle();
+    const last = progress.at(-1);
+    expect(last).toMatchObject({ state: 'failed', error: { name: 'AccessDeniedException' } });
+    expect(last?.error?.message).toContain(`alias/payroll (${key.Arn}) refused to open this file's data key. Denied by the key policy's Statement[1] (Sid 'NoDecrypt').`);
   });
 
   it('refuses folders and ids it did not hand out', async () => {

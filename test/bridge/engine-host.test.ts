@@ -132,4 +132,39 @@ describe('engine host (the main process’s one engine)', () => {
     host.close();
     await expect(host.status()).resolves.toMatchObject({ unlocked: false, problem: { code: 'Closed' } });
   });
+
+  it('sets up a passphrase installation in its data folder, refusing a weak passphrase first, and unlocks it later', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const host = createEngineHost({ dataDir, log: () => {} });
+    await expect(host.setUp({ RootKey: 'passphrase', Passphrase: 'password1' })).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/not strong enough/) });
+    expect(existsSync(dataDir)).toBe(false);
+    await expect(host.setUp({ RootKey: 'passphrase' })).rejects.toMatchObject({ name: 'ValidationException' });
+    const made = await host.setUp({ RootKey: 'passphrase', Passphrase: 'velvet harbour quietly juggles lanterns' });
+    expect(made).toMatchObject({ initialized: true, unlocked: true, rootKeyProvider: 'passphrase' });
+    expect(host.engine()).not.toBeNull();
+    expect(existsSync(join(dataDir, DATABASE_FILE))).toBe(true);
+    await expect(host.setUp({ RootKey: 'passphrase', Passphrase: 'another quite long passphrase here' })).rejects.toMatchObject({ name: 'AlreadyExistsException' });
+    host.close();
+
+    // A new window: the app's own providers have no passphrase, so it opens locked until the user types it.
+    const later = createEngineHost({ dataDir, log: () => {} });
+    await expect(later.status()).resolves.toMatchObject({ initialized: true, unlocked: false, rootKeyProvider: 'passphrase' });
+    const wrong = await later.unlock('not the passphrase at all');
+    expect(wrong).toMatchObject({ initialized: true, unlocked: false, problem: { code: 'WrongPassphrase' } });
+    expect(later.engine()).toBeNull();
+    await expect(later.unlock('velvet harbour quietly juggles lanterns')).resolves.toMatchObject({ initialized: true, unlocked: true, installationId: made.installationId });
+    expect(later.engine()).not.toBeNull();
+    later.close();
+  });
+
+  it('refuses to set up over an existing installation it could not open', async () => {
+    const dataDir = tempDir();
+    const created = await Kms.init({ dataDir, provider: new MemoryRootKeyProvider() });
+    const { installationId } = created.installation;
+    created.close();
+    const host = createEngineHost({ dataDir, log: () => {} });
+    await expect(host.setUp({ RootKey: 'passphrase', Passphrase: 'velvet harbour quietly juggles lanterns' })).rejects.toMatchObject({ name: 'AlreadyExistsException' });
+    deleteMemoryRootKey(installationId);
+    host.close();
+  });
 });

@@ -15,7 +15,8 @@ const env = { STRONGROOM_PASSPHRASE: 'access control test passphrase' };
 
 function deniedMessage(r: CliRun, operation: string): string {
   expect(r.code).toBe(1);
-  const m = new RegExp(`^An error occurred \\(AccessDeniedException\\) when calling the ${operation} operation: (.*)\\n$`).exec(r.stderr);
+  // AWS's line, then (for a policy's decision) the key and the statement that decided (issue 23).
+  const m = new RegExp(`^An error occurred \\(AccessDeniedException\\) when calling the ${operation} operation: (.*)\\n(?:Why: .*\\.\\n)?$`).exec(r.stderr);
   expect(m, r.stderr).not.toBeNull();
   return m?.[1] ?? '';
 }

@@ -2,7 +2,7 @@
 // and the virtualized table's window.
 
 import { describe, expect, it } from 'vitest';
-import { auditQueryFor, auditRow, bucketStart, EMPTY_FILTERS, fillBuckets, filtersFromQuery, needsMore, niceMax, shortKey, shortPrincipal, visibleRange } from '../../renderer/src/lib/audit.ts';
+import { auditQueryFor, auditRow, bucketStart, EMPTY_FILTERS, fillBuckets, filtersFromQuery, keysWithAliases, needsMore, niceMax, shortKey, shortPrincipal, visibleRange } from '../../renderer/src/lib/audit.ts';
 import { toLocalInput } from '../../renderer/src/lib/format.ts';
 
 const ARN = 'arn:aws:kms:local-1:111122223333:key/1234abcd-0000-4000-8000-000000000000';
@@ -43,12 +43,26 @@ describe('audit filters', () => {
       errorCode: 'AccessDeniedException',
       outcome: 'Failure',
       requestId: 'r-1',
+      reads: 'hide',
     });
     expect(problems).toEqual({});
-    expect(query).toMatchObject({ EventName: 'Decrypt', KeyId: 'alias/files', Principal: 'alice', ErrorCode: 'AccessDeniedException', Outcome: 'Failure', RequestId: 'r-1' });
+    expect(query).toMatchObject({ EventName: 'Decrypt', KeyId: 'alias/files', Principal: 'alice', ErrorCode: 'AccessDeniedException', Outcome: 'Failure', RequestId: 'r-1', HideReads: true });
     expect(query.StartTime?.getTime()).toBe(start.getTime());
     // The end minute is included whole.
     expect(query.EndTime?.getTime()).toBe(new Date(2026, 10, 2, 8, 0, 59, 999).getTime());
+  });
+
+  it('hides reads on request (#/audit?reads=hide too), and shows every record otherwise', () => {
+    expect(auditQueryFor({ ...EMPTY_FILTERS, reads: 'hide' }).query).toEqual({ HideReads: true });
+    expect(auditQueryFor(filtersFromQuery({ reads: 'hide' })).query).toEqual({ HideReads: true });
+    expect(auditQueryFor(filtersFromQuery({})).query).toEqual({});
+  });
+
+  it('shows aliases beside key ids', () => {
+    const arn = (id: string) => `arn:aws:kms:local-1:111122223333:key/${id}`;
+    const aliases = new Map([['k-1', ['alias/files', 'alias/zz']]]);
+    expect(keysWithAliases([arn('k-1'), arn('k-2')], aliases)).toBe('alias/files (k-1), k-2');
+    expect(keysWithAliases([], aliases)).toBe('—');
   });
 
   it('says what is wrong instead of sending a query the engine refuses', () => {

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { FileProgress } from '../../shared/api/bridge.ts';
-import { describeFileState, FileJobStore, isJobActive } from '../../renderer/src/lib/fileJobs.ts';
+import { describeFileState, FileJobStore, isJobActive, openedByText } from '../../renderer/src/lib/fileJobs.ts';
 
 function store(): { s: FileJobStore; push: (p: FileProgress) => void; subscribed: () => number } {
   let listener: ((p: FileProgress) => void) | null = null;
@@ -66,5 +66,15 @@ describe('file jobs', () => {
     expect(describeFileState({ ...base, state: 'running', bytesDone: 0 }, 'decrypt')).toBe('Decrypting');
     expect(describeFileState({ ...base, state: 'done', bytesDone: 0, outputName: 'report.pdf' }, 'decrypt')).toBe('Decrypted to report.pdf');
     expect(describeFileState({ ...base, state: 'cancelled', bytesDone: 0 }, null)).toBe('Cancelled');
+  });
+});
+
+describe('a decrypted file’s key and context', () => {
+  it('names the key by its alias beside its id, and the context in pairs', () => {
+    const keyArn = 'arn:aws:kms:local-1:111122223333:key/k-1';
+    expect(openedByText({ keyArn, encryptionContext: { project: 'apollo', owner: 'alice' } }, new Map([['k-1', ['alias/files']]]))).toBe(
+      'Opened with alias/files (k-1); encryption context: project=apollo, owner=alice',
+    );
+    expect(openedByText({ keyArn, encryptionContext: {} }, new Map())).toBe('Opened with k-1; encryption context: none');
   });
 });

@@ -5,8 +5,10 @@ import { hrefTo, parseRoute, sectionOf, withQuery } from '../../renderer/src/lib
 
 describe('routes', () => {
   it('parses every screen', () => {
-    expect(parseRoute('')).toEqual({ screen: 'keys' });
-    expect(parseRoute('#/')).toEqual({ screen: 'keys' });
+    // The overview is the first screen (issue 23).
+    expect(parseRoute('')).toEqual({ screen: 'overview' });
+    expect(parseRoute('#/')).toEqual({ screen: 'overview' });
+    expect(parseRoute('#/overview')).toEqual({ screen: 'overview' });
     expect(parseRoute('#/keys')).toEqual({ screen: 'keys' });
     expect(parseRoute('#/keys/new')).toEqual({ screen: 'create-key' });
     expect(parseRoute('#/keys/1234abcd')).toEqual({ screen: 'key', keyId: '1234abcd' });
@@ -21,7 +23,7 @@ describe('routes', () => {
   });
 
   it('opens the first screen for a fragment that is not a path (browser mode’s secret)', () => {
-    expect(parseRoute('#secret=abc')).toEqual({ screen: 'keys' });
+    expect(parseRoute('#secret=abc')).toEqual({ screen: 'overview' });
   });
 
   it('builds links that parse back', () => {

@@ -13,10 +13,13 @@ const render = (result: BridgeResult<InstallationStatus> | null): string =>
   );
 
 describe('status card', () => {
-  it('says to run strongroom init when there is no installation', () => {
+  it('offers to set up an installation here (keychain or passphrase) when there is none, and the CLI line that does the same', () => {
     const html = render({ ok: true, value: { initialized: false, unlocked: false, problem: { code: 'NotInitialized', message: 'x' } } });
     expect(html).toContain('Not set up');
-    expect(html).toContain('<code>strongroom init</code>');
+    expect(html).toContain('aria-label="Set up Strongroom"');
+    expect(html).toContain('value="keychain"');
+    expect(html).toContain('value="passphrase"');
+    expect(html).toContain('<code>strongroom init --data-dir &lt;folder&gt;</code>');
   });
 
   it('shows why the installation cannot be read when the engine itself is unavailable', () => {
@@ -51,11 +54,11 @@ describe('status card', () => {
   it('shows a locked installation with its problem', () => {
     const html = render({
       ok: true,
-      value: { initialized: true, rootKeyProvider: 'passphrase', unlocked: false, problem: { code: 'RootKeyUnavailable', message: 'No passphrase was supplied.' } },
+      value: { initialized: true, rootKeyProvider: 'keychain', unlocked: false, problem: { code: 'RootKeyUnavailable', message: 'The keychain is locked.' } },
     });
     expect(html).toContain('Locked');
-    expect(html).toContain('Passphrase');
-    expect(html).toContain('No passphrase was supplied.');
+    expect(html).toContain('OS keychain');
+    expect(html).toContain('The keychain is locked.');
   });
 
   it('shows a bridge error in plain words with its name and message, and a loading state', () => {
@@ -66,10 +69,16 @@ describe('status card', () => {
     expect(render(null)).toContain('Checking this installation');
   });
 
-  it('says a passphrase installation cannot be unlocked from the window yet, and what to use', () => {
-    const html = render({ ok: true, value: { initialized: true, rootKeyProvider: 'passphrase', unlocked: false } });
-    expect(html).toContain('Unlocking it from this window is not in this version');
-    expect(html).toContain('<code>strongroom</code>');
+  it('offers to unlock a passphrase installation here, instead of the engine\'s "no passphrase was supplied"', () => {
+    const html = render({
+      ok: true,
+      value: { initialized: true, rootKeyProvider: 'passphrase', unlocked: false, problem: { code: 'RootKeyUnavailable', message: 'No passphrase was supplied.' } },
+    });
+    expect(html).toContain('aria-label="Unlock Strongroom"');
+    expect(html).toContain('type="password"');
+    expect(html).not.toContain('No passphrase was supplied.');
+    // A wrong passphrase typed before is still said.
+    expect(render({ ok: true, value: { initialized: true, rootKeyProvider: 'passphrase', unlocked: false, problem: { code: 'WrongPassphrase', message: 'Wrong passphrase.' } } })).toContain('Wrong passphrase.');
   });
 
   it('names the state for the header badge', () => {

@@ -76,6 +76,8 @@ beforeAll(async () => {
       engineCalls++;
       return real.engine();
     },
+    setUp: (request) => real.setUp(request),
+    unlock: (passphrase) => real.unlock(passphrase),
     close: () => real.close(),
   };
   server = await startBrowserServer({
@@ -422,7 +424,7 @@ describe('browser mode: the bridge', () => {
   it('describes itself as browser mode, and says the browser has no file dialog', async () => {
     const bridge = client();
     const settings = value(await bridge.getSettings());
-    expect(settings).toMatchObject({ surface: 'browser', unlocked: true, dataDirectory: dataDir, endpoint: { running: false, url: null } });
+    expect(settings).toMatchObject({ surface: 'browser', unlocked: true, dataDirectory: dataDir, endpoint: { running: false, url: null }, outputDirectory: outputDir });
     expect(await bridge.pickFiles()).toMatchObject({ ok: false, error: { name: 'UnsupportedOperationException', message: expect.stringContaining('type="file"') } });
     expect(await bridge.addFiles([])).toMatchObject({ ok: false, error: { name: 'ValidationException' } });
   });

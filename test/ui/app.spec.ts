@@ -139,11 +139,16 @@ test.describe('Strongroom in the browser', () => {
 
   test('the app loads and the installation is unlocked', async () => {
     await page.goto(env('STRONGROOM_UI_URL'));
-    // The secret is taken out of the address bar; the first screen is Keys.
-    await expect(page).toHaveTitle('Keys — Strongroom');
+    // The secret is taken out of the address bar; the first screen is the overview.
+    await expect(page).toHaveTitle('Overview — Strongroom');
     expect(page.url()).not.toContain('secret=');
     await expect(page.getByRole('link', { name: 'Installation: Unlocked' })).toBeVisible();
-    await expect(page.getByRole('heading', { level: 1, name: 'Keys' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Audit chain' })).toContainText('Verified');
+    await expect(page.getByRole('region', { name: 'Backup' })).toContainText('No backup has been made');
+    await expectAccessible(page, 'Overview (new installation)');
+    await screenshot(page, 'overview-new');
+    await goTo(page, 'Keys');
     await expect(page.getByText('0 keys')).toBeVisible();
     await expect(page.getByText('No keys yet.')).toBeVisible();
     // A reload (no secret in the address any more) still connects: the tab kept it.
@@ -317,6 +322,7 @@ test.describe('Strongroom in the browser', () => {
     const decryptJob = results.getByRole('article', { name: /^Decrypting 1 file/ });
     await expect(decryptJob.getByRole('heading')).toContainText('finished: 1 done', { timeout: 60_000 });
     await expect(decryptJob).toContainText(`Decrypted to ${alpha.name}`);
+    await expect(decryptJob).toContainText(`Opened with ${ALIAS} (${keyId}); encryption context: none`);
     const decrypted = readFileSync(join(outputDir(), alpha.name));
     expect(decrypted.equals(alpha.bytes), 'the decrypted file equals the original').toBe(true);
 
@@ -485,7 +491,9 @@ test.describe('Strongroom in the browser', () => {
     await expect(secretBox).toContainText('Copy the secret now');
     const accessKeyId = (await secretBox.locator('dd').nth(0).textContent()) ?? '';
     const secretAccessKey = (await secretBox.locator('dd').nth(1).textContent()) ?? '';
-    await expect(secretBox.getByLabel('Environment for the AWS CLI')).toContainText(`AWS_ENDPOINT_URL_KMS=${url}`);
+    // Lines every client version reads (test/interop/endpoint-setup.test.ts runs them with Debian's AWS CLI 2.9 and boto3 1.26).
+    await expect(secretBox.getByLabel('AWS CLI', { exact: true })).toContainText(`aws kms list-keys --endpoint-url ${url}`);
+    await expect(secretBox.getByLabel('boto3', { exact: true })).toContainText(`endpoint_url='${url}'`);
     await expect(endpoint.getByRole('row', { name: new RegExp(accessKeyId) })).toBeVisible();
     await expectAccessible(page, 'Settings (endpoint running, new access key)');
     await screenshot(page, 'settings-endpoint');
@@ -521,6 +529,14 @@ test.describe('Strongroom in the browser', () => {
     await chooseTheme(page, 'Dark');
     await expectAccessible(page, 'Settings (dark)');
     await screenshot(page, 'settings-dark');
+
+    // The overview after the story: the key enabled, and the refused encryption among the denials.
+    await goTo(page, 'Overview');
+    await expect(page.getByRole('region', { name: 'Keys by state' })).toContainText('Enabled');
+    await expect(page.getByRole('region', { name: 'Recent failures and denials' })).toContainText('Denied');
+    await expect(page.getByRole('region', { name: 'Recent failures and denials' })).toContainText(ALIAS);
+    await expectAccessible(page, 'Overview (dark)');
+    await screenshot(page, 'overview-dark');
 
     await goTo(page, 'Keys');
     await expect(page.getByRole('row', { name: new RegExp(ALIAS) })).toBeVisible();

@@ -122,6 +122,9 @@ export class AuditQueries {
     if (request.Outcome !== undefined) {
       where.push(request.Outcome === 'Success' ? 'error_code IS NULL' : 'error_code IS NOT NULL');
     }
+    if (request.HideReads === true) {
+      where.push("((record ->> '$.readOnly') = 0 OR error_code IS NOT NULL)");
+    }
     if (request.RequestId !== undefined) {
       where.push('request_id = ?');
       args.push(request.RequestId);

@@ -17,6 +17,13 @@ import type { Suite } from './suites.ts';
 // The provider ids are part of the message format (format.ts); they are named here too for callers.
 export { KMS_PROVIDER_ID, RSA_RECIPIENT_NAMESPACE };
 
+/**
+ * Why a keyring could not open an EDK that was for it: words for the message, and the KMS error
+ * when the refusal was one (an AccessDeniedException makes the whole decryption one, not a
+ * damaged file).
+ */
+export type KeyringProblem = { readonly text: string; readonly error?: KmsError };
+
 export type Keyring = {
   /** Describes the keyring in messages ("arn:aws:kms:…", "RSA recipient …"). */
   readonly label: string;
@@ -28,7 +35,7 @@ export type Keyring = {
    * Opens the first EDK this keyring can, or returns null if none is for it. Failures of EDKs
    * that are for it (wrong context, access denied) go to `problems`.
    */
-  unwrap(edks: ReadonlyArray<EncryptedDataKey>, suite: Suite, context: Readonly<Record<string, string>>, problems: Array<string>): Promise<Uint8Array | null>;
+  unwrap(edks: ReadonlyArray<EncryptedDataKey>, suite: Suite, context: Readonly<Record<string, string>>, problems: Array<KeyringProblem>): Promise<Uint8Array | null>;
 };
 
 const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -58,9 +65,10 @@ export function kmsKeyring(kms: KmsClient, keyId: string, options: InvokeOptions
 /**
  * Every key of this installation, for decrypting: opens any 'aws-kms' EDK that names one of its
  * keys (Decrypt with the file's context), and any RSA-recipient EDK that names one of its RSA
- * keys (Decrypt with RSAES_OAEP_SHA_256). EDKs for other installations are skipped.
+ * keys (Decrypt with RSAES_OAEP_SHA_256). EDKs for other installations are skipped. `onOpened`
+ * hears the ARN of the key that opened the data key.
  */
-export function installationKeyring(kms: KmsClient, options: InvokeOptions = {}): Keyring {
+export function installationKeyring(kms: KmsClient, options: InvokeOptions = {}, onOpened?: (keyArn: string) => void): Keyring {
   const prefix = `arn:aws:kms:${kms.installation.region}:${kms.installation.accountId}:key/`;
   return {
     label: `the keys of installation account ${kms.installation.accountId}`,
@@ -82,12 +90,14 @@ export function installationKeyring(kms: KmsClient, options: InvokeOptions = {})
             ? await kms.invoke('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionContext: context }, options)
             : await kms.invoke('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }, options);
           if (out.KeyId !== arn || out.Plaintext.length !== suite.keyBytes) {
-            problems.push(`${arn}: KMS returned another key, or a data key of the wrong length`);
+            problems.push({ text: `${arn}: KMS returned another key, or a data key of the wrong length` });
             continue;
           }
+          // Which key opened the file, for a surface that shows it (the window's decrypt result).
+          onOpened?.(arn);
           return out.Plaintext;
         } catch (err) {
-          problems.push(`${arn}: ${describeError(err)}`);
+          problems.push({ text: `${arn}: ${describeError(err)}`, ...(err instanceof KmsError ? { error: err } : {}) });
         }
       }
       return null;
@@ -175,7 +185,7 @@ export function rawAesKeyring(namespace: string, name: string, givenKey: Uint8Ar
             // try the other order, then the next EDK
           }
         }
-        problems.push(`${namespace}/${name}: the wrapped data key does not authenticate under this wrapping key and context`);
+        problems.push({ text: `${namespace}/${name}: the wrapped data key does not authenticate under this wrapping key and context` });
       }
       return null;
     },

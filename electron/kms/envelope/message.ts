@@ -25,7 +25,8 @@ import {
   type ParseLimits,
 } from './format.ts';
 import { ChunkQueue } from './chunk-queue.ts';
-import type { Keyring } from './keyrings.ts';
+import type { Keyring, KeyringProblem } from './keyrings.ts';
+import { refusalOf } from './refusal.ts';
 import { checkCommitment, deriveKeys, verificationKey } from './message-crypto.ts';
 import { localDigest, type MessageDigest } from './message-digest.ts';
 import { beginMessage, footer, gcmName, MAX_FRAME_LENGTH, type EncryptOptions, type MessageInfo, type Sink } from './message-sealer.ts';
@@ -163,7 +164,7 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
     } else if (signedKey !== undefined) {
       throw malformed(`suite ${h.suite.name} is unsigned but the encryption context carries ${PUBLIC_KEY_CONTEXT_KEY}`);
     }
-    const problems: Array<string> = [];
+    const problems: Array<KeyringProblem> = [];
     let dataKey: Uint8Array | null = null;
     for (const keyring of options.keyrings) {
       dataKey = await keyring.unwrap(h.edks, h.suite, h.context, problems);
@@ -172,10 +173,14 @@ export async function decryptStream(source: AsyncIterable<Uint8Array>, sink: Sin
       }
     }
     if (dataKey === null) {
+      const refusal = refusalOf(problems);
+      if (refusal !== null) {
+        throw refusal;
+      }
       const named = h.edks.map((e) => `${printable(e.providerId)}${e.providerId === KMS_PROVIDER_ID || e.providerId === RSA_RECIPIENT_NAMESPACE ? ` ${printableInfo(e.providerInfo)}` : ''}`);
       throw new InvalidCiphertextException(
         problems.length > 0
-          ? `No key could open the message's data key: ${problems.map((p) => p.replace(/\.+$/, '')).join('; ')}.`
+          ? `No key could open the message's data key: ${problems.map((p) => p.text.replace(/\.+$/, '')).join('; ')}.`
           : `The message's data key is wrapped for ${named.join(', ')}; none of them is a key here (${options.keyrings.map((k) => k.label).join(', ')}).`,
       );
     }

@@ -180,7 +180,9 @@ export class AccessControl {
   authorize(q: AccessQuery): void {
     const decision = this.decide(q);
     if (decision.decision !== 'Allow') {
-      throw new AccessDeniedException(decision.message);
+      const keyArnOf = q.key === null ? null : keyArn(this.#scope, q.key.keyId);
+      const aliases = q.key === null ? [] : this.#repo.aliasNamesForKey(q.key.keyId).sort();
+      throw new AccessDeniedException(decision.message, { denial: { keyArn: keyArnOf, aliases, explanation: decision.explanation } });
     }
   }
 

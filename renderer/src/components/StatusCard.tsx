@@ -6,6 +6,7 @@ import type { ReactElement } from 'react';
 import type { BridgeResult, InstallationStatus } from '../../../shared/api/bridge.ts';
 import { Badge } from './Badge.tsx';
 import { ErrorMessage } from './ErrorMessage.tsx';
+import { SetupForm, UnlockForm } from './SetupForm.tsx';
 
 export type LoadedStatus = { readonly state: 'loading' } | { readonly state: 'done'; readonly result: BridgeResult<InstallationStatus> };
 
@@ -48,14 +49,9 @@ export function statusWord(loaded: LoadedStatus): { readonly text: string; reado
   return s.unlocked ? { text: 'Unlocked', tone: 'ok' } : { text: 'Locked', tone: 'warn' };
 }
 
-function LockedAdvice(props: { readonly status: InstallationStatus }): ReactElement {
+function LockedAdvice(props: { readonly status: InstallationStatus; readonly onUnlocked: () => void }): ReactElement {
   if (props.status.rootKeyProvider === 'passphrase') {
-    return (
-      <p>
-        This installation’s root key is protected by a passphrase. Unlocking it from this window is not in this version (the app has no
-        way to ask for the passphrase yet): use the <code>strongroom</code> command in a terminal, which prompts for it.
-      </p>
-    );
+    return <UnlockForm onDone={props.onUnlocked} />;
   }
   return (
     <p>
@@ -94,9 +90,7 @@ export function StatusCard(props: { readonly loaded: LoadedStatus; readonly onRe
         <p>
           <Badge tone="warn">Not set up</Badge>
         </p>
-        <p>
-          Run <code>strongroom init</code> in a terminal to create this computer&apos;s installation, then press Refresh.
-        </p>
+        <SetupForm onDone={props.onRefresh} />
       </>
     );
   } else {
@@ -111,12 +105,12 @@ export function StatusCard(props: { readonly loaded: LoadedStatus; readonly onRe
           <Row label="Region" value={s.region} mono />
           <Row label="Installation" value={s.installationId} mono />
         </dl>
-        {s.problem === undefined ? null : (
+        {s.problem === undefined || (s.rootKeyProvider === 'passphrase' && s.problem.code === 'RootKeyUnavailable') ? null : (
           <p className="problem" role="alert">
             {s.problem.message}
           </p>
         )}
-        {s.unlocked ? null : <LockedAdvice status={s} />}
+        {s.unlocked ? null : <LockedAdvice status={s} onUnlocked={props.onRefresh} />}
       </>
     );
   }

@@ -90,6 +90,23 @@ export function shortKey(arn: string): string {
   return m === null ? arn : (m[1] as string);
 }
 
+/**
+ * A record's keys for the table: each key's alias (its first, when it has several) beside its
+ * short id — "alias/files (1234…)" — or the short id alone.
+ */
+export function keysWithAliases(keys: ReadonlyArray<string>, aliasesByKeyId: ReadonlyMap<string, ReadonlyArray<string>>): string {
+  if (keys.length === 0) {
+    return '—';
+  }
+  return keys
+    .map((arn) => {
+      const id = shortKey(arn);
+      const alias = aliasesByKeyId.get(id)?.[0];
+      return alias === undefined ? id : `${alias} (${id})`;
+    })
+    .join(', ');
+}
+
 /** "arn:aws:iam::111122223333:user/alice" → "user/alice"; the root → "root". */
 export function shortPrincipal(arn: string): string {
   const m = /^arn:aws:(?:iam|sts)::\d{12}:(.+)$/.exec(arn);
@@ -105,9 +122,11 @@ export type AuditFilters = {
   readonly errorCode: string;
   readonly outcome: '' | 'Success' | 'Failure';
   readonly requestId: string;
+  /** 'hide': reads that succeeded (CloudTrail's readOnly: Describe, List, Get…) are left out; failures stay. */
+  readonly reads: '' | 'hide';
 };
 
-export const EMPTY_FILTERS: AuditFilters = { start: '', end: '', eventName: '', keyId: '', principal: '', errorCode: '', outcome: '', requestId: '' };
+export const EMPTY_FILTERS: AuditFilters = { start: '', end: '', eventName: '', keyId: '', principal: '', errorCode: '', outcome: '', requestId: '', reads: '' };
 
 /** Filters from the URL query (#/audit?key=…&event=…), for links from other screens. */
 export function filtersFromQuery(query: Readonly<Record<string, string>>): AuditFilters {
@@ -120,6 +139,7 @@ export function filtersFromQuery(query: Readonly<Record<string, string>>): Audit
     errorCode: query.error ?? '',
     requestId: query.request ?? '',
     outcome,
+    reads: query.reads === 'hide' ? 'hide' : '',
   };
 }
 
@@ -175,6 +195,9 @@ export function auditQueryFor(filters: AuditFilters): { readonly query: AuditQue
   }
   if (filters.outcome !== '') {
     q.Outcome = filters.outcome;
+  }
+  if (filters.reads === 'hide') {
+    q.HideReads = true;
   }
   return { query: q, problems };
 }

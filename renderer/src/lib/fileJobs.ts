@@ -30,6 +30,17 @@ export function isJobActive(job: Job): boolean {
 }
 
 /** What a finished file's progress says, in words. */
+/**
+ * A decrypted file's key and context in words: "Opened with alias/files (1234…); encryption
+ * context: project=apollo, owner=alice" — the key by its alias when it has one.
+ */
+export function openedByText(openedBy: NonNullable<FileProgress['openedBy']>, aliasesByKeyId: ReadonlyMap<string, ReadonlyArray<string>>): string {
+  const id = /:key\/(.+)$/.exec(openedBy.keyArn)?.[1] ?? openedBy.keyArn;
+  const alias = aliasesByKeyId.get(id)?.[0];
+  const pairs = Object.entries(openedBy.encryptionContext).map(([k, v]) => `${k}=${v}`);
+  return `Opened with ${alias === undefined ? id : `${alias} (${id})`}; encryption context: ${pairs.length === 0 ? 'none' : pairs.join(', ')}`;
+}
+
 export function describeFileState(p: FileProgress, kind: JobKind | null): string {
   switch (p.state) {
     case 'queued':

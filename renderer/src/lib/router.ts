@@ -5,6 +5,7 @@
 import { useMemo, useSyncExternalStore } from 'react';
 
 export type Route =
+  | { readonly screen: 'overview' }
   | { readonly screen: 'keys' }
   | { readonly screen: 'create-key' }
   | { readonly screen: 'key'; readonly keyId: string }
@@ -15,7 +16,7 @@ export type Route =
   | { readonly screen: 'settings' }
   | { readonly screen: 'not-found'; readonly path: string };
 
-export type Section = 'keys' | 'files' | 'policies' | 'audit' | 'custody' | 'settings';
+export type Section = 'overview' | 'keys' | 'files' | 'policies' | 'audit' | 'custody' | 'settings';
 
 /** The nav section a route belongs to (for aria-current), or null. */
 export function sectionOf(route: Route): Section | null {
@@ -24,6 +25,7 @@ export function sectionOf(route: Route): Section | null {
     case 'create-key':
     case 'key':
       return 'keys';
+    case 'overview':
     case 'files':
     case 'policies':
     case 'audit':
@@ -53,8 +55,11 @@ export function parseRoute(hash: string): Route {
   }
   const [first, second, ...rest] = segments;
   // A fragment that is not a path (browser mode's one-time "#secret=…", if it was left in place)
-  // opens the first screen.
-  if (first === undefined || (first === 'keys' && second === undefined) || (!pathPart.startsWith('/') && pathPart.includes('='))) {
+  // opens the first screen, the overview.
+  if (first === undefined || (first === 'overview' && second === undefined) || (!pathPart.startsWith('/') && pathPart.includes('='))) {
+    return { screen: 'overview' };
+  }
+  if (first === 'keys' && second === undefined) {
     return { screen: 'keys' };
   }
   if (first === 'keys' && second === 'new' && rest.length === 0) {

@@ -21,14 +21,14 @@ import {
   EMPTY_FILTERS,
   fillBuckets,
   filtersFromQuery,
+  keysWithAliases,
   needsMore,
-  shortKey,
   shortPrincipal,
   visibleRange,
   type AuditFilters,
   type AuditRow,
 } from '../lib/audit.ts';
-import { call, useLoad } from '../lib/call.ts';
+import { call, listAll, useLoad } from '../lib/call.ts';
 import { formatDateTime } from '../lib/format.ts';
 import type { ErrorShape } from '../../../shared/api/errors.ts';
 import { ExportSection, WorkspaceSection } from './AuditExchange.tsx';
@@ -110,6 +110,18 @@ export function AuditScreen(props: { readonly query: Readonly<Record<string, str
             </label>
           ))}
         </fieldset>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={applied.reads === 'hide'}
+            onChange={(e) => {
+              const reads = e.target.checked ? 'hide' : '';
+              setForm({ ...form, reads });
+              setApplied({ ...applied, reads });
+            }}
+          />
+          <span>Hide reads that succeeded (Describe, List, Get, Decrypt…: CloudTrail’s readOnly records, most of them the window’s own); failures and denials stay</span>
+        </label>
         <RecordsTable filters={applied} source={source} refresh={imports} />
       </section>
       <ExportSection />
@@ -303,6 +315,8 @@ type RecordsState = {
 
 type RecordSource = 'local' | 'workspace';
 
+const NO_ALIASES: ReadonlyMap<string, ReadonlyArray<string>> = new Map();
+
 function RecordsTable(props: { readonly filters: AuditFilters; readonly source: RecordSource; readonly refresh: number }): ReactElement {
   const [state, setState] = useState<RecordsState>({ rows: [], nextToken: undefined, loading: true, error: null, done: false });
   const generation = useRef(0);
@@ -315,6 +329,28 @@ function RecordsTable(props: { readonly filters: AuditFilters; readonly source: 
   const [open, setOpen] = useState<AuditRow | null>(null);
   const filtersKey = JSON.stringify(props.filters);
   const { source, refresh } = props;
+  // This installation's aliases, shown beside key ids (not for imported records: their keys are another installation's).
+  const [aliases, setAliases] = useState<ReadonlyMap<string, ReadonlyArray<string>>>(NO_ALIASES);
+  useEffect(() => {
+    let current = true;
+    void listAll(
+      (b, marker) => b.listAliases(marker === undefined ? {} : { Marker: marker }),
+      (page) => page.Aliases,
+    ).then((r) => {
+      if (current && r.ok) {
+        const byKey = new Map<string, Array<string>>();
+        for (const a of r.value) {
+          if (a.TargetKeyId !== undefined) {
+            byKey.set(a.TargetKeyId, [...(byKey.get(a.TargetKeyId) ?? []), a.AliasName ?? ''].sort());
+          }
+        }
+        setAliases(byKey);
+      }
+    });
+    return () => {
+      current = false;
+    };
+  }, [refresh]);
 
   const fetchPage = useCallback(
     async (token: string | undefined, reset: boolean): Promise<void> => {
@@ -495,7 +531,7 @@ function RecordsTable(props: { readonly filters: AuditFilters; readonly source: 
                   <td>{r.outcome === 'Success' ? <Badge tone="ok">Success</Badge> : <Badge tone="problem">{r.errorCode ?? 'Failure'}</Badge>}</td>
                   <td title={r.principal}>{shortPrincipal(r.principal)}</td>
                   <td className="mono small" title={r.keys.join('\n')}>
-                    {r.keys.length === 0 ? '—' : r.keys.map(shortKey).join(', ')}
+                    {keysWithAliases(r.keys, source === 'local' ? aliases : NO_ALIASES)}
                   </td>
                   <td className="mono small" title={r.requestId}>
                     {r.requestId ?? '—'}

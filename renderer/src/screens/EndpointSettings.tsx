@@ -10,9 +10,53 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { Loading } from '../components/Notice.tsx';
 import { Table } from '../components/Table.tsx';
 import { call, useAction, useLoad } from '../lib/call.ts';
+import { endpointSetup, type EndpointSetup } from '../lib/endpoint-setup.ts';
 import { formatDateTime } from '../lib/format.ts';
 
 const DEFAULT_ENDPOINT_PORT = '8567';
+/** The region clients sign for (the endpoint accepts any) and the profile name the lines use. */
+const SIGNING_REGION = 'us-east-1';
+const PROFILE = 'strongroom';
+
+function Commands(props: { readonly label: string; readonly text: string }): ReactElement {
+  return (
+    <pre className="commands" tabIndex={0} aria-label={props.label}>
+      <code>{props.text}</code>
+    </pre>
+  );
+}
+
+/**
+ * How to point clients at the endpoint, in forms every version reads (the endpoint on each call)
+ * and the profile form current versions read; lib/endpoint-setup.ts says which reads what.
+ */
+function SetupLines(props: { readonly setup: EndpointSetup }): ReactElement {
+  const { setup } = props;
+  return (
+    <>
+      <p>In a terminal, for the AWS CLI (any version):</p>
+      <Commands label="AWS CLI" text={setup.shell} />
+      <p>In Python, for boto3 (any version):</p>
+      <Commands label="boto3" text={setup.python} />
+      <details>
+        <summary>Or as a named profile in ~/.aws</summary>
+        <p>
+          Add to <code>~/.aws/config</code>:
+        </p>
+        <Commands label="Lines for ~/.aws/config" text={setup.config} />
+        <p>
+          and to <code>~/.aws/credentials</code>:
+        </p>
+        <Commands label="Lines for ~/.aws/credentials" text={setup.credentials} />
+        <p>
+          AWS CLI 2.13 and boto3 1.28 or later read <code>endpoint_url</code> from the profile: <code>{setup.profileCommand}</code>. Older versions (Debian 12
+          has AWS CLI 2.9 and boto3 1.26) ignore it and would call AWS itself, so give them the endpoint: <code>{setup.profileCommandOlder}</code>, or{' '}
+          <code>endpoint_url=</code> in <code>boto3.Session(profile_name=&apos;{PROFILE}&apos;).client(&apos;kms&apos;, …)</code>.
+        </p>
+      </details>
+    </>
+  );
+}
 
 type Credentials = AppOutputs['CreateEndpointCredentials'];
 type AccessKeyRow = AppOutputs['ListEndpointCredentials']['AccessKeys'][number];
@@ -129,7 +173,10 @@ function AccessKeys(props: { readonly url: string | null }): ReactElement {
   return (
     <>
       <h3>Access keys</h3>
-      <p className="hint">Each key signs requests as the installation owner (root). Delete a key to stop every client that uses it.</p>
+      <p className="hint">
+        A key made here signs requests as the installation owner (root); keys made with <code>strongroom create-access-key --principal</code> sign as the user or
+        role the table names. Delete a key to stop every client that uses it.
+      </p>
       <div className="actions">
         <button
           type="button"
@@ -163,10 +210,7 @@ function AccessKeys(props: { readonly url: string | null }): ReactElement {
                 <dd className="mono">{created.SecretAccessKey}</dd>
               </div>
             </dl>
-            <p>In a terminal, for the AWS CLI and SDKs:</p>
-            <pre className="commands" tabIndex={0} aria-label="Environment for the AWS CLI">
-              <code>{`export AWS_ACCESS_KEY_ID=${created.AccessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${created.SecretAccessKey}\nexport AWS_REGION=us-east-1\nexport AWS_ENDPOINT_URL_KMS=${url}\naws kms list-keys`}</code>
-            </pre>
+            <SetupLines setup={endpointSetup({ url, accessKeyId: created.AccessKeyId, secretAccessKey: created.SecretAccessKey, region: SIGNING_REGION, profile: PROFILE })} />
             <button
               type="button"
               onClick={() => {

@@ -11,14 +11,28 @@ import { ErrorMessage, Problems } from '../components/ErrorMessage.tsx';
 import { KeyCheckboxes } from '../components/KeyPicker.tsx';
 import { KeyValueRows } from '../components/KeyValueRows.tsx';
 import { Loading } from '../components/Notice.tsx';
-import { call, useAction, useLoad } from '../lib/call.ts';
-import { describeFileState, fileJobs, isJobActive, useFileJobs, type Job } from '../lib/fileJobs.ts';
+import { call, listAll, useAction, useLoad } from '../lib/call.ts';
+import { describeFileState, fileJobs, isJobActive, openedByText, useFileJobs, type Job } from '../lib/fileJobs.ts';
 import { formatBytes, percent } from '../lib/format.ts';
 import { loadKeyRows } from '../lib/keys.ts';
 import { newPair, pairsToMap, type Pair } from '../lib/pairs.ts';
 import { hrefTo } from '../lib/router.ts';
 
 const CONTEXT_RULES = { reservedPrefixes: ['aws-crypto-'], maxKeyLength: 256, maxValueLength: 4096, maxPairs: 64, noun: 'encryption context pair' } as const;
+
+/** Browser mode writes every output to one folder (`strongroom ui --output-dir`): the screen says which. */
+function OutputsGo(): ReactElement | null {
+  const { loaded } = useLoad(() => call((b) => b.getSettings()), 'files-settings');
+  if (loaded.state !== 'done' || !loaded.result.ok || loaded.result.value.surface !== 'browser' || loaded.result.value.outputDirectory === undefined) {
+    return null;
+  }
+  return (
+    <p className="notice small">
+      In this browser window, encrypted and decrypted files are written to <code>{loaded.result.value.outputDirectory}</code> (the output folder{' '}
+      <code>strongroom ui</code> was started with).
+    </p>
+  );
+}
 
 export function FilesScreen(): ReactElement {
   const [files, setFiles] = useState<Array<AddedFile>>([]);
@@ -84,8 +98,9 @@ export function FilesScreen(): ReactElement {
           Drop files anywhere on this screen, or choose them. Each file is encrypted to <code>&lt;name&gt;.strongroom</code> (in the desktop app, beside the
           original), and the original is never changed; dropped <code>.strongroom</code> files are offered for decryption.
         </p>
-        <div className="field">
-          <label htmlFor={inputId}>Choose files</label>
+        <OutputsGo />
+        <div className="field file-pick">
+          {/* The native control would keep saying "No file chosen" after a drop: it is hidden, its label is the button. */}
           <input
             id={inputId}
             ref={inputRef}
@@ -101,6 +116,9 @@ export function FilesScreen(): ReactElement {
               });
             }}
           />
+          <label htmlFor={inputId} className="button">
+            Choose files
+          </label>
         </div>
         {adding.busy ? <Loading>Adding files…</Loading> : null}
         <ErrorMessage error={adding.error} context="The files could not be added." />
@@ -297,6 +315,20 @@ function DecryptPanel(props: { readonly files: ReadonlyArray<AddedFile>; readonl
 
 function JobsPanel(): ReactElement | null {
   const { jobs, announcement } = useFileJobs();
+  // Aliases for "opened with": read again when a job finishes (a key may have been named since).
+  const finished = jobs.filter((j) => !isJobActive(j)).length;
+  const { loaded: aliasList } = useLoad(
+    () => listAll((b, Marker) => b.listAliases(Marker === undefined ? {} : { Marker }), (p) => p.Aliases),
+    `job-aliases-${finished}`,
+  );
+  const aliases = new Map<string, ReadonlyArray<string>>();
+  if (aliasList.state === 'done' && aliasList.result.ok) {
+    for (const a of aliasList.result.value) {
+      if (a.TargetKeyId !== undefined) {
+        aliases.set(a.TargetKeyId, [...(aliases.get(a.TargetKeyId) ?? []), a.AliasName].sort());
+      }
+    }
+  }
   return (
     <section className="card" aria-labelledby="jobs-title">
       <div className="card-head">
@@ -317,13 +349,13 @@ function JobsPanel(): ReactElement | null {
       </p>
       {jobs.length === 0 ? <p className="muted">Nothing encrypted or decrypted yet in this window.</p> : null}
       {jobs.map((job) => (
-        <JobView key={job.jobId} job={job} />
+        <JobView key={job.jobId} job={job} aliases={aliases} />
       ))}
     </section>
   );
 }
 
-function JobView(props: { readonly job: Job }): ReactElement {
+function JobView(props: { readonly job: Job; readonly aliases: ReadonlyMap<string, ReadonlyArray<string>> }): ReactElement {
   const { job } = props;
   const active = isJobActive(job);
   const cancel = useAction();
@@ -391,6 +423,7 @@ function JobView(props: { readonly job: Job }): ReactElement {
                   {f.state === 'running' || f.state === 'queued' ? ` — ${pct}%` : ''}
                 </p>
               )}
+              {f.state === 'done' && f.openedBy !== undefined ? <p className="small opened-by">{openedByText(f.openedBy, props.aliases)}</p> : null}
               {f.state === 'done' && f.outputId !== undefined ? (
                 <button
                   type="button"

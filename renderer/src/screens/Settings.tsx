@@ -1,12 +1,11 @@
-// Settings: the installation (status card), the root key's source and state, the local
+// Settings: the installation (status card: the root key's source, place and state), the local
 // AWS-compatible endpoint and its access keys (EndpointSettings.tsx), the data directory, and the
 // theme.
 
 import type { ReactElement } from 'react';
-import { Badge } from '../components/Badge.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { Loading } from '../components/Notice.tsx';
-import { providerName, StatusCard, type LoadedStatus } from '../components/StatusCard.tsx';
+import { StatusCard, type LoadedStatus } from '../components/StatusCard.tsx';
 import { call, useLoad } from '../lib/call.ts';
 import { THEMES, useTheme, type Theme } from '../lib/theme.ts';
 import { EndpointSection } from './EndpointSettings.tsx';
@@ -25,48 +24,27 @@ export function SettingsScreen(props: { readonly status: LoadedStatus; readonly 
     <>
       <div className="screen-head">
         <h1 tabIndex={-1}>Settings</h1>
-        <div className="actions">
-          <button
-            type="button"
-            onClick={() => {
-              reload();
-              props.onRefreshStatus();
-            }}
-            disabled={loaded.state === 'loading'}
-          >
-            Refresh settings
-          </button>
-        </div>
       </div>
 
-      <StatusCard loaded={props.status} onRefresh={props.onRefreshStatus} />
+      {/* One Refresh: the installation card's, which reads the settings again too. */}
+      <StatusCard
+        loaded={props.status}
+        onRefresh={() => {
+          reload();
+          props.onRefreshStatus();
+        }}
+      />
 
       {loaded.state === 'loading' ? <Loading>Loading settings…</Loading> : null}
       {loaded.state === 'done' && !loaded.result.ok ? <ErrorMessage error={loaded.result.error} context="The settings could not be read." /> : null}
 
       {settings === null ? null : (
         <>
-          <section className="card" aria-labelledby="rootkey-title">
-            <h2 id="rootkey-title">Root key</h2>
-            <dl>
-              <div className="row">
-                <dt>Source</dt>
-                <dd>{providerName(settings.rootKeyProvider) ?? 'None (not set up)'}</dd>
-              </div>
-              <div className="row">
-                <dt>Where it lives</dt>
-                <dd>{settings.rootKeyLocation ?? '—'}</dd>
-              </div>
-              <div className="row">
-                <dt>State</dt>
-                <dd>{settings.unlocked ? <Badge tone="ok">Unlocked</Badge> : <Badge tone="warn">Locked</Badge>}</dd>
-              </div>
-            </dl>
-            <p className="hint">
-              The root key source is chosen when the installation is created (<code>strongroom init --root-key keychain|passphrase</code>) and cannot be changed from
-              the app. Back up the data directory <em>and</em> the root key: neither is any use without the other.
-            </p>
-          </section>
+          {/* The installation card above names the root key and where it lives; this says only what cannot be changed here. */}
+          <p className="hint">
+            The root key source is chosen when the installation is created (<code>strongroom init --root-key keychain|passphrase</code>, or Set up Strongroom in
+            this window) and cannot be changed from the app. Back up the data directory <em>and</em> the root key: neither is any use without the other.
+          </p>
 
           <EndpointSection endpoint={settings.endpoint} />
 
