@@ -134,6 +134,22 @@ describe('SigV4 over the wire', () => {
     });
     expect(status).toBe(200);
   });
+  it("refuses the replayed-target attack: DescribeKey signed without x-amz-target, replayed as ScheduleKeyDeletion (AWS: every x-amz-* header must be signed)", async () => {
+    const created = await rawRequest(ep, { target: 'TrentService.CreateKey', body: '{}' });
+    const keyId = String((created.json().KeyMetadata as Record<string, unknown>).KeyId);
+    const url = new URL(ep.endpoint);
+    const body = JSON.stringify({ KeyId: keyId });
+    const headers = { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.DescribeKey' };
+    const signer = new SignatureV4({ credentials: ep.credentials, region: ep.region, service: 'kms', sha256: Hash.bind(null, 'sha256') });
+    const request = new HttpRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body });
+    const signed = (await signer.sign(request, { unsignableHeaders: new Set(['x-amz-target', 'content-type']) })).headers as Record<string, string>;
+    expect(signed.authorization).toMatch(/SignedHeaders=host;x-amz-content-sha256;x-amz-date,/);
+    const { host: _host, ...sent } = signed;
+    const replayed = await fetch(ep.endpoint, { method: 'POST', headers: { ...sent, 'x-amz-target': 'TrentService.ScheduleKeyDeletion' }, body });
+    expect(replayed.status).toBe(400);
+    expect(await replayed.json()).toMatchObject({ __type: 'InvalidSignatureException', message: expect.stringMatching(/^'x-amz-target' must be a 'SignedHeader'/) as unknown });
+    expect(ep.kms.invokeSync('DescribeKey', { KeyId: keyId }).KeyMetadata.KeyState).toBe('Enabled');
+  });
 });
 
 describe('hardening', () => {
