@@ -54,7 +54,7 @@ describe('AWS JSON 1.1 over HTTP', () => {
     const records = ep.kms.audit.list({ MaxResults: 2 }).map((r) => r.record);
     expect(records[0]).toMatchObject({ requestID: bad.headers.get('x-amzn-requestid'), errorCode: 'NotFoundException' });
     expect(records[1]).toMatchObject({ requestID: ok.headers.get('x-amzn-requestid'), eventName: 'ListKeys' });
-    expect(bad.status).toBe(404);
+    expect(bad.status).toBe(400);
     expect(bad.json()).toMatchObject({ __type: 'NotFoundException' });
     expect(bad.headers.get('x-amzn-errortype')).toBe('NotFoundException');
   });
@@ -110,6 +110,30 @@ describe('bad input over HTTP: an AWS-shaped error, the server keeps serving, no
     const path = await rawRequest(ep, { path: '/other' });
     expect(path.status).toBe(404);
     await expectServing();
+  });
+});
+
+describe('HTTP status as AWS sends it', () => {
+  it('answers every client fault with 400 (NotFound, Disabled, KMSInvalidState, AlreadyExists, DryRunOperation)', async () => {
+    const created = await rawRequest(ep, { target: 'TrentService.CreateKey', body: '{}' });
+    const keyId = String((created.json().KeyMetadata as Record<string, unknown>).KeyId);
+    const plaintext = Buffer.from('x').toString('base64');
+    const notFound = await rawRequest(ep, { target: 'TrentService.DescribeKey', body: '{"KeyId":"alias/none"}' });
+    const dryRun = await rawRequest(ep, { target: 'TrentService.Encrypt', body: JSON.stringify({ KeyId: keyId, Plaintext: plaintext, DryRun: true }) });
+    await rawRequest(ep, { target: 'TrentService.CreateAlias', body: JSON.stringify({ AliasName: 'alias/taken', TargetKeyId: keyId }) });
+    const exists = await rawRequest(ep, { target: 'TrentService.CreateAlias', body: JSON.stringify({ AliasName: 'alias/taken', TargetKeyId: keyId }) });
+    await rawRequest(ep, { target: 'TrentService.DisableKey', body: JSON.stringify({ KeyId: keyId }) });
+    const disabled = await rawRequest(ep, { target: 'TrentService.Encrypt', body: JSON.stringify({ KeyId: keyId, Plaintext: plaintext }) });
+    await rawRequest(ep, { target: 'TrentService.ScheduleKeyDeletion', body: JSON.stringify({ KeyId: keyId }) });
+    const invalidState = await rawRequest(ep, { target: 'TrentService.Encrypt', body: JSON.stringify({ KeyId: keyId, Plaintext: plaintext }) });
+    const seen = [notFound, dryRun, exists, disabled, invalidState].map((r) => [r.json().__type, r.status]);
+    expect(seen).toEqual([
+      ['NotFoundException', 400],
+      ['DryRunOperationException', 400],
+      ['AlreadyExistsException', 400],
+      ['DisabledException', 400],
+      ['KMSInvalidStateException', 400],
+    ]);
   });
 });
 
