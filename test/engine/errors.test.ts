@@ -153,7 +153,7 @@ describe('AWS error names and statuses', () => {
     await expectError('LimitExceededException', 400, () => t.kms.invoke('CreateKey', { Policy: policy }), /32 KB/);
   });
   it('UnsupportedOperationException 400: a key spec Strongroom does not offer', async () => {
-    await expectError('UnsupportedOperationException', 400, () => t.kms.invoke('CreateKey', { KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }), /Supported: SYMMETRIC_DEFAULT, RSA_2048/);
+    await expectError('UnsupportedOperationException', 400, () => t.kms.invoke('CreateKey', { KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' }), /Supported: SYMMETRIC_DEFAULT, RSA_2048/);
   });
   it('UnsupportedOperationException 400: GetPublicKey of a symmetric key', async () => {
     await expectError('UnsupportedOperationException', 400, () => t.kms.invoke('GetPublicKey', { KeyId: keyId }), /has no public key/);
