@@ -14,6 +14,7 @@ import type { Db } from './store/database.ts';
 import { GrantRepository } from './store/grants.ts';
 import { KeyRepository } from './store/repository.ts';
 import { MaterialCache } from './operations/material-cache.ts';
+import { AuditQueries } from './audit/query.ts';
 
 export type ServiceParts = {
   readonly db: Db;
@@ -39,6 +40,7 @@ export function engineServices(p: ServiceParts): EngineServices {
     quorum: new QuorumStore(p.db),
     accessKeys: new AccessKeyStore(p.db, p.clock),
     installation: p.installation,
+    auditReads: new AuditQueries(p.db, { table: 'audit_log' }),
     clock: p.clock,
     scope,
     rootKey: p.rootKey,

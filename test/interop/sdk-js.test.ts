@@ -37,6 +37,7 @@ import {
   ImportKeyMaterialCommand,
   ListKeyRotationsCommand,
   RotateKeyOnDemandCommand,
+  GetKeyLastUsageCommand,
   CreateAliasCommand,
   CreateKeyCommand,
   DecryptCommand,
@@ -226,6 +227,11 @@ describe('@aws-sdk/client-kms against the endpoint', () => {
     expect(new TextDecoder().decode((await kms.send(new DecryptCommand({ CiphertextBlob: old.CiphertextBlob }))).Plaintext)).toBe('v1');
     await kms.send(new DisableKeyRotationCommand({ KeyId: keyId }));
     covered.add('DisableKeyRotation');
+    const lastUsage = await kms.send(new GetKeyLastUsageCommand({ KeyId: keyId }));
+    covered.add('GetKeyLastUsage');
+    expect(lastUsage.KeyLastUsage?.Operation).toBe('Decrypt');
+    expect(lastUsage.KeyLastUsage?.Timestamp).toBeInstanceOf(Date);
+    expect(lastUsage.KeyCreationDate).toBeInstanceOf(Date);
 
     const external = (await kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL' }))).KeyMetadata?.KeyId ?? '';
     const params = await kms.send(new GetParametersForImportCommand({ KeyId: external, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_3072' }));
