@@ -94,6 +94,9 @@ out['ed25519'] = {
   'phWithoutDigest': err(lambda: kms.sign(KeyId=ed['KeyId'], Message=msg, SigningAlgorithm='ED25519_PH_SHA_512')),
 }
 
+last = kms.get_key_last_usage(KeyId=ed['Arn'])
+out['lastUsage'] = [last['KeyLastUsage']['Operation'], type(last['KeyLastUsage']['Timestamp']).__name__, last['KeyCreationDate'] <= last['TrackingStartDate']]
+
 out['mldsa'] = {}
 for spec, pk_bytes in (('ML_DSA_44', 1312), ('ML_DSA_65', 1952), ('ML_DSA_87', 2592)):
     key = kms.create_key(KeySpec=spec, KeyUsage='SIGN_VERIFY')['KeyMetadata']
@@ -149,6 +152,7 @@ describe('issue 21 through real clients against `strongroom serve`', () => {
       mldsa: Record<string, Record<string, unknown>>;
       dataKeyPair: Record<string, unknown>;
       rotateKeyOnDemand: [string, string];
+      lastUsage: [string, string, boolean];
       hmacCurrentKeyMaterialId: boolean;
       errors: Record<string, [string, number] | null>;
     };
@@ -175,6 +179,7 @@ describe('issue 21 through real clients against `strongroom serve`', () => {
     expect(b(out.dataKeyPair.privateKey).subarray(0, 16).toString('hex')).toBe('302e020100300506032b657004220420');
 
     expect(out.rotateKeyOnDemand[0]).toBe(out.rotateKeyOnDemand[1]);
+    expect(out.lastUsage).toEqual(['Verify', 'datetime', true]);
     expect(out.hmacCurrentKeyMaterialId).toBe(false);
     expect(out.errors).toEqual({
       'unknown key': ['NotFoundException', 400],
