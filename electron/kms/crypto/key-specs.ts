@@ -103,7 +103,7 @@ const TABLE: Readonly<Record<KeySpec, KeySpecInfo>> = {
   HMAC_256: hmac('HMAC_256', 'HMAC_SHA_256', 256),
   HMAC_384: hmac('HMAC_384', 'HMAC_SHA_384', 384),
   HMAC_512: hmac('HMAC_512', 'HMAC_SHA_512', 512),
-  // Ed25519 (RFC 8032) for signing only, pure and prehashed (D34).
+  // Ed25519 (RFC 8032) for signing only, pure and prehashed (D36).
   ECC_NIST_EDWARDS25519: {
     ...none,
     spec: 'ECC_NIST_EDWARDS25519',
