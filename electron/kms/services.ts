@@ -4,6 +4,7 @@
 import type { KeyObject } from 'node:crypto';
 import { AccessKeyStore } from './iam/access-keys.ts';
 import type { EngineServices } from './actions/table.ts';
+import type { AuditReads } from './context.ts';
 import type { EngineClock } from './engine-clock.ts';
 import type { InstallationInfo } from './installation.ts';
 import { CustomKeyStores } from './keystore/stores.ts';
@@ -14,7 +15,6 @@ import type { Db } from './store/database.ts';
 import { GrantRepository } from './store/grants.ts';
 import { KeyRepository } from './store/repository.ts';
 import { MaterialCache } from './operations/material-cache.ts';
-import { AuditQueries } from './audit/query.ts';
 import { XksStore } from './xks/store.ts';
 
 export type ServiceParts = {
@@ -23,6 +23,8 @@ export type ServiceParts = {
   readonly clock: EngineClock;
   readonly rootKey: () => KeyObject;
   readonly forgetAccessKeys: () => void;
+  /** The live audit log's queries (the engine's AuditLog, with its index arms). */
+  readonly auditReads: AuditReads;
 };
 
 export function engineServices(p: ServiceParts): EngineServices {
@@ -42,7 +44,7 @@ export function engineServices(p: ServiceParts): EngineServices {
     xks: new XksStore(p.db, p.clock),
     accessKeys: new AccessKeyStore(p.db, p.clock),
     installation: p.installation,
-    auditReads: new AuditQueries(p.db, { table: 'audit_log' }),
+    auditReads: p.auditReads,
     clock: p.clock,
     scope,
     rootKey: p.rootKey,

@@ -62,6 +62,21 @@ describe('GetKeyLastUsage', () => {
     expect(usedAt.getTime()).toBeLessThan(generatedAt.getTime());
   });
 
+  it("finds a use older than the key's newest 1,000 successful records (past the first page)", async () => {
+    const key = await created();
+    await t.kms.invoke('Encrypt', { KeyId: key.KeyId, Plaintext: bytes('long ago') });
+    const encrypted = newestRecord();
+    for (let i = 0; i < 1001; i++) {
+      t.kms.invokeSync('DescribeKey', { KeyId: key.KeyId });
+    }
+    expect((await t.kms.invoke('GetKeyLastUsage', { KeyId: key.KeyId })).KeyLastUsage).toMatchObject({ Operation: 'Encrypt', CloudTrailEventId: encrypted.eventID });
+    const never = await created();
+    for (let i = 0; i < 1001; i++) {
+      t.kms.invokeSync('DescribeKey', { KeyId: never.KeyId });
+    }
+    expect((await t.kms.invoke('GetKeyLastUsage', { KeyId: never.KeyId })).KeyLastUsage).toBeUndefined();
+  }, 120_000);
+
   it('ReEncrypt counts for both its source and its destination key', async () => {
     const source = await created();
     const destination = await created();

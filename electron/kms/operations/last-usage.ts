@@ -1,8 +1,7 @@
 // GetKeyLastUsage (AWS's service model, botocore 1.43): the last successful cryptographic
 // operation with a key, answered from the audit log, which records every call with its key(s),
 // outcome, event id and request id. The log's own indexed query serves it (the key's records,
-// successes only, newest first; audit/query.ts): pages are read until the first record of a
-// tracked operation, so no index is added for it. ReEncrypt names both of its keys, so it counts
+// successes only, newest first; audit/query.ts), so no index is added for it. ReEncrypt names both of its keys, so it counts
 // for each, as at AWS.
 
 import type { OperationOutput } from '../../../shared/api/operations.ts';
@@ -21,23 +20,44 @@ function isTracked(name: string): name is Tracked {
   return TRACKED.has(name);
 }
 
-/** Successful records of a key read per page while looking for the last use. */
-const PAGE = 200;
+/** The newest successful records of a key read first: the last use is almost always among them. */
+const FIRST_PAGE = 1000;
 
-function lastUse(ctx: OperationContext, keyId: string): OperationOutput<'GetKeyLastUsage'>['KeyLastUsage'] {
-  let token: string | undefined;
-  for (;;) {
-    const page = ctx.auditReads.query({ KeyId: keyArn(ctx.scope, keyId), Outcome: 'Success', MaxResults: PAGE, ...(token === undefined ? {} : { NextToken: token }) });
-    for (const { record } of page.records) {
-      if (isTracked(record.eventName)) {
-        return { Operation: record.eventName, Timestamp: new Date(record.eventTime), CloudTrailEventId: record.eventID, KmsRequestId: record.requestID };
-      }
+type Usage = NonNullable<OperationOutput<'GetKeyLastUsage'>['KeyLastUsage']>;
+
+function usageOf(record: { eventName: string; eventTime: string; eventID: string; requestID: string }): Usage | undefined {
+  return isTracked(record.eventName)
+    ? { Operation: record.eventName, Timestamp: new Date(record.eventTime), CloudTrailEventId: record.eventID, KmsRequestId: record.requestID }
+    : undefined;
+}
+
+/**
+ * The newest successful record of a tracked operation naming the key. One page of the key's
+ * newest successes first; past it, one single-record query per tracked operation, the newest
+ * answer winning: a bounded number of queries, however long the key's history (paging through
+ * it grew with its length: D36).
+ */
+function lastUse(ctx: OperationContext, keyId: string): Usage | undefined {
+  const KeyId = keyArn(ctx.scope, keyId);
+  const first = ctx.auditReads.query({ KeyId, Outcome: 'Success', MaxResults: FIRST_PAGE });
+  for (const { record } of first.records) {
+    const used = usageOf(record);
+    if (used !== undefined) {
+      return used;
     }
-    if (page.nextToken === undefined) {
-      return undefined;
-    }
-    token = page.nextToken;
   }
+  if (first.nextToken === undefined) {
+    return undefined;
+  }
+  let newest: { seq: number; usage: Usage } | undefined;
+  for (const EventName of TRACKED) {
+    const hit = ctx.auditReads.query({ KeyId, EventName, Outcome: 'Success', MaxResults: 1 }).records[0];
+    const usage = hit === undefined ? undefined : usageOf(hit.record);
+    if (hit !== undefined && usage !== undefined && (newest === undefined || hit.seq > newest.seq)) {
+      newest = { seq: hit.seq, usage };
+    }
+  }
+  return newest?.usage;
 }
 
 /**
