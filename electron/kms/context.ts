@@ -20,6 +20,10 @@ import type { KeyObject } from 'node:crypto';
 import type { Db } from './store/database.ts';
 import type { MaterialCache } from './operations/material-cache.ts';
 import type { XksStore } from './xks/store.ts';
+import type { AuditPage, AuditQueryInput } from './audit/query.ts';
+
+/** The audit log's query (audit/query.ts), newest first. */
+export type AuditReads = { query(input: AuditQueryInput): AuditPage };
 
 /** A developer installation's movable clock (time travel); refuses on other installations. */
 export type DeveloperClock = { advance(ms: number): void };
@@ -40,6 +44,8 @@ export type EngineStores = {
   /** The endpoint's access keys, their secrets wrapped under the root key. */
   readonly accessKeys: AccessKeyStore;
   readonly installation: InstallationInfo;
+  /** Reads of the live audit log through its indexed queries (GetKeyLastUsage); never writes. */
+  readonly auditReads: AuditReads;
   readonly clock: Clock;
   readonly developerClock: DeveloperClock;
   readonly scope: Scope;

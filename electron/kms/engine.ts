@@ -76,6 +76,8 @@ export class Kms extends KmsActions {
       clock: this.#clock,
       rootKey: rootKeyNow,
       forgetAccessKeys: () => this.#accessKeyLookup.forget(),
+      // The engine's own audit log, made just below; read only when a call runs.
+      auditReads: { query: (input) => this.audit.query(input) },
     });
     this.#accessKeyLookup = new CachedAccessKeyLookup((id) => this.#services.accessKeys.lookup(id, rootKeyNow()));
     const signer = new CheckpointSigner(db, rootKeyNow(), info.installationId, this.#clock.now(), {

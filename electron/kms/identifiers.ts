@@ -1,7 +1,7 @@
 // Key and alias identifiers: ARNs in the AWS form (so the AWS SDKs accept them) with this
 // installation's account id and region, and the rules for alias names.
 
-import { InvalidAliasNameException, InvalidArnException, NotAuthorizedException } from './errors.ts';
+import { InvalidAliasNameException, InvalidArnException, NotAuthorizedException, ValidationException } from './errors.ts';
 
 export type Scope = { readonly accountId: string; readonly region: string };
 
@@ -55,19 +55,21 @@ const ALIAS_CHARS = /^[a-zA-Z0-9:/_-]+$/;
  * Checks a customer alias name: 'alias/' prefix, allowed characters, not the reserved
  * 'alias/aws/' namespace. The length and character checks duplicate the schema's on purpose:
  * aliases also arrive inside ARNs and KeyId values, which the schema does not see as aliases.
+ * aliasOperation: the name is the AliasName member of CreateAlias, UpdateAlias or DeleteAlias
+ * (false: an alias inside a KeyId).
  */
-export function checkAliasName(name: string, forCreate: boolean): void {
+export function checkAliasName(name: string, aliasOperation: boolean): void {
   if (!name.startsWith('alias/') || name.length === 'alias/'.length) {
-    throw new InvalidAliasNameException(
-      `Alias '${name}' must start with the prefix "alias/" followed by a name, e.g. alias/my-key.`,
-    );
+    const message = `Alias '${name}' must start with the prefix "alias/" followed by a name, e.g. alias/my-key.`;
+    // The AliasName of CreateAlias, UpdateAlias and DeleteAlias: AWS answers ValidationException.
+    throw aliasOperation ? new ValidationException(message) : new InvalidAliasNameException(message);
   }
   if (!ALIAS_CHARS.test(name) || name.length > 256) {
     throw new InvalidAliasNameException(
       `Alias '${name}' may contain only letters, digits, '/', '_', '-' and ':', up to 256 characters.`,
     );
   }
-  if (forCreate && (name.startsWith('alias/aws/') || name === 'alias/aws')) {
+  if (aliasOperation && (name.startsWith('alias/aws/') || name === 'alias/aws')) {
     throw new NotAuthorizedException(
       `Alias '${name}' is in the reserved alias/aws/ namespace, which belongs to AWS managed keys. Choose another name.`,
     );

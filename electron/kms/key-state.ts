@@ -17,6 +17,7 @@ export type StateRow =
   | 'cancelDeletion'
   | 'tagOrDescribe'
   | 'rotationChange'
+  | 'rotateOnDemand'
   | 'rotationRead'
   | 'importParameters'
   | 'importMaterial'
@@ -99,7 +100,7 @@ export const KEY_STATE_TABLE: Readonly<Record<StateRow, Readonly<Record<KeyState
     Updating: 'notPendingDeletion',
   },
   tagOrDescribe: { ...ALL_OK, PendingDeletion: 'pendingDeletion', PendingReplicaDeletion: 'pendingDeletion' },
-  // EnableKeyRotation, DisableKeyRotation, RotateKeyOnDemand (footnotes 1, 3, 6, 7). Which keys
+  // EnableKeyRotation, DisableKeyRotation (footnotes 1, 3, 6, 7). Which keys
   // may rotate at all (spec, origin) is checked before the state, in operations/rotation.ts.
   rotationChange: {
     Enabled: 'ok',
@@ -107,6 +108,19 @@ export const KEY_STATE_TABLE: Readonly<Record<StateRow, Readonly<Record<KeyState
     PendingDeletion: 'pendingDeletion',
     PendingReplicaDeletion: 'pendingDeletion',
     PendingImport: 'externalPendingImport',
+    Unavailable: 'unavailable',
+    Creating: 'creating',
+    Updating: 'ok',
+  },
+  // RotateKeyOnDemand: as rotationChange, except that a key pending import is an invalid state
+  // for it (KMSInvalidStateException, as AWS answers), not an unsupported origin; and its state
+  // is checked before the key spec (operations/rotation.ts).
+  rotateOnDemand: {
+    Enabled: 'ok',
+    Disabled: 'disabled',
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    PendingImport: 'pendingImport',
     Unavailable: 'unavailable',
     Creating: 'creating',
     Updating: 'ok',

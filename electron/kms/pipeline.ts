@@ -220,6 +220,7 @@ export class Pipeline {
       quorum: s.quorum,
       accessKeys: s.accessKeys,
       installation: s.installation,
+      auditReads: s.auditReads,
       clock: s.clock,
       scope: s.scope,
       rootKey: s.rootKey(),

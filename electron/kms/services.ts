@@ -4,6 +4,7 @@
 import type { KeyObject } from 'node:crypto';
 import { AccessKeyStore } from './iam/access-keys.ts';
 import type { EngineServices } from './actions/table.ts';
+import type { AuditReads } from './context.ts';
 import type { EngineClock } from './engine-clock.ts';
 import type { InstallationInfo } from './installation.ts';
 import { CustomKeyStores } from './keystore/stores.ts';
@@ -22,6 +23,8 @@ export type ServiceParts = {
   readonly clock: EngineClock;
   readonly rootKey: () => KeyObject;
   readonly forgetAccessKeys: () => void;
+  /** The live audit log's queries (the engine's AuditLog, with its index arms). */
+  readonly auditReads: AuditReads;
 };
 
 export function engineServices(p: ServiceParts): EngineServices {
@@ -41,6 +44,7 @@ export function engineServices(p: ServiceParts): EngineServices {
     xks: new XksStore(p.db, p.clock),
     accessKeys: new AccessKeyStore(p.db, p.clock),
     installation: p.installation,
+    auditReads: p.auditReads,
     clock: p.clock,
     scope,
     rootKey: p.rootKey,

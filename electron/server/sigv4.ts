@@ -18,6 +18,9 @@
 // - X-Amz-Security-Token (temporary credentials) → UnrecognizedClientException: Strongroom
 //   issues no session tokens, so such a token can only be someone else's.
 // - Query-string (presigned) authentication is refused: KMS clients sign headers.
+// - host, x-amz-date and every x-amz-* header sent must be in SignedHeaders, else AWS's
+//   InvalidSignatureException "'<name>' must be a 'SignedHeader' in the AWS Authorization.":
+//   an unsigned X-Amz-Target would let a captured signature run another operation.
 // - A signed x-amz-content-sha256 header must equal the body's hash: a signer would otherwise
 //   trust the header, and a body changed after signing would verify.
 // - The signing key (four chained HMACs) is derived once per access key, day, region and
@@ -119,6 +122,22 @@ function sortedUnique(names: ReadonlyArray<string>): ReadonlyArray<string> {
   return names;
 }
 
+/**
+ * The headers AWS requires to be signed but this request's SignedHeaders leaves out: host,
+ * x-amz-date, and every x-amz-* header sent (x-amzn-* is another prefix and may go unsigned).
+ * Without this, a signature over host and x-amz-date alone would let anyone who saw one request
+ * replay it with another X-Amz-Target (issue 21).
+ */
+function unsignedRequiredHeaders(headers: Readonly<Record<string, string>>, signed: ReadonlyArray<string>): ReadonlyArray<string> {
+  const required = new Set(['host', 'x-amz-date']);
+  for (const name of Object.keys(headers)) {
+    if (name.startsWith('x-amz-')) {
+      required.add(name);
+    }
+  }
+  return [...required].filter((name) => !signed.includes(name)).sort((a, b) => (a === 'host' ? -1 : b === 'host' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** Signing keys kept at most: one per active access key and day is the usual need. */
 const SIGNING_KEYS_KEPT = 64;
 const signingKeys = new LruMap<string, { readonly secret: string; readonly key: KeyObject }>(SIGNING_KEYS_KEPT);
@@ -159,9 +178,13 @@ export function verifySigV4(req: SignedRequest, lookup: AccessKeyLookup, nowMs: 
   if (signingDay !== auth.date) {
     throw new AuthError('InvalidSignatureException', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${signingDay}'.`, auth.accessKeyId);
   }
-  const missingSigned = ['host', 'x-amz-date'].filter((h) => !auth.signedHeaders.includes(h));
-  if (missingSigned.length > 0) {
-    throw new AuthError('InvalidSignatureException', `SignedHeaders must include ${missingSigned.join(' and ')}.`, auth.accessKeyId);
+  const unsigned = unsignedRequiredHeaders(req.headers, auth.signedHeaders);
+  if (unsigned.length > 0) {
+    throw new AuthError(
+      'InvalidSignatureException',
+      `${unsigned.map((name) => `${name === 'host' ? "'Host' or ':authority'" : `'${name}'`} must be a 'SignedHeader' in the AWS Authorization.`).join(' ')} An unsigned header could be changed after signing (X-Amz-Target names the operation), so AWS requires host, x-amz-date and every x-amz-* header sent to be signed.`,
+      auth.accessKeyId,
+    );
   }
   for (const name of auth.signedHeaders) {
     // Own properties only: a listed name like 'constructor' must not find Object.prototype's.

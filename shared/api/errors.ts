@@ -2,14 +2,18 @@
 // engine (typed error classes), the HTTP endpoint (status codes), the CLI (exit codes) and the
 // bridge ({ name, message }), so the table exists once.
 
+// Every client fault is 400, as AWS KMS sends them (issue 21: responses recorded against AWS;
+// also AWS SDK debug logs, e.g. NotFoundException and DisabledException with status code 400).
+// The Smithy model's httpError traits (404, 409, 412) are its awsQuery-compatibility codes, not
+// what the JSON endpoint answers. Server faults keep 500/503, which SDKs retry.
 export const errorHttpStatus = {
   // Modeled client errors.
-  AlreadyExistsException: 409,
-  ConflictException: 409,
-  DisabledException: 409,
-  KMSInvalidStateException: 409,
-  NotFoundException: 404,
-  DryRunOperationException: 412,
+  AlreadyExistsException: 400,
+  ConflictException: 400,
+  DisabledException: 400,
+  KMSInvalidStateException: 400,
+  NotFoundException: 400,
+  DryRunOperationException: 400,
   ExpiredImportTokenException: 400,
   IncorrectKeyException: 400,
   IncorrectKeyMaterialException: 400,

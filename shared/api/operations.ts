@@ -532,6 +532,27 @@ export const operations = {
     input: struct({ KeyId: keyIdType }),
     output: struct({ KeyId: str({ required: true }) }),
   },
+  GetKeyLastUsage: {
+    readOnly: true,
+    summary: 'Shows the last successful cryptographic operation with a key (name, time, audit event id and request id), from the audit log.',
+    input: struct({ KeyId: keyIdType }),
+    output: struct({
+      KeyId: str(),
+      KeyLastUsage: struct({
+        Operation: str({
+          enum: [
+            'Decrypt', 'DeriveSharedSecret', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+            'GenerateDataKeyWithoutPlaintext', 'GenerateMac', 'ReEncrypt', 'Sign', 'Verify', 'VerifyMac',
+          ],
+        }),
+        Timestamp: time(),
+        CloudTrailEventId: str(),
+        KmsRequestId: str(),
+      }),
+      TrackingStartDate: time(),
+      KeyCreationDate: time(),
+    }),
+  },
   ListKeyRotations: {
     readOnly: true,
     summary: 'Lists a key’s rotations (or, with ALL_KEY_MATERIAL, every material it has had), oldest first.',

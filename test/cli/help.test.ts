@@ -76,7 +76,8 @@ describe('help', () => {
     const offered = (line ?? '').replace(/^\s*--key-spec\s+/, '').split(' | ');
     expect(offered).toEqual(KEY_SPECS.filter((s) => SUPPORTED_KEY_SPECS.includes(s)));
     expect(offered).not.toContain('SM2');
-    expect(offered).not.toContain('ML_DSA_44');
+    expect(offered).toContain('ML_DSA_44');
+    expect(offered).toContain('ECC_NIST_EDWARDS25519');
   });
 
   it('did you mean: commands, subcommands and flags', () => {

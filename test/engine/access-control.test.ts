@@ -82,6 +82,7 @@ describe('every operation authorizes', () => {
       GetKeyRotationStatus: { KeyId: keyId },
       RotateKeyOnDemand: { KeyId: keyId },
       ListKeyRotations: { KeyId: keyId },
+      GetKeyLastUsage: { KeyId: keyId },
       GetParametersForImport: { KeyId: importKey, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' },
       ImportKeyMaterial: { KeyId: importKey, ImportToken: bytes('t'), EncryptedKeyMaterial: bytes('m'), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' },
       DeleteImportedKeyMaterial: { KeyId: importKey },

@@ -453,6 +453,12 @@ const FIXTURES: { readonly [N in OperationName]?: Fixture } = {
     valid: onSymmetricKey((k) => ({ KeyId: k })),
     invalid: onMissingKey({}),
   },
+  GetKeyLastUsage: {
+    read: true,
+    scope: 'key',
+    valid: onSymmetricKey((k) => ({ KeyId: k })),
+    invalid: onMissingKey({}),
+  },
   GetParametersForImport: {
     read: true,
     scope: 'key',

@@ -227,7 +227,7 @@ withOpenssl('importing key material wrapped by OpenSSL', () => {
     const keyId = await externalKey();
     const first = await importMaterial(keyId, randomBytes(32));
     const v1 = await t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: bytes('first material') });
-    expect((await kmsError(t.kms.invoke('RotateKeyOnDemand', { KeyId: keyId }))).name).toBe('UnsupportedOperationException');
+    expect((await kmsError(t.kms.invoke('RotateKeyOnDemand', { KeyId: keyId }))).name).toBe('KMSInvalidStateException');
     const second = await importMaterial(keyId, randomBytes(32), { extra: { ImportType: 'NEW_KEY_MATERIAL', KeyMaterialDescription: 'second' } });
     const pending = (await t.kms.invoke('ListKeyRotations', { KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations;
     expect(pending.map((r) => [r.KeyMaterialId, r.KeyMaterialState, r.ImportState])).toEqual([
@@ -235,7 +235,7 @@ withOpenssl('importing key material wrapped by OpenSSL', () => {
       [second.KeyMaterialId, 'PENDING_ROTATION', 'IMPORTED'],
     ]);
     expect(pending[1]).toMatchObject({ KeyMaterialDescription: 'second', ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
-    expect((await kmsError(importMaterial(keyId, randomBytes(32), { extra: { ImportType: 'NEW_KEY_MATERIAL' } }))).name).toBe('ConflictException');
+    expect((await kmsError(importMaterial(keyId, randomBytes(32), { extra: { ImportType: 'NEW_KEY_MATERIAL' } }))).name).toBe('KMSInvalidStateException');
 
     await t.kms.invoke('RotateKeyOnDemand', { KeyId: keyId });
     const v2 = await t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: bytes('second material') });

@@ -46,7 +46,7 @@ const CASES: ReadonlyArray<Case> = [
   { op: 'UpdateKeyDescription', row: 'tagOrDescribe', call: (t, c) => t.kms.invoke('UpdateKeyDescription', { KeyId: c.keyId, Description: 'd' }) },
   { op: 'EnableKeyRotation', row: 'rotationChange', call: (t, c) => t.kms.invoke('EnableKeyRotation', { KeyId: c.keyId }) },
   { op: 'DisableKeyRotation', row: 'rotationChange', call: (t, c) => t.kms.invoke('DisableKeyRotation', { KeyId: c.keyId }) },
-  { op: 'RotateKeyOnDemand', row: 'rotationChange', call: (t, c) => t.kms.invoke('RotateKeyOnDemand', { KeyId: c.keyId }) },
+  { op: 'RotateKeyOnDemand', row: 'rotateOnDemand', call: (t, c) => t.kms.invoke('RotateKeyOnDemand', { KeyId: c.keyId }) },
   { op: 'GetKeyRotationStatus', row: 'rotationRead', call: (t, c) => t.kms.invoke('GetKeyRotationStatus', { KeyId: c.keyId }) },
   { op: 'ListKeyRotations', row: 'rotationRead', call: (t, c) => t.kms.invoke('ListKeyRotations', { KeyId: c.keyId }) },
 ];

@@ -28,7 +28,7 @@ describe('on-demand rotation', () => {
     const before = await t.kms.invoke('Encrypt', { KeyId: keyId, Plaintext: bytes('under v1') });
     const v1 = (await t.kms.invoke('DescribeKey', { KeyId: keyId })).KeyMetadata.CurrentKeyMaterialId;
     t.clock.advance(1000);
-    expect(await t.kms.invoke('RotateKeyOnDemand', { KeyId: keyId })).toEqual({ KeyId: keyId });
+    expect(await t.kms.invoke('RotateKeyOnDemand', { KeyId: keyId })).toEqual({ KeyId: `arn:aws:kms:local-1:111122223333:key/${keyId}` });
     const v2 = (await t.kms.invoke('DescribeKey', { KeyId: keyId })).KeyMetadata.CurrentKeyMaterialId;
     expect(v1).toMatch(HEX64);
     expect(v2).toMatch(HEX64);

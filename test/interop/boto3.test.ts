@@ -48,7 +48,7 @@ describe.runIf(peerAvailable(DEBIAN_PYTHON))('boto3 against the endpoint', () =>
     expect(out).toMatchObject({ keyState: 'Enabled', dataKeyRoundTrip: true });
     expect(String(out.keyArn)).toMatch(/^arn:aws:kms:local-1:111122223333:key\//);
     expect(out.errors).toEqual({
-      'unknown key': ['NotFoundException', 404],
+      'unknown key': ['NotFoundException', 400],
       'too many bytes': ['ValidationException', 400],
       'wrong context': ['InvalidCiphertextException', 400],
     });

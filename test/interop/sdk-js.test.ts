@@ -37,6 +37,7 @@ import {
   ImportKeyMaterialCommand,
   ListKeyRotationsCommand,
   RotateKeyOnDemandCommand,
+  GetKeyLastUsageCommand,
   CreateAliasCommand,
   CreateKeyCommand,
   DecryptCommand,
@@ -114,7 +115,7 @@ describe('@aws-sdk/client-kms against the endpoint', () => {
     covered.add('DisableKey');
     const disabled = await rejected(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: te.encode('x') })));
     expect(disabled).toBeInstanceOf(DisabledException);
-    expect(disabled.$metadata.httpStatusCode).toBe(409);
+    expect(disabled.$metadata.httpStatusCode).toBe(400);
     await kms.send(new EnableKeyCommand({ KeyId: keyId }));
     covered.add('EnableKey');
 
@@ -212,7 +213,8 @@ describe('@aws-sdk/client-kms against the endpoint', () => {
     expect(status.NextRotationDate).toBeInstanceOf(Date);
     const old = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: te.encode('v1') }));
     for (let i = 0; i < 3; i++) {
-      expect((await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyId }))).KeyId).toBe(keyId);
+      // AWS answers the key ARN.
+      expect((await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyId }))).KeyId).toBe(`arn:aws:kms:local-1:${ep.accountId}:key/${keyId}`);
     }
     covered.add('RotateKeyOnDemand');
     const first = await kms.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 2 }));
@@ -225,6 +227,11 @@ describe('@aws-sdk/client-kms against the endpoint', () => {
     expect(new TextDecoder().decode((await kms.send(new DecryptCommand({ CiphertextBlob: old.CiphertextBlob }))).Plaintext)).toBe('v1');
     await kms.send(new DisableKeyRotationCommand({ KeyId: keyId }));
     covered.add('DisableKeyRotation');
+    const lastUsage = await kms.send(new GetKeyLastUsageCommand({ KeyId: keyId }));
+    covered.add('GetKeyLastUsage');
+    expect(lastUsage.KeyLastUsage?.Operation).toBe('Decrypt');
+    expect(lastUsage.KeyLastUsage?.Timestamp).toBeInstanceOf(Date);
+    expect(lastUsage.KeyCreationDate).toBeInstanceOf(Date);
 
     const external = (await kms.send(new CreateKeyCommand({ Origin: 'EXTERNAL' }))).KeyMetadata?.KeyId ?? '';
     const params = await kms.send(new GetParametersForImportCommand({ KeyId: external, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_3072' }));
@@ -289,7 +296,7 @@ describe('@aws-sdk/client-kms against the endpoint', () => {
   it('maps errors to the SDK exception classes, with statuses and request ids matching the audit', async () => {
     const nf = await rejected(kms.send(new DescribeKeyCommand({ KeyId: 'alias/does-not-exist' })));
     expect(nf).toBeInstanceOf(NotFoundException);
-    expect(nf.$metadata.httpStatusCode).toBe(404);
+    expect(nf.$metadata.httpStatusCode).toBe(400);
     expect(ep.kms.audit.list({ MaxResults: 1 })[0]?.record.requestID).toBe(nf.$metadata.requestId);
     const validation = await rejected(kms.send(new GenerateRandomCommand({ NumberOfBytes: 2000 })));
     expect(validation.name).toBe('ValidationException');

@@ -54,7 +54,7 @@ describe('AWS JSON 1.1 over HTTP', () => {
     const records = ep.kms.audit.list({ MaxResults: 2 }).map((r) => r.record);
     expect(records[0]).toMatchObject({ requestID: bad.headers.get('x-amzn-requestid'), errorCode: 'NotFoundException' });
     expect(records[1]).toMatchObject({ requestID: ok.headers.get('x-amzn-requestid'), eventName: 'ListKeys' });
-    expect(bad.status).toBe(404);
+    expect(bad.status).toBe(400);
     expect(bad.json()).toMatchObject({ __type: 'NotFoundException' });
     expect(bad.headers.get('x-amzn-errortype')).toBe('NotFoundException');
   });
@@ -113,6 +113,30 @@ describe('bad input over HTTP: an AWS-shaped error, the server keeps serving, no
   });
 });
 
+describe('HTTP status as AWS sends it', () => {
+  it('answers every client fault with 400 (NotFound, Disabled, KMSInvalidState, AlreadyExists, DryRunOperation)', async () => {
+    const created = await rawRequest(ep, { target: 'TrentService.CreateKey', body: '{}' });
+    const keyId = String((created.json().KeyMetadata as Record<string, unknown>).KeyId);
+    const plaintext = Buffer.from('x').toString('base64');
+    const notFound = await rawRequest(ep, { target: 'TrentService.DescribeKey', body: '{"KeyId":"alias/none"}' });
+    const dryRun = await rawRequest(ep, { target: 'TrentService.Encrypt', body: JSON.stringify({ KeyId: keyId, Plaintext: plaintext, DryRun: true }) });
+    await rawRequest(ep, { target: 'TrentService.CreateAlias', body: JSON.stringify({ AliasName: 'alias/taken', TargetKeyId: keyId }) });
+    const exists = await rawRequest(ep, { target: 'TrentService.CreateAlias', body: JSON.stringify({ AliasName: 'alias/taken', TargetKeyId: keyId }) });
+    await rawRequest(ep, { target: 'TrentService.DisableKey', body: JSON.stringify({ KeyId: keyId }) });
+    const disabled = await rawRequest(ep, { target: 'TrentService.Encrypt', body: JSON.stringify({ KeyId: keyId, Plaintext: plaintext }) });
+    await rawRequest(ep, { target: 'TrentService.ScheduleKeyDeletion', body: JSON.stringify({ KeyId: keyId }) });
+    const invalidState = await rawRequest(ep, { target: 'TrentService.Encrypt', body: JSON.stringify({ KeyId: keyId, Plaintext: plaintext }) });
+    const seen = [notFound, dryRun, exists, disabled, invalidState].map((r) => [r.json().__type, r.status]);
+    expect(seen).toEqual([
+      ['NotFoundException', 400],
+      ['DryRunOperationException', 400],
+      ['AlreadyExistsException', 400],
+      ['DisabledException', 400],
+      ['KMSInvalidStateException', 400],
+    ]);
+  });
+});
+
 describe('SigV4 over the wire', () => {
   it('verifies a signed header sent on several lines, as SigV4 joins them (with commas, no spaces)', async () => {
     const url = new URL(ep.endpoint);
@@ -133,6 +157,22 @@ describe('SigV4 over the wire', () => {
       req.end(body);
     });
     expect(status).toBe(200);
+  });
+  it("refuses the replayed-target attack: DescribeKey signed without x-amz-target, replayed as ScheduleKeyDeletion (AWS: every x-amz-* header must be signed)", async () => {
+    const created = await rawRequest(ep, { target: 'TrentService.CreateKey', body: '{}' });
+    const keyId = String((created.json().KeyMetadata as Record<string, unknown>).KeyId);
+    const url = new URL(ep.endpoint);
+    const body = JSON.stringify({ KeyId: keyId });
+    const headers = { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.DescribeKey' };
+    const signer = new SignatureV4({ credentials: ep.credentials, region: ep.region, service: 'kms', sha256: Hash.bind(null, 'sha256') });
+    const request = new HttpRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body });
+    const signed = (await signer.sign(request, { unsignableHeaders: new Set(['x-amz-target', 'content-type']) })).headers as Record<string, string>;
+    expect(signed.authorization).toMatch(/SignedHeaders=host;x-amz-content-sha256;x-amz-date,/);
+    const { host: _host, ...sent } = signed;
+    const replayed = await fetch(ep.endpoint, { method: 'POST', headers: { ...sent, 'x-amz-target': 'TrentService.ScheduleKeyDeletion' }, body });
+    expect(replayed.status).toBe(400);
+    expect(await replayed.json()).toMatchObject({ __type: 'InvalidSignatureException', message: expect.stringMatching(/^'x-amz-target' must be a 'SignedHeader'/) as unknown });
+    expect(ep.kms.invokeSync('DescribeKey', { KeyId: keyId }).KeyMetadata.KeyState).toBe('Enabled');
   });
 });
 

@@ -2,6 +2,7 @@
 // signer (@smithy/signature-v4) and botocore's (Python, what the AWS CLI and boto3 use) — and
 // every way a request can fail authentication, with AWS's error names.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccessKeyLookup } from '../../electron/kms/iam/access-keys.ts';
 import { AuthError, type SignedRequest } from '../../electron/server/contracts.ts';
 import { MAX_CLOCK_SKEW_MS, verifySigV4 } from '../../electron/server/sigv4.ts';
+import { canonicalRequest, credentialScope, deriveSigningKey, requestSignature, stringToSign } from '../../electron/server/sigv4-canonical.ts';
 
 const AKID = 'AKIAEXAMPLEEXAMPLE01';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -119,7 +121,7 @@ describe('SigV4: every failure has its AWS name', () => {
     const unknown = await fails({ ...req, headers: { ...req.headers, authorization: (req.headers.authorization ?? '').replace(AKID, 'AKIAUNKNOWNUNKNOWN00') } });
     expect([unknown.errorName, unknown.message]).toEqual(['UnrecognizedClientException', 'The security token included in the request is invalid.']);
     expect(unknown.claimedAccessKeyId).toBe('AKIAUNKNOWNUNKNOWN00');
-    const token = await fails({ ...req, headers: { ...req.headers, 'x-amz-security-token': 'FwoGZXIvYXdzE' } });
+    const token = await fails(await smithySigned({ headers: { 'x-amz-security-token': 'FwoGZXIvYXdzE' } }));
     expect(token.errorName).toBe('UnrecognizedClientException');
   });
 
@@ -151,11 +153,65 @@ describe('SigV4: every failure has its AWS name', () => {
     expect(shifted.errorName).toBe('InvalidSignatureException');
   });
 
-  it('InvalidSignatureException: a header listed in SignedHeaders but missing, or host not signed', async () => {
+  it('InvalidSignatureException: a header listed in SignedHeaders but missing', async () => {
     const req = await smithySigned();
     const { 'x-amz-target': _t, ...noTarget } = req.headers;
     expect((await fails({ ...req, headers: noTarget })).message).toMatch(/listed in SignedHeaders but absent/);
-    const auth = (req.headers.authorization ?? '').replace(/SignedHeaders=([^,]+)/, (_m, list: string) => `SignedHeaders=${list.split(';').filter((h) => h !== 'host').join(';')}`);
-    expect((await fails({ ...req, headers: { ...req.headers, authorization: auth } })).message).toMatch(/must include host/);
+  });
+});
+
+/**
+ * The request re-signed by our own canonicaliser with only the listed headers signed (plus the
+ * x-amz-content-sha256 @smithy adds): a correct signature over too little.
+ */
+function signedOnly(req: SignedRequest, names: ReadonlyArray<string>): SignedRequest {
+  const signedHeaders = [...names, 'x-amz-content-sha256'].sort();
+  const amzDate = req.headers['x-amz-date'] ?? '';
+  const date = amzDate.slice(0, 8);
+  const request = canonicalRequest({ method: req.method, path: req.path, query: req.query, headers: req.headers, signedHeaders, payloadHash: createHash('sha256').update(req.body).digest('hex') });
+  const signature = requestSignature(deriveSigningKey(SECRET, date, 'us-east-1', 'kms'), stringToSign(amzDate, credentialScope(date, 'us-east-1', 'kms'), request)).toString('hex');
+  const authorization = `AWS4-HMAC-SHA256 Credential=${AKID}/${date}/us-east-1/kms/aws4_request, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
+  return { ...req, headers: { ...req.headers, authorization } };
+}
+
+describe("SigV4: AWS's rule that host, x-amz-date and every x-amz-* header sent are signed", () => {
+  it('accepts a correct signature over exactly host, x-amz-date and the x-amz-* headers (others may go unsigned)', async () => {
+    const req = await smithySigned({ headers: { 'x-amz-user-agent': 'aws-sdk-js/3' } });
+    expect(verifySigV4(signedOnly(req, ['host', 'x-amz-date', 'x-amz-target', 'x-amz-user-agent']), lookup, NOW)).toEqual(caller);
+  });
+
+  it("InvalidSignatureException \"'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.\": host not signed", async () => {
+    const req = await smithySigned();
+    const err = await fails(signedOnly(req, ['x-amz-date', 'x-amz-target', 'content-type']));
+    expect(err.errorName).toBe('InvalidSignatureException');
+    expect(err.message).toMatch(/^'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization\./);
+  });
+
+  it("InvalidSignatureException \"'x-amz-date' must be a 'SignedHeader' …\": the date not signed", async () => {
+    const req = await smithySigned();
+    const err = await fails(signedOnly(req, ['host', 'x-amz-target', 'content-type']));
+    expect(err.errorName).toBe('InvalidSignatureException');
+    expect(err.message).toMatch(/^'x-amz-date' must be a 'SignedHeader' in the AWS Authorization\./);
+  });
+
+  it("InvalidSignatureException \"'x-amz-target' must be a 'SignedHeader' …\": the operation not signed (a signature for one operation replayed as another)", async () => {
+    const req = await smithySigned();
+    const describeKeySigned = signedOnly(req, ['host', 'x-amz-date']);
+    const replayed = { ...describeKeySigned, headers: { ...describeKeySigned.headers, 'x-amz-target': 'TrentService.ScheduleKeyDeletion' } };
+    const err = await fails(replayed);
+    expect(err.errorName).toBe('InvalidSignatureException');
+    expect(err.message).toMatch(/^'x-amz-target' must be a 'SignedHeader' in the AWS Authorization\./);
+  });
+
+  it('InvalidSignatureException: any other x-amz-* header sent unsigned, named in the message (several at once)', async () => {
+    const req = await smithySigned({ headers: { 'x-amz-user-agent': 'aws-sdk-js/3', 'x-amz-meta-anything': '1' } });
+    const err = await fails(signedOnly(req, ['host', 'x-amz-date', 'x-amz-target']));
+    expect(err.errorName).toBe('InvalidSignatureException');
+    expect(err.message).toMatch(/'x-amz-meta-anything' must be a 'SignedHeader'.*'x-amz-user-agent' must be a 'SignedHeader'/);
+  });
+
+  it('does not count x-amzn-* (a different prefix) as x-amz-*', async () => {
+    const req = await smithySigned({ headers: { 'x-amzn-query-mode': 'true' } });
+    expect(verifySigV4(signedOnly(req, ['host', 'x-amz-date', 'x-amz-target']), lookup, NOW)).toEqual(caller);
   });
 });

@@ -15,6 +15,13 @@ export function generatePrivateKey(info: KeySpecInfo): Uint8Array {
   if (info.kind === 'ecc' && info.curve !== undefined) {
     return new Uint8Array(generateKeyPairSync('ec', { namedCurve: info.curve }).privateKey.export({ type: 'pkcs8', format: 'der' }));
   }
+  if (info.kind === 'ed25519') {
+    return new Uint8Array(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'der' }));
+  }
+  if (info.kind === 'ml-dsa' && info.mlDsa !== undefined) {
+    // OpenSSL 3.5's PKCS#8 for ML-DSA carries the 32-byte seed and the expanded key.
+    return new Uint8Array(generateKeyPairSync(info.mlDsa).privateKey.export({ type: 'pkcs8', format: 'der' }));
+  }
   throw new Error(`${info.spec} is not a key pair spec`);
 }
 

@@ -14,10 +14,13 @@ import {
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHM_NAMES)[number];
 export type MacAlgorithm = (typeof MAC_ALGORITHM_NAMES)[number];
 
-export type KeyKind = 'symmetric' | 'hmac' | 'rsa' | 'ecc';
+export type KeyKind = 'symmetric' | 'hmac' | 'rsa' | 'ecc' | 'ed25519' | 'ml-dsa';
 
 /** Node's (OpenSSL's) curve names. */
 export type NamedCurve = 'prime256v1' | 'secp384r1' | 'secp521r1' | 'secp256k1';
+
+/** Node's (OpenSSL's) names of the ML-DSA parameter sets. */
+export type MlDsaParameterSet = 'ml-dsa-44' | 'ml-dsa-65' | 'ml-dsa-87';
 
 export type KeySpecInfo = {
   readonly spec: KeySpec;
@@ -31,6 +34,7 @@ export type KeySpecInfo = {
   readonly materialBytes: number;
   readonly rsaBits?: number;
   readonly curve?: NamedCurve;
+  readonly mlDsa?: MlDsaParameterSet;
   readonly supported: boolean;
 };
 
@@ -69,6 +73,11 @@ function hmac(spec: KeySpec, algorithm: MacAlgorithm, bits: number): KeySpecInfo
   return { ...none, spec, kind: 'hmac', usages: ['GENERATE_VERIFY_MAC'], macAlgorithms: [algorithm], materialBytes: bits / 8, supported: true };
 }
 
+function mlDsa(spec: KeySpec, parameterSet: MlDsaParameterSet): KeySpecInfo {
+  // FIPS 204 keys: AWS offers them for SIGN_VERIFY with its one algorithm, ML_DSA_SHAKE_256.
+  return { ...none, spec, kind: 'ml-dsa', usages: ['SIGN_VERIFY'], signingAlgorithms: ['ML_DSA_SHAKE_256'], materialBytes: 0, mlDsa: parameterSet, supported: true };
+}
+
 function unsupported(spec: KeySpec, kind: KeyKind, usages: ReadonlyArray<KeyUsage>): KeySpecInfo {
   return { ...none, spec, kind, usages, materialBytes: 0, supported: false };
 }
@@ -94,12 +103,20 @@ const TABLE: Readonly<Record<KeySpec, KeySpecInfo>> = {
   HMAC_256: hmac('HMAC_256', 'HMAC_SHA_256', 256),
   HMAC_384: hmac('HMAC_384', 'HMAC_SHA_384', 384),
   HMAC_512: hmac('HMAC_512', 'HMAC_SHA_512', 512),
-  // Not offered (docs/keys.md, docs/decisions.md D17): Ed25519's DIGEST variant and ML-DSA need
-  // behaviour we cannot check against a peer here; SM2 exists only in China Regions.
-  ECC_NIST_EDWARDS25519: unsupported('ECC_NIST_EDWARDS25519', 'ecc', ['SIGN_VERIFY']),
-  ML_DSA_44: unsupported('ML_DSA_44', 'ecc', ['SIGN_VERIFY']),
-  ML_DSA_65: unsupported('ML_DSA_65', 'ecc', ['SIGN_VERIFY']),
-  ML_DSA_87: unsupported('ML_DSA_87', 'ecc', ['SIGN_VERIFY']),
+  // Ed25519 (RFC 8032) for signing only, pure and prehashed (D36).
+  ECC_NIST_EDWARDS25519: {
+    ...none,
+    spec: 'ECC_NIST_EDWARDS25519',
+    kind: 'ed25519',
+    usages: ['SIGN_VERIFY'],
+    signingAlgorithms: ['ED25519_SHA_512', 'ED25519_PH_SHA_512'],
+    materialBytes: 0,
+    supported: true,
+  },
+  ML_DSA_44: mlDsa('ML_DSA_44', 'ml-dsa-44'),
+  ML_DSA_65: mlDsa('ML_DSA_65', 'ml-dsa-65'),
+  ML_DSA_87: mlDsa('ML_DSA_87', 'ml-dsa-87'),
+  // Not offered: AWS offers SM2 only in its China Regions (README).
   SM2: unsupported('SM2', 'ecc', ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT']),
 };
 
@@ -112,7 +129,7 @@ export function keySpecInfo(spec: KeySpec): KeySpecInfo {
 /** Whether a spec's material is a key pair (stored as PKCS#8) rather than symmetric bytes. */
 export function isKeyPair(spec: KeySpec): boolean {
   const kind = TABLE[spec].kind;
-  return kind === 'rsa' || kind === 'ecc';
+  return kind === 'rsa' || kind === 'ecc' || kind === 'ed25519' || kind === 'ml-dsa';
 }
 
 /** The wrap-AAD purpose string for a key's material. */

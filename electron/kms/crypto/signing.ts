@@ -8,7 +8,7 @@
 //   RSASSA-PSS        EMSA-PSS (RFC 8017 §9.1) encoded over node:crypto's hashes and MGF1, then
 //                     OpenSSL's raw RSA (with its blinding). Salt length = digest length, as AWS.
 // The Wycheproof suites run every vector through both paths, and OpenSSL verifies the output of
-// both (test/crypto).
+// both (test/crypto). Ed25519 and ML-DSA have their own modules (ed25519.ts, ml-dsa.ts).
 
 import {
   constants,
@@ -25,13 +25,17 @@ import {
 } from 'node:crypto';
 import type * as NistModule from '@noble/curves/nist.js';
 import type * as Secp256k1Module from '@noble/curves/secp256k1.js';
+import { signEd25519, verifyEd25519 } from './ed25519.ts';
 import { curveOf } from './key-pairs.ts';
 import { lazyModule } from '../lazy-module.ts';
 import type { NamedCurve, SigningAlgorithm } from './key-specs.ts';
+import { signMlDsa, verifyMlDsa } from './ml-dsa.ts';
 
 export type Hash = 'sha256' | 'sha384' | 'sha512';
-export type MessageType = 'RAW' | 'DIGEST';
-export type SupportedSigningAlgorithm = Extract<SigningAlgorithm, `RSASSA_${string}` | `ECDSA_${string}`>;
+export type MessageType = 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
+/** RSA and ECDSA: a hash, then the signature scheme. */
+type HashThenSign = Extract<SigningAlgorithm, `RSASSA_${string}` | `ECDSA_${string}`>;
+export type SupportedSigningAlgorithm = HashThenSign | 'ED25519_SHA_512' | 'ED25519_PH_SHA_512' | 'ML_DSA_SHAKE_256';
 
 const HASH_BYTES: Readonly<Record<Hash, number>> = { sha256: 32, sha384: 48, sha512: 64 };
 
@@ -51,17 +55,17 @@ const NOBLE: Readonly<Record<NamedCurve, () => typeof NistModule.p256>> = {
   secp256k1: () => koblitz().secp256k1,
 };
 
-export function hashOf(algorithm: SupportedSigningAlgorithm): Hash {
+export function hashOf(algorithm: HashThenSign | 'ED25519_PH_SHA_512'): Hash {
   return algorithm.endsWith('_256') ? 'sha256' : algorithm.endsWith('_384') ? 'sha384' : 'sha512';
 }
 
-/** DIGEST messages must be exactly as long as the algorithm's hash. */
-export function digestBytes(algorithm: SupportedSigningAlgorithm): number {
+/** DIGEST messages must be exactly as long as the algorithm's hash (SHA-512's 64 bytes for ED25519_PH_SHA_512). */
+export function digestBytes(algorithm: HashThenSign | 'ED25519_PH_SHA_512'): number {
   return HASH_BYTES[hashOf(algorithm)];
 }
 
 type Family = 'pss' | 'pkcs1' | 'ecdsa';
-function familyOf(algorithm: SupportedSigningAlgorithm): Family {
+function familyOf(algorithm: HashThenSign): Family {
   return algorithm.startsWith('RSASSA_PSS') ? 'pss' : algorithm.startsWith('RSASSA_PKCS1') ? 'pkcs1' : 'ecdsa';
 }
 
@@ -154,8 +158,17 @@ function ecPoint(key: KeyObject): Uint8Array {
   return new Uint8Array(Buffer.concat([Buffer.of(0x04), Buffer.from(jwk.x ?? '', 'base64url'), Buffer.from(jwk.y ?? '', 'base64url')]));
 }
 
-/** Signs `message` (RAW) or the digest given (DIGEST). The key must suit the algorithm. */
+/**
+ * Signs `message` (RAW), the digest given (DIGEST) or an ML-DSA μ (EXTERNAL_MU). The key must
+ * suit the algorithm and the message type must be one the algorithm takes (operations/signing.ts).
+ */
 export function signMessage(algorithm: SupportedSigningAlgorithm, privateKey: KeyObject, message: Uint8Array, type: MessageType): Uint8Array {
+  if (algorithm === 'ED25519_SHA_512' || algorithm === 'ED25519_PH_SHA_512') {
+    return signEd25519(privateKey, message, algorithm === 'ED25519_PH_SHA_512');
+  }
+  if (algorithm === 'ML_DSA_SHAKE_256') {
+    return signMlDsa(privateKey, message, type === 'EXTERNAL_MU');
+  }
   const hash = hashOf(algorithm);
   const family = familyOf(algorithm);
   if (type === 'RAW') {
@@ -190,6 +203,12 @@ export function verifySignature(
   type: MessageType,
   signature: Uint8Array,
 ): boolean {
+  if (algorithm === 'ED25519_SHA_512' || algorithm === 'ED25519_PH_SHA_512') {
+    return verifyEd25519(publicKey, message, algorithm === 'ED25519_PH_SHA_512', signature);
+  }
+  if (algorithm === 'ML_DSA_SHAKE_256') {
+    return verifyMlDsa(publicKey, message, type === 'EXTERNAL_MU', signature);
+  }
   const hash = hashOf(algorithm);
   const family = familyOf(algorithm);
   try {

@@ -85,7 +85,7 @@ function makeDataKeyPair(ctx: OperationContext, input: DataKeyPairInput, action:
   const info = keySpecInfo(input.KeyPairSpec);
   if (!info.supported) {
     throw new UnsupportedOperationException(
-      `KeyPairSpec ${input.KeyPairSpec} is not supported by this version of Strongroom; use RSA_2048/3072/4096, ECC_NIST_P256/P384/P521 or ECC_SECG_P256K1.`,
+      `KeyPairSpec ${input.KeyPairSpec} is not supported: AWS offers SM2 only in its China Regions. Use RSA_2048/3072/4096, ECC_NIST_P256/P384/P521, ECC_SECG_P256K1 or ECC_NIST_EDWARDS25519.`,
     );
   }
   if (input.DryRun === true) {

@@ -101,7 +101,8 @@ function encryptUnder(
       `${key.keySpec} with ${algorithm} encrypts at most ${limit} bytes; the plaintext is ${plaintext.length}. Encrypt a data key instead, or use a larger key or RSAES_OAEP_SHA_1.`,
     );
   }
-  return withMaterial(ctx, key, key.currentVersion, (privateKey, row) => ({ blob: oaepEncrypt(algorithm, privateKey, plaintext), materialId: row.materialId }));
+  // No materialId: AWS reports DestinationKeyMaterialId only for symmetric encryption keys.
+  return withMaterial(ctx, key, key.currentVersion, (privateKey) => ({ blob: oaepEncrypt(algorithm, privateKey, plaintext) }));
 }
 
 export function refuseRecipient(recipient: unknown): void {
@@ -156,19 +157,27 @@ function openCiphertext(
   dryRun: boolean,
 ): Opened {
   const requested = givenKeyId === undefined ? null : resolveKey(ctx, givenKeyId, 'keyOrAlias');
+  if (requested !== null && requested.keyUsage === 'GENERATE_VERIFY_MAC') {
+    // AWS: IncorrectKeyException — an HMAC key cannot be the key that encrypted any ciphertext,
+    // whatever the blob holds (not InvalidKeyUsageException, which is about what the key may do).
+    throw new IncorrectKeyException(
+      `${keyArn(ctx.scope, requested.keyId)} is an HMAC key (${requested.keySpec}); it cannot have encrypted this ciphertext. Pass the key that encrypted it, or omit the KeyId for a symmetric ciphertext.`,
+    );
+  }
   if (requested !== null && isRsa(requested)) {
     const oaep = requireRsaEncryptionKey(ctx, requested, algorithm, context, action);
     if (dryRun) {
       return dryRunSucceeded();
     }
-    return withMaterial(ctx, requested, requested.currentVersion, (privateKey, row) => {
+    return withMaterial(ctx, requested, requested.currentVersion, (privateKey) => {
       const plaintext = oaepDecrypt(oaep, privateKey, blob);
       if (plaintext === null) {
         throw new InvalidCiphertextException(
           `The ciphertext does not decrypt under ${keyArn(ctx.scope, requested.keyId)} with ${oaep}: it was encrypted under another key or algorithm, or modified.`,
         );
       }
-      return { key: requested, plaintext, materialId: row.materialId, algorithm: oaep };
+      // No materialId: AWS reports KeyMaterialId only for symmetric encryption keys.
+      return { key: requested, plaintext, algorithm: oaep };
     });
   }
   const header = parseBlobHeader(blob);

@@ -22,6 +22,7 @@ import {
   listKeyRotations,
   rotateKeyOnDemand,
 } from './rotation.ts';
+import { getKeyLastUsage } from './last-usage.ts';
 import {
   createKey,
   describeKey,
@@ -76,6 +77,7 @@ export const KMS_HANDLERS: HandlerTable = {
   GetKeyRotationStatus: getKeyRotationStatus,
   RotateKeyOnDemand: rotateKeyOnDemand,
   ListKeyRotations: listKeyRotations,
+  GetKeyLastUsage: getKeyLastUsage,
   GetParametersForImport: getParametersForImport,
   ImportKeyMaterial: importKeyMaterial,
   DeleteImportedKeyMaterial: deleteImportedKeyMaterial,

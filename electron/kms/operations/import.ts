@@ -20,12 +20,12 @@ import { keySpecInfo } from '../crypto/key-specs.ts';
 import { unwrapMaterial, wrapMaterial } from '../crypto/material-wrap.ts';
 import { wipe } from '../crypto/wipe.ts';
 import {
-  ConflictException,
   ExpiredImportTokenException,
   IncorrectKeyMaterialException,
   InvalidCiphertextException,
   InvalidImportTokenException,
   KMSInternalException,
+  KMSInvalidStateException,
   NotFoundException,
   UnsupportedOperationException,
   ValidationException,
@@ -238,7 +238,7 @@ function importNew(
     );
   }
   if (latest > key.currentVersion) {
-    throw new ConflictException(
+    throw new KMSInvalidStateException(
       `${arn} already has imported material waiting to become current (PENDING_ROTATION). Call RotateKeyOnDemand first, or delete that material with DeleteImportedKeyMaterial.`,
     );
   }

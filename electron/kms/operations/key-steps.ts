@@ -43,6 +43,7 @@ export const KEY_STEPS: { readonly [N in OperationName]?: KeyStep } = {
   GetKeyRotationStatus: keyOnly,
   RotateKeyOnDemand: keyOnly,
   ListKeyRotations: keyOnly,
+  GetKeyLastUsage: keyOnly,
   GetParametersForImport: keyOnly,
   ImportKeyMaterial: keyOnly,
   DeleteImportedKeyMaterial: keyOnly,

@@ -91,7 +91,7 @@ export const createKey: Handler<'CreateKey'> = (ctx, input) => {
   const policy = input.Policy ?? defaultKeyPolicy(ctx.scope.accountId);
   const bound = ctx.access.bindKeyPolicy(policy);
   const tags = input.Tags ?? [];
-  checkTags(tags, 0);
+  checkTags(tags, 0, true);
   if (ctx.repo.countKeys() >= MAX_KEYS) {
     throw new LimitExceededException(`This installation already holds the maximum of ${MAX_KEYS} keys.`);
   }

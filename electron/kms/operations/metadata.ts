@@ -60,7 +60,8 @@ export function keyMetadata(ctx: OperationContext, key: KeyRow): KeyMetadata {
     MultiRegion: key.multiRegion,
     ...(key.pendingWindowDays !== null ? { PendingDeletionWindowInDays: key.pendingWindowDays } : {}),
     ...(imported?.expirationModel != null ? { ExpirationModel: imported.expirationModel } : {}),
-    ...(material !== null ? { CurrentKeyMaterialId: material.materialId } : {}),
+    // AWS reports material ids only for symmetric encryption keys (HMAC and asymmetric keys never rotate).
+    ...(material !== null && key.keySpec === 'SYMMETRIC_DEFAULT' ? { CurrentKeyMaterialId: material.materialId } : {}),
     ...(store !== null ? { CustomKeyStoreId: store.storeId } : {}),
     ...(key.exportable ? { XStrongroomExportable: true } : {}),
   };

@@ -8,6 +8,7 @@ import type { KeyedHandler, OperationContext } from '../context.ts';
 import { DAY_MS } from '../clock.ts';
 import {
   ConflictException,
+  KMSInvalidStateException,
   LimitExceededException,
   UnsupportedOperationException,
 } from '../errors.ts';
@@ -29,12 +30,20 @@ export const AUTOMATIC_ROTATION_GUARD_MS = 20 * 60 * 1000;
  */
 function requireRotatable(ctx: OperationContext, key: KeyRow, row: StateRow, automatic: boolean): string {
   const arn = keyArn(ctx.scope, key.keyId);
+  // RotateKeyOnDemand checks the state first (AWS: a disabled RSA key is DisabledException);
+  // the other rotation operations the key spec first.
+  const stateFirst = row === 'rotateOnDemand';
+  if (stateFirst) {
+    requireState(row, key.keyState, arn);
+  }
   if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
     throw new UnsupportedOperationException(
       `${arn} is a ${key.keySpec} key; rotation is supported only for symmetric encryption keys (SYMMETRIC_DEFAULT).`,
     );
   }
-  requireState(row, key.keyState, arn);
+  if (!stateFirst) {
+    requireState(row, key.keyState, arn);
+  }
   if (key.origin === 'AWS_CLOUDHSM') {
     throw new UnsupportedOperationException(
       `${arn} origin is AWS_CLOUDHSM which is not valid for this operation: keys in a custom key store do not rotate, automatically or on demand. Create a new key in the store and move to it (ReEncrypt).`,
@@ -100,7 +109,7 @@ export function rotateKey(ctx: MaterialWriter, key: KeyRow, type: RotationType):
 }
 
 export const rotateKeyOnDemand: KeyedHandler<'RotateKeyOnDemand'> = (ctx, input, key) => {
-  const arn = requireRotatable(ctx, key, 'rotationChange', false);
+  const arn = requireRotatable(ctx, key, 'rotateOnDemand', false);
   if (ctx.repo.countRotations(key.keyId, 'ON_DEMAND') >= MAX_ON_DEMAND_ROTATIONS) {
     throw new LimitExceededException(
       `${arn} has already been rotated on demand ${MAX_ON_DEMAND_ROTATIONS} times, the most AWS KMS allows per key. Enable automatic rotation instead.`,
@@ -113,11 +122,13 @@ export const rotateKeyOnDemand: KeyedHandler<'RotateKeyOnDemand'> = (ctx, input,
   }
   const rotated = rotateKey(ctx, key, 'ON_DEMAND');
   if (rotated === null) {
-    throw new UnsupportedOperationException(
+    // AWS: KMSInvalidStateException — the key is fine, its material is not in a rotatable state.
+    throw new KMSInvalidStateException(
       `${arn} has imported key material and none is waiting to become current. Import new material first (ImportKeyMaterial with ImportType NEW_KEY_MATERIAL), then rotate.`,
     );
   }
-  return { KeyId: key.keyId };
+  // AWS answers the key ARN here, as in every response naming the key it acted on.
+  return { KeyId: arn };
 };
 
 function materialState(key: KeyRow, m: MaterialRow): 'CURRENT' | 'NON_CURRENT' | 'PENDING_ROTATION' {

@@ -11,7 +11,8 @@ import { deriveSharedSecret as ecdh } from '../crypto/ecdh.ts';
 import { generateMac as hmac, verifyMac as checkMac } from '../crypto/hmac.ts';
 import { parsePublicKeyDer, publicKeyDer } from '../crypto/key-pairs.ts';
 import { isKeyPair, keySpecInfo, type MacAlgorithm, type SigningAlgorithm } from '../crypto/key-specs.ts';
-import { digestBytes, signMessage, verifySignature, type SupportedSigningAlgorithm } from '../crypto/signing.ts';
+import { EXTERNAL_MU_BYTES } from '../crypto/ml-dsa.ts';
+import { digestBytes, signMessage, verifySignature, type MessageType, type SupportedSigningAlgorithm } from '../crypto/signing.ts';
 import {
   InvalidKeyUsageException,
   KMSInvalidMacException,
@@ -43,13 +44,39 @@ function signingAlgorithmFor(key: KeyRow, arn: string, algorithm: SigningAlgorit
   return algorithm as SupportedSigningAlgorithm;
 }
 
-/** RAW messages are hashed here; DIGEST messages must already be the algorithm's hash. */
-function messageType(algorithm: SupportedSigningAlgorithm, type: string | undefined, message: Uint8Array): 'RAW' | 'DIGEST' {
-  if (type === undefined || type === 'RAW') {
+/**
+ * The MessageType forms AWS allows per algorithm (its Sign/Verify MessageType documentation):
+ * ED25519_SHA_512 takes only RAW and ED25519_PH_SHA_512 only DIGEST (64 bytes, which KMS
+ * hashes once more); ML_DSA_SHAKE_256 takes RAW or EXTERNAL_MU (the 64-byte μ); RSA and ECDSA
+ * take RAW or DIGEST (the algorithm's hash length). RAW is the default.
+ */
+function messageType(algorithm: SupportedSigningAlgorithm, type: string | undefined, message: Uint8Array): MessageType {
+  const given = type ?? 'RAW';
+  if (algorithm === 'ED25519_SHA_512') {
+    if (given !== 'RAW') {
+      throw new ValidationException(`ED25519_SHA_512 requires MessageType RAW, not ${given}: pass the message itself. To sign a digest, use ED25519_PH_SHA_512 with MessageType DIGEST.`);
+    }
     return 'RAW';
   }
-  if (type !== 'DIGEST') {
-    throw new InvalidKeyUsageException(`MessageType ${type} is only for ML-DSA keys; use RAW or DIGEST with ${algorithm}.`);
+  if (algorithm === 'ED25519_PH_SHA_512' && given !== 'DIGEST') {
+    throw new ValidationException(
+      `ED25519_PH_SHA_512 requires MessageType DIGEST${type === undefined ? ' (RAW is the default)' : `, not ${given}`}: pass the 64-byte SHA-512 digest of the message; KMS hashes it once more (Ed25519ph). For the message itself, use ED25519_SHA_512.`,
+    );
+  }
+  if (algorithm === 'ML_DSA_SHAKE_256') {
+    if (given === 'DIGEST') {
+      throw new ValidationException('ML_DSA_SHAKE_256 takes MessageType RAW (the message) or EXTERNAL_MU (the 64-byte μ of FIPS 204 §6.2), not DIGEST.');
+    }
+    if (given === 'EXTERNAL_MU' && message.length !== EXTERNAL_MU_BYTES) {
+      throw new ValidationException(`An EXTERNAL_MU message is the ${EXTERNAL_MU_BYTES}-byte μ of FIPS 204 §6.2, not ${message.length} bytes. Send MessageType RAW to sign the message itself.`);
+    }
+    return given === 'EXTERNAL_MU' ? 'EXTERNAL_MU' : 'RAW';
+  }
+  if (given === 'RAW') {
+    return 'RAW';
+  }
+  if (given !== 'DIGEST') {
+    throw new InvalidKeyUsageException(`MessageType ${given} is only for ML-DSA keys; use RAW or DIGEST with ${algorithm}.`);
   }
   const expected = digestBytes(algorithm);
   if (message.length !== expected) {

@@ -6,12 +6,21 @@ import { decodeMarker, encodeMarker, page } from './paging.ts';
 
 export const MAX_TAGS_PER_KEY = 50;
 
-/** Rejects reserved or repeated tag keys and a total over the per-key quota. */
-export function checkTags(tags: ReadonlyArray<{ TagKey: string; TagValue: string }>, existingOthers: number): void {
+/** AWS reserves the prefix aws: in any letter case (AWS:, Aws:, …). */
+export function isReservedTagKey(tagKey: string): boolean {
+  return tagKey.slice(0, 4).toLowerCase() === 'aws:';
+}
+
+/**
+ * Rejects reserved or repeated tag keys and a total over the per-key quota. Over the quota is
+ * TagException for a new key's tags (CreateKey, as AWS answers) and LimitExceededException for
+ * TagResource on an existing key.
+ */
+export function checkTags(tags: ReadonlyArray<{ TagKey: string; TagValue: string }>, existingOthers: number, forCreateKey = false): void {
   const seen = new Set<string>();
   for (const t of tags) {
-    if (t.TagKey.startsWith('aws:')) {
-      throw new TagException(`Tag key '${t.TagKey}' is reserved: tag keys beginning with "aws:" belong to AWS.`);
+    if (isReservedTagKey(t.TagKey)) {
+      throw new TagException(`Tag key '${t.TagKey}' is reserved: tag keys beginning with "aws:" belong to AWS, in any letter case.`);
     }
     if (seen.has(t.TagKey)) {
       throw new TagException(`Tag key '${t.TagKey}' appears more than once in the request: give each tag key once.`);
@@ -19,9 +28,8 @@ export function checkTags(tags: ReadonlyArray<{ TagKey: string; TagValue: string
     seen.add(t.TagKey);
   }
   if (existingOthers + seen.size > MAX_TAGS_PER_KEY) {
-    throw new LimitExceededException(
-      `A key can have at most ${MAX_TAGS_PER_KEY} tags; this request would give it ${existingOthers + seen.size}.`,
-    );
+    const message = `A key can have at most ${MAX_TAGS_PER_KEY} tags; this request would give it ${existingOthers + seen.size}.`;
+    throw forCreateKey ? new TagException(message) : new LimitExceededException(message);
   }
 }
 
@@ -37,7 +45,7 @@ export const tagResource: KeyedHandler<'TagResource'> = (ctx, input, key) => {
 
 export const untagResource: KeyedHandler<'UntagResource'> = (ctx, input, key) => {
   for (const tagKey of input.TagKeys) {
-    if (tagKey.startsWith('aws:')) {
+    if (isReservedTagKey(tagKey)) {
       throw new TagException(`Tag key '${tagKey}' is reserved: tag keys beginning with "aws:" cannot be removed.`);
     }
   }

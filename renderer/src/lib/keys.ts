@@ -11,7 +11,7 @@ import { call, listAll, mapLimit } from './call.ts';
 export type KeyMetadata = OperationOutput<'DescribeKey'>['KeyMetadata'];
 export type AliasEntry = OperationOutput<'ListAliases'>['Aliases'][number];
 
-export type KeySpecGroup = 'Symmetric' | 'RSA' | 'Elliptic curve' | 'HMAC' | 'Not available';
+export type KeySpecGroup = 'Symmetric' | 'RSA' | 'Elliptic curve' | 'Post-quantum' | 'HMAC' | 'Not available';
 
 export type KeySpecChoice = {
   readonly spec: KeySpec;
@@ -22,8 +22,6 @@ export type KeySpecChoice = {
   /** Null when the engine creates it; otherwise why not. */
   readonly unavailable: string | null;
 };
-
-const NOT_OFFERED_D17 = 'Not offered by this version of Strongroom: its digest variants could not be checked against another implementation.';
 
 export const KEY_SPEC_CHOICES: ReadonlyArray<KeySpecChoice> = [
   { spec: 'SYMMETRIC_DEFAULT', group: 'Symmetric', usages: ['ENCRYPT_DECRYPT'], summary: 'AES-256-GCM. Encrypts and decrypts, makes data keys, rotates. The usual choice.', unavailable: null },
@@ -38,10 +36,10 @@ export const KEY_SPEC_CHOICES: ReadonlyArray<KeySpecChoice> = [
   { spec: 'HMAC_256', group: 'HMAC', usages: ['GENERATE_VERIFY_MAC'], summary: 'HMAC-SHA-256, a 32-byte key.', unavailable: null },
   { spec: 'HMAC_384', group: 'HMAC', usages: ['GENERATE_VERIFY_MAC'], summary: 'HMAC-SHA-384, a 48-byte key.', unavailable: null },
   { spec: 'HMAC_512', group: 'HMAC', usages: ['GENERATE_VERIFY_MAC'], summary: 'HMAC-SHA-512, a 64-byte key.', unavailable: null },
-  { spec: 'ECC_NIST_EDWARDS25519', group: 'Not available', usages: ['SIGN_VERIFY'], summary: 'Ed25519 signatures.', unavailable: NOT_OFFERED_D17 },
-  { spec: 'ML_DSA_44', group: 'Not available', usages: ['SIGN_VERIFY'], summary: 'ML-DSA-44 post-quantum signatures.', unavailable: NOT_OFFERED_D17 },
-  { spec: 'ML_DSA_65', group: 'Not available', usages: ['SIGN_VERIFY'], summary: 'ML-DSA-65 post-quantum signatures.', unavailable: NOT_OFFERED_D17 },
-  { spec: 'ML_DSA_87', group: 'Not available', usages: ['SIGN_VERIFY'], summary: 'ML-DSA-87 post-quantum signatures.', unavailable: NOT_OFFERED_D17 },
+  { spec: 'ECC_NIST_EDWARDS25519', group: 'Elliptic curve', usages: ['SIGN_VERIFY'], summary: 'Ed25519: pure (ED25519_SHA_512) or prehashed (ED25519_PH_SHA_512) signatures.', unavailable: null },
+  { spec: 'ML_DSA_44', group: 'Post-quantum', usages: ['SIGN_VERIFY'], summary: 'ML-DSA-44 (FIPS 204) signatures.', unavailable: null },
+  { spec: 'ML_DSA_65', group: 'Post-quantum', usages: ['SIGN_VERIFY'], summary: 'ML-DSA-65 (FIPS 204) signatures.', unavailable: null },
+  { spec: 'ML_DSA_87', group: 'Post-quantum', usages: ['SIGN_VERIFY'], summary: 'ML-DSA-87 (FIPS 204) signatures.', unavailable: null },
   { spec: 'SM2', group: 'Not available', usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'], summary: 'The Chinese SM2 curve.', unavailable: 'Not offered: AWS offers SM2 only in its China Regions.' },
 ];
 

@@ -23,7 +23,7 @@ import { hrefTo, navigate } from '../lib/router.ts';
 const STEPS = ['Key type', 'Details', 'Key policy', 'Review'] as const;
 type PolicyChoice = 'default' | 'owner' | 'custom';
 
-const GROUPS: ReadonlyArray<KeySpecGroup> = ['Symmetric', 'RSA', 'Elliptic curve', 'HMAC', 'Not available'];
+const GROUPS: ReadonlyArray<KeySpecGroup> = ['Symmetric', 'RSA', 'Elliptic curve', 'Post-quantum', 'HMAC', 'Not available'];
 
 const TAG_RULES = { maxKeyLength: 128, maxValueLength: 256, maxPairs: 50, noun: 'tag', reservedPrefixes: ['aws:'] } as const;
 
