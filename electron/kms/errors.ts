@@ -81,6 +81,15 @@ export const CustomKeyStoreHasCMKsException = errorClass('CustomKeyStoreHasCMKsE
 export const CustomKeyStoreInvalidStateException = errorClass('CustomKeyStoreInvalidStateException');
 export const CustomKeyStoreNameInUseException = errorClass('CustomKeyStoreNameInUseException');
 export const CustomKeyStoreNotFoundException = errorClass('CustomKeyStoreNotFoundException');
+// Secrets Manager's errors (electron/kms/secrets/).
+export const ResourceNotFoundException = errorClass('ResourceNotFoundException');
+export const ResourceExistsException = errorClass('ResourceExistsException');
+export const InvalidRequestException = errorClass('InvalidRequestException');
+export const InvalidParameterException = errorClass('InvalidParameterException');
+export const InvalidNextTokenException = errorClass('InvalidNextTokenException');
+export const PublicPolicyException = errorClass('PublicPolicyException');
+export const DecryptionFailure = errorClass('DecryptionFailure');
+export const EncryptionFailure = errorClass('EncryptionFailure');
 
 /** Anything thrown inside an operation becomes a KmsError; unknown faults become KMSInternalException. */
 export function toKmsError(err: unknown): KmsError {

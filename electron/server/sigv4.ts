@@ -130,7 +130,7 @@ function signingKey(accessKeyId: string, secret: string, date: string, region: s
  * Verifies a request's SigV4 signature and returns the principal it was signed for.
  * @throws AuthError with AWS's error name for every way a request can fail authentication.
  */
-export function verifySigV4(req: SignedRequest, lookup: AccessKeyLookup, nowMs: number): Omit<Caller, 'sourceIp' | 'userAgent'> {
+export function verifySigV4(req: SignedRequest, lookup: AccessKeyLookup, nowMs: number, service: string = SERVICE): Omit<Caller, 'sourceIp' | 'userAgent'> {
   const header = req.headers.authorization;
   if (header === undefined || header === '') {
     if (/(^|&)X-Amz-(Signature|Credential)=/i.test(req.query)) {
@@ -141,8 +141,8 @@ export function verifySigV4(req: SignedRequest, lookup: AccessKeyLookup, nowMs: 
   const auth = parseAuthorization(header);
   const amzDate = req.headers['x-amz-date'];
   const signingDate = parseAmzDate(amzDate, auth.accessKeyId);
-  if (auth.service !== SERVICE) {
-    throw new AuthError('InvalidSignatureException', `Credential should be scoped to correct service: '${SERVICE}'.`, auth.accessKeyId);
+  if (auth.service !== service) {
+    throw new AuthError('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'.`, auth.accessKeyId);
   }
   const signingDay = basic(signingDate).slice(0, 8);
   if (signingDay !== auth.date) {
@@ -191,8 +191,8 @@ export function verifySigV4(req: SignedRequest, lookup: AccessKeyLookup, nowMs: 
     throw mismatch();
   }
   const request = canonicalRequest({ method: req.method, path: req.path, query: req.query, headers: req.headers, signedHeaders: sortedUnique(auth.signedHeaders), payloadHash: bodyHash });
-  const toSign = stringToSign(amzDate ?? '', credentialScope(auth.date, auth.region, SERVICE), request);
-  const expected = requestSignature(signingKey(auth.accessKeyId, key.secret, auth.date, auth.region, SERVICE), toSign);
+  const toSign = stringToSign(amzDate ?? '', credentialScope(auth.date, auth.region, service), request);
+  const expected = requestSignature(signingKey(auth.accessKeyId, key.secret, auth.date, auth.region, service), toSign);
   if (!timingSafeEqual(expected, Buffer.from(auth.signature, 'hex'))) {
     throw mismatch();
   }

@@ -11,6 +11,7 @@ import { updateToSchemaVersion5 } from './migrations/0005-audit.ts';
 import { updateToSchemaVersion6 } from './migrations/0006-quorum.ts';
 import { updateToSchemaVersion7 } from './migrations/0007-custom-key-stores.ts';
 import { updateToSchemaVersion8 } from './migrations/0008-exportable.ts';
+import { updateToSchemaVersion9 } from './migrations/0009-secrets.ts';
 
 type Migration = (db: Database.Database) => void;
 
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<Migration> = [
   updateToSchemaVersion6,
   updateToSchemaVersion7,
   updateToSchemaVersion8,
+  updateToSchemaVersion9,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
