@@ -17,6 +17,7 @@ const GROUPS: ReadonlyArray<{ title: string; match: RegExp }> = [
 ];
 
 export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> = [
+  { usage: 'secretsmanager <operation> [flags]', summary: 'Secrets Manager, as `aws secretsmanager`: create-secret, get-secret-value, put-secret-value, list-secrets, delete-secret, restore-secret, … (strongroom secretsmanager --help lists them). Values are encrypted under the managed aws/secretsmanager key or --kms-key-id.' },
   { usage: 'init [--root-key keychain|passphrase] [--region r] [--account-id 123456789012] [--developer]', summary: 'Creates an installation: a new root key, an account id and a region. --developer allows time travel.' },
   { usage: 'status', summary: 'Where the root key lives, whether it unlocks, and what the installation holds.' },
   { usage: 'agent status  |  agent stop', summary: 'The installation\'s agent: a KMS call that opens the installation itself starts one in the background, and later calls go through it instead of starting the engine (and, for a passphrase installation, running the KDF) again, until 10 minutes without a call (STRONGROOM_AGENT_IDLE_SECONDS), 2 hours in all, or agent stop. STRONGROOM_AGENT=off neither starts nor uses one.' },
@@ -97,7 +98,7 @@ export function groupHelp(group: string): string {
   return `${lines.join('\n')}\n\nRun 'strongroom ${group} <subcommand> --help' for a subcommand's flags.\n`;
 }
 
-const GLOBAL_FLAGS = `Global flags:
+export const GLOBAL_FLAGS = `Global flags:
   --data-dir <dir>         the installation (default: $STRONGROOM_DATA_DIR, else the app's data folder)
   --output <format>        json (default), text, table or yaml (table and yaml as the AWS CLI v2 prints them)
   --query <expr>           JMESPath: KeyMetadata.[KeyId,KeyState], Keys[?KeyId=='…'].KeyArn, length(Keys)
@@ -113,7 +114,7 @@ function accepted(values: ReadonlyArray<string>): ReadonlyArray<string> {
   return values.filter((v) => !specs.includes(v) || supported.includes(v));
 }
 
-function describeSpec(spec: Spec): string {
+export function describeSpec(spec: Spec): string {
   const parts: Array<string> = [];
   switch (spec.type) {
     case 'string':

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
+import type { SecretsOperationName } from '../../shared/api/secretsmanager.ts';
 import { childEnvironment } from '../kms/child-env.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import type * as Engine from '../kms/engine.ts';
@@ -183,6 +184,19 @@ class Cli {
     } finally {
       agent?.close();
       kms?.close();
+    }
+  }
+
+  /** `strongroom secretsmanager <operation>`: opens the installation and runs it (as --as, if given). */
+  async secretsManager(name: SecretsOperationName, flags: Flags): Promise<number> {
+    const { runSecretsOperation } = await import('./secretsmanager.ts');
+    const kms = await this.open();
+    try {
+      const caller = this.callerFor(kms);
+      this.print(await runSecretsOperation(kms, name, flags, caller === undefined ? {} : { caller }));
+      return EXIT_OK;
+    } finally {
+      kms.close();
     }
   }
 
@@ -667,7 +681,7 @@ async function parseCommandLine(argv: ReadonlyArray<string>): Promise<ParsedArgs
 /** Runs one command line; resolves with the exit code. Never throws. */
 export async function main(io: CliIo): Promise<number> {
   let command: string | null = null;
-  let operation: OperationName | null = null;
+  let operation: string | null = null;
   try {
     const { words, flags: parsed } = await parseCommandLine(io.argv);
     const flags: Flags = new Map(parsed);
@@ -701,12 +715,21 @@ export async function main(io: CliIo): Promise<number> {
     const query = queryText === undefined ? null : await parseQuery(queryText);
     const title = operation ?? commandTitle(words);
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query, title, passphraseFile }, v);
-    const extra = ['agent', 'dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
+    const extra = ['secretsmanager', 'agent', 'dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
     if (operation !== null) {
-      return await cli.operation(operation, command, flags);
+      return await cli.operation(operation as OperationName, command, flags);
+    }
+    if (command === 'secretsmanager') {
+      const { secretsOperationFor } = await import('./secretsmanager.ts');
+      if (words.length > 2) {
+        throw new UsageError(`unexpected arguments: ${words.slice(2).join(' ')}`, command);
+      }
+      const name = secretsOperationFor(words[1]);
+      operation = name;
+      return await cli.secretsManager(name, flags);
     }
     if (command === 'encrypt-file' || command === 'decrypt-file') {
       return await cli.files(command, words.slice(1), flags);
@@ -776,6 +799,9 @@ async function helpFor(words: ReadonlyArray<string>, version: string): Promise<s
   if (first === undefined) {
     return mainHelp(version);
   }
+  if (first === 'secretsmanager') {
+    return (await import('./secretsmanager.ts')).secretsHelp(words[1]);
+  }
   const operation = operationForCommand(first);
   if (operation !== null) {
     return operationHelp(operation);
@@ -807,7 +833,7 @@ async function flagsOf(command: string): Promise<Array<string>> {
   return [...docs.filter((d) => d.flag.startsWith('--')).map((d) => d.flag.slice(2)), ...globals];
 }
 
-async function reportError(io: CliIo, err: unknown, command: string | null, operation: OperationName | null): Promise<number> {
+async function reportError(io: CliIo, err: unknown, command: string | null, operation: string | null): Promise<number> {
   if (err instanceof UsageError) {
     const hint = err.command ?? command;
     let message = err.message;
