@@ -33,6 +33,8 @@ import { KmsActions, type EngineParts } from './engine-actions.ts';
 import type { SecretsOperationName } from '../../shared/api/secretsmanager.ts';
 import { SECRETS_ACTIONS } from './secrets/table.ts';
 import { purgeDueSecrets } from './secrets/lifecycle.ts';
+import { MANAGED_ALIAS_PREFIX, managedAlias, managedServiceOf } from './managed-keys.ts';
+import { keyArn } from './identifiers.ts';
 
 export type { InvokeOptions } from './pipeline.ts';
 export type { ScheduledWork, Seam } from './scheduler.ts';
@@ -196,6 +198,14 @@ export class Kms extends KmsActions {
     this.#assertOpen();
     const entry = SECRETS_ACTIONS.get(name);
     return entry === undefined ? error : this.#pipeline.reject(name, entry, error, options);
+  }
+
+  /** The ARN of a service's managed key if it exists yet (a lookup: it is not created, nothing is audited). */
+  managedKeyArn(service: string): string | null {
+    this.#assertOpen();
+    const managed = managedServiceOf(`${MANAGED_ALIAS_PREFIX}${service}`);
+    const alias = managed === null ? null : this.#services.repo.getAlias(managedAlias(managed));
+    return alias === null ? null : keyArn(this.#services.scope, alias.keyId);
   }
 
   /** The synchronous core of invoke(), for benchmarks and callers already on the engine's thread. */

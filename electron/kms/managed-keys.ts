@@ -25,6 +25,9 @@ export const MANAGED_SERVICES = {
 
 export type ManagedService = keyof typeof MANAGED_SERVICES;
 
+/** The service file encryption calls KMS through when it uses its managed default key. */
+export const FILES_SERVICE = 'strongroom-files';
+
 /** AWS rotates its managed keys every year (since May 2022). */
 export const MANAGED_ROTATION_DAYS = 365;
 
