@@ -98,6 +98,23 @@ export const appOperations = {
     summary: "A key's quorum rule (threshold and custodians), or none; guarded calls on such a key need custodian approvals, which only the CLI carries.",
     input: struct({ KeyId: str({ required: true, min: 1, max: 2048 }) }),
   },
+  // Secrets (Secrets Manager's ListSecrets, CreateSecret, GetSecretValue, PutSecretValue,
+  // DeleteSecret, RestoreSecret through the engine: authorized and audited as on the endpoint).
+  SecretList: { summary: 'The secrets (never their values), those scheduled for deletion included.', input: struct({}) },
+  SecretCreate: {
+    summary: 'Creates a secret with a first value, under the managed aws/secretsmanager key.',
+    input: struct({ Name: str({ required: true, min: 1, max: 512 }), SecretString: str({ required: true, min: 1, max: 65_536, sensitive: true }), Description: str({ max: 2048 }) }),
+  },
+  SecretReveal: { summary: "Decrypts a secret's current value for display (audited as GetSecretValue).", input: struct({ SecretId: str({ required: true, min: 1, max: 2048 }) }) },
+  SecretPutValue: {
+    summary: 'Adds a new current version (the old one becomes AWSPREVIOUS).',
+    input: struct({ SecretId: str({ required: true, min: 1, max: 2048 }), SecretString: str({ required: true, min: 1, max: 65_536, sensitive: true }) }),
+  },
+  SecretDelete: {
+    summary: 'Schedules a secret for deletion after a recovery window of 7–30 days.',
+    input: struct({ SecretId: str({ required: true, min: 1, max: 2048 }), RecoveryWindowInDays: int({ min: 7, max: 30 }) }),
+  },
+  SecretRestore: { summary: 'Cancels the scheduled deletion of a secret.', input: struct({ SecretId: str({ required: true, min: 1, max: 2048 }) }) },
 } as const satisfies Record<string, { readonly summary: string; readonly input: StructureSpec }>;
 
 export type AppOperationName = keyof typeof appOperations;
@@ -172,6 +189,26 @@ export type AppOutputs = {
   DeleteEndpointCredentials: { readonly deleted: true };
   ListCustodians: { readonly Custodians: ReadonlyArray<CustodianShape> };
   GetQuorumRule: { readonly Rule: QuorumRuleShape | null };
+  SecretList: { readonly Secrets: ReadonlyArray<SecretShape> };
+  SecretCreate: { readonly ARN: string; readonly Name: string };
+  SecretReveal: { readonly Name: string; readonly VersionId: string; readonly SecretString?: string; readonly BinaryBytes?: number; readonly CreatedDate: string };
+  SecretPutValue: { readonly VersionId: string };
+  SecretDelete: { readonly DeletionDate: string };
+  SecretRestore: { readonly restored: true };
+};
+
+/** A secret as the window lists it: never its value. */
+export type SecretShape = {
+  readonly ARN: string;
+  readonly Name: string;
+  readonly Description?: string;
+  /** The customer key's ARN; absent for the managed aws/secretsmanager key. */
+  readonly KmsKeyId?: string;
+  readonly LastChangedDate: string;
+  readonly LastAccessedDate?: string;
+  /** When DeleteSecret was called; present while the secret awaits deletion. */
+  readonly DeletedDate?: string;
+  readonly Versions: number;
 };
 
 /** A custodian as the window sees it: no public key text, its fingerprint and the keys that name it. */
