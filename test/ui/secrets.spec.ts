@@ -102,6 +102,9 @@ test.describe('Secrets', () => {
   test('Keys shows the managed key apart', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Keys', exact: true }).click();
     const row = page.getByRole('row', { name: /alias\/aws\/secretsmanager/ });
-    await expect(row).toContainText('Managed by Strongroom');
+    await expect(row).toContainText('Managed by Strongroom · Secrets');
+    await row.getByRole('link').first().click();
+    await expect(page.getByText('A Strongroom feature made this key')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Disable key' })).toHaveCount(0);
   });
 });
