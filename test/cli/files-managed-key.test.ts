@@ -5,6 +5,7 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectAgent } from '../../electron/cli/agent.ts';
 import { cli, expectOk } from '../support/cli.ts';
 import { tempDirsRemovedAfterAll } from '../support/engine.ts';
 
@@ -79,6 +80,12 @@ describe('encrypt-file without --key-id through the unlock agent', () => {
       const out = tempDir('strongroom-cli-files-agent-out-');
       expectOk(cli(dir, ['decrypt-file', `${file}.strongroom`, '--output-dir', out], { env: { ...agentEnv, STRONGROOM_PASSPHRASE: '' } }), { allowStderr: true });
       expect(readFileSync(join(out, 'via-agent.txt'), 'utf8')).toBe('sealed through the agent');
+      // The agent calls through the files service only: a client claiming to be Secrets Manager is refused.
+      const conn = await connectAgent(dir, { ...process.env, ...agentEnv });
+      expect(conn).not.toBeNull();
+      const claimed = await conn?.call('ListKeys', {}, undefined, 'secretsmanager');
+      conn?.close();
+      expect(claimed).toMatchObject({ error: { kind: 'refused', name: 'AgentRefused' } });
     } finally {
       cli(dir, ['agent', 'stop'], { env: agentEnv });
     }
