@@ -302,6 +302,18 @@ describe('authorization', () => {
     expect((await kmsError(sm('PutResourcePolicy', { SecretId: 'shared', ResourcePolicy: open }))).name).toBe('PublicPolicyException');
   });
 
+  it('conditions on the secret (its tags, its id) and on the request apply', async () => {
+    await sm('CreateSecret', { Name: 'tagged', SecretString: 't', Tags: [{ Key: 'team', Value: 'core' }] });
+    await sm('CreateSecret', { Name: 'untagged', SecretString: 'u' });
+    t.kms.putIdentityPolicy('user', 'alice', 'by-tag', policy({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringEquals: { 'secretsmanager:ResourceTag/team': 'core' } } }));
+    expect((await sm('GetSecretValue', { SecretId: 'tagged' }, as('alice'))).SecretString).toBe('t');
+    expect((await kmsError(sm('GetSecretValue', { SecretId: 'untagged' }, as('alice')))).name).toBe('AccessDeniedException');
+    t.kms.putIdentityPolicy('user', 'bob', 'by-stage', policy({ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: { StringEquals: { 'secretsmanager:VersionStage': 'AWSPREVIOUS' } } }));
+    expect((await kmsError(sm('GetSecretValue', { SecretId: 'untagged' }, as('bob')))).name).toBe('AccessDeniedException');
+    await sm('PutSecretValue', { SecretId: 'untagged', SecretString: 'u2' });
+    expect((await sm('GetSecretValue', { SecretId: 'untagged', VersionStage: 'AWSPREVIOUS' }, as('bob'))).SecretString).toBe('u');
+  });
+
   it('a key policy that denies Decrypt denies GetSecretValue, even to the owner', async () => {
     const keyId = (await t.kms.invoke('CreateKey', {})).KeyMetadata.KeyId;
     await sm('CreateSecret', { Name: 'locked', SecretString: 'v', KmsKeyId: keyId });

@@ -21,10 +21,6 @@ function secretConditions(ctx: OperationContext, secret: SecretRow | null, input
   if (secret !== null) {
     set('secretsmanager:secretid', secret.arn);
     set('aws:resourceaccount', ctx.scope.accountId);
-    for (const t of SecretRepository.of(ctx.repo.db).tags(secret.arn)) {
-      set(`secretsmanager:resourcetag/${t.Key.toLowerCase()}`, t.Value);
-      set(`aws:resourcetag/${t.Key.toLowerCase()}`, t.Value);
-    }
   }
   for (const [member, key] of [
     ['Name', 'secretsmanager:name'],
@@ -68,6 +64,17 @@ export function authorizeSecret(ctx: OperationContext, action: string, secret: S
   const identity = ctx.access.identity(ctx.caller, action, resource ?? '*');
   const base = requestConditions({ caller: ctx.caller, scope: ctx.scope, now: ctx.clock.now(), action, input, key: null, repo: ctx.repo });
   const own = secretConditions(ctx, secret, input);
+  // The secret's tags are read only if a condition asks for one (most policies never do).
+  let tags: Map<string, string> | null = null;
+  const resourceTag = (k: string): ReadonlyArray<string> | undefined => {
+    const prefix = k.startsWith('secretsmanager:resourcetag/') ? 'secretsmanager:resourcetag/' : k.startsWith('aws:resourcetag/') ? 'aws:resourcetag/' : null;
+    if (prefix === null || secret === null) {
+      return undefined;
+    }
+    tags ??= new Map(SecretRepository.of(ctx.repo.db).tags(secret.arn).map((t) => [t.Key.toLowerCase(), t.Value]));
+    const value = tags.get(k.slice(prefix.length));
+    return value === undefined ? undefined : [value];
+  };
   const request: AuthorizationRequest = {
     caller: identity,
     action,
@@ -79,7 +86,7 @@ export function authorizeSecret(ctx: OperationContext, action: string, secret: S
         : ctx.principals.policies(identity.principalId).map((p) => ({ name: p.policyName, document: ctx.access.parse(p.document, 'identity') })),
     grants: [],
     encryptionContext: null,
-    conditions: (k) => own.get(k) ?? base(k),
+    conditions: (k) => own.get(k) ?? resourceTag(k) ?? base(k),
   };
   const policy = resourcePolicyOf(ctx, secret);
   let decision = policy === null ? evaluate(request) : evaluate({ ...request, keyPolicy: policy });

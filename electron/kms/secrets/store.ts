@@ -131,6 +131,7 @@ export class SecretRepository {
       ),
       removeVersion: db.prepare('DELETE FROM secret_versions WHERE secret_arn = ? AND version_id = ?'),
       stages: db.prepare<[string], { stage: string; version_id: string }>('SELECT stage, version_id FROM secret_version_stages WHERE secret_arn = ? ORDER BY stage'),
+      stagesOf: db.prepare<[string, string], { stage: string }>('SELECT stage FROM secret_version_stages WHERE secret_arn = ? AND version_id = ? ORDER BY stage'),
       stageHolder: db.prepare<[string, string], { version_id: string }>('SELECT version_id FROM secret_version_stages WHERE secret_arn = ? AND stage = ?'),
       setStage: db.prepare(
         `INSERT INTO secret_version_stages (secret_arn, stage, version_id) VALUES (?, ?, ?)
@@ -209,6 +210,11 @@ export class SecretRepository {
       out.set(r.version_id, list);
     }
     return out;
+  }
+
+  /** One version's staging labels. */
+  stagesOf(arn: string, versionId: string): Array<string> {
+    return this.#stmts.stagesOf.all(arn, versionId).map((r) => r.stage);
   }
 
   stageHolder(arn: string, stage: string): string | null {

@@ -133,8 +133,7 @@ export const updateSecret: Handler<'UpdateSecret'> = (ctx, input) => {
 /** The version a read names: VersionId, VersionStage (both must agree), or AWSCURRENT. */
 function chosenVersion(store: SecretRepository, secret: SecretRow, versionId: string | undefined, stage: string | undefined): string {
   if (versionId !== undefined) {
-    const labels = store.stagesByVersion(secret.arn).get(versionId) ?? [];
-    if (store.version(secret.arn, versionId) === null || (stage !== undefined && !labels.includes(stage))) {
+    if (store.version(secret.arn, versionId) === null || (stage !== undefined && !store.stagesOf(secret.arn, versionId).includes(stage))) {
       throw new ResourceNotFoundException(`Secrets Manager can't find the specified secret value for VersionId: ${versionId}${stage === undefined ? '' : ` and staging label: ${stage}`}`);
     }
     return versionId;
@@ -159,15 +158,17 @@ export const getSecretValue: Handler<'GetSecretValue'> = (ctx, input) => {
     throw new ResourceNotFoundException(`Secrets Manager can't find the specified secret value for VersionId: ${versionId}`);
   }
   const value = openVersion(ctx, version);
-  // AWS keeps the date of the last access, not the time.
+  // AWS keeps the date of the last access, not the time: written once a day, not on every read.
   const today = Math.floor(ctx.clock.now() / DAY_MS) * DAY_MS;
-  store.touchAccess(secret.arn, versionId, today);
+  if (secret.lastAccessedAt !== today || version.lastAccessedAt !== today) {
+    store.touchAccess(secret.arn, versionId, today);
+  }
   return {
     ARN: secret.arn,
     Name: secret.name,
     VersionId: versionId,
     ...(value.kind === 'string' ? { SecretString: value.text } : { SecretBinary: value.bytes }),
-    VersionStages: store.stagesByVersion(secret.arn).get(versionId) ?? [],
+    VersionStages: store.stagesOf(secret.arn, versionId),
     CreatedDate: new Date(version.createdAt),
   };
 };
