@@ -40,7 +40,7 @@ if (kind === 'noop') {
       const records = kms.audit.count();
       kms.close();
       rmSync(dir, { recursive: true, force: true });
-      process.stderr.write(`${records}\n`);
+      process.stderr.write(`  (the Strongroom server wrote ${records} audit records)\n`);
       process.exit(0);
     });
   });

@@ -213,6 +213,20 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
     ListCustodians: async () => ({
       Custodians: (await openEngine()).listCustodians().map((c) => ({ Name: c.name, Fingerprint: c.fingerprint, CreationDate: new Date(c.createdAt).toISOString(), KeyArns: [...c.keys] })),
     }),
+    ListXksKeyStores: async () => ({
+      XksKeyStores: (await openEngine()).listXksKeyStores().map((s) => ({ UriPrefix: s.UriPrefix, XksProxyUriPath: s.XksProxyUriPath, CreationDate: s.CreationDate.toISOString(), AccessKeyIds: [...s.AccessKeyIds], Keys: [...s.Keys] })),
+    }),
+    CreateXksKeyStore: async (input) => {
+      const made = (await openEngine()).createXksKeyStore(input.UriPrefix);
+      return { UriPrefix: made.UriPrefix, XksProxyUriPath: made.XksProxyUriPath, AccessKeyId: made.AccessKeyId, SecretAccessKey: made.SecretAccessKey };
+    },
+    AddXksKey: async (input) => ({ KeyId: (await openEngine()).addXksKey(input.KeyId, input.UriPrefix).KeyId }),
+    RemoveXksKey: async (input) => ({ KeyId: (await openEngine()).removeXksKey(input.KeyId, input.UriPrefix).KeyId }),
+    RotateXksCredentials: async (input) => {
+      const made = (await openEngine()).rotateXksCredentials(input.UriPrefix);
+      return { AccessKeyId: made.AccessKeyId, SecretAccessKey: made.SecretAccessKey, ActiveAccessKeyIds: [...made.ActiveAccessKeyIds] };
+    },
+    RetireXksCredential: async (input) => ({ AccessKeyId: (await openEngine()).retireXksCredential(input.AccessKeyId).AccessKeyId }),
     GetQuorumRule: async (input) => {
       const rule = (await openEngine()).getQuorumRule(input.KeyId);
       return {

@@ -28,7 +28,7 @@ export class EndpointControl {
       return this.status();
     }
     await this.stop();
-    this.#starting ??= startEndpoint({ kms, lookup: kms.lookupAccessKey, host: DEFAULT_HOST, port, log: (line) => this.#log(line) })
+    this.#starting ??= startEndpoint({ kms, lookup: kms.lookupAccessKey, host: DEFAULT_HOST, port, log: (line) => this.#log(line), xks: { kms } })
       .then(
         (endpoint) => {
           this.#endpoint = endpoint;

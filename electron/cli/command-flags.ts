@@ -45,8 +45,28 @@ export const LOCAL_COMMAND_FLAGS: Readonly<Record<string, ReadonlyArray<FlagDoc>
   serve: [
     { flag: '--port', value: 'integer 0–65535', about: 'the port to listen on (default 8567; 0 picks a free one)' },
     { flag: '--host', value: 'address', about: 'the address to listen on (default 127.0.0.1)' },
-    { flag: '--allow-remote', about: 'allow a --host that is not a loopback address (other machines can then connect)' },
+    { flag: '--allow-remote', about: 'allow a --host that is not a loopback address (other machines can then connect; needs --tls-cert)' },
+    { flag: '--tls-cert', value: 'file.pem', about: 'serve HTTPS with this certificate (chain); plain HTTP is served on loopback only' },
+    { flag: '--tls-key', value: 'file.pem', about: 'the private key of --tls-cert' },
   ],
+  'xks setup': [
+    { flag: '--uri-prefix', value: '/path', about: 'where the store’s URIs start, e.g. /keystores/team-a (/ for none); XksProxyUriPath is it and /kms/xks/v1', required: true },
+    { flag: '--config-out', value: 'file.json', about: 'also write the AWS KMS console’s XKS proxy configuration file (holds the secret; owner-only)' },
+  ],
+  'xks list': [],
+  'xks add-key': [
+    { flag: '--key-id', value: 'key', about: 'a SYMMETRIC_DEFAULT key (id, ARN or alias) to expose under its key id', required: true },
+    { flag: '--uri-prefix', value: '/path', about: 'the store’s URI prefix (XksProxyUriPath is it and /kms/xks/v1); may be left out when there is one store' },
+    { flag: '--aws-principal', value: 'arn …', about: 'only requests for these AWS principals (requestMetadata.awsPrincipalArn) may use the key' },
+  ],
+  'xks remove-key': [
+    { flag: '--key-id', value: 'key', about: 'the key to stop exposing', required: true },
+    { flag: '--uri-prefix', value: '/path', about: 'the store’s URI prefix (XksProxyUriPath is it and /kms/xks/v1); may be left out when there is one store' },
+  ],
+  'xks rotate-credentials': [
+    { flag: '--config-out', value: 'file.json', about: 'also write the AWS KMS console’s XKS proxy configuration file for the new credential (owner-only)' },{ flag: '--uri-prefix', value: '/path', about: 'the store’s URI prefix (XksProxyUriPath is it and /kms/xks/v1); may be left out when there is one store' }],
+  'xks retire-credential': [{ flag: '--access-key-id', value: 'id', about: 'the credential AWS KMS no longer uses', required: true }],
+  'xks delete': [{ flag: '--uri-prefix', value: '/path', about: 'the store to delete (its credentials and exposures; the keys stay)', required: true }],
   ui: [
     { flag: '--port', value: 'integer 0–65535', about: 'the port to listen on, on 127.0.0.1 (default 0: a free one)' },
     { flag: '--output-dir', value: 'folder', about: 'where files encrypted or decrypted in the page go (default ~/Strongroom files)' },

@@ -168,7 +168,7 @@ export async function encryptFiles(kms: KmsClient, options: InvokeOptions, words
   if (files.length === 0) {
     throw new UsageError('give the files to encrypt: strongroom encrypt-file <files…> --key-id <key>', command);
   }
-  // No key named: the managed default key of file encryption (alias/aws/strongroom-files, D34),
+  // No key named: the managed default key of file encryption (alias/aws/strongroom-files, D36),
   // created on first use and used through the files service, as AWS services use theirs.
   const frameLength = frameText === undefined ? DEFAULT_FRAME_LENGTH : Number(frameText);
   if (!Number.isInteger(frameLength) || frameLength < 1 || frameLength > MAX_FRAME_LENGTH) {

@@ -335,13 +335,22 @@ class Cli {
     const host = takeOne(flags, 'host', 'serve') ?? DEFAULT_HOST;
     const portText = takeOne(flags, 'port', 'serve') ?? String(DEFAULT_PORT);
     const allowRemote = takeSwitch(flags, 'allow-remote', 'serve');
+    const tlsCert = takeOne(flags, 'tls-cert', 'serve');
+    const tlsKey = takeOne(flags, 'tls-key', 'serve');
     rejectLeftovers(flags, 'serve');
+    if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+      throw new UsageError('--tls-cert and --tls-key go together: give the certificate (PEM) and its private key (PEM)', 'serve');
+    }
     if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
       throw new UsageError(`argument --port: invalid port: '${portText}' (0–65535; 0 picks a free port)`, 'serve');
     }
     if (!isLoopbackAddress(host) && !allowRemote) {
       throw new UsageError(`--host ${host} is not a loopback address: add --allow-remote to accept connections from other machines`, 'serve');
     }
+    if (!isLoopbackAddress(host) && tlsCert === undefined) {
+      throw new UsageError(`--host ${host} is not a loopback address: plain HTTP is served on loopback only; give --tls-cert and --tls-key`, 'serve');
+    }
+    const tls = tlsCert === undefined || tlsKey === undefined ? undefined : { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) };
     const kms = await this.open();
     kms.startTimers();
     const log = (line: string): void => {
@@ -349,13 +358,14 @@ class Cli {
     };
     let endpoint;
     try {
-      endpoint = await startEndpoint({ kms, lookup: kms.lookupAccessKey, host, port: Number(portText), allowRemote, log });
+      endpoint = await startEndpoint({ kms, lookup: kms.lookupAccessKey, host, port: Number(portText), allowRemote, log, xks: { kms }, ...(tls === undefined ? {} : { tls }) });
     } catch (err) {
       kms.close();
       throw err;
     }
     this.print({ Endpoint: endpoint.url, Region: kms.installation.region, AccountId: kms.installation.accountId });
     log(`Strongroom endpoint listening on ${endpoint.url} (region ${kms.installation.region}). Use: aws kms list-keys --endpoint-url ${endpoint.url} --region ${kms.installation.region}, with credentials from \`strongroom create-access-key\`. Ctrl-C stops it.`);
+    log(`The XKS proxy API is served at ${endpoint.url}<uri-prefix>/kms/xks/v1 for the external key stores \`strongroom xks setup\` creates.`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
         log(`${signal}: finishing requests in flight, then stopping`);
@@ -564,6 +574,11 @@ class Cli {
     }
   }
 
+  async xks(sub: string | undefined, flags: Flags): Promise<number> {
+    const { XksCli } = await import('./xks.ts');
+    return new XksCli({ print: (value) => this.print(value), warn: (text) => this.#io.stderr.write(text), open: () => this.open() }).run(sub, flags);
+  }
+
   quorumCli(): QuorumCli {
     return new QuorumCli({
       print: (value) => this.print(value),
@@ -638,7 +653,7 @@ function installationFields(info: InstallationInfo): Record<string, unknown> {
 
 /** `audit query` → AuditQuery: a local command's name in the style of an operation's, for the table's title. */
 function commandTitle(words: ReadonlyArray<string>): string {
-  const named = words.slice(0, ['audit', 'backup', 'ceremony', 'agent', 'custodian', 'quorum', 'approval', 'dev'].includes(words[0] ?? '') ? 2 : 1);
+  const named = words.slice(0, ['audit', 'backup', 'ceremony', 'agent', 'custodian', 'quorum', 'approval', 'dev', 'xks'].includes(words[0] ?? '') ? 2 : 1);
   return named
     .join('-')
     .split('-')
@@ -715,7 +730,7 @@ export async function main(io: CliIo): Promise<number> {
     const query = queryText === undefined ? null : await parseQuery(queryText);
     const title = operation ?? commandTitle(words);
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query, title, passphraseFile }, v);
-    const extra = ['secretsmanager', 'agent', 'dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval'].includes(command) ? [] : words.slice(1);
+    const extra = ['secretsmanager', 'agent', 'dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval', 'xks'].includes(command) ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
@@ -774,6 +789,11 @@ export async function main(io: CliIo): Promise<number> {
         return await cli.quorumCli().quorum(words[1], flags);
       case 'approval':
         return await cli.quorumCli().approval(words[1], words.slice(2), flags);
+      case 'xks':
+        if (words.length > 2) {
+          throw new UsageError(`unexpected arguments: ${words.slice(2).join(' ')}`, command);
+        }
+        return await cli.xks(words[1], flags);
       case 'create-access-key':
       case 'list-access-keys':
       case 'delete-access-key':

@@ -20,6 +20,7 @@ import type { KeyRepository, KeyRow } from './store/repository.ts';
 import type { KeyObject } from 'node:crypto';
 import type { Db } from './store/database.ts';
 import type { MaterialCache } from './operations/material-cache.ts';
+import type { XksStore } from './xks/store.ts';
 
 /** A developer installation's movable clock (time travel); refuses on other installations. */
 export type DeveloperClock = { advance(ms: number): void };
@@ -33,6 +34,8 @@ export type EngineStores = {
   readonly keyStores: CustomKeyStores;
   /** Policy evaluation: handlers that decide more than allow/deny (lockout check, simulation, grants). */
   readonly access: AccessControl;
+  /** Logical external key stores (XKS proxy API): their credentials and exposed keys. */
+  readonly xks: XksStore;
   /** Custodians, quorum rules and consumed approvals. */
   readonly quorum: QuorumStore;
   /** The endpoint's access keys, their secrets wrapped under the root key. */

@@ -79,6 +79,29 @@ export abstract class KmsActions {
     return this.act('CreateApprovalRequest', { Operation: operation, Input: input, ...(expiresInMs !== undefined ? { ExpiresInMs: expiresInMs } : {}) });
   }
 
+  // --- External key stores (XKS proxy API, issue 24); `store` is an id (xks-…) or a URI prefix ---
+  createXksKeyStore(uriPrefix: string): ActionOutput<'CreateXksKeyStore'> {
+    return this.act('CreateXksKeyStore', { UriPrefix: uriPrefix });
+  }
+  listXksKeyStores(): ActionOutput<'ListXksKeyStores'> {
+    return this.act('ListXksKeyStores', {});
+  }
+  deleteXksKeyStore(store: string): ActionOutput<'DeleteXksKeyStore'> {
+    return this.act('DeleteXksKeyStore', { KeyStoreId: store });
+  }
+  addXksKey(keyId: string, store?: string, awsPrincipals?: ReadonlyArray<string>): ActionOutput<'AddXksKey'> {
+    return this.act('AddXksKey', { KeyId: keyId, ...(store === undefined ? {} : { KeyStoreId: store }), ...(awsPrincipals === undefined ? {} : { AwsPrincipals: [...awsPrincipals] }) });
+  }
+  removeXksKey(keyId: string, store?: string): ActionOutput<'RemoveXksKey'> {
+    return this.act('RemoveXksKey', { KeyId: keyId, ...(store === undefined ? {} : { KeyStoreId: store }) });
+  }
+  rotateXksCredentials(store?: string): ActionOutput<'RotateXksCredentials'> {
+    return this.act('RotateXksCredentials', store === undefined ? {} : { KeyStoreId: store });
+  }
+  retireXksCredential(accessKeyId: string): ActionOutput<'RetireXksCredential'> {
+    return this.act('RetireXksCredential', { AccessKeyId: accessKeyId });
+  }
+
   /** Whether a key (id, ARN or alias) has a quorum rule: a lookup for the CLI's hints, not an action. */
   hasQuorumRule(keyId: string): boolean {
     const s = this.engineParts().services;

@@ -35,6 +35,7 @@ import { SECRETS_ACTIONS } from './secrets/table.ts';
 import { purgeDueSecrets } from './secrets/lifecycle.ts';
 import { MANAGED_ALIAS_PREFIX, managedAlias, managedServiceOf } from './managed-keys.ts';
 import { keyArn } from './identifiers.ts';
+import { xksCredentialLookup, type XksCredentialLookup } from './xks/lookup.ts';
 
 export type { InvokeOptions } from './pipeline.ts';
 export type { ScheduledWork, Seam } from './scheduler.ts';
@@ -250,6 +251,35 @@ export class Kms extends KmsActions {
     this.#assertOpen();
     return this.#accessKeyLookup.lookup(accessKeyId);
   };
+
+  /**
+   * For the XKS surface's SigV4 check: a logical key store credential's caller (AWS KMS, acting
+   * for that store), clear secret and store, or null. Not cached: a retired credential stops at once.
+   */
+  readonly lookupXksCredential = (accessKeyId: string): XksCredentialLookup | null => {
+    this.#assertOpen();
+    return xksCredentialLookup(this.#services, accessKeyId);
+  };
+
+  /**
+   * Runs one Strongroom action like invoke() runs a KMS operation: committed with the calls that
+   * arrive with it (one fsync for the group), answered once durable. The XKS surface uses it.
+   */
+  actGrouped<N extends StrongroomActionName>(name: N, input: unknown, options: InvokeOptions = {}): Promise<ActionOutput<N>> {
+    try {
+      this.#assertOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#group.submit((afterCommit) => this.#run(name, input, options, afterCommit) as ActionOutput<N>);
+  }
+
+  /** reject() for a Strongroom action a surface refused before the engine could validate it. */
+  rejectAction(name: StrongroomActionName, error: KmsError, options: InvokeOptions = {}): KmsError {
+    this.#assertOpen();
+    const entry = ACTIONS.get(name);
+    return entry === undefined ? error : this.#pipeline.reject(name, entry, error, options);
+  }
 
   /** Signs the audit head now (or returns the newest checkpoint if it already does). */
   checkpointAuditLog(): Checkpoint {

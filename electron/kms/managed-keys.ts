@@ -6,7 +6,7 @@
 // disable, delete, tag or rotate it on demand: those calls answer AccessDeniedException from the
 // policy, as AWS's do. They rotate every year (the scheduler rotates any key with a period).
 //
-// The services (decision D34):
+// The services (decision D36):
 // - secretsmanager: alias/aws/secretsmanager, AWS's own name, so code written for AWS finds it.
 // - strongroom-files: alias/aws/strongroom-files, the default key of file encryption. The
 //   "strongroom-" prefix can never be the name of an AWS service, so neither a policy nor a

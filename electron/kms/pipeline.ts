@@ -232,6 +232,7 @@ export class Pipeline {
       grants: s.grants,
       principals: s.principals,
       keyStores: s.keyStores,
+      xks: s.xks,
       access: s.access,
       quorum: s.quorum,
       accessKeys: s.accessKeys,

@@ -14,6 +14,7 @@ import type { Db } from './store/database.ts';
 import { GrantRepository } from './store/grants.ts';
 import { KeyRepository } from './store/repository.ts';
 import { MaterialCache } from './operations/material-cache.ts';
+import { XksStore } from './xks/store.ts';
 
 export type ServiceParts = {
   readonly db: Db;
@@ -37,6 +38,7 @@ export function engineServices(p: ServiceParts): EngineServices {
     keyStores: new CustomKeyStores(p.db, undefined, () => materials.clear()),
     access: new AccessControl(repo, grants, principals, scope, p.rootKey),
     quorum: new QuorumStore(p.db),
+    xks: new XksStore(p.db, p.clock),
     accessKeys: new AccessKeyStore(p.db, p.clock),
     installation: p.installation,
     clock: p.clock,

@@ -8,6 +8,7 @@
 
 import { newRequestId } from '../kms/request-id.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isOperationName, type OperationName } from '../../shared/api/operations.ts';
 import type { Caller } from '../kms/iam/caller.ts';
@@ -17,6 +18,7 @@ import { AuthError, type AccessKeyLookup } from './contracts.ts';
 import { verifySigV4 } from './sigv4.ts';
 import { encodeOutput, errorBody, JSON_1_1, statusFor, type WireErrorName } from './wire.ts';
 import { isSecretsTarget, SECRETS_SIGNING_NAME, secretsOperation, serveSecrets } from './secrets-dispatch.ts';
+import { isXksPath, xksHandler, type XksSurfaceOptions } from './xks-endpoint.ts';
 
 export const DEFAULT_PORT = 8567;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -36,6 +38,10 @@ export type EndpointOptions = {
   /** Wall clock for signature freshness (not the engine's clock, which a developer may move). */
   readonly now?: () => number;
   readonly log?: (line: string) => void;
+  /** Serves AWS's XKS proxy API beside the KMS API (xks-endpoint.ts); absent, its paths are not served. */
+  readonly xks?: Omit<XksSurfaceOptions, 'now' | 'log'>;
+  /** A PEM certificate (chain) and private key: the endpoint serves HTTPS. Without them, plain HTTP on loopback only. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 };
 
 export type Endpoint = {
@@ -114,7 +120,7 @@ function targetOperation(header: string | undefined): OperationName {
   }
   const name = header.startsWith(TARGET_PREFIX) ? header.slice(TARGET_PREFIX.length) : '';
   if (!isOperationName(name)) {
-    throw new HttpProblem('UnknownOperationException', `Unknown operation '${header}'. Strongroom serves TrentService.<Operation> for the operations listed in its README.`);
+    throw new HttpProblem('UnknownOperationException', `Unknown operation '${header}'. Strongroom serves TrentService.<Operation> for the operations listed in docs/aws-kms.md.`);
   }
   return name;
 }
@@ -159,14 +165,28 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   if (!loopbackOnly && options.allowRemote !== true) {
     throw new Error(`Refusing to listen on ${host}: the endpoint binds to loopback unless remote access is explicitly allowed.`);
   }
+  if (!loopbackOnly && options.tls === undefined) {
+    throw new Error(`Refusing to listen on ${host} over plain HTTP: give a TLS certificate and key, or bind to loopback (behind a reverse proxy or tunnel that terminates TLS).`);
+  }
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
+  const xks = options.xks === undefined ? null : xksHandler({ ...options.xks, now, log });
 
   let closing = false;
   let inFlight = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (xks !== null) {
+      // The XKS proxy API has its own routing, credentials and error shape (xks-endpoint.ts).
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      if (isXksPath(path)) {
+        await xks(req, res, path, q === -1 ? '' : url.slice(q + 1));
+        return;
+      }
+    }
     const requestId = newRequestId();
     res.setHeader('x-amzn-RequestId', requestId);
     if (closing) {
@@ -202,7 +222,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
         { method: req.method, path, query: q === -1 ? '' : url.slice(q + 1), headers: headerMap(req), body },
         lookup,
         now(),
-        secrets ? SECRETS_SIGNING_NAME : undefined,
+        secrets ? { service: SECRETS_SIGNING_NAME } : {},
       );
       const caller: Caller = {
         ...verified,
@@ -245,7 +265,8 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
     }
   };
 
-  const server: Server = createServer({ keepAlive: true, requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 }, (req, res) => {
+  const serverOptions = { keepAlive: true, requestTimeout: 30_000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 };
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight++;
     res.on('close', () => {
       inFlight--;
@@ -254,7 +275,9 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
       }
     });
     void handle(req, res);
-  });
+  };
+  // An https.Server is an http.Server (tls.Server in between): the rest of this function uses only that.
+  const server: Server = options.tls === undefined ? createServer(serverOptions, listener) : createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener);
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = 100;
   // No CORS headers are ever sent: browsers may not call this endpoint from web pages.
@@ -273,7 +296,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
   }
 
   return {
-    url: `http://${shownHost}:${address.port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}`,
     host: address.address,
     port: address.port,
     close: () =>

@@ -13,7 +13,8 @@
 // Decisions:
 // - Any region in the credential scope is accepted: developers point SDKs configured for
 //   us-east-1 (or anything) at the local endpoint, and the key ARNs carry the installation's
-//   own region either way. The service must be 'kms'.
+//   own region either way. The service must be the verifier's: 'kms' for the KMS endpoint,
+//   'kms-xks-proxy' for the XKS proxy API (SigV4Options), each with its own credential source.
 // - X-Amz-Security-Token (temporary credentials) → UnrecognizedClientException: Strongroom
 //   issues no session tokens, so such a token can only be someone else's.
 // - Query-string (presigned) authentication is refused: KMS clients sign headers.
@@ -31,6 +32,14 @@ import { ALGORITHM, canonicalRequest, credentialScope, deriveSigningKey, request
 
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 const SERVICE = 'kms';
+
+/** What differs between the surfaces that verify SigV4: the signing service and the allowed clock skew. */
+export type SigV4Options = {
+  /** The service in the credential scope; 'kms' when omitted. */
+  readonly service?: string;
+  /** How far X-Amz-Date may be from now; MAX_CLOCK_SKEW_MS when omitted. */
+  readonly maxSkewMs?: number;
+};
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 type ParsedAuthorization = {
@@ -46,7 +55,7 @@ function incomplete(message: string, accessKeyId: string | null = null): AuthErr
   return new AuthError('IncompleteSignatureException', message, accessKeyId);
 }
 
-function parseAuthorization(header: string): ParsedAuthorization {
+function parseAuthorization(header: string, expectedService: string): ParsedAuthorization {
   const space = header.indexOf(' ');
   const algorithm = space === -1 ? header : header.slice(0, space);
   if (algorithm !== ALGORITHM) {
@@ -67,7 +76,7 @@ function parseAuthorization(header: string): ParsedAuthorization {
   const [accessKeyId = '', date = '', region = '', service = '', terminator = ''] = scope;
   if (scope.length !== 5 || accessKeyId === '' || !/^\d{8}$/.test(date) || region === '' || terminator !== 'aws4_request') {
     throw incomplete(
-      `Credential '${parts.get('Credential') ?? ''}' is malformed: expected <access key id>/<yyyymmdd>/<region>/kms/aws4_request.`,
+      `Credential '${parts.get('Credential') ?? ''}' is malformed: expected <access key id>/<yyyymmdd>/<region>/${expectedService}/aws4_request.`,
       accessKeyId === '' ? null : accessKeyId,
     );
   }
@@ -130,7 +139,9 @@ function signingKey(accessKeyId: string, secret: string, date: string, region: s
  * Verifies a request's SigV4 signature and returns the principal it was signed for.
  * @throws AuthError with AWS's error name for every way a request can fail authentication.
  */
-export function verifySigV4(req: SignedRequest, lookup: AccessKeyLookup, nowMs: number, service: string = SERVICE): Omit<Caller, 'sourceIp' | 'userAgent'> {
+export function verifySigV4(req: SignedRequest, lookup: AccessKeyLookup, nowMs: number, options: SigV4Options = {}): Omit<Caller, 'sourceIp' | 'userAgent'> {
+  const service = options.service ?? SERVICE;
+  const maxSkew = options.maxSkewMs ?? MAX_CLOCK_SKEW_MS;
   const header = req.headers.authorization;
   if (header === undefined || header === '') {
     if (/(^|&)X-Amz-(Signature|Credential)=/i.test(req.query)) {
@@ -138,7 +149,7 @@ export function verifySigV4(req: SignedRequest, lookup: AccessKeyLookup, nowMs: 
     }
     throw new AuthError('MissingAuthenticationTokenException', 'Missing Authentication Token');
   }
-  const auth = parseAuthorization(header);
+  const auth = parseAuthorization(header, service);
   const amzDate = req.headers['x-amz-date'];
   const signingDate = parseAmzDate(amzDate, auth.accessKeyId);
   if (auth.service !== service) {
@@ -159,17 +170,17 @@ export function verifySigV4(req: SignedRequest, lookup: AccessKeyLookup, nowMs: 
     }
   }
   const skew = signingDate.getTime() - nowMs;
-  if (skew < -MAX_CLOCK_SKEW_MS) {
+  if (skew < -maxSkew) {
     throw new AuthError(
       'InvalidSignatureException',
-      `Signature expired: ${basic(signingDate)} is now earlier than ${basic(new Date(nowMs - MAX_CLOCK_SKEW_MS))} (${basic(new Date(nowMs))} - 15 min.)`,
+      `Signature expired: ${basic(signingDate)} is now earlier than ${basic(new Date(nowMs - maxSkew))} (${basic(new Date(nowMs))} - ${maxSkew / 60_000} min.)`,
       auth.accessKeyId,
     );
   }
-  if (skew > MAX_CLOCK_SKEW_MS) {
+  if (skew > maxSkew) {
     throw new AuthError(
       'InvalidSignatureException',
-      `Signature not yet current: ${basic(signingDate)} is still later than ${basic(new Date(nowMs + MAX_CLOCK_SKEW_MS))} (${basic(new Date(nowMs))} + 15 min.)`,
+      `Signature not yet current: ${basic(signingDate)} is still later than ${basic(new Date(nowMs + maxSkew))} (${basic(new Date(nowMs))} + ${maxSkew / 60_000} min.)`,
       auth.accessKeyId,
     );
   }

@@ -41,6 +41,11 @@ export type InstallationStatus = {
   readonly problem?: InstallationProblemShape;
 };
 
+/** An external key store's URI prefix: '/' or '/'-led segments of a–z A–Z 0–9 - _ (the engine checks the rest). */
+function xksPrefix<R extends boolean>(required: R) {
+  return str({ required, min: 1, max: 128, pattern: /^\/[A-Za-z0-9/_-]*$/ });
+}
+
 const fileIds = list({ required: true, min: 1, max: 1000, member: str({ min: 1, max: 64, pattern: /^f-[0-9a-f]{16}$/ }) });
 const jobId = str({ required: true, min: 1, max: 64, pattern: /^j-[0-9a-f]{16}$/ });
 
@@ -98,6 +103,13 @@ export const appOperations = {
     summary: "A key's quorum rule (threshold and custodians), or none; guarded calls on such a key need custodian approvals, which only the CLI carries.",
     input: struct({ KeyId: str({ required: true, min: 1, max: 2048 }) }),
   },
+  // External key stores for AWS KMS (the XKS proxy API, issue 24): the CLI's `strongroom xks`.
+  ListXksKeyStores: { summary: 'The external key stores AWS KMS can use: URI paths, credential ids (never secrets), exposed keys.', input: struct({}) },
+  CreateXksKeyStore: { summary: 'Creates an external key store at a URI prefix; its secret access key is shown once.', input: struct({ UriPrefix: xksPrefix(true) }) },
+  AddXksKey: { summary: 'Exposes a symmetric key to an external key store under its key id.', input: struct({ KeyId: str({ required: true, min: 1, max: 2048 }), UriPrefix: xksPrefix(false) }) },
+  RemoveXksKey: { summary: 'Stops exposing a key to an external key store.', input: struct({ KeyId: str({ required: true, min: 1, max: 2048 }), UriPrefix: xksPrefix(false) }) },
+  RotateXksCredentials: { summary: 'Adds a second credential to an external key store (shown once); the old one works until retired.', input: struct({ UriPrefix: xksPrefix(false) }) },
+  RetireXksCredential: { summary: 'Removes a credential AWS KMS no longer uses.', input: struct({ AccessKeyId: str({ required: true, min: 20, max: 30, pattern: /^[A-Z2-7]+$/ }) }) },
   // Secrets (Secrets Manager's ListSecrets, CreateSecret, GetSecretValue, PutSecretValue,
   // DeleteSecret, RestoreSecret through the engine: authorized and audited as on the endpoint).
   SecretList: { summary: 'The secrets (never their values), those scheduled for deletion included.', input: struct({}) },
@@ -189,6 +201,12 @@ export type AppOutputs = {
   DeleteEndpointCredentials: { readonly deleted: true };
   ListCustodians: { readonly Custodians: ReadonlyArray<CustodianShape> };
   GetQuorumRule: { readonly Rule: QuorumRuleShape | null };
+  ListXksKeyStores: { readonly XksKeyStores: ReadonlyArray<XksKeyStoreShape> };
+  CreateXksKeyStore: { readonly UriPrefix: string; readonly XksProxyUriPath: string; readonly AccessKeyId: string; readonly SecretAccessKey: string };
+  AddXksKey: { readonly KeyId: string };
+  RemoveXksKey: { readonly KeyId: string };
+  RotateXksCredentials: { readonly AccessKeyId: string; readonly SecretAccessKey: string; readonly ActiveAccessKeyIds: ReadonlyArray<string> };
+  RetireXksCredential: { readonly AccessKeyId: string };
   SecretList: { readonly Secrets: ReadonlyArray<SecretShape> };
   SecretCreate: { readonly ARN: string; readonly Name: string };
   SecretReveal: { readonly Name: string; readonly VersionId: string; readonly SecretString?: string; readonly BinaryBytes?: number; readonly CreatedDate: string };
@@ -209,6 +227,16 @@ export type SecretShape = {
   /** When DeleteSecret was called; present while the secret awaits deletion. */
   readonly DeletedDate?: string;
   readonly Versions: number;
+};
+
+/** An external key store as the window sees it: ids and paths, never a secret. */
+export type XksKeyStoreShape = {
+  readonly UriPrefix: string;
+  /** What AWS KMS's CreateCustomKeyStore takes as XksProxyUriPath. */
+  readonly XksProxyUriPath: string;
+  readonly CreationDate: string;
+  readonly AccessKeyIds: ReadonlyArray<string>;
+  readonly Keys: ReadonlyArray<{ readonly KeyId: string; readonly KeyArn: string; readonly AwsPrincipals?: ReadonlyArray<string> }>;
 };
 
 /** A custodian as the window sees it: no public key text, its fingerprint and the keys that name it. */

@@ -9,6 +9,7 @@
 // here: the engine's own checks give the messages that say what to fix.
 
 import { doc, int, list, str, struct, type Infer } from './schema.ts';
+import { xksActions } from './xks.ts';
 
 const userName = str({ required: true, max: 1024 });
 const roleName = str({ required: true, max: 1024 });
@@ -92,6 +93,8 @@ export const strongroomActions = {
     summary: "Moves a developer installation's clock forward, then runs the work that makes due.",
     input: struct({ AdvanceByMs: int({ required: true }) }),
   },
+  // The external key store (XKS) proxy API and its administration (issue 24).
+  ...xksActions,
 } as const satisfies Record<string, ActionSpec>;
 
 export type StrongroomActionName = keyof typeof strongroomActions;

@@ -160,7 +160,7 @@ describe('AuditLog append', () => {
     const third = log.append(makeRecord(7));
     expect([first.seq, second.seq, third.seq]).toEqual([1, 2, 3]);
     const rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as Array<Record<string, unknown>>;
-    expect(Object.keys(rows[0] ?? {}).sort()).toEqual([...ALL_COLUMNS, ...GENERATED_COLUMNS, 'seq'].sort());
+    expect(Object.keys(rows[0] ?? {}).sort()).toEqual([...ALL_COLUMNS, ...GENERATED_COLUMNS, 'seq', 'indexed'].sort());
     expect(rows[0]).toMatchObject({
       seq: 1,
       event_time: '2026-01-01T00:00:01Z',

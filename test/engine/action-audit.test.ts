@@ -8,7 +8,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { strongroomActions, type StrongroomActionName } from '../../shared/api/strongroom-actions.ts';
-import { kmsError, newEngine, type TestEngine } from '../support/engine.ts';
+import type { Caller } from '../../electron/kms/iam/caller.ts';
+import { bytes, kmsError, newEngine, type TestEngine } from '../support/engine.ts';
 
 const ACCOUNT = '111122223333';
 // Actions without members cannot fail validation on members (unknown ones are ignored, as AWS
@@ -17,7 +18,7 @@ const keyArnOf = (keyId: string): string => `arn:aws:kms:local-1:${ACCOUNT}:key/
 const custodianPem = (): string => generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 /** One case of an action: its input, built on a fresh installation, and the key its record must name. */
-type Case = { readonly input: unknown; readonly keyId?: string };
+type Case = { readonly input: unknown; readonly keyId?: string; readonly caller?: Caller };
 type Fixture = {
   readonly success: (t: TestEngine) => Promise<Case>;
   /** A call that fails after validation (and after resolving its key, when it has one). */
@@ -33,6 +34,24 @@ async function guardedKey(t: TestEngine): Promise<string> {
   const keyId = await newKey(t);
   t.kms.setQuorumRule(keyId, 1, ['alice']);
   return keyId;
+}
+
+/** An exposed key and AWS KMS's caller for its external key store (the XKS operations are AWS KMS's). */
+async function xksKey(t: TestEngine): Promise<{ keyId: string; caller: Caller; base: Record<string, unknown> }> {
+  const keyId = await newKey(t);
+  const store = t.kms.createXksKeyStore('/ks');
+  t.kms.addXksKey(keyId);
+  const found = t.kms.lookupXksCredential(store.AccessKeyId);
+  if (found === null) {
+    throw new Error('the new credential does not resolve');
+  }
+  const RequestMetadata = { AwsPrincipalArn: 'arn:aws:iam::123456789012:user/Alice', KmsOperation: 'Encrypt', KmsRequestId: 'r-1' };
+  return { keyId, caller: { ...found.caller, sourceIp: '127.0.0.1', userAgent: 'action-audit-test' }, base: { KeyStoreId: store.KeyStoreId, ExternalKeyId: keyId, RequestMetadata } };
+}
+
+async function xksCase(t: TestEngine, input: Record<string, unknown>): Promise<Case> {
+  const x = await xksKey(t);
+  return { input: { ...x.base, ...input }, keyId: x.keyId, caller: x.caller };
 }
 
 const userPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*' }] });
@@ -160,6 +179,85 @@ const FIXTURES: { readonly [N in StrongroomActionName]: Fixture } = {
     success: async () => ({ input: { AdvanceByMs: 60_000 } }),
     failure: async () => ({ input: { AdvanceByMs: -1 }, error: 'ValidationException' }),
   },
+  CreateXksKeyStore: { success: async () => ({ input: { UriPrefix: '/ks' } }), failure: async () => ({ input: { UriPrefix: 'no slash' }, error: 'ValidationException' }) },
+  ListXksKeyStores: { success: async () => ({ input: {} }), failure: async () => ({ input: ['a request body that is not an object'], error: 'SerializationException' }) },
+  DeleteXksKeyStore: {
+    success: async (t) => ({ input: { KeyStoreId: t.kms.createXksKeyStore('/ks').KeyStoreId } }),
+    failure: async () => ({ input: { KeyStoreId: '/nowhere' }, error: 'NotFoundException' }),
+  },
+  AddXksKey: {
+    success: async (t) => {
+      t.kms.createXksKeyStore('/ks');
+      const keyId = await newKey(t);
+      return { input: { KeyId: keyId }, keyId };
+    },
+    failure: async (t) => {
+      t.kms.createXksKeyStore('/ks');
+      const keyId = (await t.kms.invoke('CreateKey', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata.KeyId;
+      return { input: { KeyId: keyId }, keyId, error: 'UnsupportedOperationException' };
+    },
+  },
+  RemoveXksKey: {
+    success: async (t) => {
+      const x = await xksKey(t);
+      return { input: { KeyId: x.keyId }, keyId: x.keyId };
+    },
+    failure: async (t) => {
+      t.kms.createXksKeyStore('/ks');
+      const keyId = await newKey(t);
+      return { input: { KeyId: keyId }, keyId, error: 'NotFoundException' };
+    },
+  },
+  RotateXksCredentials: {
+    success: async (t) => {
+      t.kms.createXksKeyStore('/ks');
+      return { input: {} };
+    },
+    failure: async (t) => {
+      t.kms.createXksKeyStore('/ks');
+      t.kms.rotateXksCredentials();
+      return { input: {}, error: 'LimitExceededException' };
+    },
+  },
+  RetireXksCredential: {
+    success: async (t) => {
+      t.kms.createXksKeyStore('/ks');
+      return { input: { AccessKeyId: t.kms.rotateXksCredentials().AccessKeyId } };
+    },
+    failure: async (t) => ({ input: { AccessKeyId: t.kms.createXksKeyStore('/ks').AccessKeyId }, error: 'ValidationException' }),
+  },
+  XksGetKeyMetadata: {
+    success: async (t) => xksCase(t, {}),
+    failure: async (t) => {
+      const c = await xksCase(t, {});
+      const unexposed = await newKey(t);
+      return { ...c, input: { ...(c.input as object), ExternalKeyId: unexposed }, keyId: unexposed, error: 'NotFoundException' };
+    },
+  },
+  XksEncrypt: {
+    success: async (t) => xksCase(t, { Plaintext: bytes('data key'), EncryptionAlgorithm: 'AES_GCM' }),
+    failure: async (t) => ({ ...(await xksCase(t, { Plaintext: bytes('data key'), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })), error: 'UnsupportedOperationException' }),
+  },
+  XksDecrypt: {
+    success: async (t) => {
+      const c = await xksCase(t, { Plaintext: bytes('data key'), EncryptionAlgorithm: 'AES_GCM' });
+      const sealed = t.kms.act('XksEncrypt', c.input as never, { caller: c.caller as Caller });
+      const input = { ...(c.input as Record<string, unknown>), Plaintext: undefined, Ciphertext: sealed.ciphertext, CiphertextMetadata: sealed.ciphertextMetadata, InitializationVector: sealed.initializationVector, AuthenticationTag: sealed.authenticationTag };
+      return { ...c, input };
+    },
+    failure: async (t) => ({
+      ...(await xksCase(t, { Ciphertext: bytes('x'), EncryptionAlgorithm: 'AES_GCM', InitializationVector: new Uint8Array(12), AuthenticationTag: new Uint8Array(16), CiphertextMetadata: Uint8Array.of(1, 0, 0, 0, 1) })),
+      error: 'InvalidCiphertextException',
+    }),
+  },
+  XksGetHealthStatus: {
+    success: async (t) => {
+      const c = await xksCase(t, {});
+      const { KeyStoreId } = c.input as { KeyStoreId: string };
+      return { input: { KeyStoreId, RequestMetadata: { KmsOperation: 'KmsHealthCheck', KmsRequestId: 'h-1' } }, caller: c.caller };
+    },
+    failure: async () => ({ input: { KeyStoreId: 'xks-0', RequestMetadata: {} }, error: 'AccessDeniedException' }),
+  },
 };
 
 let t: TestEngine;
@@ -194,7 +292,9 @@ describe('the action fixture table', () => {
 });
 
 describe.each(names.map((n) => [n] as const))('%s', (name) => {
-  const hasKey = 'KeyId' in strongroomActions[name].input.members || name === 'CreateApprovalRequest';
+  const members = strongroomActions[name].input.members;
+  const hasKey = 'KeyId' in members || 'ExternalKeyId' in members || name === 'CreateApprovalRequest';
+  const as = (c: Case): { caller?: Caller } => (c.caller === undefined ? {} : { caller: c.caller });
 
   it('writes one record for a success, naming its key when it has one', async () => {
     const c = await FIXTURES[name].success(t);
@@ -204,7 +304,7 @@ describe.each(names.map((n) => [n] as const))('%s', (name) => {
       // proven with approvals in quorum.test.ts. Either way the one record names the key.
       await expect(Promise.resolve().then(() => t.kms.act(name, c.input as never))).rejects.toMatchObject({ name: 'NotFoundException' });
     } else {
-      t.kms.act(name, c.input as never);
+      t.kms.act(name, c.input as never, as(c));
     }
     const rows = recordsSince(before);
     expect(rows.map((r) => r.eventName)).toEqual([name]);
@@ -225,7 +325,7 @@ describe.each(names.map((n) => [n] as const))('%s', (name) => {
       return;
     }
     const before = headSeq();
-    const err = await kmsError(Promise.resolve().then(() => t.kms.act(name, c.input as never)));
+    const err = await kmsError(Promise.resolve().then(() => t.kms.act(name, c.input as never, as(c))));
     expect(err.name, err.message).toBe(c.error);
     const rows = recordsSince(before);
     expect(rows.map((r) => [r.eventName, r.errorCode])).toEqual([[name, c.error]]);

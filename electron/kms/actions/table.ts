@@ -28,6 +28,8 @@ import {
   setQuorumRule,
 } from './custody.ts';
 import { iamAudit, iamHandlers } from './iam.ts';
+import { XKS_OPERATIONS } from '../../../shared/api/xks.ts';
+import { XKS_HANDLERS, XKS_AUDIT } from '../xks/actions.ts';
 
 export type ActionName = OperationName | StrongroomActionName;
 
@@ -36,9 +38,10 @@ export type ActionName = OperationName | StrongroomActionName;
  * policies, identity policies and grants (every KMS operation). 'owner': installation
  * administration (IAM, custody, the developer clock), which only the installation's owner (the
  * account root) may do; the pipeline checks it after resolving the action's key, so a refusal
- * names that key too.
+ * names that key too. 'xks': the XKS proxy API, which AWS KMS calls with a logical key store's
+ * credential; the handler admits only a caller signing with one of that store's credentials.
  */
-export type ActionAccess = 'policy' | 'owner';
+export type ActionAccess = 'policy' | 'owner' | 'xks';
 
 export type ActionEntry = {
   readonly readOnly: boolean;
@@ -112,6 +115,7 @@ export const ACTION_HANDLERS = {
   ClearQuorumRule: clearQuorumRule,
   CreateApprovalRequest: createApprovalRequest,
   AdvanceClock: advanceClock,
+  ...XKS_HANDLERS,
 } as const satisfies { readonly [N in StrongroomActionName]: ActionHandler<N> };
 
 export type ActionOutput<N extends StrongroomActionName> = ReturnType<(typeof ACTION_HANDLERS)[N]>;
@@ -132,6 +136,7 @@ const ACTION_AUDIT: { readonly [N in StrongroomActionName]?: AuditShape } = {
   RemoveCustodian: { response: custodyAudit.custodianResponse },
   CreateApprovalRequest: { requestParameters: custodyAudit.approvalRequestRequest, response: custodyAudit.approvalRequestResponse },
   AdvanceClock: { response: clockMoveResponse },
+  ...XKS_AUDIT,
 };
 
 /** An approval request names its key inside the guarded call's input. */
@@ -147,7 +152,7 @@ function actionEntry(name: StrongroomActionName): ActionEntry {
   return {
     readOnly: spec.readOnly,
     input: spec.input,
-    access: 'owner',
+    access: (XKS_OPERATIONS as ReadonlyArray<string>).includes(name) ? 'xks' : 'owner',
     ...(name === 'CreateApprovalRequest' ? { keyOf: approvalRequestKey } : 'KeyId' in spec.input.members ? { keyOf: (input: Readonly<Record<string, unknown>>) => input.KeyId } : {}),
     handler: ACTION_HANDLERS[name] as ActionEntry['handler'],
     responseElements: (output) => (spec.readOnly || response === undefined ? null : response(output)),

@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 import { ValidationException } from '../errors.ts';
 import type { JsonObject } from './canonical.ts';
 import { readPublicKey } from './checkpoints.ts';
+import { AUDIT_LOG_ARMS } from './index-tail.ts';
 import { readExport, verifyExport, writeExport, type ExportLayout, type ExportSummary } from './export.ts';
 import { ARCHIVE_EVENT, type AuditLog } from './log.ts';
 
@@ -48,8 +49,13 @@ function iso(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-function seqRange(db: Database.Database, where: string, args: Array<string>): { from: number; to: number } | null {
-  const row = db.prepare<Array<string>, { lo: number | null; hi: number | null }>(`SELECT min(seq) AS lo, max(seq) AS hi FROM audit_log${where}`).get(...args);
+/** The first and last seq of the records meeting every condition (none: the whole log). */
+function seqRange(db: Database.Database, conditions: ReadonlyArray<string>, args: ReadonlyArray<string>): { from: number; to: number } | null {
+  // Time conditions are served by the indexes for indexed records and by a scan of the short tail.
+  const arms = conditions.length === 0 ? ['SELECT min(seq) AS lo, max(seq) AS hi FROM audit_log'] : AUDIT_LOG_ARMS.map((arm) => `SELECT min(seq) AS lo, max(seq) AS hi FROM audit_log WHERE ${[arm, ...conditions].join(' AND ')}`);
+  const row = db
+    .prepare<Array<string>, { lo: number | null; hi: number | null }>(`SELECT min(lo) AS lo, max(hi) AS hi FROM (${arms.join(' UNION ALL ')})`)
+    .get(...arms.flatMap(() => args));
   return row?.lo == null || row.hi == null ? null : { from: row.lo, to: row.hi };
 }
 
@@ -105,7 +111,7 @@ export async function exportAuditLog(host: AuditHost, options: ExportOptions): P
   };
   let summary: ExportSummary;
   try {
-    const range = seqRange(host.db, where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`, args);
+    const range = seqRange(host.db, where, args);
     if (range === null) {
       throw new ValidationException('No audit records fall in that time range: nothing to export. Widen the time range.', { inputs: ['startTime', 'endTime'] });
     }
@@ -145,7 +151,7 @@ export async function archiveAuditLog(host: AuditHost, options: ArchiveOptions):
   };
   return host.audited(ARCHIVE_EVENT, archived, (r: ArchiveSummary) => ({ ...summaryJson(r), throughSeq: r.throughSeq, remaining: r.remaining }), () => {
     // Another process may have archived meanwhile: prune only what this archive holds.
-    const first = seqRange(host.db, '', []);
+    const first = seqRange(host.db, [], []);
     if (first?.from !== range.from) {
       throw new ValidationException('The live audit log changed while the archive was written (another archive ran); nothing was pruned.');
     }
@@ -161,7 +167,7 @@ export async function archiveAuditLog(host: AuditHost, options: ArchiveOptions):
 
 /** Writes the archive file, reads it back and verifies it against the live log. Prunes nothing. */
 async function writeAndCheckArchive(host: AuditHost, options: ArchiveOptions): Promise<{ range: { from: number; to: number }; summary: ExportSummary; throughHash: string }> {
-  const range = seqRange(host.db, ' WHERE event_time < ?', [iso(options.before)]);
+  const range = seqRange(host.db, ['event_time < ?'], [iso(options.before)]);
   if (range === null) {
     throw new ValidationException(`No audit records are older than ${options.before.toISOString()}: nothing to archive.`);
   }

@@ -26,8 +26,9 @@ import {
 import { AuditQueries, type AuditPage, type AuditQueryInput } from './query.ts';
 import type { AuditRecord } from './record.ts';
 import { assertNoBinary } from './record.ts';
+import { AUDIT_LOG_ARMS, AuditIndexTail, IndexFlagCheck, type FlaggedChainRow } from './index-tail.ts';
 import { checkAuditSchema } from './schema.ts';
-import { checkpointProblem, walkChain, type AuditProblem, type ChainRow, type ChainStart, type WalkResult } from './verify.ts';
+import { checkpointProblem, walkChain, type AuditProblem, type ChainStart, type WalkResult } from './verify.ts';
 
 export type AuditHead = { seq: number; hash: Uint8Array };
 
@@ -82,22 +83,26 @@ export class AuditLog {
   readonly #last: Database.Statement<[], { seq: number; hash: Uint8Array }>;
   readonly #insert: Database.Statement<[{ seq: number; record: string; prev_hash: Uint8Array; hash: Uint8Array }]>;
   readonly #count: Database.Statement<[], { n: number }>;
-  readonly #rows: Database.Statement<[], ChainRow>;
+  readonly #rows: Database.Statement<[], FlaggedChainRow>;
   readonly #seqOfHash: Database.Statement<[Buffer], { seq: number }>;
   readonly #eventTimeOf: Database.Statement<[number], { t: string }>;
   readonly #appendInTransaction: Database.Transaction<(record: AuditRecord) => AuditHead>;
+  readonly #indexTail: AuditIndexTail;
 
   constructor(db: Database.Database, options: AuditLogOptions = {}) {
     this.#db = db;
     this.#signer = options.signer ?? null;
     this.#now = options.now ?? Date.now;
     this.#checkpoints = new CheckpointStore(db);
-    this.#queries = new AuditQueries(db, { table: 'audit_log' });
+    this.#queries = new AuditQueries(db, { table: 'audit_log', arms: AUDIT_LOG_ARMS });
     this.#last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-    this.#insert = db.prepare('INSERT INTO audit_log (seq, record, prev_hash, hash) VALUES (@seq, @record, @prev_hash, @hash)');
+    // Outside the indexes until the tail is a batch long (index-tail.ts).
+    this.#insert = db.prepare('INSERT INTO audit_log (seq, record, prev_hash, hash, indexed) VALUES (@seq, @record, @prev_hash, @hash, 0)');
+    this.#indexTail = new AuditIndexTail(db);
     this.#count = db.prepare('SELECT count(*) AS n FROM audit_log');
     // Hashes as hex text: far cheaper to read than as Buffers, and the verifier hashes hex.
-    this.#rows = db.prepare<[], ChainRow>('SELECT seq, hex(prev_hash), hex(hash), record FROM audit_log ORDER BY seq').raw(true);
+    // With each record's index flag, which verify checks on the same pass (index-tail.ts).
+    this.#rows = db.prepare<[], FlaggedChainRow>('SELECT seq, hex(prev_hash), hex(hash), record, indexed FROM audit_log ORDER BY seq').raw(true);
     this.#seqOfHash = db.prepare('SELECT seq FROM audit_log WHERE hash = ? ORDER BY seq LIMIT 1');
     this.#eventTimeOf = db.prepare('SELECT event_time AS t FROM audit_log WHERE seq = ?');
     this.#appendInTransaction = db.transaction((record: AuditRecord) => this.#appendNow(record));
@@ -132,6 +137,7 @@ export class AuditLog {
     if (this.#insert.run({ seq, record: text, prev_hash: prevHash, hash }).changes !== 1) {
       throw new Error(`Audit record ${seq} was not stored; the audit tables were altered (verifying the log shows how).`);
     }
+    this.#indexTail.indexTailIfDue(seq);
     // Read from the database each time (one indexed read), never cached: a cache would survive a
     // rolled-back transaction, and another process may have signed meanwhile.
     const signer = this.#signer;
@@ -227,11 +233,12 @@ export class AuditLog {
   activity(bucket: 'hour' | 'day', start?: Date, end?: Date): Array<{ start: string; success: number; failure: number }> {
     const width = bucket === 'hour' ? 13 : 10;
     const rows = this.#db
-      .prepare<[string, string], { b: string; ok: number; failed: number }>(
+      .prepare<[{ start: string; end: string }], { b: string; ok: number; failed: number }>(
         `SELECT substr(event_time, 1, ${width}) AS b, sum(error_code IS NULL) AS ok, sum(error_code IS NOT NULL) AS failed
-         FROM audit_log WHERE event_time >= ? AND event_time <= ? GROUP BY b ORDER BY b`,
+         FROM (${AUDIT_LOG_ARMS.map((arm) => `SELECT event_time, error_code FROM audit_log WHERE ${arm} AND event_time >= @start AND event_time <= @end`).join(' UNION ALL ')})
+         GROUP BY b ORDER BY b`,
       )
-      .all(start === undefined ? '' : `${start.toISOString().slice(0, 19)}Z`, end === undefined ? '\uffff' : `${end.toISOString().slice(0, 19)}Z`);
+      .all({ start: start === undefined ? '' : `${start.toISOString().slice(0, 19)}Z`, end: end === undefined ? '\uffff' : `${end.toISOString().slice(0, 19)}Z` });
     return rows.map((r) => ({ start: bucket === 'hour' ? `${r.b}:00:00Z` : `${r.b}T00:00:00Z`, success: r.ok, failure: r.failed }));
   }
 
@@ -298,8 +305,9 @@ export class AuditLog {
       return summary(empty, { kind: 'checkpoint-invalid', checkpoint: 1, detail: 'the log has checkpoints but the installation has no audit public key to check them with (its key row was removed)' });
     }
     const start: ChainStart = anchor === null ? { kind: 'genesis' } : { kind: 'anchor', seq: anchor.seq, hashHex: anchor.hashHex };
+    const flags = new IndexFlagCheck(this.#indexTail.watermark());
     const walk = walkChain({
-      rows: this.#rows.iterate(),
+      rows: flags.rows(this.#rows.iterate()),
       start,
       checkpoints: [...checkpoints, ...external],
       ownerOfHash: (hex) => this.#seqOfHash.get(Buffer.from(hex, 'hex'))?.seq,
@@ -315,7 +323,8 @@ export class AuditLog {
         detail: `${anchor.seq === 1 ? 'record 1 is' : `records 1..${anchor.seq} are`} missing: an archive anchor says they were archived, but no ${ARCHIVE_EVENT} record for them is in the chain (they were deleted and the anchor forged)`,
       });
     }
-    return summary(walk, null);
+    // After the chain: a record edited or moved is reported as such, not as its index flag.
+    return summary(walk, flags.problem());
   }
 
   /** The newest archive's anchor: the last archived record's seq and hash. */
@@ -326,7 +335,9 @@ export class AuditLog {
 
   /** Whether the (verified) chain holds a successful archive record for records through `seq`. */
   #archiveRecorded(seq: number): boolean {
-    const rows = this.#db.prepare<[string], { record: string }>('SELECT record FROM audit_log WHERE event_name = ?').all(ARCHIVE_EVENT);
+    const rows = this.#db
+      .prepare<[{ event: string }], { record: string }>(AUDIT_LOG_ARMS.map((arm) => `SELECT record FROM audit_log WHERE ${arm} AND event_name = @event`).join(' UNION ALL '))
+      .all({ event: ARCHIVE_EVENT });
     return rows.some((row) => {
       const record = JSON.parse(row.record) as AuditRecord;
       return record.errorCode === undefined && record.requestParameters?.throughSeq === seq;

@@ -2,7 +2,8 @@
 // was at each record's time), principal, error code, outcome and request id; newest first;
 // paged with an opaque token. Every filter is served by an index on a column SQLite computes
 // from the record (store/migrations/0005-audit.ts), so a page stays milliseconds at millions of
-// records. The same code serves the live log and an imported-logs workspace (workspace.ts),
+// records; the live log's newest records, not yet in the indexes, are scanned by seq beside
+// them (index-tail.ts). The same code serves the live log and an imported-logs workspace (workspace.ts),
 // whose table adds a source column.
 
 import type Database from 'better-sqlite3';
@@ -30,6 +31,11 @@ export type AuditTable = {
   readonly table: string;
   /** The rowid column, which breaks ties between records of the same second. Default 'seq'. */
   readonly rowid?: string;
+  /**
+   * Conditions that split the table into disjoint parts a query reads separately and unites: the
+   * live log's indexed records and its unindexed tail (index-tail.ts). Default: one part, the table.
+   */
+  readonly arms?: ReadonlyArray<string>;
   /** Workspaces: resolves an Installation filter to source ids, and source ids to installation ids. */
   readonly sources?: {
     readonly find: (installation: string) => ReadonlyArray<number>;
@@ -39,6 +45,9 @@ export type AuditTable = {
 
 /** One stretch of records during which an alias named a key. */
 type AliasInterval = { readonly source: number | null; readonly keyId: string; readonly fromSeq: number; readonly toSeq: number };
+
+/** A key a KeyId filter means, and the stretches of records (seq from, to exclusive) it means it for. */
+type KeyTarget = { readonly source: number | null; readonly keyId: string; readonly ranges: Array<{ readonly fromSeq: number; readonly toSeq: number }> };
 
 const KEY_ID_IN_ARN = /^arn:[a-z-]+:kms:[^:]*:[^:]*:key\/(.+)$/;
 const ALIAS_IN_ARN = /^arn:[a-z-]+:kms:[^:]*:[^:]*:(alias\/.+)$/;
@@ -75,12 +84,14 @@ export class AuditQueries {
   readonly #db: Database.Database;
   readonly #config: AuditTable;
   readonly #rowid: string;
+  readonly #arms: ReadonlyArray<ReadonlyArray<string>>;
   readonly #statements = new Map<string, Database.Statement<unknown[], { rid: number; seq: number; record: string; event_time: string; source: number | null }>>();
 
   constructor(db: Database.Database, config: AuditTable) {
     this.#db = db;
     this.#config = config;
     this.#rowid = config.rowid ?? 'seq';
+    this.#arms = config.arms === undefined ? [[]] : config.arms.map((arm) => [arm]);
   }
 
   /** @throws ValidationException for input the shared schema refuses or a token this query did not return. */
@@ -139,19 +150,30 @@ export class AuditQueries {
     let sql: string;
     const params: Array<string | number> = [];
     if (request.KeyId === undefined) {
-      sql = `SELECT ${columns} FROM ${this.#config.table}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ${order}`;
-      params.push(...args, limit + 1);
+      // One branch per arm, each ordered and limited on its own index, merged and limited again.
+      const branches = this.#arms.map((arm) => {
+        const conditions = [...arm, ...where];
+        params.push(...args, limit + 1);
+        return `SELECT * FROM (SELECT ${columns} FROM ${this.#config.table}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''} ${order})`;
+      });
+      sql = branches.length === 1 ? (branches[0] as string) : `${branches.join(' UNION ALL ')} ORDER BY event_time DESC, rid DESC LIMIT ?`;
+      if (branches.length > 1) {
+        params.push(limit + 1);
+      }
     } else {
-      // One indexed branch per key column and alias interval, each limited, merged and limited again:
-      // an OR across the two key columns would make SQLite sort every match before the LIMIT.
+      // One indexed branch per key, key column and arm, each limited, merged and limited again:
+      // an OR across the two key columns would make SQLite sort every match before the LIMIT. An
+      // alias that named a key several times is one branch whose seq ranges are OR'd: the index
+      // on (key, time) still serves it, and the branches stay few however often it moved.
       const branches: Array<string> = [];
       for (const target of this.#keyTargets(request.KeyId)) {
-        for (const column of ['key_id', 'key_id2']) {
-          const conditions = [`${column} = ?`, ...where];
+        const ranges = target.ranges.some((r) => r.fromSeq <= 1 && !Number.isFinite(r.toSeq)) ? [] : target.ranges;
+        for (const [column, arm] of ['key_id', 'key_id2'].flatMap((c) => this.#arms.map((a) => [c, a] as const))) {
+          const conditions = [...arm, `${column} = ?`, ...where];
           const branchArgs: Array<string | number> = [target.keyId, ...args];
-          if (target.fromSeq > 1 || Number.isFinite(target.toSeq)) {
-            conditions.push('seq >= ?', 'seq < ?');
-            branchArgs.push(target.fromSeq, Number.isFinite(target.toSeq) ? target.toSeq : Number.MAX_SAFE_INTEGER);
+          if (ranges.length > 0) {
+            conditions.push(`(${ranges.map(() => '(seq >= ? AND seq < ?)').join(' OR ')})`);
+            branchArgs.push(...ranges.flatMap((r) => [r.fromSeq, Number.isFinite(r.toSeq) ? r.toSeq : Number.MAX_SAFE_INTEGER]));
           }
           if (target.source !== null) {
             conditions.push('source = ?');
@@ -179,6 +201,11 @@ export class AuditQueries {
       })),
       ...(more && last !== undefined ? { nextToken: encodeToken(last.event_time, last.rid) } : {}),
     };
+  }
+
+  /** `select` (a SELECT … WHERE …, with numbered parameters) over every arm, united. */
+  #armsOf(select: string): string {
+    return this.#arms.map((arm) => (arm.length === 0 ? select : `${select} AND ${arm.join(' AND ')}`)).join(' UNION ALL ');
   }
 
   #prepare(sql: string): Database.Statement<unknown[], { rid: number; seq: number; record: string; event_time: string; source: number | null }> {
@@ -210,16 +237,24 @@ export class AuditQueries {
   }
 
   /** The key(s) a KeyId filter means: one key for an id or key ARN; for an alias, the keys it named and when. */
-  #keyTargets(keyId: string): Array<AliasInterval> {
+  #keyTargets(keyId: string): Array<KeyTarget> {
     const fromArn = keyIdOfArn(keyId);
+    const always = [{ fromSeq: 1, toSeq: Infinity }];
     if (fromArn !== null) {
-      return [{ source: null, keyId: fromArn, fromSeq: 1, toSeq: Infinity }];
+      return [{ source: null, keyId: fromArn, ranges: always }];
     }
     const alias = ALIAS_IN_ARN.exec(keyId)?.[1] ?? (keyId.startsWith('alias/') ? keyId : null);
     if (alias === null) {
-      return [{ source: null, keyId, fromSeq: 1, toSeq: Infinity }];
+      return [{ source: null, keyId, ranges: always }];
     }
-    return this.#aliasHistory(alias);
+    const targets = new Map<string, KeyTarget>();
+    for (const interval of this.#aliasHistory(alias)) {
+      const id = JSON.stringify([interval.source, interval.keyId]);
+      const target = targets.get(id) ?? { source: interval.source, keyId: interval.keyId, ranges: [] };
+      target.ranges.push({ fromSeq: interval.fromSeq, toSeq: interval.toSeq });
+      targets.set(id, target);
+    }
+    return [...targets.values()];
   }
 
   /**
@@ -268,10 +303,10 @@ export class AuditQueries {
     };
     // The newest archive record per source seeds the state at its last archived record.
     const archives = this.#db
-      .prepare<[string], { seq: number; record: string; source: number | null }>(
-        `SELECT seq, record, ${sourceColumn} AS source FROM ${this.#config.table} WHERE event_name = ? AND error_code IS NULL ORDER BY seq`,
+      .prepare<[{ event: string }], { seq: number; record: string; source: number | null }>(
+        `${this.#armsOf(`SELECT seq, record, ${sourceColumn} AS source FROM ${this.#config.table} WHERE event_name = @event AND error_code IS NULL`)} ORDER BY seq`,
       )
-      .all(ARCHIVE_EVENT_NAME);
+      .all({ event: ARCHIVE_EVENT_NAME });
     for (const row of archives) {
       const params = (JSON.parse(row.record) as AuditRecord).requestParameters;
       const through = params?.throughSeq;
@@ -287,10 +322,10 @@ export class AuditQueries {
       }
     }
     const rows = this.#db
-      .prepare<string[], { seq: number; record: string; source: number | null }>(
-        `SELECT seq, record, ${sourceColumn} AS source FROM ${this.#config.table} WHERE event_name IN (${ALIAS_EVENTS.map(() => '?').join(', ')}) AND error_code IS NULL ORDER BY ${sourceColumn}, seq`,
+      .prepare<[Record<string, string>], { seq: number; record: string; source: number | null }>(
+        `${this.#armsOf(`SELECT seq, record, ${sourceColumn} AS source FROM ${this.#config.table} WHERE event_name IN (${ALIAS_EVENTS.map((_, i) => `@e${i}`).join(', ')}) AND error_code IS NULL`)} ORDER BY source, seq`,
       )
-      .all(...ALIAS_EVENTS);
+      .all(Object.fromEntries(ALIAS_EVENTS.map((e, i) => [`e${i}`, e])));
     for (const row of rows) {
       const replay = replayOf(row.source);
       if (row.seq <= replay.since || row.seq > throughSeq) {

@@ -1,15 +1,15 @@
 // The audit tables' definitions are part of what verify checks. The queried columns are computed
-// by SQLite from the record text (store/migrations/0005-audit.ts), which rules out editing an
+// by SQLite from the record text (store/migrations/0005-audit.ts, 0009-audit-index-tail.ts), which rules out editing an
 // index column — but not rewriting the definitions (PRAGMA writable_schema), adding a trigger that
 // silently drops inserts, or dropping an index so queries scan. Each of those changes
 // sqlite_schema, so the audit tables' entries must be exactly the statements the migration ran,
 // and there must be no trigger anywhere in the database (Strongroom defines none).
 
 import type Database from 'better-sqlite3';
-import { AUDIT_SCHEMA_V5 } from '../store/migrations/0005-audit.ts';
+import { AUDIT_SCHEMA_V9 } from '../store/migrations/0009-audit-index-tail.ts';
 import type { AuditProblem } from './verify.ts';
 
-export const AUDIT_TABLES: ReadonlyArray<string> = ['audit_log', 'audit_signing_keys', 'audit_checkpoints', 'audit_archives'];
+export const AUDIT_TABLES: ReadonlyArray<string> = ['audit_log', 'audit_signing_keys', 'audit_checkpoints', 'audit_archives', 'audit_index_state'];
 
 /** The first difference between the audit tables' schema and the expected one, or null. */
 export function checkAuditSchema(db: Database.Database): AuditProblem | null {
@@ -20,7 +20,7 @@ export function checkAuditSchema(db: Database.Database): AuditProblem | null {
       `SELECT type, name, sql FROM sqlite_schema WHERE lower(tbl_name) IN (${AUDIT_TABLES.map(() => '?').join(', ')}) OR type = 'trigger' ORDER BY name`,
     )
     .all(...AUDIT_TABLES);
-  const expected = new Map(AUDIT_SCHEMA_V5.map((s) => [s.name, s.sql]));
+  const expected = new Map(AUDIT_SCHEMA_V9.map((s) => [s.name, s.sql]));
   for (const row of rows) {
     // Indexes SQLite makes for PRIMARY KEY / UNIQUE constraints have no SQL of their own.
     if (row.sql === null && row.name.startsWith('sqlite_autoindex_')) {

@@ -94,7 +94,7 @@ const TABLE: Readonly<Record<KeySpec, KeySpecInfo>> = {
   HMAC_256: hmac('HMAC_256', 'HMAC_SHA_256', 256),
   HMAC_384: hmac('HMAC_384', 'HMAC_SHA_384', 384),
   HMAC_512: hmac('HMAC_512', 'HMAC_SHA_512', 512),
-  // Not offered (README, docs/decisions.md D17): Ed25519's DIGEST variant and ML-DSA need
+  // Not offered (docs/keys.md, docs/decisions.md D17): Ed25519's DIGEST variant and ML-DSA need
   // behaviour we cannot check against a peer here; SM2 exists only in China Regions.
   ECC_NIST_EDWARDS25519: unsupported('ECC_NIST_EDWARDS25519', 'ecc', ['SIGN_VERIFY']),
   ML_DSA_44: unsupported('ML_DSA_44', 'ecc', ['SIGN_VERIFY']),

@@ -2,7 +2,11 @@
 // owner unless told otherwise; the HTTP endpoint maps an access key to a principal) and the
 // engine passes it to authorization and to the audit record's userIdentity.
 
-export type CallerType = 'Root' | 'IAMUser' | 'AssumedRole';
+/**
+ * 'AWSService': AWS KMS itself calling the XKS proxy API with a logical key store's credential
+ * (the AWS principal it acts for is in the request's requestMetadata, not here).
+ */
+export type CallerType = 'Root' | 'IAMUser' | 'AssumedRole' | 'AWSService';
 
 export type Caller = {
   readonly type: CallerType;

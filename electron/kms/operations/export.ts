@@ -57,7 +57,7 @@ export const exportKeyMaterial: KeyedHandler<'ExportKeyMaterial'> = (ctx, input,
   }
   // The current material by default: AWS's import takes one material per call and makes the
   // first one current. An older one (rotated away) only when asked for by KeyMaterialId, so a
-  // whole history can be moved into another Strongroom in order (README, D23).
+  // whole history can be moved into another Strongroom in order (docs/keys.md, D23).
   const row = input.KeyMaterialId !== undefined
     ? ctx.repo.materialById(key.keyId, input.KeyMaterialId)
     : key.currentVersion > 0 ? ctx.repo.getMaterial(key.keyId, key.currentVersion) : null;

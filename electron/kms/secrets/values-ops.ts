@@ -116,7 +116,7 @@ export const updateSecret: Handler<'UpdateSecret'> = (ctx, input) => {
   ctx.touchResource(secret.arn);
   authorizeSecret(ctx, 'secretsmanager:UpdateSecret', secret, input);
   const value = valueOf(input, InvalidParameterException);
-  // A new key applies to the versions created from now on; existing versions keep theirs (D34).
+  // A new key applies to the versions created from now on; existing versions keep theirs (D36).
   const kmsKeyId = input.KmsKeyId === undefined ? secret.kmsKeyId : chosenKey(ctx, input.KmsKeyId);
   const updated: SecretRow = {
     ...secret,

@@ -26,14 +26,44 @@ export type AuditRow = {
   readonly requestId: string | undefined;
   /** The installation an imported record came from (workspace records only). */
   readonly installationId: string | undefined;
+  /**
+   * For a call through the XKS proxy API (AWS KMS using a key held here): who in AWS asked, and
+   * for which KMS operation, from the requestMetadata AWS KMS sent. The caller itself is AWS KMS.
+   */
+  readonly xks: XksCall | undefined;
   /** Unique within one listing: seq alone repeats across imported installations. */
   readonly rowKey: string;
   readonly record: AnyRecord;
 };
 
+export type XksCall = {
+  readonly awsPrincipalArn: string | undefined;
+  readonly kmsOperation: string | undefined;
+  readonly kmsRequestId: string | undefined;
+  readonly kmsKeyArn: string | undefined;
+  readonly kmsViaService: string | undefined;
+};
+
+/** The requestMetadata of an XKS proxy API record (eventName Xks…), if it has one. */
+export function xksCall(record: AnyRecord): XksCall | undefined {
+  const meta = /^Xks/.test(str(record.eventName) ?? '') ? obj(obj(record.requestParameters)?.requestMetadata) : undefined;
+  if (meta === undefined) {
+    return undefined;
+  }
+  return {
+    awsPrincipalArn: str(meta.awsPrincipalArn),
+    kmsOperation: str(meta.kmsOperation),
+    kmsRequestId: str(meta.kmsRequestId),
+    kmsKeyArn: str(meta.kmsKeyArn),
+    kmsViaService: str(meta.kmsViaService),
+  };
+}
+
 export function auditRow(seq: number, record: AnyRecord, installationId?: string): AuditRow {
   const identity = obj(record.userIdentity);
-  const principal = str(identity?.arn) ?? str(identity?.invokedBy) ?? str(identity?.principalId) ?? str(identity?.type) ?? '—';
+  const xks = xksCall(record);
+  // An XKS call's principal is the AWS one AWS KMS acted for; the record's caller is AWS KMS itself.
+  const principal = xks?.awsPrincipalArn ?? str(identity?.arn) ?? str(identity?.invokedBy) ?? str(identity?.principalId) ?? str(identity?.type) ?? '—';
   const resources = Array.isArray(record.resources) ? record.resources : [];
   const keys = resources.map((r) => str(obj(r)?.ARN)).filter((a): a is string => a !== undefined);
   const errorCode = str(record.errorCode);
@@ -47,6 +77,7 @@ export function auditRow(seq: number, record: AnyRecord, installationId?: string
     principal,
     keys,
     requestId: str(record.requestID),
+    xks,
     installationId,
     rowKey: installationId === undefined ? String(seq) : `${installationId}:${seq}`,
     record,

@@ -10,6 +10,7 @@ import { kmsErrorNames } from '../../../shared/api/errors.ts';
 import { operationNames } from '../../../shared/api/operations.ts';
 import { strongroomActionNames } from '../../../shared/api/strongroom-actions.ts';
 import { ActivityChart } from '../components/ActivityChart.tsx';
+import { XksCallRows } from '../components/XksCallRows.tsx';
 import { Badge } from '../components/Badge.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
@@ -487,7 +488,10 @@ function RecordsTable(props: { readonly filters: AuditFilters; readonly source: 
                       {formatDateTime(r.eventTime, true)}
                     </button>
                   </th>
-                  <td title={r.eventName}>{r.eventName}</td>
+                  <td title={r.xks?.kmsOperation === undefined ? r.eventName : `${r.eventName} for AWS KMS ${r.xks.kmsOperation}`}>
+                    {r.eventName}
+                    {r.xks?.kmsOperation === undefined ? null : <span className="muted small"> · {r.xks.kmsOperation}</span>}
+                  </td>
                   <td>{r.outcome === 'Success' ? <Badge tone="ok">Success</Badge> : <Badge tone="problem">{r.errorCode ?? 'Failure'}</Badge>}</td>
                   <td title={r.principal}>{shortPrincipal(r.principal)}</td>
                   <td className="mono small" title={r.keys.join('\n')}>
@@ -548,8 +552,9 @@ function RecordDrawer(props: { readonly row: AuditRow | null; readonly onClose: 
             )}
             <div className="row">
               <dt>Principal</dt>
-              <dd className="mono small">{row.principal}</dd>
+              <dd className="mono small">{row.xks === undefined ? row.principal : `AWS KMS (XKS proxy API), key store ${String(identity?.principalId ?? '')}`}</dd>
             </div>
+            {row.xks === undefined ? null : <XksCallRows call={row.xks} />}
             {typeof identity?.accessKeyId === 'string' ? (
               <div className="row">
                 <dt>Access key</dt>

@@ -16,6 +16,7 @@ import { call, listAll, useAction, useLoad } from '../lib/call.ts';
 import { connectionErrorWords, storeFormProblems, storeStateWords } from '../lib/custody.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { hrefTo } from '../lib/router.ts';
+import { XksStores } from './XksStores.tsx';
 
 type Store = OperationOutput<'DescribeCustomKeyStores'>['CustomKeyStores'][number];
 type StoreAction = { readonly kind: 'connect' | 'disconnect' | 'delete'; readonly store: Store };
@@ -41,6 +42,7 @@ export function CustodyScreen(): ReactElement {
         <code>strongroom</code> CLI: they involve other people’s keys and media, which never come to this window.
       </p>
       <KeyStores />
+      <XksStores />
       <Custodians />
       <Backups />
     </>

@@ -1,4 +1,4 @@
-// Schema version 9 (issue 25): Secrets Manager on the endpoint.
+// Schema version 11 (issue 25): Secrets Manager on the endpoint.
 //
 // - secrets: one row per secret, named by its ARN (arn:aws:secretsmanager:…:secret:<name>-<6>);
 //   names are unique, including secrets scheduled for deletion (AWS keeps the name until the
@@ -15,7 +15,7 @@
 
 import type Database from 'better-sqlite3';
 
-export function updateToSchemaVersion9(db: Database.Database): void {
+export function updateToSchemaVersion11(db: Database.Database): void {
   db.exec(`
     CREATE TABLE secrets (
       secret_arn       TEXT    PRIMARY KEY,
