@@ -27,6 +27,7 @@ import { AuditWorkspace } from '../kms/audit/workspace.ts';
 import { DEFAULT_PORT } from '../server/endpoint.ts';
 import { EndpointControl } from './endpoint-control.ts';
 import type { FileService } from './files.ts';
+import { secretHandlers } from './secrets.ts';
 
 export type BridgeContext = {
   /** Opens the engine if needed and describes the installation. Never throws. */
@@ -255,6 +256,7 @@ export function createDispatcher(ctx: BridgeContext): Dispatcher {
             : { KeyArn: rule.keyArn, Threshold: rule.threshold, Custodians: [...rule.custodians], GuardedOperations: [...QUORUM_GUARDED], UpdatedDate: new Date(rule.updatedAt).toISOString() },
       };
     },
+    ...secretHandlers(openEngine, callerOptions),
   };
 
   /** Validates an app operation's input against its schema, then runs its handler. */

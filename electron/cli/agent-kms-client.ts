@@ -6,7 +6,8 @@
 
 import type { OperationName, OperationOutput } from '../../shared/api/operations.ts';
 import type { KmsErrorName } from '../../shared/api/errors.ts';
-import type { KmsClient } from '../kms/envelope/kms-client.ts';
+import type { InvokeOptions, KmsClient } from '../kms/envelope/kms-client.ts';
+import { FILES_SERVICE } from '../kms/managed-keys.ts';
 import { InstallationError, KmsError, type Denial } from '../kms/errors.ts';
 import { AGENT_INSTALLATION, type AgentConnection, type AgentReply } from './agent.ts';
 
@@ -49,14 +50,15 @@ export async function agentKmsClient(agent: AgentConnection, as: string | undefi
   if ('error' in reply) {
     return null;
   }
-  const { AccountId: accountId, Region: region } = reply.output;
+  const { AccountId: accountId, Region: region, ManagedFilesKeyArn: filesKey } = reply.output;
   if (typeof accountId !== 'string' || typeof region !== 'string') {
     return null;
   }
   return {
     installation: { accountId, region },
-    async invoke<N extends OperationName>(name: N, input: unknown): Promise<OperationOutput<N>> {
-      return fromAgent(await agent.call(name, input as Record<string, unknown>, as)) as OperationOutput<N>;
+    async invoke<N extends OperationName>(name: N, input: unknown, options: InvokeOptions = {}): Promise<OperationOutput<N>> {
+      return fromAgent(await agent.call(name, input as Record<string, unknown>, as, options.viaService)) as OperationOutput<N>;
     },
+    managedKeyArn: (service) => (service === FILES_SERVICE && typeof filesKey === 'string' ? filesKey : null),
   };
 }

@@ -8,6 +8,7 @@
 // in all, on SIGTERM/SIGINT or `strongroom agent stop`, and when its database file is replaced
 // or removed (a restore, a deleted installation).
 
+import { FILES_SERVICE } from '../kms/managed-keys.ts';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -274,14 +275,19 @@ function handle(request: AgentRequest, { kms, userAgent, stop }: Session): Agent
     return { output: {} };
   }
   if (request.operation === AGENT_INSTALLATION) {
-    return { output: { AccountId: kms.installation.accountId, Region: kms.installation.region } };
+    const filesKey = kms.managedKeyArn(FILES_SERVICE);
+    return { output: { AccountId: kms.installation.accountId, Region: kms.installation.region, ...(filesKey === null ? {} : { ManagedFilesKeyArn: filesKey }) } };
   }
   if (typeof request.operation !== 'string' || !Object.hasOwn(operations, request.operation)) {
     return { error: { kind: 'refused', name: 'AgentRefused', message: `not an operation: ${String(request.operation)}` } };
   }
   try {
     const caller = request.as === undefined ? undefined : kms.callerFor(request.as, userAgent);
-    const output = kms.invokeSync(request.operation as OperationName, request.input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }) });
+    // Only file encryption may call through a service here: a client naming another (secretsmanager) is refused.
+    if (request.via !== undefined && request.via !== FILES_SERVICE) {
+      return { error: { kind: 'refused', name: 'AgentRefused', message: `not a service the agent calls through: ${String(request.via)}` } };
+    }
+    const output = kms.invokeSync(request.operation as OperationName, request.input, { blobs: 'base64', ...(caller === undefined ? {} : { caller }), ...(request.via === undefined ? {} : { viaService: FILES_SERVICE }) });
     return { output: output as Record<string, unknown> };
   } catch (err) {
     return errorReply(err);

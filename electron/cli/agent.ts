@@ -35,6 +35,8 @@ export type AgentRequest = {
   readonly input: Record<string, unknown>;
   /** `--as <principal>`; the installation owner when absent. */
   readonly as?: string;
+  /** The Strongroom service making the call (file encryption on its managed key); the agent accepts only that one. */
+  readonly via?: string;
 };
 
 /** The reply: the operation's output, or the error as the direct call would have thrown it. */
@@ -151,7 +153,7 @@ export function decodeReply(line: string): AgentReply {
 
 /** A connection to a running agent; `call` sends one operation and resolves with the reply. */
 export type AgentConnection = {
-  call(operation: string, input: Record<string, unknown>, as: string | undefined): Promise<AgentReply>;
+  call(operation: string, input: Record<string, unknown>, as: string | undefined, via?: string): Promise<AgentReply>;
   close(): void;
 };
 
@@ -201,12 +203,12 @@ export async function connectAgent(dataDir: string, env: NodeJS.ProcessEnv): Pro
   socket.on('close', fail);
   socket.on('error', fail);
   return {
-    call: (operation, input, as) =>
+    call: (operation, input, as, via) =>
       new Promise((resolve) => {
         waiting.push((line) =>
           resolve(line === null ? { error: { kind: 'refused', name: 'AgentGone', message: 'the agent closed the connection' } } : decodeReply(line)),
         );
-        const request: AgentRequest = { secret, operation, input, ...(as === undefined ? {} : { as }) };
+        const request: AgentRequest = { secret, operation, input, ...(as === undefined ? {} : { as }), ...(via === undefined ? {} : { via }) };
         socket.write(`${encodeRequest(request)}\n`);
       }),
     close: () => socket.destroy(),

@@ -78,7 +78,7 @@ export const LOCAL_COMMAND_FLAGS: Readonly<Record<string, ReadonlyArray<FlagDoc>
   'delete-access-key': [{ flag: '--access-key-id', value: 'AKIA…', about: 'the access key to delete', required: true }],
   'encrypt-file': [
     { flag: '<files…>', value: 'paths', about: 'one or more files; each is written to <file>.strongroom', required: true },
-    { flag: '--key-id', value: 'key …', about: 'KMS keys of this installation (id, ARN or alias); any one opens the file (required unless --recipient-public-key)' },
+    { flag: '--key-id', value: 'key …', about: 'KMS keys of this installation (id, ARN or alias); any one opens the file. With neither this nor --recipient-public-key: the managed default key alias/aws/strongroom-files' },
     { flag: '--recipient-public-key', value: 'file.json …', about: 'the JSON `get-public-key` prints for someone else’s RSA ENCRYPT_DECRYPT key' },
     { flag: '--encryption-context', value: 'k=v,k2=v2 or JSON', about: 'stored in the file and bound to it; keys starting aws-crypto- are reserved' },
     { flag: '--output-dir', value: 'folder', about: 'where outputs go (default: beside each file); made, owner-only, when missing' },

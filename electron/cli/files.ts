@@ -3,6 +3,7 @@
 // line of progress on stderr for large files when stderr is a terminal; per-file results on
 // stdout; exit 1 if any file failed, after trying them all.
 
+import { FILES_SERVICE, managedAlias } from '../kms/managed-keys.ts';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import type { InvokeOptions, KmsClient } from '../kms/envelope/kms-client.ts';
@@ -167,15 +168,16 @@ export async function encryptFiles(kms: KmsClient, options: InvokeOptions, words
   if (files.length === 0) {
     throw new UsageError('give the files to encrypt: strongroom encrypt-file <files…> --key-id <key>', command);
   }
-  if (keyIds.length === 0 && recipients.length === 0) {
-    throw new UsageError('the following arguments are required: --key-id (or --recipient-public-key)', command);
-  }
+  // No key named: the managed default key of file encryption (alias/aws/strongroom-files, D37),
+  // created on first use and used through the files service, as AWS services use theirs.
   const frameLength = frameText === undefined ? DEFAULT_FRAME_LENGTH : Number(frameText);
   if (!Number.isInteger(frameLength) || frameLength < 1 || frameLength > MAX_FRAME_LENGTH) {
     throw new UsageError(`argument --frame-length: expected 1 to ${MAX_FRAME_LENGTH} bytes`, command);
   }
   const context = contextText === undefined ? {} : stringMapFlag(contextText, 'encryption-context', command);
-  const keyrings = [...keyIds.map((k) => kmsKeyring(kms, k, options)), ...recipients.map((r) => recipient(r, command))];
+  const keyrings = keyIds.length === 0 && recipients.length === 0
+    ? [kmsKeyring(kms, managedAlias(FILES_SERVICE), { ...options, viaService: FILES_SERVICE })]
+    : [...keyIds.map((k) => kmsKeyring(kms, k, options)), ...recipients.map((r) => recipient(r, command))];
   prepareOutputDir(outputDir, command, io);
   const outcomes = await eachFile(files, async (file) => {
     const output = encryptedPath(file, outputDir);

@@ -17,6 +17,7 @@ const GROUPS: ReadonlyArray<{ title: string; match: RegExp }> = [
 ];
 
 export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> = [
+  { usage: 'secretsmanager <operation> [flags]', summary: 'Secrets Manager, as `aws secretsmanager`: create-secret, get-secret-value, put-secret-value, list-secrets, delete-secret, restore-secret, … (strongroom secretsmanager --help lists them). Values are encrypted under the managed aws/secretsmanager key or --kms-key-id.' },
   { usage: 'init [--root-key keychain|passphrase] [--region r] [--account-id 123456789012] [--developer]', summary: 'Creates an installation: a new root key, an account id and a region. --developer allows time travel.' },
   { usage: 'status', summary: 'Where the root key lives, whether it unlocks, and what the installation holds.' },
   { usage: 'agent status  |  agent stop', summary: 'The installation\'s agent: a KMS call that opens the installation itself starts one in the background, and later calls go through it instead of starting the engine (and, for a passphrase installation, running the KDF) again, until 10 minutes without a call (STRONGROOM_AGENT_IDLE_SECONDS), 2 hours in all, or agent stop. STRONGROOM_AGENT=off neither starts nor uses one.' },
@@ -30,7 +31,7 @@ export const LOCAL_COMMANDS: ReadonlyArray<{ usage: string; summary: string }> =
   { usage: 'create-access-key --principal root|<user>|role/<name>', summary: 'Creates an access key for the endpoint; prints the secret once.' },
   { usage: 'list-access-keys', summary: 'Lists access keys and their principals (never secrets).' },
   { usage: 'delete-access-key --access-key-id AKIA…', summary: 'Deletes an access key: requests signed with it are refused.' },
-  { usage: 'encrypt-file <files…> --key-id <key> [<key>…] [--recipient-public-key f.json …] [--encryption-context k=v,…] [--output-dir d] [--no-signing] [--frame-length n] [--force]', summary: 'Encrypts files into AWS Encryption SDK messages (<file>.strongroom): streaming, written through a staging file, readable by the official SDK.' },
+  { usage: 'encrypt-file <files…> [--key-id <key> [<key>…]] [--recipient-public-key f.json …] [--encryption-context k=v,…] [--output-dir d] [--no-signing] [--frame-length n] [--force]', summary: 'Encrypts files into AWS Encryption SDK messages (<file>.strongroom): streaming, written through a staging file, readable by the official SDK. Without --key-id or --recipient-public-key, under the managed key alias/aws/strongroom-files.' },
   { usage: 'decrypt-file <files…> [--output-dir d] [--force]', summary: 'Decrypts .strongroom (and any AWS Encryption SDK) files with this installation’s keys; nothing is written unless the whole file authenticates.' },
   { usage: 'export-key --key-id <key> --wrapping-public-key f --wrapping-algorithm RSAES_OAEP_SHA_1|RSAES_OAEP_SHA_256|RSA_AES_KEY_WRAP_SHA_1|RSA_AES_KEY_WRAP_SHA_256 --import-token f [--key-material-id id] [--out f] [--force] [--approvals f…]', summary: 'ExportKeyMaterial with files: wraps an exportable key’s current material (or the older one --key-material-id names; PKCS#8 for RSA and ECC keys) under the public key from AWS KMS GetParametersForImport (base64 or DER file) for aws kms import-key-material; --out writes the wrapped bytes (fileb://), never the material. Needs strongroom:ExportKeyMaterial in the key policy, and custodian approvals when the key has a quorum rule.' },
   { usage: 'create-user --user-name <name>  |  create-role --role-name <name>', summary: 'Creates a local IAM-style principal (arn:aws:iam::<account>:user/<name>) with a unique id: policies and grants naming it never apply to a later principal of the same name.' },
@@ -102,7 +103,7 @@ export function groupHelp(group: string): string {
   return `${lines.join('\n')}\n\nRun 'strongroom ${group} <subcommand> --help' for a subcommand's flags.\n`;
 }
 
-const GLOBAL_FLAGS = `Global flags:
+export const GLOBAL_FLAGS = `Global flags:
   --data-dir <dir>         the installation (default: $STRONGROOM_DATA_DIR, else the app's data folder)
   --output <format>        json (default), text, table or yaml (table and yaml as the AWS CLI v2 prints them)
   --query <expr>           JMESPath: KeyMetadata.[KeyId,KeyState], Keys[?KeyId=='…'].KeyArn, length(Keys)
@@ -118,7 +119,7 @@ function accepted(values: ReadonlyArray<string>): ReadonlyArray<string> {
   return values.filter((v) => !specs.includes(v) || supported.includes(v));
 }
 
-function describeSpec(spec: Spec): string {
+export function describeSpec(spec: Spec): string {
   const parts: Array<string> = [];
   switch (spec.type) {
     case 'string':

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { operations, type OperationName } from '../../shared/api/operations.ts';
+import type { SecretsOperationName } from '../../shared/api/secretsmanager.ts';
 import { childEnvironment } from '../kms/child-env.ts';
 import { resolveDataDir } from '../kms/datadir.ts';
 import type * as Engine from '../kms/engine.ts';
@@ -184,6 +185,19 @@ class Cli {
     } finally {
       agent?.close();
       kms?.close();
+    }
+  }
+
+  /** `strongroom secretsmanager <operation>`: opens the installation and runs it (as --as, if given). */
+  async secretsManager(name: SecretsOperationName, flags: Flags): Promise<number> {
+    const { runSecretsOperation } = await import('./secretsmanager.ts');
+    const kms = await this.open();
+    try {
+      const caller = this.callerFor(kms);
+      this.print(await runSecretsOperation(kms, name, flags, caller === undefined ? {} : { caller }));
+      return EXIT_OK;
+    } finally {
+      kms.close();
     }
   }
 
@@ -683,7 +697,7 @@ async function parseCommandLine(argv: ReadonlyArray<string>): Promise<ParsedArgs
 /** Runs one command line; resolves with the exit code. Never throws. */
 export async function main(io: CliIo): Promise<number> {
   let command: string | null = null;
-  let operation: OperationName | null = null;
+  let operation: string | null = null;
   try {
     const { words, flags: parsed } = await parseCommandLine(io.argv);
     const flags: Flags = new Map(parsed);
@@ -717,12 +731,21 @@ export async function main(io: CliIo): Promise<number> {
     const query = queryText === undefined ? null : await parseQuery(queryText);
     const title = operation ?? commandTitle(words);
     const cli = new Cli(io, { dataDir: resolveDataDir(dataDirFlag, io.env), as, output, query, title, passphraseFile }, v);
-    const extra = ['agent', 'dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval', 'xks'].includes(command) ? [] : words.slice(1);
+    const extra = ['secretsmanager', 'agent', 'dev', 'encrypt-file', 'decrypt-file', 'audit', 'backup', 'ceremony', 'custodian', 'quorum', 'approval', 'xks'].includes(command) ? [] : words.slice(1);
     if (extra.length > 0) {
       throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`, command);
     }
     if (operation !== null) {
-      return await cli.operation(operation, command, flags);
+      return await cli.operation(operation as OperationName, command, flags);
+    }
+    if (command === 'secretsmanager') {
+      const { secretsOperationFor } = await import('./secretsmanager.ts');
+      if (words.length > 2) {
+        throw new UsageError(`unexpected arguments: ${words.slice(2).join(' ')}`, command);
+      }
+      const name = secretsOperationFor(words[1]);
+      operation = name;
+      return await cli.secretsManager(name, flags);
     }
     if (command === 'encrypt-file' || command === 'decrypt-file') {
       return await cli.files(command, words.slice(1), flags);
@@ -797,6 +820,9 @@ async function helpFor(words: ReadonlyArray<string>, version: string): Promise<s
   if (first === undefined) {
     return mainHelp(version);
   }
+  if (first === 'secretsmanager') {
+    return (await import('./secretsmanager.ts')).secretsHelp(words[1]);
+  }
   const operation = operationForCommand(first);
   if (operation !== null) {
     return operationHelp(operation);
@@ -841,7 +867,7 @@ function denialLine(err: KmsError): string {
   return `Why: ${d.keyArn === null ? '' : `${keyName(d.keyArn, d.aliases)}: `}${d.explanation}\n`;
 }
 
-async function reportError(io: CliIo, err: unknown, command: string | null, operation: OperationName | null): Promise<number> {
+async function reportError(io: CliIo, err: unknown, command: string | null, operation: string | null): Promise<number> {
   if (err instanceof UsageError) {
     const hint = err.command ?? command;
     let message = err.message;

@@ -154,7 +154,11 @@ function listValue(spec: Extract<Spec, { type: 'list' }>, values: ReadonlyArray<
 
 /** The flags an operation accepts: its input members in kebab case, with their specs. */
 export function operationFlags(name: OperationName): Array<{ flag: string; member: string; spec: Spec }> {
-  const input: StructureSpec = operations[name].input;
+  return inputFlags(operations[name].input);
+}
+
+/** The flags of any request schema (a KMS operation's, a Secrets Manager operation's). */
+export function inputFlags(input: StructureSpec): Array<{ flag: string; member: string; spec: Spec }> {
   return Object.entries(input.members).map(([member, spec]) => ({ flag: kebab(member), member, spec }));
 }
 
@@ -163,9 +167,14 @@ export function operationFlags(name: OperationName): Array<{ flag: string; membe
  * knows; anything left over is an unknown flag.
  */
 export function buildRequest(name: OperationName, flags: Map<string, ReadonlyArray<string>>, command: string): Record<string, Json> {
+  return buildRequestFor(operations[name].input, flags, command);
+}
+
+/** buildRequest for any request schema. */
+export function buildRequestFor(input: StructureSpec, flags: Map<string, ReadonlyArray<string>>, command: string): Record<string, Json> {
   const request: Record<string, Json> = {};
   const missing: Array<string> = [];
-  for (const { flag, member, spec } of operationFlags(name)) {
+  for (const { flag, member, spec } of inputFlags(input)) {
     const negated = `no-${flag}`;
     if (spec.type === 'boolean') {
       const on = flags.get(flag);

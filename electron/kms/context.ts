@@ -3,6 +3,7 @@
 // synchronous so an operation's writes and its audit record share one SQLite transaction.
 
 import type { OperationInput, OperationName, OperationOutput } from '../../shared/api/operations.ts';
+import type { SecretsOperationName } from '../../shared/api/secretsmanager.ts';
 import type { StrongroomActionName } from '../../shared/api/strongroom-actions.ts';
 import type { AccessKeyStore } from './iam/access-keys.ts';
 import type { InstallationInfo } from './installation.ts';
@@ -70,7 +71,7 @@ export type EngineServices = EngineStores & {
 
 /** What every handler receives: the engine's stores and this call's own state and pipeline hooks. */
 export type OperationContext = EngineStores & {
-  readonly operation: OperationName | StrongroomActionName;
+  readonly operation: OperationName | StrongroomActionName | SecretsOperationName;
   /** The root wrapping key, imported once into OpenSSL for the engine's lifetime. */
   readonly rootKey: AesKey;
   readonly caller: Caller;
@@ -93,6 +94,17 @@ export type OperationContext = EngineStores & {
   authorize(action: string, key: KeyRow | null): void;
   /** Authorizes an alias action on the alias itself (identity policies; the root always may). */
   authorizeAlias(action: string, aliasName: string): void;
+  /** Adds a resource that is not a key (a secret's ARN) to the audit record's resources. */
+  touchResource(arn: string): void;
+  /**
+   * Runs a KMS operation for this caller through a service (Secrets Manager): the same pipeline,
+   * authorized with kms:ViaService <service>.<region>.amazonaws.com, audited as its own record
+   * whose invokedBy names the service. Inside this call's transaction: it commits or rolls back
+   * with it.
+   */
+  callKms<N extends OperationName>(service: string, name: N, input: OperationInput<N>): OperationOutput<N>;
+  /** Runs another operation of the same service for this caller (BatchGetSecretValue's reads), audited as its own record. */
+  callSecrets(name: SecretsOperationName, input: Readonly<Record<string, unknown>>): unknown;
 };
 
 export type Handler<N extends OperationName> = (ctx: OperationContext, input: OperationInput<N>) => OperationOutput<N>;

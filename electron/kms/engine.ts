@@ -30,6 +30,11 @@ import type { CommonOptions, InitOptions, OpenOptions } from './engine-options.t
 import { CommitGroup } from './commit-group.ts';
 import { engineServices } from './services.ts';
 import { KmsActions, type EngineParts } from './engine-actions.ts';
+import type { SecretsOperationName } from '../../shared/api/secretsmanager.ts';
+import { SECRETS_ACTIONS } from './secrets/table.ts';
+import { purgeDueSecrets } from './secrets/lifecycle.ts';
+import { MANAGED_ALIAS_PREFIX, managedAlias, managedServiceOf } from './managed-keys.ts';
+import { keyArn } from './identifiers.ts';
 import { xksCredentialLookup, type XksCredentialLookup } from './xks/lookup.ts';
 import { FAULT_POINT_ARMED, faultPoint } from './fault-point.ts';
 
@@ -178,6 +183,43 @@ export class Kms extends KmsActions {
     });
   }
 
+  /**
+   * Runs one Secrets Manager operation (shared/api/secretsmanager.ts) through the same pipeline,
+   * commit group and audit log as KMS calls. Resolves with the response body (Dates and bytes
+   * for the surface to encode).
+   */
+  invokeSecrets(name: SecretsOperationName, input: unknown, options: InvokeOptions = {}): Promise<Readonly<Record<string, unknown>>> {
+    try {
+      this.#assertOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const entry = SECRETS_ACTIONS.get(name);
+    if (entry === undefined) {
+      return Promise.reject(new UnsupportedOperationException(`${String(name)} is not a Secrets Manager operation of this engine.`));
+    }
+    return this.#group.submit((afterCommit) => {
+      this.#assertOpen();
+      this.#clock.refresh();
+      return this.#pipeline.run(name, entry, input, options, afterCommit) as Readonly<Record<string, unknown>>;
+    });
+  }
+
+  /** Records a Secrets Manager call a surface refused before the engine could validate it. */
+  rejectSecrets(name: SecretsOperationName, error: KmsError, options: InvokeOptions = {}): KmsError {
+    this.#assertOpen();
+    const entry = SECRETS_ACTIONS.get(name);
+    return entry === undefined ? error : this.#pipeline.reject(name, entry, error, options);
+  }
+
+  /** The ARN of a service's managed key if it exists yet (a lookup: it is not created, nothing is audited). */
+  managedKeyArn(service: string): string | null {
+    this.#assertOpen();
+    const managed = managedServiceOf(`${MANAGED_ALIAS_PREFIX}${service}`);
+    const alias = managed === null ? null : this.#services.repo.getAlias(managedAlias(managed));
+    return alias === null ? null : keyArn(this.#services.scope, alias.keyId);
+  }
+
   /** The synchronous core of invoke(), for benchmarks and callers already on the engine's thread. */
   invokeSync<N extends OperationName>(name: N, input: unknown, options: InvokeOptions = {}): OperationOutput<N> {
     return this.#run(name, input, options) as OperationOutput<N>;
@@ -262,7 +304,12 @@ export class Kms extends KmsActions {
   runScheduledWork(): ScheduledWork {
     this.#assertOpen();
     this.#clock.refresh();
-    return this.#scheduler.run();
+    const work = this.#scheduler.run();
+    // Secrets whose recovery window has ended are destroyed with the keys' due work.
+    if (purgeDueSecrets({ db: this.#db, audit: this.audit, now: () => this.#clock.now(), scope: this.#services.scope }) > 0) {
+      this.#services.hooks.checkpointWal();
+    }
+    return work;
   }
 
   /** Deletes every key whose deletion window has passed; returns how many. */

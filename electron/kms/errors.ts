@@ -99,6 +99,15 @@ export const CustomKeyStoreHasCMKsException = errorClass('CustomKeyStoreHasCMKsE
 export const CustomKeyStoreInvalidStateException = errorClass('CustomKeyStoreInvalidStateException');
 export const CustomKeyStoreNameInUseException = errorClass('CustomKeyStoreNameInUseException');
 export const CustomKeyStoreNotFoundException = errorClass('CustomKeyStoreNotFoundException');
+// Secrets Manager's errors (electron/kms/secrets/).
+export const ResourceNotFoundException = errorClass('ResourceNotFoundException');
+export const ResourceExistsException = errorClass('ResourceExistsException');
+export const InvalidRequestException = errorClass('InvalidRequestException');
+export const InvalidParameterException = errorClass('InvalidParameterException');
+export const InvalidNextTokenException = errorClass('InvalidNextTokenException');
+export const PublicPolicyException = errorClass('PublicPolicyException');
+export const DecryptionFailure = errorClass('DecryptionFailure');
+export const EncryptionFailure = errorClass('EncryptionFailure');
 
 /**
  * The machine's failures (the disk, the file system, SQLite's view of them) in words the user can

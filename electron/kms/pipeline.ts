@@ -17,7 +17,10 @@ import type { BlobEncoding } from '../../shared/api/schema.ts';
 import { buildRecord, requestParametersFor, type AuditRecord } from './audit/record.ts';
 import type { JsonObject } from './audit/canonical.ts';
 import type { AuditLog } from './audit/log.ts';
-import type { ActionName, ActionEntry, EngineServices } from './actions/table.ts';
+import { ACTIONS, type ActionName, type ActionEntry, type EngineServices } from './actions/table.ts';
+import type { SecretsOperationName } from '../../shared/api/secretsmanager.ts';
+import { SECRETS_ACTIONS } from './secrets/table.ts';
+import { servicePrincipal, viaServiceName } from './managed-keys.ts';
 import type { Caller } from './iam/caller.ts';
 import type { OperationContext } from './context.ts';
 import { AccessDeniedException, KMSInternalException, toKmsError, type KmsError } from './errors.ts';
@@ -42,7 +45,16 @@ export type InvokeOptions = {
    * (decision D25). Not part of the input: approvals sign the input, so they cannot be in it.
    */
   readonly approvals?: ReadonlyArray<unknown>;
+  /**
+   * The service making this call for the caller ('secretsmanager'): authorization sees
+   * kms:ViaService <service>.<region>.amazonaws.com and aws:ViaAWSService true, and the record's
+   * invokedBy names the service, as CloudTrail's do.
+   */
+  readonly viaService?: string;
 };
+
+/** Every name the pipeline runs: KMS operations, Strongroom actions, Secrets Manager operations. */
+export type PipelineName = ActionName | SecretsOperationName;
 
 /**
  * A call the audit store refused to record. Nothing runs unaudited: a call whose success record
@@ -93,7 +105,7 @@ export class Pipeline {
    * entry's after-commit work is handed to the group (`afterCommit`) to run once the group is
    * durable.
    */
-  run(name: ActionName, entry: ActionEntry, input: unknown, options: InvokeOptions, afterCommit: Array<() => void> | null = null): unknown {
+  run(name: PipelineName, entry: ActionEntry, input: unknown, options: InvokeOptions, afterCommit: Array<() => void> | null = null): unknown {
     const call = this.#call(name, entry, options);
     let validated: Record<string, unknown> | null = null;
     const failed = (thrown: unknown): KmsError => {
@@ -136,7 +148,7 @@ export class Pipeline {
    * Records a call a surface refused before the engine could validate it (a body that is not
    * JSON, for instance) and returns the error to answer with: such calls are audited too.
    */
-  reject(name: ActionName, entry: ActionEntry, error: KmsError, options: InvokeOptions): KmsError {
+  reject(name: PipelineName, entry: ActionEntry, error: KmsError, options: InvokeOptions): KmsError {
     const call = this.#call(name, entry, options);
     return this.#recordFailure(name, error, () => call.record(null, null, error));
   }
@@ -197,12 +209,22 @@ export class Pipeline {
   }
 
   /** The per-call state of the pipeline: its context for handlers and its audit record builder. */
-  #call(name: ActionName, entry: ActionEntry, options: InvokeOptions): PendingCall {
+  #call(name: PipelineName, entry: ActionEntry, options: InvokeOptions): PendingCall {
     const s = this.#services;
     const caller = options.caller ?? this.#defaultCaller;
     const requestId = options.requestId ?? newRequestId();
     const startedAt = s.clock.now();
     const touched = new Map<string, KeyRow>();
+    const otherResources = new Set<string>();
+    const via = options.viaService;
+    // A call through a service carries the service's condition values (and only such a call).
+    const viaConditions = via === undefined
+      ? undefined
+      : new Map<string, ReadonlyArray<string>>([
+          ['kms:viaservice', [viaServiceName(via, s.scope.region)]],
+          ['aws:viaawsservice', ['true']],
+          ['aws:calledvia', [servicePrincipal(via)]],
+        ]);
     let request: Readonly<Record<string, unknown>> = {};
     let quorum: QuorumOutcome | null = null;
     const reportQuorum = (outcome: QuorumOutcome): void => {
@@ -234,7 +256,7 @@ export class Pipeline {
         touched.set(key.keyId, key);
       },
       authorize: (action, key) => {
-        s.access.authorize({ caller, action, key, input: request, now: s.clock.now() });
+        s.access.authorize({ caller, action, key, input: request, now: s.clock.now(), ...(viaConditions === undefined ? {} : { extraConditions: viaConditions }) });
         // Policy first, then the quorum rule, then (in the handler) the key's state: D25.
         // The operation's own action (kms:Op, or strongroom:Op for Strongroom's own, e.g. export).
         if (key !== null && action.endsWith(`:${name}`) && QUORUM_GUARDED.has(name)) {
@@ -242,7 +264,18 @@ export class Pipeline {
         }
       },
       authorizeAlias: (action, aliasName) => {
-        s.access.authorize({ caller, action, key: null, resource: aliasArn(s.scope, aliasName), input: request, now: s.clock.now() });
+        s.access.authorize({ caller, action, key: null, resource: aliasArn(s.scope, aliasName), input: request, now: s.clock.now(), ...(viaConditions === undefined ? {} : { extraConditions: viaConditions }) });
+      },
+      touchResource: (arn) => {
+        otherResources.add(arn);
+      },
+      callKms: (service, kmsName, kmsInput) => {
+        const kmsEntry = ACTIONS.get(kmsName) as ActionEntry;
+        return this.run(kmsName, kmsEntry, kmsInput, { caller, viaService: service }) as ReturnType<OperationContext['callKms']>;
+      },
+      callSecrets: (secretsName, secretsInput) => {
+        const secretsEntry = SECRETS_ACTIONS.get(secretsName) as ActionEntry;
+        return this.run(secretsName, secretsEntry, secretsInput, { caller, blobs: 'bytes', ...(via === undefined ? {} : { viaService: via }) });
       },
     };
     const record = (input: unknown, output: unknown, error: KmsError | null): AuditRecord =>
@@ -251,6 +284,8 @@ export class Pipeline {
         eventTimeMs: startedAt,
         requestId,
         caller,
+        ...(via === undefined ? {} : { invokedBy: servicePrincipal(via) }),
+        ...(entry.eventSource === undefined ? {} : { eventSource: entry.eventSource }),
         accountId: s.scope.accountId,
         region: s.scope.region,
         readOnly: entry.readOnly,
@@ -260,7 +295,7 @@ export class Pipeline {
         responseElements: error === null ? entry.responseElements(output) : null,
         ...withAdditionalEventData({ ...entry.additionalEventData?.(input), ...(quorum === null ? {} : quorumAuditData(quorum)) }),
         ...(error === null ? {} : { error: error.toShape() }),
-        resourceArns: [...touched.keys()].map((id) => keyArn(s.scope, id)),
+        resourceArns: [...[...touched.keys()].map((id) => keyArn(s.scope, id)), ...otherResources],
       });
     return {
       ctx,

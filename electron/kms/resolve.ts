@@ -4,9 +4,14 @@
 
 import type { OperationContext } from './context.ts';
 
-/** What resolving needs of a call: the pipeline's context, or a lookup outside any call. */
-export type ResolveContext = Pick<OperationContext, 'operation' | 'repo' | 'scope' | 'touch'>;
+/**
+ * What resolving needs of a call: the pipeline's context, or a lookup outside any call. With the
+ * root key and clock (a call's context), a predefined managed alias (alias/aws/secretsmanager)
+ * that has no key yet gets its managed key, as AWS creates one on first use.
+ */
+export type ResolveContext = Pick<OperationContext, 'operation' | 'repo' | 'scope' | 'touch'> & Partial<Pick<OperationContext, 'rootKey' | 'clock'>>;
 import { NotFoundException } from './errors.ts';
+import { managedKey, managedServiceOf } from './managed-keys.ts';
 import { aliasArn, checkAliasName, isKeyUuid, keyArn, parseKmsArn } from './identifiers.ts';
 import type { KeyRow } from './store/repository.ts';
 
@@ -23,6 +28,10 @@ function keyById(ctx: ResolveContext, keyId: string, shown: string): KeyRow {
 function keyByAlias(ctx: ResolveContext, aliasName: string): KeyRow {
   checkAliasName(aliasName, false);
   const alias = ctx.repo.getAlias(aliasName);
+  const service = alias === null ? managedServiceOf(aliasName) : null;
+  if (service !== null && ctx.rootKey !== undefined && ctx.clock !== undefined) {
+    return managedKey({ repo: ctx.repo, rootKey: ctx.rootKey, clock: ctx.clock, scope: ctx.scope }, service);
+  }
   if (alias === null) {
     throw new NotFoundException(`Alias ${aliasArn(ctx.scope, aliasName)} is not found.`);
   }

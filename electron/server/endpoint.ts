@@ -17,6 +17,7 @@ import { SerializationException, toKmsError } from '../kms/errors.ts';
 import { AuthError, type AccessKeyLookup } from './contracts.ts';
 import { verifySigV4 } from './sigv4.ts';
 import { encodeOutput, errorBody, JSON_1_1, statusFor, type WireErrorName } from './wire.ts';
+import { isSecretsTarget, SECRETS_SIGNING_NAME, secretsOperation, serveSecrets } from './secrets-dispatch.ts';
 import { isXksPath, xksHandler, type XksSurfaceOptions } from './xks-endpoint.ts';
 
 export const DEFAULT_PORT = 8567;
@@ -213,18 +214,30 @@ export async function startEndpoint(options: EndpointOptions): Promise<Endpoint>
         throw new HttpProblem('SerializationException', `Content-Type '${contentType}' is not supported: send ${JSON_1_1}.`);
       }
       const body = await readBody(req, limit);
+      const rawTarget = req.headers['x-amz-target'];
+      const target = Array.isArray(rawTarget) ? rawTarget.join(',') : rawTarget;
+      // Secrets Manager's calls are signed for its own service name; everything else for kms.
+      const secrets = isSecretsTarget(target);
       const verified = verifySigV4(
         { method: req.method, path, query: q === -1 ? '' : url.slice(q + 1), headers: headerMap(req), body },
         lookup,
         now(),
+        secrets ? { service: SECRETS_SIGNING_NAME } : {},
       );
       const caller: Caller = {
         ...verified,
         sourceIp: req.socket.remoteAddress ?? 'unknown',
         userAgent: String(req.headers['user-agent'] ?? ''),
       };
-      const target = req.headers['x-amz-target'];
-      const operation: OperationName = targetOperation(Array.isArray(target) ? target.join(',') : target);
+      if (secrets) {
+        const name = secretsOperation(target ?? '');
+        if (name === null) {
+          throw new HttpProblem('UnknownOperationException', `Unknown operation '${target ?? ''}'. Strongroom serves secretsmanager.<Operation> for the Secrets Manager operations listed in its README.`);
+        }
+        send(res, 200, encodeOutput(await serveSecrets(kms, name, () => parseBody(body), { caller, requestId })));
+        return;
+      }
+      const operation: OperationName = targetOperation(target);
       let input: unknown;
       try {
         input = parseBody(body);

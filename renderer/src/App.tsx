@@ -1,5 +1,5 @@
 // The shell: a skip link, a header with the installation's state, the main navigation (Overview,
-// Keys, Files, Policies, Audit, Custody, Settings) and the current screen in <main>. Screens are chosen by the
+// Keys, Files, Secrets, Policies, Audit, Custody, Settings) and the current screen in <main>. Screens are chosen by the
 // URL's hash. Until the installation is set up and unlocked, every screen but Settings shows
 // the installation card with what to do. Moving to another screen puts focus on its heading
 // (so a screen reader announces it) and names the window after it.
@@ -18,6 +18,7 @@ import { KeyDetailScreen } from './screens/KeyDetail.tsx';
 import { KeysScreen } from './screens/Keys.tsx';
 import { OverviewScreen } from './screens/Overview.tsx';
 import { PoliciesScreen } from './screens/Policies.tsx';
+import { SecretsScreen } from './screens/Secrets.tsx';
 import { SettingsScreen } from './screens/Settings.tsx';
 
 export { StatusCard } from './components/StatusCard.tsx';
@@ -26,6 +27,7 @@ const NAV: ReadonlyArray<{ readonly section: Section; readonly label: string; re
   { section: 'overview', label: 'Overview', href: hrefTo('overview') },
   { section: 'keys', label: 'Keys', href: hrefTo('keys') },
   { section: 'files', label: 'Files', href: hrefTo('files') },
+  { section: 'secrets', label: 'Secrets', href: hrefTo('secrets') },
   { section: 'policies', label: 'Policies', href: hrefTo('policies') },
   { section: 'audit', label: 'Audit', href: hrefTo('audit') },
   { section: 'custody', label: 'Custody', href: hrefTo('custody') },
@@ -50,6 +52,8 @@ export function screenTitle(route: Route): string {
       return 'Audit';
     case 'custody':
       return 'Custody';
+    case 'secrets':
+      return 'Secrets';
     case 'settings':
       return 'Settings';
     case 'not-found':
@@ -111,6 +115,8 @@ function Screen(props: { readonly route: Route; readonly status: LoadedStatus; r
       return <AuditScreen query={route.query} />;
     case 'custody':
       return <CustodyScreen />;
+    case 'secrets':
+      return <SecretsScreen />;
   }
 }
 

@@ -122,6 +122,23 @@ export const appOperations = {
   RemoveXksKey: { summary: 'Stops exposing a key to an external key store.', input: struct({ KeyId: str({ required: true, min: 1, max: 2048 }), UriPrefix: xksPrefix(false) }) },
   RotateXksCredentials: { summary: 'Adds a second credential to an external key store (shown once); the old one works until retired.', input: struct({ UriPrefix: xksPrefix(false) }) },
   RetireXksCredential: { summary: 'Removes a credential AWS KMS no longer uses.', input: struct({ AccessKeyId: str({ required: true, min: 20, max: 30, pattern: /^[A-Z2-7]+$/ }) }) },
+  // Secrets (Secrets Manager's ListSecrets, CreateSecret, GetSecretValue, PutSecretValue,
+  // DeleteSecret, RestoreSecret through the engine: authorized and audited as on the endpoint).
+  SecretList: { summary: 'The secrets (never their values), those scheduled for deletion included.', input: struct({}) },
+  SecretCreate: {
+    summary: 'Creates a secret with a first value, under the managed aws/secretsmanager key.',
+    input: struct({ Name: str({ required: true, min: 1, max: 512 }), SecretString: str({ required: true, min: 1, max: 65_536, sensitive: true }), Description: str({ max: 2048 }) }),
+  },
+  SecretReveal: { summary: "Decrypts a secret's current value for display (audited as GetSecretValue).", input: struct({ SecretId: str({ required: true, min: 1, max: 2048 }) }) },
+  SecretPutValue: {
+    summary: 'Adds a new current version (the old one becomes AWSPREVIOUS).',
+    input: struct({ SecretId: str({ required: true, min: 1, max: 2048 }), SecretString: str({ required: true, min: 1, max: 65_536, sensitive: true }) }),
+  },
+  SecretDelete: {
+    summary: 'Schedules a secret for deletion after a recovery window of 7–30 days.',
+    input: struct({ SecretId: str({ required: true, min: 1, max: 2048 }), RecoveryWindowInDays: int({ min: 7, max: 30 }) }),
+  },
+  SecretRestore: { summary: 'Cancels the scheduled deletion of a secret.', input: struct({ SecretId: str({ required: true, min: 1, max: 2048 }) }) },
 } as const satisfies Record<string, { readonly summary: string; readonly input: StructureSpec }>;
 
 export type AppOperationName = keyof typeof appOperations;
@@ -210,6 +227,26 @@ export type AppOutputs = {
   RetireXksCredential: { readonly AccessKeyId: string };
   SetUp: InstallationStatus;
   Unlock: InstallationStatus;
+  SecretList: { readonly Secrets: ReadonlyArray<SecretShape> };
+  SecretCreate: { readonly ARN: string; readonly Name: string };
+  SecretReveal: { readonly Name: string; readonly VersionId: string; readonly SecretString?: string; readonly BinaryBytes?: number; readonly CreatedDate: string };
+  SecretPutValue: { readonly VersionId: string };
+  SecretDelete: { readonly DeletionDate: string };
+  SecretRestore: { readonly restored: true };
+};
+
+/** A secret as the window lists it: never its value. */
+export type SecretShape = {
+  readonly ARN: string;
+  readonly Name: string;
+  readonly Description?: string;
+  /** The customer key's ARN; absent for the managed aws/secretsmanager key. */
+  readonly KmsKeyId?: string;
+  readonly LastChangedDate: string;
+  readonly LastAccessedDate?: string;
+  /** When DeleteSecret was called; present while the secret awaits deletion. */
+  readonly DeletedDate?: string;
+  readonly Versions: number;
 };
 
 /** An external key store as the window sees it: ids and paths, never a secret. */

@@ -35,6 +35,17 @@ export const errorHttpStatus = {
   CustomKeyStoreInvalidStateException: 400,
   CustomKeyStoreNameInUseException: 400,
   CustomKeyStoreNotFoundException: 400,
+  // Secrets Manager's modeled errors (secretsmanager 2017-10-17), on the same endpoint.
+  ResourceNotFoundException: 400,
+  ResourceExistsException: 400,
+  InvalidRequestException: 400,
+  InvalidParameterException: 400,
+  InvalidNextTokenException: 400,
+  PreconditionNotMetException: 400,
+  PublicPolicyException: 400,
+  DecryptionFailure: 400,
+  EncryptionFailure: 400,
+  InternalServiceError: 500,
   // Unmodeled errors every AWS JSON service may return.
   ValidationException: 400,
   SerializationException: 400,

@@ -64,8 +64,9 @@ describe('schema 2 → 5', () => {
     const kms = await t.reopen();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(10);
+    expect(SCHEMA_VERSION).toBe(11);
     expect(db.prepare('SELECT count(*) AS n FROM custom_key_stores').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM secrets').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM quorum_rules').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM key_material').get()).toEqual({ n: rows.material.length });
     db.close();

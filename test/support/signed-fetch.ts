@@ -16,6 +16,8 @@ export type RawOptions = {
   readonly sign?: boolean;
   readonly method?: string;
   readonly path?: string;
+  /** The SigV4 service name signed for; 'kms' when omitted. */
+  readonly service?: string;
 };
 
 export async function rawRequest(ep: TestEndpoint, options: RawOptions = {}): Promise<RawResponse> {
@@ -30,7 +32,7 @@ export async function rawRequest(ep: TestEndpoint, options: RawOptions = {}): Pr
   const request = new HttpRequest({ method: options.method ?? 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: options.path ?? '/', headers, body });
   let signedHeaders = headers;
   if (options.sign !== false) {
-    const signer = new SignatureV4({ credentials: ep.credentials, region: ep.region, service: 'kms', sha256: Hash.bind(null, 'sha256') });
+    const signer = new SignatureV4({ credentials: ep.credentials, region: ep.region, service: options.service ?? 'kms', sha256: Hash.bind(null, 'sha256') });
     signedHeaders = (await signer.sign(request)).headers as Record<string, string>;
   }
   const mutable = { headers: { ...signedHeaders }, body };

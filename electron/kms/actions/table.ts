@@ -63,6 +63,8 @@ export type ActionEntry = {
   readonly requestParameters?: (input: unknown) => JsonObject | null;
   readonly additionalEventData?: (input: unknown) => JsonObject | undefined;
   readonly afterCommit?: (hooks: EngineHooks) => void;
+  /** The record's eventSource when it is not kms.amazonaws.com (Secrets Manager's operations). */
+  readonly eventSource?: string;
 };
 
 /**

@@ -30,7 +30,14 @@ export type UserIdentity = {
   invokedBy?: string;
 };
 
-export type AuditResource = { accountId: string; type: 'AWS::KMS::Key'; ARN: string };
+export type AuditResourceType = 'AWS::KMS::Key' | 'AWS::SecretsManager::Secret';
+
+export type AuditResource = { accountId: string; type: AuditResourceType; ARN: string };
+
+/** The CloudTrail resource type of an ARN this installation issues. */
+function resourceTypeOf(arn: string): AuditResourceType {
+  return arn.startsWith('arn:aws:secretsmanager:') ? 'AWS::SecretsManager::Secret' : 'AWS::KMS::Key';
+}
 
 export type AuditEventType = 'AwsApiCall' | 'AwsServiceEvent';
 
@@ -39,7 +46,8 @@ export type AuditRecord = {
   userIdentity: UserIdentity;
   /** ISO-8601 UTC, second precision: 'YYYY-MM-DDTHH:MM:SSZ'. */
   eventTime: string;
-  eventSource: typeof EVENT_SOURCE;
+  /** kms.amazonaws.com, or secretsmanager.amazonaws.com for Secrets Manager's operations. */
+  eventSource: string;
   eventName: string;
   awsRegion: string;
   sourceIPAddress: string;
@@ -70,6 +78,10 @@ export type BuildRecordParams = {
   eventId?: string;
   /** null for service events (KMS acting on its own: rotation, scheduled deletion). */
   caller: Caller | null;
+  /** The service the call came through (secretsmanager.amazonaws.com), as CloudTrail's invokedBy. */
+  invokedBy?: string;
+  /** Defaults to kms.amazonaws.com. */
+  eventSource?: string;
   accountId: string;
   region: string;
   readOnly: boolean;
@@ -129,9 +141,9 @@ function principalIdFor(caller: Caller, accountId: string): string {
   return parts[parts.length - 1] ?? resource;
 }
 
-function userIdentityFor(caller: Caller | null, accountId: string): UserIdentity {
+function userIdentityFor(caller: Caller | null, accountId: string, invokedBy: string | undefined): UserIdentity {
   if (caller === null) {
-    return { type: 'AWSService', accountId, invokedBy: SERVICE_PRINCIPAL };
+    return { type: 'AWSService', accountId, invokedBy: invokedBy ?? SERVICE_PRINCIPAL };
   }
   const callerAccount = arnAccount(caller.arn) ?? accountId;
   const identity: UserIdentity = {
@@ -142,6 +154,9 @@ function userIdentityFor(caller: Caller | null, accountId: string): UserIdentity
   };
   if (caller.accessKeyId !== undefined) {
     identity.accessKeyId = caller.accessKeyId;
+  }
+  if (invokedBy !== undefined) {
+    identity.invokedBy = invokedBy;
   }
   return identity;
 }
@@ -193,18 +208,19 @@ export function buildRecord(params: BuildRecordParams): AuditRecord {
     // ReEncrypt under one key names it twice; CloudTrail lists each key once.
     if (!seen.has(arn)) {
       seen.add(arn);
-      resources.push({ accountId: arnAccount(arn) ?? params.accountId, type: 'AWS::KMS::Key', ARN: arn });
+      resources.push({ accountId: arnAccount(arn) ?? params.accountId, type: resourceTypeOf(arn), ARN: arn });
     }
   }
   const record: AuditRecord = {
     eventVersion: EVENT_VERSION,
-    userIdentity: userIdentityFor(params.caller, params.accountId),
+    userIdentity: userIdentityFor(params.caller, params.accountId, params.invokedBy),
     eventTime: formatEventTime(params.eventTimeMs),
-    eventSource: EVENT_SOURCE,
+    eventSource: params.eventSource ?? EVENT_SOURCE,
     eventName: params.eventName,
     awsRegion: params.region,
-    sourceIPAddress: params.caller?.sourceIp ?? SERVICE_PRINCIPAL,
-    userAgent: params.caller?.userAgent ?? SERVICE_PRINCIPAL,
+    // A call a service made for the caller shows the service here, as CloudTrail does.
+    sourceIPAddress: params.invokedBy ?? params.caller?.sourceIp ?? SERVICE_PRINCIPAL,
+    userAgent: params.invokedBy ?? params.caller?.userAgent ?? SERVICE_PRINCIPAL,
     requestParameters: params.requestParameters,
     // A failed call returned nothing, whatever the caller passed.
     responseElements: params.error === undefined ? params.responseElements : null,

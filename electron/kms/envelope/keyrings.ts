@@ -8,6 +8,7 @@
 //     GetPublicKey; they open it with Decrypt on their own RSA key;
 //   - raw AES wrapping keys (raw AES keyring layout), for keys held outside any KMS.
 
+import { FILES_SERVICE } from '../managed-keys.ts';
 import { constants, createCipheriv, type CipherGCMTypes, createDecipheriv, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import type { InvokeOptions, KmsClient } from './kms-client.ts';
 import { KmsError, ValidationException } from '../errors.ts';
@@ -70,6 +71,8 @@ export function kmsKeyring(kms: KmsClient, keyId: string, options: InvokeOptions
  */
 export function installationKeyring(kms: KmsClient, options: InvokeOptions = {}, onOpened?: (keyArn: string) => void): Keyring {
   const prefix = `arn:aws:kms:${kms.installation.region}:${kms.installation.accountId}:key/`;
+  // A file under the managed default key is opened through the files service, as it was sealed.
+  const filesKey = kms.managedKeyArn?.(FILES_SERVICE) ?? null;
   return {
     label: `the keys of installation account ${kms.installation.accountId}`,
     wrap() {
@@ -87,7 +90,7 @@ export function installationKeyring(kms: KmsClient, options: InvokeOptions = {},
         }
         try {
           const out = kmsEdk
-            ? await kms.invoke('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionContext: context }, options)
+            ? await kms.invoke('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionContext: context }, arn === filesKey ? { ...options, viaService: FILES_SERVICE } : options)
             : await kms.invoke('Decrypt', { KeyId: arn, CiphertextBlob: edk.ciphertext, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }, options);
           if (out.KeyId !== arn || out.Plaintext.length !== suite.keyBytes) {
             problems.push({ text: `${arn}: KMS returned another key, or a data key of the wrong length` });

@@ -12,4 +12,6 @@ export type { InvokeOptions } from '../pipeline.ts';
 export type KmsClient = {
   readonly installation: { readonly accountId: string; readonly region: string };
   invoke<N extends OperationName>(name: N, input: unknown, options?: InvokeOptions): Promise<OperationOutput<N>>;
+  /** The ARN of a service's managed key (alias/aws/<service>) if it exists yet; never creates it. */
+  managedKeyArn?(service: string): string | null;
 };

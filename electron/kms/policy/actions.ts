@@ -36,6 +36,18 @@ export const KMS_ACTIONS: ReadonlyArray<string> = [
   ...STRONGROOM_PREFIXED_ACTIONS.map((a) => `${STRONGROOM_PREFIX}${a}`),
 ];
 
+/**
+ * Secrets Manager's actions (the service's whole list, so a policy written for AWS validates
+ * unchanged), for identity policies and secrets' resource policies.
+ */
+export const SECRETS_MANAGER_ACTIONS: ReadonlyArray<string> = [
+  'BatchGetSecretValue', 'CancelRotateSecret', 'CreateSecret', 'DeleteResourcePolicy', 'DeleteSecret', 'DescribeSecret',
+  'GetRandomPassword', 'GetResourcePolicy', 'GetSecretValue', 'ListSecretVersionIds', 'ListSecrets', 'PutResourcePolicy',
+  'PutSecretValue', 'RemoveRegionsFromReplication', 'ReplicateSecretToRegions', 'RestoreSecret', 'RotateSecret',
+  'StopReplicationToReplica', 'TagResource', 'UntagResource', 'UpdateSecret', 'UpdateSecretVersionStage',
+  'ValidateResourcePolicy',
+].map((a) => `secretsmanager:${a}`);
+
 /** True for an action only a strongroom:-prefixed Allow can grant. */
 export function isStrongroomPrefixed(action: string): boolean {
   return action.toLowerCase().startsWith(STRONGROOM_PREFIX);
@@ -75,7 +87,7 @@ export function wildcardPattern(pattern: string, ignoreCase: boolean): RegExp {
 
 /** The actions a pattern covers; empty when it covers none (a typo). */
 export function actionsMatching(pattern: RegExp): ReadonlyArray<string> {
-  return KMS_ACTIONS.filter((a) => pattern.test(a));
+  return [...KMS_ACTIONS, ...SECRETS_MANAGER_ACTIONS].filter((a) => pattern.test(a));
 }
 
 // Every served operation must have an action name a policy can allow.

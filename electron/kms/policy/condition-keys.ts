@@ -26,9 +26,18 @@ const AWS_KEYS = [
 ];
 
 /** Keys that take a suffix: kms:EncryptionContext:<context key>, aws:ResourceTag/<tag key>, … */
-const PREFIXES = ['kms:encryptioncontext:', 'kms:recipientattestation:', 'aws:resourcetag/', 'aws:requesttag/', 'aws:principaltag/'];
+const PREFIXES = ['secretsmanager:resourcetag/', 'kms:encryptioncontext:', 'kms:recipientattestation:', 'aws:resourcetag/', 'aws:requesttag/', 'aws:principaltag/'];
 
-const KNOWN = new Set([...KMS_KEYS, ...AWS_KEYS].map((k) => k.toLowerCase()));
+/** Secrets Manager's condition keys (identity policies and secrets' resource policies). */
+const SECRETS_MANAGER_KEYS = [
+  'secretsmanager:SecretId', 'secretsmanager:Name', 'secretsmanager:Description', 'secretsmanager:KmsKeyId',
+  'secretsmanager:VersionId', 'secretsmanager:VersionStage', 'secretsmanager:BlockPublicPolicy',
+  'secretsmanager:ForceDeleteWithoutRecovery', 'secretsmanager:RecoveryWindowInDays', 'secretsmanager:SecretPrimaryRegion',
+  'secretsmanager:AddReplicaRegions', 'secretsmanager:ForceOverwriteReplicaSecret', 'secretsmanager:ModifyRotationRules',
+  'secretsmanager:RotateImmediately', 'secretsmanager:RotationLambdaARN', 'secretsmanager:resource/AllowRotationLambdaArn',
+];
+
+const KNOWN = new Set([...KMS_KEYS, ...AWS_KEYS, ...SECRETS_MANAGER_KEYS].map((k) => k.toLowerCase()));
 
 /** Keys whose value is a set (docs/aws-kms.md §10.4): a plain operator matches if any member does. */
 export const MULTI_VALUED: ReadonlySet<string> = new Set(

@@ -77,8 +77,8 @@ function parseActions(kind: PolicyKind, value: unknown, where: string): Readonly
     if (action === '*') {
       return /^.*$/s;
     }
-    if (!/^(kms|strongroom):[A-Za-z*?]+$/i.test(action)) {
-      throw malformed(kind, at, `'${action}' is not a KMS action; actions are written kms:<Operation> (kms:Encrypt, kms:Describe*, kms:*), or strongroom:ExportKeyMaterial`);
+    if (!/^(kms|strongroom|secretsmanager):[A-Za-z*?]+$/i.test(action)) {
+      throw malformed(kind, at, `'${action}' is not a KMS action; actions are written kms:<Operation> (kms:Encrypt, kms:Describe*, kms:*), strongroom:ExportKeyMaterial, or secretsmanager:<Operation> (secretsmanager:GetSecretValue)`);
     }
     const pattern = wildcardPattern(action, true);
     if (actionsMatching(pattern).length === 0) {

@@ -13,6 +13,7 @@ import { updateToSchemaVersion7 } from './migrations/0007-custom-key-stores.ts';
 import { updateToSchemaVersion8 } from './migrations/0008-exportable.ts';
 import { updateToSchemaVersion9 } from './migrations/0009-audit-index-tail.ts';
 import { updateToSchemaVersion10 } from './migrations/0010-xks.ts';
+import { updateToSchemaVersion11 } from './migrations/0011-secrets.ts';
 
 type Migration = (db: Database.Database) => void;
 
@@ -28,6 +29,7 @@ const MIGRATIONS: ReadonlyArray<Migration> = [
   updateToSchemaVersion8,
   updateToSchemaVersion9,
   updateToSchemaVersion10,
+  updateToSchemaVersion11,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,10 +13,11 @@ export type Route =
   | { readonly screen: 'policies'; readonly keyId: string | null }
   | { readonly screen: 'audit'; readonly query: Readonly<Record<string, string>> }
   | { readonly screen: 'custody' }
+  | { readonly screen: 'secrets' }
   | { readonly screen: 'settings' }
   | { readonly screen: 'not-found'; readonly path: string };
 
-export type Section = 'overview' | 'keys' | 'files' | 'policies' | 'audit' | 'custody' | 'settings';
+export type Section = 'overview' | 'keys' | 'files' | 'secrets' | 'policies' | 'audit' | 'custody' | 'settings';
 
 /** The nav section a route belongs to (for aria-current), or null. */
 export function sectionOf(route: Route): Section | null {
@@ -30,6 +31,7 @@ export function sectionOf(route: Route): Section | null {
     case 'policies':
     case 'audit':
     case 'custody':
+    case 'secrets':
     case 'settings':
       return route.screen;
     case 'not-found':
@@ -78,6 +80,8 @@ export function parseRoute(hash: string): Route {
         return { screen: 'audit', query };
       case 'custody':
         return { screen: 'custody' };
+      case 'secrets':
+        return { screen: 'secrets' };
       case 'settings':
         return { screen: 'settings' };
     }

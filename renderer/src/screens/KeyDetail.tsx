@@ -88,7 +88,8 @@ function KeyActions(props: { readonly meta: KeyMetadata; readonly reload: () => 
     <div className="actions-block">
       <div className="actions">
         <KeyStateBadge state={meta.KeyState} />
-        {pending ? null : (
+        {meta.KeyManager === 'AWS' ? <Badge tone="info">Managed by Strongroom</Badge> : null}
+        {pending || meta.KeyManager === 'AWS' ? null : (
           <button type="button" onClick={() => void toggle()} disabled={stateAction.busy || (meta.KeyState !== 'Enabled' && meta.KeyState !== 'Disabled')}>
             {meta.KeyState === 'Enabled' ? 'Disable key' : 'Enable key'}
           </button>
@@ -100,6 +101,12 @@ function KeyActions(props: { readonly meta: KeyMetadata; readonly reload: () => 
           Audit records
         </a>
       </div>
+      {meta.KeyManager === 'AWS' ? (
+        <p className="hint">
+          A Strongroom feature made this key and uses it on your behalf (its alias names which). Its policy is fixed: it cannot be disabled, deleted, tagged or rotated on demand, and
+          it rotates every year by itself. Every use is in its audit records.
+        </p>
+      ) : null}
       <ErrorMessage error={stateAction.error} context="The key’s state was not changed." />
     </div>
   );

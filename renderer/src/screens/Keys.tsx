@@ -3,7 +3,7 @@
 // and the way to a new key and to each key's page.
 
 import { useMemo, useState, type ReactElement } from 'react';
-import { KeyStateBadge } from '../components/Badge.tsx';
+import { Badge, KeyStateBadge } from '../components/Badge.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { Loading } from '../components/Notice.tsx';
 import { Table, type Column } from '../components/Table.tsx';
@@ -25,6 +25,14 @@ function rotationText(row: KeyRow): string {
   return row.rotation.enabled ? `On, every ${row.rotation.periodDays ?? 365} days` : 'Off';
 }
 
+/** What a managed key is for, from its alias/aws/<service> name. */
+function managedUse(aliases: ReadonlyArray<string>): string {
+  if (aliases.includes('alias/aws/secretsmanager')) {
+    return 'Secrets';
+  }
+  return aliases.includes('alias/aws/strongroom-files') ? 'Files without a chosen key' : 'a Strongroom feature';
+}
+
 const columns: ReadonlyArray<Column<KeyRow>> = [
   {
     key: 'alias',
@@ -37,6 +45,12 @@ const columns: ReadonlyArray<Column<KeyRow>> = [
         <span className="visually-hidden"> (key {r.meta.KeyId})</span>
       </a>
     ),
+  },
+  {
+    key: 'manager',
+    header: 'Managed by',
+    // AWS managed keys (alias/aws/…): made and used by a Strongroom feature; their policy is fixed.
+    cell: (r) => (r.meta.KeyManager === 'AWS' ? <Badge tone="info" title="Made and used by a Strongroom feature; its policy cannot be changed">{`Managed by Strongroom · ${managedUse(r.aliases)}`}</Badge> : 'You'),
   },
   { key: 'id', header: 'Key ID', cell: (r) => <span className="mono small">{r.meta.KeyId}</span> },
   { key: 'description', header: 'Description', cell: (r) => (r.meta.Description === '' ? <span className="muted">—</span> : r.meta.Description), className: 'wrap' },
