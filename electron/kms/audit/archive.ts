@@ -59,7 +59,14 @@ function seqRange(db: Database.Database, conditions: ReadonlyArray<string>, args
   return row?.lo == null || row.hi == null ? null : { from: row.lo, to: row.hi };
 }
 
-async function exportRange(host: AuditHost, from: number, to: number, reason: 'export' | 'archive', options: ExportOptions): Promise<ExportSummary> {
+async function exportRange(
+  host: AuditHost,
+  from: number,
+  to: number,
+  reason: 'export' | 'archive',
+  options: ExportOptions,
+  beforeName?: (summary: ExportSummary) => void,
+): Promise<ExportSummary> {
   // Always a new checkpoint: it signs the range's first seq too, so a file cut at either end fails.
   const own = host.audit.checkpoint(reason, { seq: to, firstSeq: from });
   const key = host.audit.publicKey();
@@ -80,6 +87,7 @@ async function exportRange(host: AuditHost, from: number, to: number, reason: 'e
     options.layout ?? 'jsonl',
     options.gzip ?? false,
     options.force ?? false,
+    beforeName,
   );
 }
 
@@ -89,7 +97,9 @@ function summaryJson(summary: ExportSummary): JsonObject {
 
 /**
  * Exports the records of a time range (default: all), ending with a checkpoint that signs the
- * last one. Audited as ExportAuditLog once the file is in place (or as its failure).
+ * last one. Audited as ExportAuditLog once the file is complete and durable but before it is
+ * named, so a killed export never leaves a named file the log does not know of; a file that then
+ * cannot be named is recorded as that export's failure too (as backup create does).
  */
 export async function exportAuditLog(host: AuditHost, options: ExportOptions): Promise<ExportSummary> {
   const where: Array<string> = [];
@@ -109,25 +119,28 @@ export async function exportAuditLog(host: AuditHost, options: ExportOptions): P
     ...(options.startTime === undefined ? {} : { startTime: options.startTime.toISOString() }),
     ...(options.endTime === undefined ? {} : { endTime: options.endTime.toISOString() }),
   };
-  let summary: ExportSummary;
   try {
     const range = seqRange(host.db, where, args);
     if (range === null) {
       throw new ValidationException('No audit records fall in that time range: nothing to export. Widen the time range.', { inputs: ['startTime', 'endTime'] });
     }
-    summary = await exportRange(host, range.from, range.to, 'export', options);
+    return await exportRange(host, range.from, range.to, 'export', options, (summary) => {
+      host.audited('ExportAuditLog', params, summaryJson, () => summary);
+    });
   } catch (err) {
-    // Records the failure and throws it as the engine's error.
+    // Records the failure (the file's, or its naming's after its record) and throws it as the engine's error.
     return host.audited('ExportAuditLog', params, () => null, () => {
       throw err;
     });
   }
-  return host.audited('ExportAuditLog', params, summaryJson, () => summary);
 }
 
 /**
  * Archives every record before `before`: export, read back and verify (under the installation's
- * key), then prune with an anchor, in that order. Refused if nothing is old enough.
+ * key), then prune with an anchor, in that order. Refused if nothing is old enough. Unlike an
+ * export, the file is named before its record: the record commits the prune, and a prune whose
+ * file could still be a staging file (removed by a later run) would lose records. A kill in
+ * between leaves a whole, verifiable archive and an unpruned log.
  */
 export async function archiveAuditLog(host: AuditHost, options: ArchiveOptions): Promise<ArchiveSummary> {
   const params: JsonObject = { archiveFile: basename(options.file), before: options.before.toISOString() };

@@ -67,7 +67,15 @@ function cloudTrailRecord(seq: number, prev: string, hash: string, record: strin
 }
 
 /** Writes an export file atomically (staging file, fsync, rename). */
-export async function writeExport(source: ExportSource, file: string, layout: ExportLayout, gzip: boolean, force: boolean): Promise<ExportSummary> {
+/** Writes the export through a staging file; `beforeName` (atomic-file.ts) sees its summary before the file is named. */
+export async function writeExport(
+  source: ExportSource,
+  file: string,
+  layout: ExportLayout,
+  gzip: boolean,
+  force: boolean,
+  beforeName?: (summary: ExportSummary) => void,
+): Promise<ExportSummary> {
   const last = source.checkpoints.at(-1);
   if (last === undefined || last.body.headSeq !== source.toSeq) {
     throw new Error('An export ends with the checkpoint that signs its last record.');
@@ -89,7 +97,12 @@ export async function writeExport(source: ExportSource, file: string, layout: Ex
   };
   const digest = createHash('sha256');
   let bytes = 0;
-  await writeFileAtomically(file, { replace: force }, async (staged) => {
+  let sha256: string | null = null;
+  const summaryOf = (): ExportSummary => {
+    sha256 ??= digest.digest('hex');
+    return { file, records: header.records, firstSeq: header.firstSeq, lastSeq: header.lastSeq, sha256, bytes, checkpoint: last.body.number };
+  };
+  await writeFileAtomically(file, { replace: force, ...(beforeName === undefined ? {} : { beforeName: () => beforeName(summaryOf()) }) }, async (staged) => {
     const emit = async (text: string) => {
       const raw = Buffer.from(text, 'utf8');
       const out = gzip ? zlib().gzipSync(raw) : raw;
@@ -126,7 +139,7 @@ export async function writeExport(source: ExportSource, file: string, layout: Ex
       await emit('\n]}\n');
     }
   });
-  return { file, records: header.records, firstSeq: header.firstSeq, lastSeq: header.lastSeq, sha256: digest.digest('hex'), bytes, checkpoint: last.body.number };
+  return summaryOf();
 }
 
 // --- Reading and verifying ----------------------------------------------------------------

@@ -26,6 +26,13 @@ export type AtomicFileOptions = {
   readonly replace?: boolean;
   /** Permissions of the new file (default 0600: encrypted or not, what Strongroom writes is the user's own). */
   readonly mode?: number;
+  /**
+   * Runs once the staging file is complete and durable, before it gets its name (writeFileAtomically):
+   * where a caller commits the record of the file, so that a process killed in between leaves a
+   * recorded file under a staging name (removed by the next run), never a named file no record
+   * knows of. Throwing keeps the file from being named.
+   */
+  readonly beforeName?: () => void;
 };
 
 /** Staging files being written by this process (what an interrupted command removes on its way out). */
@@ -335,6 +342,7 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
     await file.sync();
     await file.close();
     closed = true;
+    options.beforeName?.();
     if (options.replace === true) {
       faultPoint('before-rename');
       await fsPromises().rename(staging, target);
