@@ -66,16 +66,8 @@ function cloudTrailRecord(seq: number, prev: string, hash: string, record: strin
   return `${record.slice(0, -1)},"strongroomChain":{"hash":"${hash}","prevHash":"${prev}","seq":${seq}}}`;
 }
 
-/** Writes an export file atomically (staging file, fsync, rename). */
 /** Writes the export through a staging file; `beforeName` (atomic-file.ts) sees its summary before the file is named. */
-export async function writeExport(
-  source: ExportSource,
-  file: string,
-  layout: ExportLayout,
-  gzip: boolean,
-  force: boolean,
-  beforeName?: (summary: ExportSummary) => void,
-): Promise<ExportSummary> {
+export async function writeExport(source: ExportSource, file: string, layout: ExportLayout, gzip: boolean, force: boolean, beforeName?: (summary: ExportSummary) => void): Promise<ExportSummary> {
   const last = source.checkpoints.at(-1);
   if (last === undefined || last.body.headSeq !== source.toSeq) {
     throw new Error('An export ends with the checkpoint that signs its last record.');
@@ -97,11 +89,8 @@ export async function writeExport(
   };
   const digest = createHash('sha256');
   let bytes = 0;
-  let sha256: string | null = null;
-  const summaryOf = (): ExportSummary => {
-    sha256 ??= digest.digest('hex');
-    return { file, records: header.records, firstSeq: header.firstSeq, lastSeq: header.lastSeq, sha256, bytes, checkpoint: last.body.number };
-  };
+  let sha256: string | undefined;
+  const summaryOf = (): ExportSummary => ({ file, records: header.records, firstSeq: header.firstSeq, lastSeq: header.lastSeq, sha256: (sha256 ??= digest.digest('hex')), bytes, checkpoint: last.body.number });
   await writeFileAtomically(file, { replace: force, ...(beforeName === undefined ? {} : { beforeName: () => beforeName(summaryOf()) }) }, async (staged) => {
     const emit = async (text: string) => {
       const raw = Buffer.from(text, 'utf8');
