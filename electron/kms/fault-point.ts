@@ -23,7 +23,9 @@ export type FaultPoint =
   /** A call's changes and its audit record are written; the transaction is not committed. */
   | 'before-commit'
   /** A call is committed (durable); its caller has not been answered. */
-  | 'after-commit';
+  | 'after-commit'
+  /** A ceremony's steps are all done; its transcript's last write (status completed) has not begun (ceremony/runner.ts). */
+  | 'ceremony-done';
 
 const armed = process.env.STRONGROOM_FAULT_POINT === '' ? undefined : process.env.STRONGROOM_FAULT_POINT;
 const signal = (process.env.STRONGROOM_FAULT_SIGNAL ?? 'SIGKILL') as NodeJS.Signals;
@@ -31,12 +33,16 @@ const signal = (process.env.STRONGROOM_FAULT_SIGNAL ?? 'SIGKILL') as NodeJS.Sign
 /** Whether this process was started with a kill point (callers skip extra work otherwise). */
 export const FAULT_POINT_ARMED = armed !== undefined;
 
-/** Kills this process here if it was started with this point (any subject, or this subject). */
-export function faultPoint(point: FaultPoint, subject?: string): void {
+/**
+ * Kills this process here if it was started with this point (any subject, or this subject). A
+ * subject that costs a string to build (a file's name) is passed as a function, called only when armed.
+ */
+export function faultPoint(point: FaultPoint, subject?: string | (() => string)): void {
   if (armed === undefined) {
     return;
   }
-  if (armed === point || (subject !== undefined && armed === `${point}:${subject}`)) {
+  const named = typeof subject === 'function' ? subject() : subject;
+  if (armed === point || (named !== undefined && armed === `${point}:${named}`)) {
     process.kill(process.pid, signal);
   }
 }

@@ -1,5 +1,6 @@
 // Defects the fuzzers (test/fuzz/) found, each reproduced by the smallest input that showed it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePlan } from '../../electron/kms/ceremony/plan.ts';
 import { installationKeyring, kmsKeyring } from '../../electron/kms/envelope/keyrings.ts';
 import { decryptStream, encryptStream } from '../../electron/kms/envelope/message.ts';
 import { kmsError, newEngine, type TestEngine } from '../support/engine.ts';
@@ -39,6 +40,19 @@ describe('found by the fuzzers', () => {
     for (const { record } of decrypts) {
       const parameters = record.requestParameters as { encryptionContext: Record<string, string> };
       expect(Object.hasOwn(parameters.encryptionContext, '__proto__'), JSON.stringify(parameters)).toBe(true);
+    }
+  });
+
+  it.each(['__proto__', 'constructor', 'toString'])('a ceremony plan member named "%s" is refused as unknown, not dropped silently (ceremony-plans: {"__proto__": ""} in a key)', (member) => {
+    const plan = {
+      Installation: { AccountId: '123456789012', Region: 'eu-west-1', RootKeyProvider: 'passphrase' },
+      Custodians: [{ Name: 'bob', Generate: true }, { Name: 'carol', Generate: true }],
+      Keys: [{ Alias: 'alias/x' }],
+      Backup: { Shares: 2, Threshold: 2, Assignments: [{ Index: 1, Custodian: 'bob' }, { Index: 2, Custodian: 'carol' }] },
+    };
+    // As a plan file reads: JSON.parse makes the member an own one, at the top and inside a key.
+    for (const text of [JSON.stringify(plan).replace('"Alias":"alias/x"', `"Alias":"alias/x","${member}":""`), JSON.stringify(plan).replace(/}$/, `,"${member}":{}}`)]) {
+      expect(() => parsePlan(text, '/plans/p.json')).toThrow(`unknown member '${member}'`);
     }
   });
 });

@@ -17,6 +17,8 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readExport, verifyExport } from '../../electron/kms/audit/export.ts';
+import { withAuditLog } from '../../electron/kms/audit/read-only.ts';
+import { readBackupFile } from '../../electron/kms/backup/file.ts';
 import { readShareFiles, restoreBackup, verifyBackup } from '../../electron/kms/backup/restore.ts';
 import { Kms } from '../../electron/kms/engine.ts';
 import { decryptFile, encryptFile } from '../../electron/kms/envelope/files.ts';
@@ -24,6 +26,7 @@ import { installationKeyring, kmsKeyring } from '../../electron/kms/envelope/key
 import { MemoryRootKeyProvider } from '../../electron/kms/rootkey/memory.ts';
 import { DATABASE_FILE } from '../../electron/kms/store/database.ts';
 import type { FaultArgs, FaultSurface } from '../support/fault-worker.ts';
+import { STRONGROOM_BIN } from '../support/cli.ts';
 import { tempDirsRemovedAfterAll } from '../support/engine.ts';
 
 const worker = fileURLToPath(new URL('../support/fault-worker.ts', import.meta.url));
@@ -340,5 +343,97 @@ describe('kill -9 during audit export and archive', () => {
       expect(stagingIn(folder)).toEqual([]);
     }
     expect(dirname(out)).toBe(folder);
+  });
+});
+
+// --- Key ceremony: `strongroom ceremony run --yes`, killed between and inside its steps --------
+
+describe.concurrent('kill -9 during a key ceremony', () => {
+  const env = { STRONGROOM_PASSPHRASE: 'ceremony kill points passphrase', STRONGROOM_AGENT: 'off' };
+  let planFile: string;
+
+  beforeAll(() => {
+    // Generated custodian keys and sealed shares: the ceremony runs unattended with --yes.
+    planFile = join(work, 'ceremony.json');
+    writeFileSync(
+      planFile,
+      JSON.stringify({
+        Installation: { AccountId: '123456789012', Region: 'local-1', RootKeyProvider: 'passphrase' },
+        Custodians: [
+          { Name: 'alice', Generate: true },
+          { Name: 'bob', Generate: true },
+        ],
+        Keys: [{ Alias: 'alias/ceremony', KeySpec: 'SYMMETRIC_DEFAULT' }],
+        Backup: { Shares: 2, Threshold: 2, ShareFormat: 'json', Assignments: [{ Index: 1, Custodian: 'alice', Seal: true }, { Index: 2, Custodian: 'bob', Seal: true }] },
+      }),
+    );
+  });
+
+  function ceremonyKilled(dataDir: string, outDir: string, point: string): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
+    const share = (i: number): string => join(outDir, 'shares', `backup.share-${i}-of-2.sealed.json`);
+    const args = ['ceremony', 'run', '--plan', planFile, '--out-dir', outDir, '--yes', '--reentered-share', `alice=${share(1)}`, '--reentered-share', `bob=${share(2)}`];
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [STRONGROOM_BIN, ...args], {
+        env: { ...process.env, NODE_COMPILE_CACHE: COMPILE_CACHE, STRONGROOM_DATA_DIR: dataDir, ...env, STRONGROOM_FAULT_POINT: point },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (_code, signal) => resolve({ signal, stderr }));
+    });
+  }
+
+  /** Every file under `folder` with a final name (not a hidden staging file), relative. */
+  const finalFiles = (folder: string): Array<string> =>
+    readdirSync(folder, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && !e.name.endsWith('.partial'))
+      .map((e) => join(e.parentPath, e.name));
+
+  it.each([
+    // The installation exists, custodians registered, the first key made; no backup yet.
+    ['after-commit:CreateKey', false],
+    // The backup is recorded; its files do not have their names yet.
+    ['after-commit:CreateBackup', false],
+    // The backup and both its shares are written and named; re-entry and the checkpoint not done.
+    ['after-rename:backup.share-2-of-2.sealed.json', true],
+    // Every step done and saved; the transcript's last write (status completed) not begun.
+    ['ceremony-done', true],
+  ] as const)('ceremony killed at %s: the database is intact, the chain verifies, no partial file under a final name', async (point, backupWritten) => {
+    const folder = join(work, `ceremony-${point.replace(':', '-')}`);
+    const dataDir = join(folder, 'data');
+    const outDir = join(folder, 'out');
+    const killed = await ceremonyKilled(dataDir, outDir, point);
+    expect(killed.signal, `the ceremony did not die at its kill point: ${killed.stderr}`).toBe('SIGKILL');
+    const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+    try {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      db.close();
+    }
+    // The chain without the root key (as an auditor would check it).
+    const report = withAuditLog(dataDir, 'no installation', (log) => log.verify());
+    expect(report.ok, JSON.stringify(report.problem)).toBe(true);
+    // Every file under a final name is whole: written to a staging name and renamed.
+    const files = finalFiles(outDir);
+    expect(files.map((f) => basename(f))).toContain('transcript.json');
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      if (file.endsWith('.srb')) {
+        expect(readBackupFile(file).header, file).toBeDefined();
+      } else if (file.endsWith('.json')) {
+        expect(() => JSON.parse(text) as unknown, file).not.toThrow();
+      } else if (file.endsWith('.html')) {
+        expect(text.trimEnd(), file).toMatch(/<\/html>$/);
+      } else {
+        expect(text.trimEnd(), file).toMatch(/^-----BEGIN [A-Z ]+-----\n[\s\S]+\n-----END [A-Z ]+-----$/);
+      }
+    }
+    // The transcript on disk is the last whole one: still running, never completed.
+    const transcript = JSON.parse(readFileSync(join(outDir, 'transcript.json'), 'utf8')) as { Status: string; Steps: Array<{ Name: string }> };
+    expect(transcript.Status).toBe('running');
+    expect(transcript.Steps.some((s) => s.Name === 'backup')).toBe(point === 'ceremony-done');
+    expect(transcript.Steps.some((s) => s.Name === 'installation')).toBe(true);
+    expect(files.some((f) => f.includes(`${join('shares', 'backup.share-1-of-2')}`))).toBe(backupWritten);
   });
 });

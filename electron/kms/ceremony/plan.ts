@@ -84,7 +84,8 @@ function planError(file: string, problems: ReadonlyArray<string>): Error {
 function unknownMembers(spec: Spec, value: unknown, path: string, out: Array<string>): void {
   if (spec.type === 'structure' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
     for (const [name, v] of Object.entries(value)) {
-      const member = spec.members[name];
+      // Own members only: spec.members['__proto__'] (or 'constructor') is Object.prototype's, not undefined.
+      const member = Object.hasOwn(spec.members, name) ? spec.members[name] : undefined;
       const at = path === '' ? memberPath(name) : `${path}.${memberPath(name)}`;
       if (member === undefined) {
         out.push(`at '${at}': unknown member '${name}' (expected one of ${Object.keys(spec.members).join(', ')})`);

@@ -7,6 +7,7 @@
 import { basename, join } from 'node:path';
 import { wipe } from '../crypto/wipe.ts';
 import { InstallationError, KmsError } from '../errors.ts';
+import { faultPoint } from '../fault-point.ts';
 import { transcriptHtml } from './html.ts';
 import { checkOutDirEmpty, makeOutDir, writeAtomic } from './out-dir.ts';
 import { hasInstallation } from './chain.ts';
@@ -156,6 +157,7 @@ class CeremonyRun {
           await this.#run(step);
         }
       }
+      faultPoint('ceremony-done');
       this.#t.Status = 'completed';
       this.#t.FinishedAt = this.#now().toISOString();
       this.#save();

@@ -97,7 +97,9 @@ function syncDirectory(dir: string): void {
  * without hard links (FAT, some network shares) an existence check and a rename do.
  */
 export function commitStaged(staging: string, target: string, replace = false, existsMessage: (target: string) => string = NOT_REPLACED): void {
-  faultPoint('before-rename');
+  // The subject is the target's file name (before-rename:transcript.json), so one file of several can be chosen.
+  const name = (): string => basename(target);
+  faultPoint('before-rename', name);
   if (replace) {
     renameSync(staging, target);
   } else {
@@ -118,7 +120,7 @@ export function commitStaged(staging: string, target: string, replace = false, e
       renameSync(staging, target);
     }
   }
-  faultPoint('after-rename');
+  faultPoint('after-rename', name);
   syncDirectory(dirname(target));
 }
 
@@ -344,9 +346,9 @@ export async function writeFileAtomically<T>(target: string, options: AtomicFile
     closed = true;
     options.beforeName?.();
     if (options.replace === true) {
-      faultPoint('before-rename');
+      faultPoint('before-rename', () => basename(target));
       await fsPromises().rename(staging, target);
-      faultPoint('after-rename');
+      faultPoint('after-rename', () => basename(target));
       syncDirectory(dirname(target));
     } else {
       commitStaged(staging, target, false, APPEARED);
