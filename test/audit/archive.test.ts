@@ -197,6 +197,24 @@ describe('archiving the audit log', () => {
   });
 });
 
+describe('archiving every record', () => {
+  it('the archive record continues the chain from the anchor (it was seq 1 under the genesis hash, and verify failed)', async () => {
+    const e = await openEngine();
+    try {
+      await e.kms.invoke('CreateKey', {});
+      e.clock.advance(DAY_MS);
+      const { throughSeq } = await e.kms.archiveAuditLog({ file: join(e.dir, 'all.jsonl'), before: new Date(e.clock.now() + 1000) });
+      expect(liveSeqs(e.dir)).toEqual([throughSeq + 1]);
+      expect(e.kms.audit.verify()).toMatchObject({ ok: true, records: 1, firstSeq: throughSeq + 1 });
+      await e.kms.invoke('ListKeys', {});
+      expect(liveSeqs(e.dir)).toEqual([throughSeq + 1, throughSeq + 2]);
+      expect(e.kms.audit.verify().ok).toBe(true);
+    } finally {
+      e.cleanup();
+    }
+  });
+});
+
 describe('an archive anchor that was tampered with', () => {
   it('a deleted anchor row: the live log is missing its first records', async () => {
     const e = await openEngine();

@@ -81,6 +81,7 @@ export class AuditLog {
   readonly #checkpoints: CheckpointStore;
   readonly #queries: AuditQueries;
   readonly #last: Database.Statement<[], { seq: number; hash: Uint8Array }>;
+  readonly #lastArchived: Database.Statement<[], { seq: number; hash: Uint8Array }>;
   readonly #insert: Database.Statement<[{ seq: number; record: string; prev_hash: Uint8Array; hash: Uint8Array }]>;
   readonly #count: Database.Statement<[], { n: number }>;
   readonly #rows: Database.Statement<[], FlaggedChainRow>;
@@ -96,6 +97,7 @@ export class AuditLog {
     this.#checkpoints = new CheckpointStore(db);
     this.#queries = new AuditQueries(db, { table: 'audit_log', arms: AUDIT_LOG_ARMS });
     this.#last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+    this.#lastArchived = db.prepare('SELECT through_seq AS seq, through_hash AS hash FROM audit_archives ORDER BY through_seq DESC LIMIT 1');
     // Outside the indexes until the tail is a batch long (index-tail.ts).
     this.#insert = db.prepare('INSERT INTO audit_log (seq, record, prev_hash, hash, indexed) VALUES (@seq, @record, @prev_hash, @hash, 0)');
     this.#indexTail = new AuditIndexTail(db);
@@ -128,7 +130,8 @@ export class AuditLog {
 
   #appendNow(record: AuditRecord): AuditHead {
     const text = canonicalJson(record);
-    const last = this.#last.get();
+    // An archive that took every record leaves the table empty: the chain continues from its anchor.
+    const last = this.#last.get() ?? this.#lastArchived.get();
     const seq = last === undefined ? 1 : last.seq + 1;
     const prevHash = last === undefined ? GENESIS_HASH : last.hash;
     const hash = chainHash(prevHash, seq, text);
