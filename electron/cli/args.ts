@@ -114,6 +114,14 @@ export function rejectLeftovers(flags: ReadonlyMap<string, ReadonlyArray<string>
   }
 }
 
+/** A required flag's value, or the usage error `aws` gives for a missing one. */
+export function requireFlag(value: string | undefined, flag: string, command: string): string {
+  if (value === undefined) {
+    throw new UsageError(`the following arguments are required: --${flag}`, command);
+  }
+  return value;
+}
+
 /** Removes and returns a flag that takes no value. */
 export function takeSwitch(flags: Map<string, ReadonlyArray<string>>, name: string, command: string | null): boolean {
   const values = flags.get(name);

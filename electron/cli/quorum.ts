@@ -14,10 +14,10 @@ import {
   parseRequest,
   signRequest,
 } from '../kms/quorum/approval.ts';
-import { takeOne, takeSwitch } from './args.ts';
+import { rejectLeftovers, requireFlag, takeOne, takeSwitch } from './args.ts';
 import { parseDuration } from './duration.ts';
 import { hintingSync } from './hints.ts';
-import { UnknownOptionError, UsageError } from './usage-error.ts';
+import { UsageError } from './usage-error.ts';
 
 type Flags = Map<string, ReadonlyArray<string>>;
 
@@ -27,20 +27,6 @@ export type QuorumCliHost = {
   readonly open: () => Promise<Kms>;
   readonly stdin: NodeJS.ReadStream;
 };
-
-function rejectLeftovers(flags: Flags, command: string): void {
-  const unknown = [...flags.keys()];
-  if (unknown.length > 0) {
-    throw new UnknownOptionError(unknown, command);
-  }
-}
-
-function required(value: string | undefined, flag: string, command: string): string {
-  if (value === undefined) {
-    throw new UsageError(`the following arguments are required: --${flag}`, command);
-  }
-  return value;
-}
 
 function readText(path: string, what: string): string {
   try {
@@ -91,8 +77,8 @@ export class QuorumCli {
     const command = 'custodian';
     switch (sub) {
       case 'keygen': {
-        const name = required(takeOne(flags, 'name', command), 'name', command);
-        const out = required(takeOne(flags, 'out', command), 'out', command);
+        const name = requireFlag(takeOne(flags, 'name', command), 'name', command);
+        const out = requireFlag(takeOne(flags, 'out', command), 'out', command);
         const publicOut = takeOne(flags, 'public-out', command);
         const force = takeSwitch(flags, 'force', command);
         rejectLeftovers(flags, command);
@@ -106,8 +92,8 @@ export class QuorumCli {
         return 0;
       }
       case 'add': {
-        const name = required(takeOne(flags, 'name', command), 'name', command);
-        const file = required(takeOne(flags, 'public-key', command), 'public-key', command);
+        const name = requireFlag(takeOne(flags, 'name', command), 'name', command);
+        const file = requireFlag(takeOne(flags, 'public-key', command), 'public-key', command);
         rejectLeftovers(flags, command);
         const pem = readText(file, 'Public key file');
         return this.#withKms((kms) => {
@@ -121,7 +107,7 @@ export class QuorumCli {
           this.#host.print({ Custodians: kms.listCustodians().map((c) => ({ Name: c.name, Fingerprint: c.fingerprint, CreationDate: new Date(c.createdAt), QuorumKeys: c.keys })) });
         });
       case 'remove': {
-        const name = required(takeOne(flags, 'name', command), 'name', command);
+        const name = requireFlag(takeOne(flags, 'name', command), 'name', command);
         rejectLeftovers(flags, command);
         return this.#withKms((kms) => {
           const c = hintingSync({ name: '`strongroom custodian list` lists them', quorumRules: '`strongroom quorum set` changes a rule' }, () => kms.removeCustodian(name));
@@ -138,9 +124,9 @@ export class QuorumCli {
     if (sub !== 'set' && sub !== 'show' && sub !== 'clear') {
       throw new UsageError('expected quorum set | show | clear', command);
     }
-    const keyId = required(takeOne(flags, 'key-id', command), 'key-id', command);
-    const threshold = sub === 'set' ? required(takeOne(flags, 'threshold', command), 'threshold', command) : undefined;
-    const custodians = sub === 'set' ? required(takeOne(flags, 'custodians', command), 'custodians', command) : undefined;
+    const keyId = requireFlag(takeOne(flags, 'key-id', command), 'key-id', command);
+    const threshold = sub === 'set' ? requireFlag(takeOne(flags, 'threshold', command), 'threshold', command) : undefined;
+    const custodians = sub === 'set' ? requireFlag(takeOne(flags, 'custodians', command), 'custodians', command) : undefined;
     const approvals = sub === 'show' ? [] : takeApprovals(flags, command);
     rejectLeftovers(flags, command);
     if (threshold !== undefined && !/^\d+$/.test(threshold)) {
@@ -170,8 +156,8 @@ export class QuorumCli {
         if (operation === undefined || rest.length > 0) {
           throw new UsageError("expected approval request <OperationName> --input '<json>' --out req.json", command);
         }
-        const inputText = required(takeOne(flags, 'input', command), 'input', command);
-        const out = required(takeOne(flags, 'out', command), 'out', command);
+        const inputText = requireFlag(takeOne(flags, 'input', command), 'input', command);
+        const out = requireFlag(takeOne(flags, 'out', command), 'out', command);
         const expiresIn = takeOne(flags, 'expires-in', command);
         const force = takeSwitch(flags, 'force', command);
         rejectLeftovers(flags, command);
@@ -200,9 +186,9 @@ export class QuorumCli {
         if (words.length > 0) {
           throw new UsageError(`unexpected argument${words.length > 1 ? 's' : ''}: ${words.join(' ')}`, command);
         }
-        const requestFile = required(takeOne(flags, 'request', command), 'request', command);
-        const keyFile = required(takeOne(flags, 'key', command), 'key', command);
-        const out = required(takeOne(flags, 'out', command), 'out', command);
+        const requestFile = requireFlag(takeOne(flags, 'request', command), 'request', command);
+        const keyFile = requireFlag(takeOne(flags, 'key', command), 'key', command);
+        const out = requireFlag(takeOne(flags, 'out', command), 'out', command);
         const yes = takeSwitch(flags, 'yes', command);
         const force = takeSwitch(flags, 'force', command);
         rejectLeftovers(flags, command);

@@ -7,9 +7,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { xksProxyConfiguration } from '../../shared/api/xks.ts';
 import type { Kms } from '../kms/engine.ts';
 import { ValidationException } from '../kms/errors.ts';
-import { takeOne } from './args.ts';
+import { rejectLeftovers, requireFlag, takeOne } from './args.ts';
 import { hintingSync } from './hints.ts';
-import { UnknownOptionError, UsageError } from './usage-error.ts';
+import { UsageError } from './usage-error.ts';
 
 type Flags = Map<string, ReadonlyArray<string>>;
 
@@ -24,20 +24,6 @@ type XksSubcommand = (typeof XKS_SUBCOMMANDS)[number];
 
 const SECRET_NOTE = 'The secret access key is shown only now; Strongroom keeps it encrypted and cannot show it again. Give it to AWS KMS (CreateCustomKeyStore or UpdateCustomKeyStore, XksProxyAuthenticationCredential).\n';
 const HINTS = { uriPrefix: '`strongroom xks list` lists the stores and their URI prefixes', accessKeyId: '`strongroom xks list` lists them' };
-
-function rejectLeftovers(flags: Flags, command: string): void {
-  const unknown = [...flags.keys()];
-  if (unknown.length > 0) {
-    throw new UnknownOptionError(unknown, command);
-  }
-}
-
-function required(value: string | undefined, flag: string, command: string): string {
-  if (value === undefined) {
-    throw new UsageError(`the following arguments are required: --${flag}`, command);
-  }
-  return value;
-}
 
 function refuseExisting(path: string | undefined): void {
   if (path !== undefined && existsSync(path)) {
@@ -65,8 +51,8 @@ export class XksCli {
     }
     const command = `xks ${sub}`;
     const uriPrefix = takeOne(flags, 'uri-prefix', command);
-    const keyId = sub === 'add-key' || sub === 'remove-key' ? required(takeOne(flags, 'key-id', command), 'key-id', command) : undefined;
-    const accessKeyId = sub === 'retire-credential' ? required(takeOne(flags, 'access-key-id', command), 'access-key-id', command) : undefined;
+    const keyId = sub === 'add-key' || sub === 'remove-key' ? requireFlag(takeOne(flags, 'key-id', command), 'key-id', command) : undefined;
+    const accessKeyId = sub === 'retire-credential' ? requireFlag(takeOne(flags, 'access-key-id', command), 'access-key-id', command) : undefined;
     const configOut = sub === 'setup' || sub === 'rotate-credentials' ? takeOne(flags, 'config-out', command) : undefined;
     const principals = sub === 'add-key' ? flags.get('aws-principal') : undefined;
     flags.delete('aws-principal');
