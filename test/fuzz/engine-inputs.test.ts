@@ -6,8 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kms } from '../../electron/kms/engine.ts';
-import { KmsError } from '../../electron/kms/errors.ts';
-import { FUZZ_TIMEOUT_MS, FuzzTally, fuzzEngine, fuzzParameters, isAwsErrorName, StateProbe } from './support.ts';
+import { FUZZ_TIMEOUT_MS, FuzzTally, fuzzEngine, fuzzParameters, refusedCleanly, StateProbe } from './support.ts';
 
 /** Cases per surface in `npm test` (npm run fuzz: STRONGROOM_FUZZ_RUNS). */
 const RUNS = 200;
@@ -26,33 +25,6 @@ beforeAll(async () => {
   probe = new StateProbe(engine.dir);
 });
 afterAll(() => probe.close());
-
-/**
- * Runs one call that may be refused. Refused: it must be a KmsError with an AWS name and a
- * message, one audit record, no other stored change. Returns the output, or null when refused.
- */
-async function refusedCleanly<T>(tally: FuzzTally, call: () => Promise<T>): Promise<T | null> {
-  tally.cases++;
-  const before = probe.fingerprint();
-  const records = probe.auditCount();
-  try {
-    const out = await call();
-    tally.accepted++;
-    return out;
-  } catch (err) {
-    if (!(err instanceof KmsError) || !isAwsErrorName(err.name) || err.message.length === 0) {
-      tally.crashes++;
-      throw err;
-    }
-    tally.refusedWith(err.name);
-    if (probe.fingerprint() !== before) {
-      tally.stateChanges++;
-      throw new Error(`a refused call (${err.name}: ${err.message}) changed stored state`, { cause: err });
-    }
-    expect(probe.auditCount()).toBe(records + 1);
-    return null;
-  }
-}
 
 const validDecryptWorks = async (blob: Uint8Array): Promise<void> => {
   expect(isPlaintext((await kms.invoke('Decrypt', { CiphertextBlob: blob })).Plaintext)).toBe(true);
@@ -107,7 +79,7 @@ describe('ciphertext blobs', () => {
       await fc.assert(
         fc.asyncProperty(mutation, fc.boolean(), async (m, withKeyId) => {
           const mutated = mutate(blob, other, m);
-          const out = await refusedCleanly(tally, () => kms.invoke('Decrypt', { CiphertextBlob: mutated, ...(withKeyId ? { KeyId: keyId } : {}) }));
+          const out = await refusedCleanly(tally, probe, () => kms.invoke('Decrypt', { CiphertextBlob: mutated, ...(withKeyId ? { KeyId: keyId } : {}) }));
           if (out !== null) {
             // Accepted only when the mutation changed nothing the blob authenticates.
             expect(isPlaintext(out.Plaintext)).toBe(true);
@@ -134,7 +106,7 @@ describe('encryption contexts', () => {
     async () => {
       await fc.assert(
         fc.asyncProperty(context, anyText, async (ctx, extra) => {
-          const out = await refusedCleanly(tally, () => kms.invoke('Encrypt', { KeyId: keyId, Plaintext: PLAINTEXT, EncryptionContext: ctx }));
+          const out = await refusedCleanly(tally, probe, () => kms.invoke('Encrypt', { KeyId: keyId, Plaintext: PLAINTEXT, EncryptionContext: ctx }));
           if (out === null) {
             return;
           }
@@ -142,7 +114,7 @@ describe('encryption contexts', () => {
           expect(isPlaintext(back.Plaintext)).toBe(true);
           // Another context (one more pair, or one pair fewer) does not decrypt it.
           const changed: Record<string, string> = Object.keys(ctx).length > 0 ? Object.fromEntries(Object.entries(ctx).slice(1)) : { [`k${extra}`]: extra };
-          const wrong = await refusedCleanly(tally, () => kms.invoke('Decrypt', { CiphertextBlob: out.CiphertextBlob, EncryptionContext: changed }));
+          const wrong = await refusedCleanly(tally, probe, () => kms.invoke('Decrypt', { CiphertextBlob: out.CiphertextBlob, EncryptionContext: changed }));
           expect(wrong).toBeNull();
         }),
         fuzzParameters(RUNS),
@@ -197,7 +169,7 @@ describe('key policies', () => {
     async () => {
       await fc.assert(
         fc.asyncProperty(policy, fc.boolean(), async (text, bypass) => {
-          const out = await refusedCleanly(tally, () => kms.invoke('PutKeyPolicy', { KeyId: keyId, PolicyName: 'default', Policy: text, ...(bypass ? { BypassPolicyLockoutSafetyCheck: false } : {}) }));
+          const out = await refusedCleanly(tally, probe, () => kms.invoke('PutKeyPolicy', { KeyId: keyId, PolicyName: 'default', Policy: text, ...(bypass ? { BypassPolicyLockoutSafetyCheck: false } : {}) }));
           if (out !== null) {
             expect((await kms.invoke('GetKeyPolicy', { KeyId: keyId, PolicyName: 'default' })).Policy).toBe(text);
           }

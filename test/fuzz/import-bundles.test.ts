@@ -9,8 +9,7 @@ import fc from 'fast-check';
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kms } from '../../electron/kms/engine.ts';
-import { KmsError } from '../../electron/kms/errors.ts';
-import { FUZZ_TIMEOUT_MS, FuzzTally, fuzzEngine, fuzzParameters, isAwsErrorName, StateProbe } from './support.ts';
+import { FUZZ_TIMEOUT_MS, FuzzTally, fuzzEngine, fuzzParameters, refusedCleanly, StateProbe } from './support.ts';
 
 /** Cases in `npm test` (npm run fuzz: STRONGROOM_FUZZ_RUNS). */
 const RUNS = 200;
@@ -139,33 +138,17 @@ describe('import bundles', () => {
     async () => {
       await fc.assert(
         fc.asyncProperty(material, bytesEdit, whichToken, bytesEdit, expiry, async (m, materialEdit, t, tokenEdit, expiration) => {
-          tally.cases++;
           const input: Record<string, unknown> = {
             KeyId: keyId,
             EncryptedKeyMaterial: edit(wrappedFor(m), materialEdit),
             ImportToken: edit(t === 'valid' ? token : otherToken, tokenEdit),
             ...expiration,
           };
-          const before = probe.fingerprint();
-          const records = probe.auditCount();
-          try {
-            await kms.invoke('ImportKeyMaterial', input);
-          } catch (err) {
-            if (!(err instanceof KmsError) || !isAwsErrorName(err.name) || err.message.length === 0) {
-              tally.crashes++;
-              throw err;
-            }
-            tally.refusedWith(err.name);
-            if (probe.fingerprint() !== before) {
-              tally.stateChanges++;
-              throw new Error(`a refused import (${err.name}: ${err.message}) changed stored state`, { cause: err });
-            }
-            expect(probe.auditCount()).toBe(records + 1);
+          if ((await refusedCleanly(tally, probe, () => kms.invoke('ImportKeyMaterial', input))) === null) {
             expect(await keyState()).toBe('PendingImport');
             await validImportWorks();
             return;
           }
-          tally.accepted++;
           // Accepted: the material and token were the valid ones (an edit that changed nothing).
           expect(Buffer.from(input.EncryptedKeyMaterial as Uint8Array).equals(Buffer.from(wrapped))).toBe(true);
           expect(Buffer.from(input.ImportToken as Uint8Array).equals(Buffer.from(token))).toBe(true);

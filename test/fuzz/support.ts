@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Parameters as FcParameters } from 'fast-check';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { isKmsErrorName } from '../../shared/api/errors.ts';
 import { ManualClock } from '../../electron/kms/clock.ts';
 import { Kms } from '../../electron/kms/engine.ts';
+import { KmsError } from '../../electron/kms/errors.ts';
 import { MemoryRootKeyProvider } from '../../electron/kms/rootkey/memory.ts';
 import { DATABASE_FILE } from '../../electron/kms/store/database.ts';
 
@@ -149,4 +150,31 @@ export async function fuzzEngine(prefix: string): Promise<{ kms: Kms; dir: strin
   const kms = await Kms.init({ dataDir: dir, provider: new MemoryRootKeyProvider(), clock: new ManualClock(), accountId: '111122223333', region: 'local-1' });
   openEngines.push(kms);
   return { kms, dir };
+}
+
+/**
+ * Runs one call that may be refused. Refused: it must be a KmsError with an AWS name and a
+ * message, one audit record, no other stored change. Returns the output, or null when refused.
+ */
+export async function refusedCleanly<T>(tally: FuzzTally, probe: StateProbe, call: () => Promise<T>): Promise<T | null> {
+  tally.cases++;
+  const before = probe.fingerprint();
+  const records = probe.auditCount();
+  try {
+    const out = await call();
+    tally.accepted++;
+    return out;
+  } catch (err) {
+    if (!(err instanceof KmsError) || !isAwsErrorName(err.name) || err.message.length === 0) {
+      tally.crashes++;
+      throw err;
+    }
+    tally.refusedWith(err.name);
+    if (probe.fingerprint() !== before) {
+      tally.stateChanges++;
+      throw new Error(`a refused call (${err.name}: ${err.message}) changed stored state`, { cause: err });
+    }
+    expect(probe.auditCount()).toBe(records + 1);
+    return null;
+  }
 }
