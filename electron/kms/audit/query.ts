@@ -206,7 +206,7 @@ export class AuditQueries {
     };
   }
 
-  /** `select` (a SELECT … WHERE …, with numbered parameters) over every arm, united. */
+  /** `select` (a SELECT … WHERE …, with named parameters, which every arm shares) over every arm, united. */
   #armsOf(select: string): string {
     return this.#arms.map((arm) => (arm.length === 0 ? select : `${select} AND ${arm.join(' AND ')}`)).join(' UNION ALL ');
   }
