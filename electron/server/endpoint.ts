@@ -15,6 +15,7 @@ import type { Caller } from '../kms/iam/caller.ts';
 import type { Kms } from '../kms/engine.ts';
 import { SerializationException, toKmsError } from '../kms/errors.ts';
 import { AuthError, type AccessKeyLookup } from './contracts.ts';
+import { headerMap, readBoundedBody } from './http-request.ts';
 import { verifySigV4 } from './sigv4.ts';
 import { encodeOutput, errorBody, JSON_1_1, statusFor, type WireErrorName } from './wire.ts';
 import { isSecretsTarget, SECRETS_SIGNING_NAME, secretsOperation, serveSecrets } from './secrets-dispatch.ts';
@@ -82,36 +83,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new HttpProblem('RequestEntityTooLargeException', `The request body is ${declared} bytes; the limit is ${limit} bytes.`));
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new HttpProblem('RequestEntityTooLargeException', `The request body is larger than the limit of ${limit} bytes.`));
-        req.removeAllListeners('data');
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
-}
-
-/**
- * The request's headers for the SigV4 check: a header sent on several lines is joined with ','
- * as SigV4 joins them (Node's own map joins with ', ', so a signature over it would not verify).
- */
-function headerMap(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (values !== undefined) {
-      out[name] = values.join(',');
-    }
-  }
-  return out;
+  return readBoundedBody(req, limit, () => new HttpProblem('RequestEntityTooLargeException', `The request body is larger than the limit of ${limit} bytes.`));
 }
 
 function targetOperation(header: string | undefined): OperationName {

@@ -21,6 +21,7 @@ import type { Caller } from '../kms/iam/caller.ts';
 import { newRequestId } from '../kms/request-id.ts';
 import type { XksCredentialLookup } from '../kms/xks/lookup.ts';
 import { AuthError } from './contracts.ts';
+import { headerMap, readBoundedBody } from './http-request.ts';
 import { verifySigV4 } from './sigv4.ts';
 import { encodeOutput } from './wire.ts';
 
@@ -142,32 +143,7 @@ function sendError(res: ServerResponse, name: XksErrorName, message: string): vo
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > XKS_MAX_BODY_BYTES) {
-        reject(new XksProblem('UnsupportedOperationException', `The request body is larger than this proxy's limit of ${XKS_MAX_BODY_BYTES} bytes.`));
-        req.removeAllListeners('data');
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
-}
-
-function headerMap(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (values !== undefined) {
-      out[name] = values.join(',');
-    }
-  }
-  return out;
+  return readBoundedBody(req, XKS_MAX_BODY_BYTES, () => new XksProblem('UnsupportedOperationException', `The request body is larger than this proxy's limit of ${XKS_MAX_BODY_BYTES} bytes.`));
 }
 
 /** The specification's camelCase members as the actions' PascalCase ones (requestMetadata's too). */
